@@ -1,0 +1,132 @@
+//! One function per subcommand: each opens what it needs through the library,
+//! renders the result, and returns the exit code.
+
+use cargo_perf_engine::progress::{self, Verbosity};
+use cargo_perf_engine::{RunOptions, exit};
+use cargo_perf_report::Format;
+use cargo_perf_tasks::{OpenError, OpenOptions, Session};
+use clap::CommandFactory;
+
+use crate::args::{Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
+use crate::output::{print_error, print_stdout};
+
+pub fn dispatch(cli: Cli) -> u8 {
+    let global = &cli.global;
+    match cli.command {
+        Command::Check(exec) => run(global, "check", &["check".to_owned()], &exec),
+        Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec),
+        Command::List => list(global),
+        Command::Init { force } => init(global, force),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
+            finish_output(&String::from_utf8_lossy(&out), exit::SUCCESS)
+        }
+    }
+}
+
+fn open(global: &GlobalArgs) -> Result<Session, u8> {
+    Session::open(&OpenOptions {
+        dir: None,
+        manifest_path: global.manifest_path.clone(),
+        config: global.config.clone(),
+    })
+    .map_err(|err| {
+        match &err {
+            OpenError::Policy(policy) => eprint!("{policy}"),
+            other => print_error(&other.to_string(), other.hint()),
+        }
+        exit::ERROR
+    })
+}
+
+fn run(global: &GlobalArgs, command: &str, names: &[String], exec: &ExecArgs) -> u8 {
+    let session = match open(global) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let plan = match session.plan(names) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprint!("{}", session.render(&err.0));
+            return exit::ERROR;
+        }
+    };
+    let defaults = session.run_options();
+    let options = RunOptions {
+        jobs: exec.jobs.map_or(defaults.jobs, usize::from),
+        fail_fast: if exec.fail_fast {
+            true
+        } else if exec.no_fail_fast {
+            false
+        } else {
+            defaults.fail_fast
+        },
+    };
+    let verbosity = match (global.quiet, global.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (_, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
+    let sink = progress::for_stderr(verbosity);
+    let report = session.run(command, &plan, options, &*sink);
+    let format = match global.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+    };
+    finish_output(
+        &cargo_perf_report::render(&report, format, global.quiet),
+        report.exit_code,
+    )
+}
+
+fn list(global: &GlobalArgs) -> u8 {
+    let session = match open(global) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let text = match global.format {
+        OutputFormat::Json => cargo_perf_report::render_listing_json(&session.registry),
+        OutputFormat::Human => cargo_perf_report::render_listing(&session.registry),
+    };
+    finish_output(&text, exit::SUCCESS)
+}
+
+fn init(global: &GlobalArgs, force: bool) -> u8 {
+    let workspace = match cargo_perf_engine::Workspace::discover(
+        &std::env::current_dir().unwrap_or_default(),
+        global.manifest_path.as_deref(),
+    ) {
+        Ok(workspace) => workspace,
+        Err(err) => {
+            print_error(&err.to_string(), Some(err.hint()));
+            return exit::ERROR;
+        }
+    };
+    match cargo_perf_tasks::init::write(&workspace, force) {
+        Ok(path) => {
+            if !global.quiet {
+                eprintln!(
+                    "{:>12} {} (edit it, then run `cargo perf check`)",
+                    console::style("Wrote").green().bold(),
+                    path.display()
+                );
+            }
+            exit::SUCCESS
+        }
+        Err(err) => {
+            print_error(&err.to_string(), Some(err.hint()));
+            exit::ERROR
+        }
+    }
+}
+
+fn finish_output(text: &str, code: u8) -> u8 {
+    match print_stdout(text) {
+        Ok(()) => code,
+        Err(err) => {
+            print_error(&format!("cannot write to stdout: {err}"), None);
+            exit::ERROR
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The cargo-perf engine: what a workspace is, what a task is, how a plan of
+//! tasks is made and run with progress output, and the result model every
+//! task reports in. Built-in tasks live in `cargo-perf-tasks`; renderers in
+//! `cargo-perf-report`.
+
+pub mod exit;
+pub mod fsutil;
+pub mod git;
+pub mod interrupt;
+pub mod model;
+pub mod plan;
+pub mod process;
+pub mod progress;
+pub mod registry;
+pub mod runner;
+pub mod scope;
+pub mod task;
+pub mod workspace;
+
+pub use model::{
+    Finding, Metric, Outcome, RunReport, Severity, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
+};
+pub use plan::{Plan, PlanError};
+pub use registry::{PipelineDef, Registry};
+pub use runner::{RunOptions, run_plan};
+pub use scope::ChangeScope;
+pub use task::{Project, Task, TaskContext, TaskError};
+pub use workspace::{Workspace, WorkspaceError};

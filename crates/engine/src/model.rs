@@ -1,0 +1,318 @@
+//! The one result model every task reports in: findings a person must act on
+//! and metrics that were measured. Every renderer (human, JSON, Markdown, ...)
+//! works from these types alone, so a new task needs no renderer changes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+
+/// The version of the JSON document; bump it on any incompatible change.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Something a person must act on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A stable kebab-case code, e.g. `command-failed`.
+    pub code: String,
+    pub message: String,
+    /// A path relative to the workspace root, when the finding is about a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            code: code.into(),
+            message: message.into(),
+            file: None,
+            line: None,
+            help: None,
+        }
+    }
+
+    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    pub fn info(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, code, message)
+    }
+
+    pub fn file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    pub fn line(mut self, line: u32) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// The unit a metric is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Seconds,
+    Nanoseconds,
+    Bytes,
+    Count,
+    Percent,
+    Instructions,
+}
+
+/// How a metric compares to its budget or baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Regressed,
+    Improved,
+    Unchanged,
+    Inconclusive,
+}
+
+/// A measured number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
+    pub unit: Unit,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}
+
+impl Metric {
+    pub fn new(name: impl Into<String>, value: f64, unit: Unit) -> Self {
+        Self {
+            name: name.into(),
+            value,
+            unit,
+            budget: None,
+            baseline: None,
+            verdict: None,
+        }
+    }
+
+    /// Sets a budget and the pass/fail verdict against it (at most the budget passes).
+    pub fn budget(mut self, budget: f64) -> Self {
+        self.budget = Some(budget);
+        self.verdict = Some(if self.value <= budget {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        });
+        self
+    }
+
+    pub fn baseline(mut self, baseline: f64) -> Self {
+        self.baseline = Some(baseline);
+        self
+    }
+
+    pub fn verdict(mut self, verdict: Verdict) -> Self {
+        self.verdict = Some(verdict);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    Builtin,
+    Custom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    /// Ran, and found nothing that fails the policy.
+    Passed,
+    /// Ran, and a policy check failed (an error finding).
+    Failed,
+    /// Could not run: a configuration or environment problem.
+    Error,
+    /// Not run, on purpose (a dependency failed, fail-fast, nothing affected).
+    Skipped,
+    /// Stopped or never started because of Ctrl-C.
+    Cancelled,
+}
+
+/// What one task did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskReport {
+    pub name: String,
+    pub kind: TaskKind,
+    pub status: TaskStatus,
+    #[serde(rename = "duration_secs", serialize_with = "seconds")]
+    pub duration: Duration,
+    /// One line on what the task did, for the summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Why the task was skipped, cancelled or could not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub findings: Vec<Finding>,
+    pub metrics: Vec<Metric>,
+    /// Files the task wrote for the user (reports, flamegraphs).
+    pub artifacts: Vec<PathBuf>,
+    /// The last lines of output of a command that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub log_tail: Vec<String>,
+}
+
+impl TaskReport {
+    pub fn new(name: impl Into<String>, kind: TaskKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            status: TaskStatus::Passed,
+            duration: Duration::ZERO,
+            summary: None,
+            reason: None,
+            findings: Vec::new(),
+            metrics: Vec::new(),
+            artifacts: Vec::new(),
+            log_tail: Vec::new(),
+        }
+    }
+
+    pub fn not_run(
+        name: impl Into<String>,
+        kind: TaskKind,
+        status: TaskStatus,
+        reason: impl Into<String>,
+    ) -> Self {
+        let mut report = Self::new(name, kind);
+        report.status = status;
+        report.reason = Some(reason.into());
+        report
+    }
+}
+
+/// The overall outcome of a run, in the order of precedence for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Error,
+    Interrupted,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Passed => crate::exit::SUCCESS,
+            Outcome::Failed => crate::exit::CHECK_FAILED,
+            Outcome::Error => crate::exit::ERROR,
+            Outcome::Interrupted => crate::exit::INTERRUPTED,
+        }
+    }
+}
+
+/// Counts of task statuses, for summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub error: usize,
+    pub skipped: usize,
+    pub cancelled: usize,
+}
+
+/// Everything one invocation did: the document `--format json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub version: u32,
+    pub tool_version: String,
+    /// What was asked for: `check`, or the names given to `run`.
+    pub command: String,
+    pub workspace_root: PathBuf,
+    /// The policy file in use; `null` when built-in defaults were used.
+    pub policy: Option<PathBuf>,
+    pub outcome: Outcome,
+    pub exit_code: u8,
+    #[serde(rename = "duration_secs", serialize_with = "seconds")]
+    pub duration: Duration,
+    pub totals: Totals,
+    pub tasks: Vec<TaskReport>,
+}
+
+impl RunReport {
+    pub fn new(
+        command: String,
+        workspace_root: PathBuf,
+        policy: Option<PathBuf>,
+        tasks: Vec<TaskReport>,
+        duration: Duration,
+        interrupted: bool,
+    ) -> Self {
+        let mut totals = Totals::default();
+        for task in &tasks {
+            match task.status {
+                TaskStatus::Passed => totals.passed += 1,
+                TaskStatus::Failed => totals.failed += 1,
+                TaskStatus::Error => totals.error += 1,
+                TaskStatus::Skipped => totals.skipped += 1,
+                TaskStatus::Cancelled => totals.cancelled += 1,
+            }
+        }
+        let outcome = if interrupted {
+            Outcome::Interrupted
+        } else if totals.error > 0 {
+            Outcome::Error
+        } else if totals.failed > 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Passed
+        };
+        Self {
+            version: REPORT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            command,
+            workspace_root,
+            policy,
+            outcome,
+            exit_code: outcome.exit_code(),
+            duration,
+            totals,
+            tasks,
+        }
+    }
+}
+
+fn seconds<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((duration.as_secs_f64() * 1000.0).round() / 1000.0)
+}

@@ -1,0 +1,92 @@
+//! The set of tasks and pipelines a run can name: built-in tasks, the user's
+//! custom tasks, default pipelines and the policy's own pipelines.
+
+use std::sync::Arc;
+
+use cargo_perf_policy::{Diagnostic, Located};
+
+use crate::task::Task;
+
+/// A named list of task or pipeline names.
+#[derive(Debug, Clone)]
+pub struct PipelineDef {
+    pub name: Located<String>,
+    pub steps: Vec<Located<String>>,
+    pub description: String,
+}
+
+#[derive(Default, Clone)]
+pub struct Registry {
+    tasks: Vec<Arc<dyn Task>>,
+    pipelines: Vec<PipelineDef>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a task; a task of the same name is replaced (so a caller can
+    /// swap in a built-in configured from command-line flags).
+    pub fn add_task(&mut self, task: Arc<dyn Task>) {
+        match self.tasks.iter_mut().find(|t| t.name() == task.name()) {
+            Some(slot) => *slot = task,
+            None => self.tasks.push(task),
+        }
+    }
+
+    /// Adds a custom task from the policy; it may not shadow a built-in.
+    pub fn add_custom_task(
+        &mut self,
+        task: Arc<dyn Task>,
+        name_span: Option<std::ops::Range<usize>>,
+    ) -> Result<(), Diagnostic> {
+        if self.task(task.name()).is_some() {
+            let mut diagnostic = Diagnostic::new(format!("task `{}` is already a built-in task", task.name()))
+                .label("built-in name")
+                .help("pick another name for the custom task; built-in tasks are listed by `cargo perf list`");
+            if let Some(span) = name_span {
+                diagnostic = diagnostic.at(span);
+            }
+            return Err(diagnostic);
+        }
+        self.tasks.push(task);
+        Ok(())
+    }
+
+    /// Adds a pipeline, replacing one of the same name (policy pipelines override defaults).
+    pub fn add_pipeline(&mut self, pipeline: PipelineDef) {
+        match self
+            .pipelines
+            .iter_mut()
+            .find(|p| p.name.value == pipeline.name.value)
+        {
+            Some(slot) => *slot = pipeline,
+            None => self.pipelines.push(pipeline),
+        }
+    }
+
+    pub fn task(&self, name: &str) -> Option<&Arc<dyn Task>> {
+        self.tasks.iter().find(|t| t.name() == name)
+    }
+
+    pub fn pipeline(&self, name: &str) -> Option<&PipelineDef> {
+        self.pipelines.iter().find(|p| p.name.value == name)
+    }
+
+    pub fn tasks(&self) -> &[Arc<dyn Task>] {
+        &self.tasks
+    }
+
+    pub fn pipelines(&self) -> &[PipelineDef] {
+        &self.pipelines
+    }
+
+    /// Every name that `cargo perf run` accepts.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tasks
+            .iter()
+            .map(|t| t.name())
+            .chain(self.pipelines.iter().map(|p| p.name.value.as_str()))
+    }
+}

@@ -1,0 +1,180 @@
+//! The task abstraction: a named unit of work that reports findings and
+//! metrics through a [`TaskContext`]. Built-in tasks and custom commands both
+//! implement [`Task`], so the engine plans and runs them the same way.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use cargo_perf_policy::{Located, Policy};
+
+use crate::git::GitRepo;
+use crate::model::{Finding, Metric, TaskKind, TaskReport};
+use crate::process::{self, CommandSpec, Finished, Stream};
+use crate::progress::ProgressSink;
+use crate::workspace::Workspace;
+
+/// How many lines of a command's output are kept for the failure report.
+pub const LOG_TAIL_LINES: usize = 30;
+
+/// A unit of work the engine can plan and run.
+pub trait Task: Send + Sync {
+    fn name(&self) -> &str;
+    fn description(&self) -> &str;
+    fn kind(&self) -> TaskKind {
+        TaskKind::Builtin
+    }
+    /// Tasks that must pass before this one starts.
+    fn depends_on(&self) -> &[Located<String>] {
+        &[]
+    }
+    /// Does the work. Policy violations are error findings pushed to `cx`; an
+    /// `Err` means the task could not do its work at all (exit code 2).
+    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError>;
+}
+
+/// A task that could not run: what went wrong and how to fix it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct TaskError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl TaskError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<process::ProcessError> for TaskError {
+    fn from(err: process::ProcessError) -> Self {
+        let hint = err.hint();
+        TaskError::new(err.to_string()).hint(hint)
+    }
+}
+
+impl From<crate::git::GitError> for TaskError {
+    fn from(err: crate::git::GitError) -> Self {
+        TaskError::new(err.to_string()).hint(err.hint())
+    }
+}
+
+/// The project a run works on: the workspace, its policy, and facts found lazily.
+pub struct Project {
+    pub workspace: Workspace,
+    pub policy: Policy,
+    /// Where the policy was read from, as shown to the user.
+    pub policy_path: Option<PathBuf>,
+    /// Set for change-scoped runs (`--changed`, hooks); `None` checks everything.
+    pub scope: Option<crate::scope::ChangeScope>,
+    git: OnceLock<Result<Option<GitRepo>, TaskError>>,
+}
+
+impl Project {
+    pub fn new(workspace: Workspace, policy: Policy, policy_path: Option<PathBuf>) -> Self {
+        Self {
+            workspace,
+            policy,
+            policy_path,
+            scope: None,
+            git: OnceLock::new(),
+        }
+    }
+
+    /// The git repository holding the workspace (`None` outside git), asked once.
+    pub fn git(&self) -> Result<Option<&GitRepo>, TaskError> {
+        self.git
+            .get_or_init(|| GitRepo::discover(&self.workspace.root).map_err(TaskError::from))
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
+    }
+}
+
+/// What a running task can see and how it reports.
+pub struct TaskContext<'a> {
+    pub project: &'a Project,
+    progress: &'a dyn ProgressSink,
+    report: TaskReport,
+}
+
+impl<'a> TaskContext<'a> {
+    pub(crate) fn new(
+        project: &'a Project,
+        progress: &'a dyn ProgressSink,
+        name: &str,
+        kind: TaskKind,
+    ) -> Self {
+        Self {
+            project,
+            progress,
+            report: TaskReport::new(name, kind),
+        }
+    }
+
+    pub(crate) fn into_report(self) -> TaskReport {
+        self.report
+    }
+
+    pub fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    pub fn workspace(&self) -> &'a Workspace {
+        &self.project.workspace
+    }
+
+    pub fn policy(&self) -> &'a Policy {
+        &self.project.policy
+    }
+
+    /// Shows what the task is doing now in the progress view.
+    pub fn step(&self, message: &str) {
+        self.progress.step(&self.report.name, message);
+    }
+
+    pub fn finding(&mut self, finding: Finding) {
+        self.report.findings.push(finding);
+    }
+
+    pub fn metric(&mut self, metric: Metric) {
+        self.report.metrics.push(metric);
+    }
+
+    pub fn artifact(&mut self, path: impl Into<PathBuf>) {
+        self.report.artifacts.push(path.into());
+    }
+
+    pub fn summary(&mut self, summary: impl Into<String>) {
+        self.report.summary = Some(summary.into());
+    }
+
+    /// Keeps the last lines of a failed command's output for the report.
+    pub fn log_tail(&mut self, lines: Vec<String>) {
+        self.report.log_tail = lines;
+    }
+
+    /// Runs a command, streaming its output to the progress view (shown with
+    /// `--verbose`), and returns how it ended with the last lines it printed.
+    pub fn run_command(&self, spec: &CommandSpec) -> Result<(Finished, Vec<String>), TaskError> {
+        let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
+        let finished = process::run_streaming(spec, |_stream: Stream, line| {
+            let line = console::strip_ansi_codes(line);
+            self.progress.output(&self.report.name, &line);
+            if tail.len() == LOG_TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.into_owned());
+        })?;
+        Ok((finished, tail.into()))
+    }
+}

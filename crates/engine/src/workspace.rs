@@ -1,0 +1,182 @@
+//! What Cargo says the workspace is: root, members, their targets, the target
+//! dir. Asked once per run with `cargo metadata --no-deps`, the cheapest
+//! question that still answers all of it.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{MetadataCommand, TargetKind as CargoTargetKind};
+
+/// A Cargo workspace as discovered from a directory or a manifest path.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub root_manifest: PathBuf,
+    pub target_dir: PathBuf,
+    pub members: Vec<Member>,
+    /// The cargo binary to run (`$CARGO` when cargo started us).
+    pub cargo: OsString,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    pub version: String,
+    pub manifest_path: PathBuf,
+    /// The directory holding the member's Cargo.toml.
+    pub dir: PathBuf,
+    pub targets: Vec<Target>,
+    /// Names of other workspace members this one depends on (any kind of dependency).
+    pub workspace_dependencies: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub kind: TargetKind,
+    pub src_path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Test,
+    Bench,
+    Example,
+    BuildScript,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Lib => "lib",
+            TargetKind::Bin => "bin",
+            TargetKind::Test => "test",
+            TargetKind::Bench => "bench",
+            TargetKind::Example => "example",
+            TargetKind::BuildScript => "build-script",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(
+        "{dir} is not inside a Cargo project (no Cargo.toml found here or in any parent directory)"
+    )]
+    NotACargoProject { dir: PathBuf },
+    #[error("cannot run `cargo metadata`: {0}")]
+    CargoMissing(std::io::Error),
+    #[error("`cargo metadata` failed:\n{0}")]
+    Metadata(String),
+}
+
+impl WorkspaceError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            WorkspaceError::NotACargoProject { .. } => {
+                "run cargo perf inside a Cargo workspace, or pass `--manifest-path path/to/Cargo.toml`"
+            }
+            WorkspaceError::CargoMissing(_) => {
+                "install Rust with rustup (https://rustup.rs) so `cargo` is on PATH"
+            }
+            WorkspaceError::Metadata(_) => {
+                "fix the Cargo.toml error above; `cargo metadata --no-deps` must succeed"
+            }
+        }
+    }
+}
+
+impl Workspace {
+    /// Asks cargo about the workspace containing `dir` (or the one `manifest_path` names).
+    pub fn discover(dir: &Path, manifest_path: Option<&Path>) -> Result<Self, WorkspaceError> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut command = MetadataCommand::new();
+        command.cargo_path(&cargo).no_deps().current_dir(dir);
+        if let Some(manifest) = manifest_path {
+            command.manifest_path(manifest);
+        }
+        let metadata = command.exec().map_err(|err| match err {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                if stderr.contains("could not find `Cargo.toml`") {
+                    WorkspaceError::NotACargoProject {
+                        dir: dir.to_owned(),
+                    }
+                } else {
+                    WorkspaceError::Metadata(stderr.trim_end().to_owned())
+                }
+            }
+            cargo_metadata::Error::Io(io) => WorkspaceError::CargoMissing(io),
+            other => WorkspaceError::Metadata(other.to_string()),
+        })?;
+
+        let member_names: Vec<&str> = metadata
+            .workspace_packages()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        let members = metadata
+            .workspace_packages()
+            .into_iter()
+            .map(|package| {
+                let manifest_path = PathBuf::from(&package.manifest_path);
+                Member {
+                    name: package.name.to_string(),
+                    version: package.version.to_string(),
+                    dir: manifest_path
+                        .parent()
+                        .map(Path::to_owned)
+                        .unwrap_or_default(),
+                    manifest_path,
+                    targets: package.targets.iter().filter_map(convert_target).collect(),
+                    workspace_dependencies: package
+                        .dependencies
+                        .iter()
+                        .filter(|d| d.path.is_some() && member_names.contains(&d.name.as_str()))
+                        .map(|d| d.name.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+        let root = PathBuf::from(metadata.workspace_root);
+        Ok(Workspace {
+            root_manifest: root.join("Cargo.toml"),
+            root,
+            target_dir: PathBuf::from(metadata.target_directory),
+            members,
+            cargo,
+        })
+    }
+
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
+    }
+
+    /// `path` relative to the workspace root, when it lies inside it.
+    pub fn relative<'p>(&self, path: &'p Path) -> &'p Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+}
+
+fn convert_target(target: &cargo_metadata::Target) -> Option<Target> {
+    let kind = target.kind.iter().find_map(|kind| match kind {
+        CargoTargetKind::Lib
+        | CargoTargetKind::RLib
+        | CargoTargetKind::DyLib
+        | CargoTargetKind::CDyLib
+        | CargoTargetKind::StaticLib
+        | CargoTargetKind::ProcMacro => Some(TargetKind::Lib),
+        CargoTargetKind::Bin => Some(TargetKind::Bin),
+        CargoTargetKind::Test => Some(TargetKind::Test),
+        CargoTargetKind::Bench => Some(TargetKind::Bench),
+        CargoTargetKind::Example => Some(TargetKind::Example),
+        CargoTargetKind::CustomBuild => Some(TargetKind::BuildScript),
+        _ => None,
+    })?;
+    Some(Target {
+        name: target.name.clone(),
+        kind,
+        src_path: PathBuf::from(&target.src_path),
+    })
+}

@@ -1,0 +1,211 @@
+//! The summary a person reads at the end of a run: one line per task, then
+//! each finding with where and how to fix it, the output tail of failed
+//! commands, the metrics, and a verdict line.
+
+use std::fmt::Write as _;
+
+use console::style;
+
+use cargo_perf_engine::progress::status_mark;
+use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus, Verdict};
+use cargo_perf_policy::units::format_duration;
+
+use crate::values::format_value;
+
+pub fn render_human(report: &RunReport, quiet: bool) -> String {
+    let mut out = String::new();
+    if quiet && report.outcome == Outcome::Passed {
+        return out;
+    }
+    if report.tasks.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} nothing to run for `{}`: add tasks to perf.toml (see `cargo perf init`)",
+            style("note:").cyan().bold(),
+            report.command
+        );
+        return out;
+    }
+    tasks_table(&mut out, report);
+    for task in &report.tasks {
+        findings(&mut out, task);
+    }
+    metrics(&mut out, report);
+    verdict(&mut out, report);
+    out
+}
+
+fn tasks_table(out: &mut String, report: &RunReport) {
+    let width = report
+        .tasks
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{}",
+        style(format!("Summary of `{}`", report.command)).bold()
+    );
+    for task in &report.tasks {
+        let (glyph, _, colour) = status_mark(task.status);
+        let time = match task.status {
+            TaskStatus::Skipped | TaskStatus::Cancelled if task.duration.is_zero() => String::new(),
+            _ => format_duration(task.duration),
+        };
+        let detail = match task.status {
+            TaskStatus::Passed => task.summary.clone().unwrap_or_default(),
+            _ => task
+                .reason
+                .clone()
+                .or_else(|| {
+                    task.findings
+                        .iter()
+                        .find(|f| f.severity == Severity::Error)
+                        .map(|f| f.message.clone())
+                })
+                .unwrap_or_default(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<width$}  {:>7}  {}",
+            colour.apply_to(glyph),
+            task.name,
+            time,
+            style(detail).dim()
+        );
+    }
+}
+
+fn findings(out: &mut String, task: &TaskReport) {
+    if task.findings.is_empty() && task.log_tail.is_empty() {
+        return;
+    }
+    out.push('\n');
+    for finding in &task.findings {
+        let label = match finding.severity {
+            Severity::Error => style(format!("error[{}]", finding.code)).red().bold(),
+            Severity::Warning => style(format!("warning[{}]", finding.code)).yellow().bold(),
+            Severity::Info => style(format!("info[{}]", finding.code)).cyan().bold(),
+        };
+        let _ = writeln!(
+            out,
+            "{label} {}: {}",
+            style(&task.name).bold(),
+            finding.message
+        );
+        if let Some(file) = &finding.file {
+            match finding.line {
+                Some(line) => {
+                    let _ = writeln!(out, "  --> {}:{line}", file.display());
+                }
+                None => {
+                    let _ = writeln!(out, "  --> {}", file.display());
+                }
+            }
+        }
+        if let Some(help) = &finding.help {
+            let _ = writeln!(out, "  {} {help}", style("= help:").cyan());
+        }
+    }
+    if !task.log_tail.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style(format!("last {} lines of output:", task.log_tail.len())).dim()
+        );
+        for line in &task.log_tail {
+            let _ = writeln!(out, "  {} {line}", style("│").dim());
+        }
+    }
+}
+
+fn metrics(out: &mut String, report: &RunReport) {
+    let rows: Vec<(&str, &cargo_perf_engine::Metric)> = report
+        .tasks
+        .iter()
+        .flat_map(|t| t.metrics.iter().map(move |m| (t.name.as_str(), m)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let name_width = rows
+        .iter()
+        .map(|(task, m)| task.chars().count() + 1 + m.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(out, "\n{}", style("Metrics").bold());
+    for (task, metric) in rows {
+        let mut line = format!(
+            "  {:<name_width$}  {:>12}",
+            format!("{task}.{}", metric.name),
+            format_value(metric.value, metric.unit)
+        );
+        if let Some(budget) = metric.budget {
+            let _ = write!(line, "  budget {}", format_value(budget, metric.unit));
+        }
+        if let Some(baseline) = metric.baseline {
+            let _ = write!(line, "  baseline {}", format_value(baseline, metric.unit));
+        }
+        if let Some(verdict) = metric.verdict {
+            let word = format!("{verdict:?}").to_lowercase();
+            let styled = match verdict {
+                Verdict::Fail | Verdict::Regressed => style(word).red().bold(),
+                Verdict::Pass | Verdict::Improved | Verdict::Unchanged => style(word).green(),
+                Verdict::Inconclusive => style(word).yellow(),
+            };
+            let _ = write!(line, "  {styled}");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn verdict(out: &mut String, report: &RunReport) {
+    let t = &report.totals;
+    let total = report.tasks.len();
+    let time = format_duration(report.duration);
+    let counts = [
+        (t.failed, "failed"),
+        (t.error, "could not run"),
+        (t.skipped, "skipped"),
+        (t.cancelled, "cancelled"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{n} {word}"))
+    .collect::<Vec<_>>()
+    .join(", ");
+    out.push('\n');
+    let _ = match report.outcome {
+        Outcome::Passed if counts.is_empty() => writeln!(
+            out,
+            "{} {total} task{} passed in {time}",
+            style("✓").green().bold(),
+            if total == 1 { "" } else { "s" }
+        ),
+        Outcome::Passed => writeln!(
+            out,
+            "{} {} of {total} passed ({counts}) in {time}",
+            style("✓").green().bold(),
+            t.passed
+        ),
+        Outcome::Failed => writeln!(
+            out,
+            "{} {} of {total} passed ({counts}) in {time}",
+            style("error:").red().bold(),
+            t.passed
+        ),
+        Outcome::Error => writeln!(
+            out,
+            "{} {} of {total} passed ({counts}) in {time}",
+            style("error:").red().bold(),
+            t.passed
+        ),
+        Outcome::Interrupted => writeln!(
+            out,
+            "{} interrupted: {} of {total} passed ({counts})",
+            style("error:").red().bold(),
+            t.passed
+        ),
+    };
+}

@@ -1,0 +1,29 @@
+//! Renderers for a [`RunReport`]. Each works from the shared result model
+//! alone, so every task's findings and metrics show in every format.
+
+mod human;
+mod json;
+mod listing;
+mod values;
+
+pub use human::render_human;
+pub use json::render_json;
+pub use listing::{render_listing, render_listing_json};
+pub use values::format_value;
+
+use cargo_perf_engine::RunReport;
+
+/// Output formats for a run report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Renders `report` in `format`. `quiet` drops the human summary when everything passed.
+pub fn render(report: &RunReport, format: Format, quiet: bool) -> String {
+    match format {
+        Format::Human => render_human(report, quiet),
+        Format::Json => render_json(report),
+    }
+}

@@ -1,0 +1,13 @@
+//! The list of built-in tasks, and which of them `cargo perf check` runs by default.
+
+use std::sync::Arc;
+
+use cargo_perf_engine::Task;
+
+/// What `cargo perf check` runs when perf.toml has no `check` pipeline.
+pub const DEFAULT_CHECK: &[&str] = &[];
+
+/// Every built-in task with its default configuration.
+pub fn tasks() -> Vec<Arc<dyn Task>> {
+    Vec::new()
+}

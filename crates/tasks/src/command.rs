@@ -1,0 +1,86 @@
+//! Custom command tasks: `[tasks.NAME] run = "..."` in perf.toml. The command
+//! runs from the workspace root (or `cwd`); a non-zero exit fails the task and
+//! the last lines of its output go into the report.
+
+use cargo_perf_engine::process::CommandSpec;
+use cargo_perf_engine::{Finding, Task, TaskContext, TaskError, TaskKind};
+use cargo_perf_policy::{CustomTask, Located};
+
+pub struct CommandTask {
+    spec: CustomTask,
+    description: String,
+}
+
+impl CommandTask {
+    pub fn new(spec: CustomTask) -> Self {
+        let description = spec
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("runs `{}`", shell_join(&spec.argv.value)));
+        Self { spec, description }
+    }
+}
+
+impl Task for CommandTask {
+    fn name(&self) -> &str {
+        &self.spec.name.value
+    }
+
+    fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn kind(&self) -> TaskKind {
+        TaskKind::Custom
+    }
+
+    fn depends_on(&self) -> &[Located<String>] {
+        &self.spec.depends_on
+    }
+
+    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+        let (program, args) = self
+            .spec
+            .argv
+            .value
+            .split_first()
+            .ok_or_else(|| TaskError::new("the task has no command"))?;
+        let root = &cx.workspace().root;
+        let cwd = self
+            .spec
+            .cwd
+            .as_ref()
+            .map_or_else(|| root.clone(), |dir| root.join(dir));
+        let mut command = CommandSpec::new(program)
+            .args(args)
+            .cwd(&cwd)
+            .timeout(self.spec.timeout);
+        for (key, value) in &self.spec.env {
+            command = command.env(key, value);
+        }
+        let shown = command.display();
+        cx.step(&shown);
+        let (finished, tail) = cx.run_command(&command)?;
+        if finished.success() {
+            cx.summary(shown);
+        } else {
+            cx.finding(
+                Finding::error(
+                    "command-failed",
+                    format!("`{shown}` {}", finished.describe()),
+                )
+                .help(format!(
+                    "run `{shown}` to see its whole output, or re-run cargo perf with --verbose"
+                )),
+            );
+            cx.log_tail(tail);
+        }
+        Ok(())
+    }
+}
+
+fn shell_join(words: &[String]) -> String {
+    CommandSpec::new(words.first().map_or("", String::as_str))
+        .args(words.iter().skip(1))
+        .display()
+}

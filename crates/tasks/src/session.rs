@@ -1,0 +1,200 @@
+//! The entry point for the binary and for a project's own xtask: find the
+//! workspace, load its policy, assemble the registry of tasks and pipelines,
+//! then plan and run. `cargo perf check` is `Session::open` + `run(["check"])`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use cargo_perf_engine::progress::ProgressSink;
+use cargo_perf_engine::{
+    PipelineDef, Plan, PlanError, Project, Registry, RunOptions, RunReport, Workspace,
+    WorkspaceError, run_plan,
+};
+use cargo_perf_policy::{Diagnostic, Located, Policy, PolicyError};
+
+use crate::command::CommandTask;
+
+/// Where to look for the workspace and its policy.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// The directory to start from (default: the current directory).
+    pub dir: Option<PathBuf>,
+    /// A Cargo.toml to use instead of searching from `dir`.
+    pub manifest_path: Option<PathBuf>,
+    /// A policy file to use instead of `<workspace root>/perf.toml`.
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Workspace(#[from] WorkspaceError),
+    #[error("{0}")]
+    Policy(#[from] PolicyError),
+    #[error("cannot determine the current directory: {0}")]
+    CurrentDir(std::io::Error),
+}
+
+impl OpenError {
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            OpenError::Workspace(err) => Some(err.hint()),
+            OpenError::Policy(_) => None,
+            OpenError::CurrentDir(_) => Some("run cargo perf from an existing directory"),
+        }
+    }
+}
+
+/// An opened project with every task and pipeline it can run.
+pub struct Session {
+    pub project: Project,
+    pub registry: Registry,
+}
+
+impl Session {
+    pub fn open(options: &OpenOptions) -> Result<Session, OpenError> {
+        let cwd = std::env::current_dir().map_err(OpenError::CurrentDir)?;
+        let dir = options
+            .dir
+            .as_deref()
+            .map_or_else(|| cwd.clone(), |d| cwd.join(d));
+        let workspace = Workspace::discover(&dir, options.manifest_path.as_deref())?;
+        let (policy, policy_path) = load_policy(&workspace, options.config.as_deref(), &cwd)?;
+        let registry = build_registry(&policy)?;
+        Ok(Session {
+            project: Project::new(workspace, policy, policy_path),
+            registry,
+        })
+    }
+
+    /// Replaces a built-in task, e.g. with one configured from command-line flags.
+    pub fn override_task(&mut self, task: Arc<dyn cargo_perf_engine::Task>) {
+        self.registry.add_task(task);
+    }
+
+    pub fn plan(&self, names: &[String]) -> Result<Plan, PlanError> {
+        let names: Vec<Located<String>> = names.iter().cloned().map(Located::builtin).collect();
+        Plan::build(&self.registry, &names)
+    }
+
+    /// Runs a plan and assembles the report.
+    pub fn run(
+        &self,
+        command: &str,
+        plan: &Plan,
+        options: RunOptions,
+        progress: &dyn ProgressSink,
+    ) -> RunReport {
+        cargo_perf_engine::interrupt::install();
+        let started = Instant::now();
+        let tasks = run_plan(plan, &self.project, options, progress);
+        RunReport::new(
+            command.to_owned(),
+            self.project.workspace.root.clone(),
+            self.project.policy_path.clone(),
+            tasks,
+            started.elapsed(),
+            cargo_perf_engine::interrupt::is_interrupted(),
+        )
+    }
+
+    /// Renders a planning error against the policy file it is about.
+    pub fn render(&self, diagnostic: &Diagnostic) -> String {
+        self.project.policy.render(diagnostic)
+    }
+
+    /// Run options from the policy's `[settings]`, before command-line overrides.
+    pub fn run_options(&self) -> RunOptions {
+        let settings = &self.project.policy.settings;
+        let defaults = RunOptions::default();
+        RunOptions {
+            jobs: settings.jobs.unwrap_or(defaults.jobs),
+            fail_fast: settings.fail_fast,
+        }
+    }
+}
+
+fn load_policy(
+    workspace: &Workspace,
+    config: Option<&Path>,
+    cwd: &Path,
+) -> Result<(Policy, Option<PathBuf>), PolicyError> {
+    let path = match config {
+        Some(path) => cwd.join(path),
+        None => {
+            let path = workspace.root.join(cargo_perf_policy::FILE_NAME);
+            if !path.exists() {
+                return Ok((Policy::default(), None));
+            }
+            path
+        }
+    };
+    let shown = path
+        .strip_prefix(cwd)
+        .map(Path::to_owned)
+        .unwrap_or_else(|_| path.clone());
+    let policy = cargo_perf_policy::load(&path, &shown)?;
+    Ok((policy, Some(path)))
+}
+
+/// The names `cargo perf check` runs when the policy has no `check` pipeline.
+pub const DEFAULT_CHECK: &[&str] = crate::builtin::DEFAULT_CHECK;
+
+fn build_registry(policy: &Policy) -> Result<Registry, PolicyError> {
+    let mut registry = Registry::new();
+    for task in crate::builtin::tasks() {
+        registry.add_task(task);
+    }
+    registry.add_pipeline(PipelineDef {
+        name: Located::builtin("check".to_owned()),
+        steps: DEFAULT_CHECK
+            .iter()
+            .map(|s| Located::builtin(s.to_string()))
+            .collect(),
+        description: "the checks `cargo perf check` runs (built-in default)".to_owned(),
+    });
+    let mut diagnostics = Vec::new();
+    for spec in &policy.tasks {
+        let span = spec.name.span.clone();
+        if let Err(diagnostic) =
+            registry.add_custom_task(Arc::new(CommandTask::new(spec.clone())), span)
+        {
+            diagnostics.push(diagnostic);
+        }
+    }
+    for pipeline in &policy.pipelines {
+        if registry.task(&pipeline.name.value).is_some() {
+            diagnostics.push(
+                Diagnostic::new(format!(
+                    "pipeline `{}` has the name of a built-in task",
+                    pipeline.name.value
+                ))
+                .at(pipeline.name.span.clone().unwrap_or_default())
+                .label("built-in task name")
+                .help("rename the pipeline"),
+            );
+            continue;
+        }
+        registry.add_pipeline(PipelineDef {
+            name: pipeline.name.clone(),
+            steps: pipeline.steps.clone(),
+            description: format!(
+                "pipeline: {}",
+                pipeline
+                    .steps
+                    .iter()
+                    .map(|s| s.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    match (&policy.source, diagnostics.is_empty()) {
+        (Some(source), false) => Err(PolicyError {
+            source: source.clone(),
+            diagnostics,
+        }),
+        _ => Ok(registry),
+    }
+}

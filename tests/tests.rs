@@ -1,0 +1,10 @@
+//! One integration-test binary (linked once) that drives the real
+//! `cargo-perf` binary against temporary workspaces. One module per feature.
+
+mod util;
+
+mod cli;
+mod engine;
+mod init;
+mod library;
+mod policy;
