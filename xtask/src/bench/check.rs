@@ -1,0 +1,117 @@
+//! `cargo xtask bench check` (issue: foundation): `cargo-perf check` with one
+//! trivial task on a generated 50-member workspace, against the floor
+//! `cargo metadata --format-version 1 --no-deps` on the same workspace
+//! (the tool must ask cargo at least once). Goal: at most 1.3x the floor.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use anyhow::Result;
+use xshell::Shell;
+
+use super::{Contender, compare, release_binary};
+
+const MEMBERS: usize = 50;
+
+pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
+    let binary = release_binary(sh)?;
+    let dir = generate_workspace()?;
+    let root = dir.path();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+
+    let mut floor = Command::new(&cargo);
+    floor
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root);
+    let mut ours = Command::new(&binary);
+    ours.args(["check", "--quiet"]).current_dir(root);
+    let mut via_cargo = Command::new(&cargo);
+    via_cargo
+        .args(["perf", "check", "--quiet"])
+        .current_dir(root)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                binary.parent().unwrap_or(root).display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+
+    let mut contenders = [
+        Contender::new("cargo metadata --no-deps", floor),
+        Contender::new("cargo-perf check", ours),
+        Contender::new("cargo perf check (via cargo)", via_cargo),
+    ];
+    println!("{MEMBERS}-member workspace, one trivial task, {rounds} interleaved rounds:");
+    let results = compare(&mut contenders, rounds)?;
+    results.print(0);
+    println!(
+        "ratio cargo-perf check / cargo metadata: {:.2}x (goal <= 1.30x)",
+        results.ratio(1, 0)
+    );
+    Ok(())
+}
+
+fn generate_workspace() -> Result<tempfile_dir::TempDir> {
+    let dir = tempfile_dir::TempDir::new("cargo-perf-bench-check")?;
+    let root = dir.path();
+    let mut members = String::new();
+    for i in 0..MEMBERS {
+        let name = format!("member{i:02}");
+        let _ = write!(members, "\"crates/{name}\", ");
+        let crate_dir = root.join("crates").join(&name);
+        std::fs::create_dir_all(crate_dir.join("src"))?;
+        let dep = if i > 0 {
+            format!(
+                "member{:02} = {{ path = \"../member{:02}\" }}\n",
+                i - 1,
+                i - 1
+            )
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dep}"
+            ),
+        )?;
+        std::fs::write(crate_dir.join("src/lib.rs"), "pub fn f() {}\n")?;
+    }
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
+    )?;
+    std::fs::write(
+        root.join("perf.toml"),
+        "[tasks.noop]\nrun = \"true\"\n\n[pipelines]\ncheck = [\"noop\"]\n",
+    )?;
+    Ok(dir)
+}
+
+/// A minimal self-removing temporary directory (xtask stays dependency-light).
+mod tempfile_dir {
+    use std::path::{Path, PathBuf};
+
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new(prefix: &str) -> std::io::Result<Self> {
+            let path = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path)?;
+            Ok(TempDir(path))
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! `cargo xtask bench <name>`: speed comparisons run on this (noisy, shared)
+//! machine the honest way: the commands under comparison run interleaved in
+//! the same session, round after round, and we report medians and the ratio
+//! of medians, never one absolute time.
+
+mod check;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+
+pub const NAMES: &[&str] = &["check"];
+
+pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
+    let rounds = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(15);
+    match args.first().map(String::as_str) {
+        Some("check") => check::run(sh, rounds),
+        _ => bail!(
+            "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
+            NAMES.join(" | ")
+        ),
+    }
+}
+
+/// Builds the release binary and returns its path.
+pub fn release_binary(sh: &Shell) -> Result<std::path::PathBuf> {
+    cmd!(sh, "cargo build --release --quiet --bin cargo-perf").run()?;
+    Ok(crate::project_root().join("target/release/cargo-perf"))
+}
+
+/// One contender: a label and a command to time.
+pub struct Contender {
+    pub label: String,
+    pub command: Command,
+}
+
+impl Contender {
+    pub fn new(label: impl Into<String>, command: Command) -> Self {
+        Self {
+            label: label.into(),
+            command,
+        }
+    }
+}
+
+/// Medians of each contender, in order.
+pub struct Results {
+    pub labels: Vec<String>,
+    pub medians: Vec<Duration>,
+}
+
+impl Results {
+    /// Prints a table with each median and its ratio to the contender at `base`.
+    pub fn print(&self, base: usize) {
+        let width = self.labels.iter().map(String::len).max().unwrap_or(0);
+        for (label, median) in self.labels.iter().zip(&self.medians) {
+            println!(
+                "  {label:<width$}  median {:>10.2} ms   {:>5.2}x",
+                median.as_secs_f64() * 1000.0,
+                median.as_secs_f64() / self.medians[base].as_secs_f64()
+            );
+        }
+    }
+
+    pub fn ratio(&self, a: usize, b: usize) -> f64 {
+        self.medians[a].as_secs_f64() / self.medians[b].as_secs_f64()
+    }
+}
+
+/// Runs every contender once per round, in alternating order (A B, B A, ...),
+/// after one untimed warm-up each. Any failing run aborts the benchmark.
+pub fn compare(contenders: &mut [Contender], rounds: usize) -> Result<Results> {
+    for contender in contenders.iter_mut() {
+        time_once(contender)?;
+    }
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); contenders.len()];
+    for round in 0..rounds {
+        let mut order: Vec<usize> = (0..contenders.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for index in order {
+            samples[index].push(time_once(&mut contenders[index])?);
+        }
+    }
+    Ok(Results {
+        labels: contenders.iter().map(|c| c.label.clone()).collect(),
+        medians: samples.into_iter().map(median).collect(),
+    })
+}
+
+fn time_once(contender: &mut Contender) -> Result<Duration> {
+    let started = Instant::now();
+    let output = contender
+        .command
+        .output()
+        .with_context(|| format!("running {}", contender.label))?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        bail!(
+            "{} failed ({}):\n{}{}",
+            contender.label,
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(elapsed)
+}
+
+pub fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    let mid = samples.len() / 2;
+    if samples.len() % 2 == 0 {
+        (samples[mid - 1] + samples[mid]) / 2
+    } else {
+        samples[mid]
+    }
+}
