@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::Result;
 use xshell::Shell;
 
-use super::{Contender, compare, release_binary};
+use super::{Contender, TempDir, compare, release_binary};
 
 const MEMBERS: usize = 50;
 
@@ -53,8 +53,8 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     Ok(())
 }
 
-fn generate_workspace() -> Result<tempfile_dir::TempDir> {
-    let dir = tempfile_dir::TempDir::new("cargo-perf-bench-check")?;
+fn generate_workspace() -> Result<TempDir> {
+    let dir = TempDir::new("cargo-perf-bench-check")?;
     let root = dir.path();
     let mut members = String::new();
     for i in 0..MEMBERS {
@@ -88,30 +88,4 @@ fn generate_workspace() -> Result<tempfile_dir::TempDir> {
         "[tasks.noop]\nrun = \"true\"\n\n[pipelines]\ncheck = [\"noop\"]\n",
     )?;
     Ok(dir)
-}
-
-/// A minimal self-removing temporary directory (xtask stays dependency-light).
-mod tempfile_dir {
-    use std::path::{Path, PathBuf};
-
-    pub struct TempDir(PathBuf);
-
-    impl TempDir {
-        pub fn new(prefix: &str) -> std::io::Result<Self> {
-            let path = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path)?;
-            Ok(TempDir(path))
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }

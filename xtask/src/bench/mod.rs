@@ -5,6 +5,7 @@
 
 mod check;
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -120,5 +121,28 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
         (samples[mid - 1] + samples[mid]) / 2
     } else {
         samples[mid]
+    }
+}
+
+/// A self-removing temporary directory (xtask stays dependency-light).
+
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> std::io::Result<Self> {
+        let path = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir(path))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
