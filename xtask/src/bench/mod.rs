@@ -125,7 +125,6 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 /// A self-removing temporary directory (xtask stays dependency-light).
-
 pub struct TempDir(PathBuf);
 
 impl TempDir {
