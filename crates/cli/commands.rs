@@ -1,8 +1,10 @@
 //! One function per subcommand: each opens what it needs through the library,
 //! renders the result, and returns the exit code.
 
+use std::sync::Arc;
+
 use cargo_perf_engine::progress::{self, Verbosity};
-use cargo_perf_engine::{RunOptions, exit};
+use cargo_perf_engine::{RunOptions, Task, exit};
 use cargo_perf_report::Format;
 use cargo_perf_tasks::{OpenError, OpenOptions, Session};
 use clap::CommandFactory;
@@ -13,8 +15,8 @@ use crate::output::{print_error, print_stdout};
 pub fn dispatch(cli: Cli) -> u8 {
     let global = &cli.global;
     match cli.command {
-        Command::Check(exec) => run(global, "check", &["check".to_owned()], &exec),
-        Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec),
+        Command::Check(exec) => run(global, "check", &["check".to_owned()], &exec, None),
+        Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec, None),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
         Command::Completions { shell } => {
@@ -40,11 +42,28 @@ fn open(global: &GlobalArgs) -> Result<Session, u8> {
     })
 }
 
-fn run(global: &GlobalArgs, command: &str, names: &[String], exec: &ExecArgs) -> u8 {
-    let session = match open(global) {
+/// Runs one built-in task configured from its own subcommand's flags
+/// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
+#[allow(dead_code)] // the built-in tasks' subcommands call it
+fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
+    let name = task.name().to_owned();
+    run(global, &name, &[name.clone()], exec, Some(task))
+}
+
+fn run(
+    global: &GlobalArgs,
+    command: &str,
+    names: &[String],
+    exec: &ExecArgs,
+    task: Option<Arc<dyn Task>>,
+) -> u8 {
+    let mut session = match open(global) {
         Ok(session) => session,
         Err(code) => return code,
     };
+    if let Some(task) = task {
+        session.override_task(task);
+    }
     let plan = match session.plan(names) {
         Ok(plan) => plan,
         Err(err) => {
