@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 use cargo_metadata::{MetadataCommand, TargetKind as CargoTargetKind};
 
+/// The tool's own state directory (benchmark history, baselines), relative to
+/// the workspace root. It lives outside the target dir so `cargo clean` keeps it.
+pub const STATE_DIR: &str = ".cargo-perf";
+
 /// A Cargo workspace as discovered from a directory or a manifest path.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -147,6 +151,11 @@ impl Workspace {
             members,
             cargo,
         })
+    }
+
+    /// Where the tool keeps state that must survive `cargo clean`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
     }
 
     pub fn member(&self, name: &str) -> Option<&Member> {
