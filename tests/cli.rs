@@ -146,3 +146,56 @@ fn plain_progress_lines_when_not_a_terminal() {
     );
     assert_eq!(quiet.stdout(), "");
 }
+
+#[test]
+fn live_progress_on_a_terminal() {
+    // `script` runs the command under a pseudo-terminal, as a user's shell would.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.wait]\nrun = \"sleep 0.5\"\n[pipelines]\ncheck = [\"wait\"]\n");
+    let command = format!("{} check", crate::util::binary().display());
+    let run = TestCommand::new(dir.path())
+        .env("TERM", "xterm")
+        .inner_program("script", ["-qec", &command, "/dev/null"])
+        .expect_success();
+    let screen = run.stdout();
+    assert!(
+        screen.contains("✓ wait"),
+        "finished task collapses to a ✓ line\n{}",
+        run.context()
+    );
+    assert!(
+        screen.contains('\u{1b}'),
+        "a terminal gets the live view\n{}",
+        run.context()
+    );
+    assert!(
+        !screen.contains("Running wait"),
+        "no plain log lines on a terminal\n{}",
+        run.context()
+    );
+}
+
+fn strip_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for next in chars.by_ref() {
+                if next.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

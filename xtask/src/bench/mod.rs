@@ -82,7 +82,7 @@ pub fn compare(contenders: &mut [Contender], rounds: usize) -> Result<Results> {
     let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); contenders.len()];
     for round in 0..rounds {
         let mut order: Vec<usize> = (0..contenders.len()).collect();
-        if round % 2 == 1 {
+        if !round.is_multiple_of(2) {
             order.reverse();
         }
         for index in order {
@@ -117,7 +117,7 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let mid = samples.len() / 2;
-    if samples.len() % 2 == 0 {
+    if samples.len().is_multiple_of(2) {
         (samples[mid - 1] + samples[mid]) / 2
     } else {
         samples[mid]
