@@ -165,15 +165,21 @@ fn live_progress_on_a_terminal() {
         .env("TERM", "xterm")
         .inner_program("script", ["-qec", &command, "/dev/null"])
         .expect_success();
-    let screen = run.stdout();
+    let raw = run.stdout();
     assert!(
-        screen.contains("✓ wait"),
-        "finished task collapses to a ✓ line\n{}",
+        raw.contains("\u{1b}[2K"),
+        "a terminal gets the live view, redrawn in place\n{}",
+        run.context()
+    );
+    let screen = strip_escapes(&raw);
+    assert!(
+        screen.contains("wait   0s"),
+        "a live line with the elapsed time\n{}",
         run.context()
     );
     assert!(
-        screen.contains('\u{1b}'),
-        "a terminal gets the live view\n{}",
+        screen.contains("✓ wait ("),
+        "the finished task collapses to a ✓ line\n{}",
         run.context()
     );
     assert!(
