@@ -25,7 +25,7 @@ pub use sections::tasks::CustomTask;
 pub use source::{Location, SourceFile};
 pub use units::{ByteSize, Percent};
 
-use reader::{Reader, backticked};
+use reader::Reader;
 
 /// The file name looked up at the workspace root.
 pub const FILE_NAME: &str = "perf.toml";
@@ -229,11 +229,6 @@ fn check_names_are_unique(reader: &mut Reader, policy: &Policy) {
             );
         }
     }
-}
-
-/// The list of top-level sections, for documentation and suggestions.
-pub fn section_names() -> String {
-    backticked(SECTIONS)
 }
 
 #[cfg(test)]
