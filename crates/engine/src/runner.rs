@@ -13,7 +13,8 @@ use crate::interrupt;
 use crate::model::{Finding, TaskReport, TaskStatus};
 use crate::plan::Plan;
 use crate::progress::ProgressSink;
-use crate::task::{Project, TaskContext};
+use crate::scope::ChangeScope;
+use crate::task::{Project, Task, TaskContext};
 
 /// How a plan runs.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +49,9 @@ pub fn run_plan(
     let mut states: Vec<State> = (0..count).map(|_| State::Waiting).collect();
     let mut reports: Vec<Option<TaskReport>> = vec![None; count];
     let mut stop_reason: Option<String> = None;
+    // Skipped because the change scope does not touch them: that counts as
+    // passing for the tasks that depend on them.
+    let mut unaffected = vec![false; count];
     let jobs = options.jobs.max(1);
 
     thread::scope(|scope| {
@@ -63,7 +67,7 @@ pub fn run_plan(
                 }
                 let planned = &plan.tasks[index];
                 let failed_dep = planned.deps.iter().find(|d| match states[**d] {
-                    State::Done(status) => status != TaskStatus::Passed,
+                    State::Done(status) => status != TaskStatus::Passed && !unaffected[**d],
                     _ => false,
                 });
                 if let Some(dep) = failed_dep {
@@ -78,6 +82,23 @@ pub fn run_plan(
                     );
                     progress.finished(&report);
                     states[index] = State::Done(TaskStatus::Skipped);
+                    reports[index] = Some(report);
+                    continue;
+                }
+                if let Some(reason) = project
+                    .scope
+                    .as_ref()
+                    .and_then(|scope| scope_skip(scope, planned.task.as_ref(), project))
+                {
+                    let report = TaskReport::not_run(
+                        planned.task.name(),
+                        planned.task.kind(),
+                        TaskStatus::Skipped,
+                        format!("skipped: {reason}"),
+                    );
+                    progress.finished(&report);
+                    states[index] = State::Done(TaskStatus::Skipped);
+                    unaffected[index] = true;
                     reports[index] = Some(report);
                     continue;
                 }
@@ -175,4 +196,12 @@ pub fn run_plan(
             })
         })
         .collect()
+}
+
+/// Why a change-scoped run skips `task`, if it does.
+fn scope_skip(scope: &ChangeScope, task: &dyn Task, project: &Project) -> Option<String> {
+    if scope.is_empty() {
+        return Some(format!("nothing changed ({})", scope.description));
+    }
+    task.unaffected(scope, project)
 }

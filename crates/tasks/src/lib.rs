@@ -12,7 +12,9 @@
 //! ```
 
 mod builtin;
+pub mod changes;
 mod command;
+pub mod hook;
 pub mod init;
 mod session;
 
