@@ -8,3 +8,6 @@ mod engine;
 mod init;
 mod library;
 mod policy;
+mod changed;
+mod ci_formats;
+mod hooks;

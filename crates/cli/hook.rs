@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Read};
 use console::style;
 
 use cargo_perf_engine::exit;
-use cargo_perf_policy::Located;
+use cargo_perf_policy::{Diagnostic, Located, suggest};
 use cargo_perf_tasks::Session;
 use cargo_perf_tasks::changes::ChangeSource;
 use cargo_perf_tasks::hook::{HookKind, Hooks, Installed, Removed, State};
@@ -59,6 +59,12 @@ impl Scoped {
             Some(HookKind::PreCommit) => (hooks.pre_commit.clone(), ChangeSource::PreCommit),
             None => (Located::builtin("check".to_owned()), ChangeSource::Base(self.base)),
         };
+        if let Some(kind) = self.hook
+            && let Err(diagnostic) = known(session, kind)
+        {
+            eprint!("{}", session.render(&diagnostic));
+            return Err(exit::ERROR);
+        }
         match session.scope_to(&source) {
             Ok(scope) => {
                 if !quiet {
@@ -133,12 +139,36 @@ fn pipeline(session: &Session, kind: HookKind) -> &Located<String> {
     }
 }
 
+/// The hook's `[hooks]` pipeline must name a task or pipeline.
+pub(crate) fn known(session: &Session, kind: HookKind) -> Result<(), Diagnostic> {
+    let name = pipeline(session, kind);
+    let registry = &session.registry;
+    if registry.task(&name.value).is_some() || registry.pipeline(&name.value).is_some() {
+        return Ok(());
+    }
+    let help = match suggest(&name.value, registry.names()) {
+        Some(close) => format!("did you mean `{close}`? (`cargo perf list` shows every task and pipeline)"),
+        None => "`cargo perf list` shows every task and pipeline".to_owned(),
+    };
+    let mut diagnostic = Diagnostic::new(format!(
+        "unknown task or pipeline `{}` in [hooks] {}",
+        name.value,
+        kind.name()
+    ))
+    .label("not a task or pipeline")
+    .help(help);
+    if let Some(span) = &name.span {
+        diagnostic = diagnostic.at(span.clone());
+    }
+    Err(diagnostic)
+}
+
 fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &HookSelection) -> u8 {
     let strict = session.project.policy.hooks.strict;
     let kinds = selected(selection, &[HookKind::PrePush]);
     for &kind in &kinds {
-        if let Err(err) = session.plan_located(std::slice::from_ref(pipeline(session, kind))) {
-            eprint!("{}", session.render(&err.0));
+        if let Err(diagnostic) = known(session, kind) {
+            eprint!("{}", session.render(&diagnostic));
             return exit::ERROR;
         }
     }

@@ -135,7 +135,7 @@ fn pushed(
     let mut refs = Vec::new();
     for line in updates.lines().filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let [local_ref, local_sha, _remote_ref, remote_sha] = fields[..] else {
+        let [_local_ref, local_sha, remote_ref, remote_sha] = fields[..] else {
             return Err(ChangesError::BadPushLine {
                 line: line.to_owned(),
             });
@@ -143,7 +143,7 @@ fn pushed(
         if is_zero(local_sha) {
             continue;
         }
-        refs.push(local_ref.trim_start_matches("refs/heads/").to_owned());
+        refs.push(remote_ref.trim_start_matches("refs/heads/").to_owned());
         if !is_zero(remote_sha) && is_commit(repo, remote_sha) {
             files.extend(names(repo.run([
                 "diff",
