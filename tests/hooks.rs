@@ -27,7 +27,11 @@ fn remote(dir: &Dir) -> Dir {
 
 fn path_with_binary() -> String {
     let bin_dir = binary().parent().unwrap().to_owned();
-    format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// PATH without any directory holding a `cargo-perf`.
@@ -91,7 +95,11 @@ fn hook_path(dir: &Dir) -> PathBuf {
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[test]
@@ -102,9 +110,15 @@ fn install_into_a_fresh_repo_twice_changes_nothing_and_uninstall_removes_it() {
         .stderr_has(&hook_path(&dir).display().to_string());
     let first = std::fs::read(hook_path(&dir)).unwrap();
     assert!(String::from_utf8_lossy(&first).starts_with("#!/bin/sh\n# cargo-perf hook: pre-push"));
-    assert_eq!(mode(&hook_path(&dir)) & 0o111, 0o111, "the hook is executable");
+    assert_eq!(
+        mode(&hook_path(&dir)) & 0o111,
+        0o111,
+        "the hook is executable"
+    );
 
-    dir.command(["hook", "install"]).expect_success().stderr_has("Unchanged pre-push hook");
+    dir.command(["hook", "install"])
+        .expect_success()
+        .stderr_has("Unchanged pre-push hook");
     assert_eq!(std::fs::read(hook_path(&dir)).unwrap(), first);
     assert!(!dir.join(".git/hooks/pre-push.cargo-perf-saved").exists());
 
@@ -113,9 +127,13 @@ fn install_into_a_fresh_repo_twice_changes_nothing_and_uninstall_removes_it() {
         .stdout_has("pre-push: installed, runs `check`; strict = false")
         .stdout_has("pre-commit: not installed");
 
-    dir.command(["hook", "uninstall"]).expect_success().stderr_has("Removed pre-push hook");
+    dir.command(["hook", "uninstall"])
+        .expect_success()
+        .stderr_has("Removed pre-push hook");
     assert!(!hook_path(&dir).exists());
-    dir.command(["hook", "status"]).expect_success().stdout_has("pre-push: not installed");
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_has("pre-push: not installed");
 }
 
 #[test]
@@ -136,7 +154,9 @@ fn an_existing_hook_is_kept_runs_first_with_args_and_stdin_and_is_restored_exact
         .stderr_has("pre-push.cargo-perf-saved");
     let saved = dir.join(".git/hooks/pre-push.cargo-perf-saved");
     assert_eq!(std::fs::read_to_string(&saved).unwrap(), original);
-    dir.command(["hook", "install"]).expect_success().stderr_has("Unchanged");
+    dir.command(["hook", "install"])
+        .expect_success()
+        .stderr_has("Unchanged");
     dir.command(["hook", "status"])
         .expect_success()
         .stdout_has("runs the earlier hook");
@@ -144,13 +164,25 @@ fn an_existing_hook_is_kept_runs_first_with_args_and_stdin_and_is_restored_exact
     let head = commit_change(&dir, "crates/a/src/lib.rs");
     let output = push(dir.path());
     assert!(output.status.success(), "push failed:\n{}", stderr(&output));
-    assert!(stderr(&output).contains("Summary of `check`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Summary of `check`"),
+        "{}",
+        stderr(&output)
+    );
     let logged = log.read("log");
-    assert!(logged.contains(&format!("args: origin {}", bare.path().display())), "{logged}");
-    assert!(logged.contains(&format!("HEAD {head} refs/heads/main ")), "{logged}");
+    assert!(
+        logged.contains(&format!("args: origin {}", bare.path().display())),
+        "{logged}"
+    );
+    assert!(
+        logged.contains(&format!("HEAD {head} refs/heads/main ")),
+        "{logged}"
+    );
     assert_eq!(remote_head(&bare).as_deref(), Some(head.as_str()));
 
-    dir.command(["hook", "uninstall"]).expect_success().stderr_has("Restored pre-push hook");
+    dir.command(["hook", "uninstall"])
+        .expect_success()
+        .stderr_has("Restored pre-push hook");
     assert_eq!(std::fs::read_to_string(hook_path(&dir)).unwrap(), original);
     assert_eq!(mode(&hook_path(&dir)), 0o750);
     assert!(!saved.exists());
@@ -160,13 +192,24 @@ fn an_existing_hook_is_kept_runs_first_with_args_and_stdin_and_is_restored_exact
 fn a_failing_kept_hook_blocks_the_push() {
     let dir = repo();
     let bare = remote(&dir);
-    dir.create(".git/hooks/pre-push", "#!/bin/sh\necho 'old hook says no' >&2\nexit 3\n");
+    dir.create(
+        ".git/hooks/pre-push",
+        "#!/bin/sh\necho 'old hook says no' >&2\nexit 3\n",
+    );
     std::fs::set_permissions(hook_path(&dir), std::fs::Permissions::from_mode(0o755)).unwrap();
     dir.command(["hook", "install"]).expect_success();
     let output = push(dir.path());
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("old hook says no"), "{}", stderr(&output));
-    assert!(!stderr(&output).contains("Summary of `check`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("old hook says no"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !stderr(&output).contains("Summary of `check`"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(remote_head(&bare), None);
 }
 
@@ -176,14 +219,26 @@ fn a_real_push_is_blocked_when_the_check_fails_and_allowed_when_it_passes() {
     let bare = remote(&dir);
     dir.command(["hook", "install"]).expect_success();
     let output = push(dir.path());
-    assert!(output.status.success(), "first push failed:\n{}", stderr(&output));
-    assert!(stderr(&output).contains("affecting every member"), "{}", stderr(&output));
+    assert!(
+        output.status.success(),
+        "first push failed:\n{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("affecting every member"),
+        "{}",
+        stderr(&output)
+    );
     let before = remote_head(&bare);
     let head = commit_change(&dir, "crates/a/src/lib.rs");
 
     dir.create("fail", "");
     let output = push(dir.path());
-    assert!(!output.status.success(), "the push went through:\n{}", stderr(&output));
+    assert!(
+        !output.status.success(),
+        "the push went through:\n{}",
+        stderr(&output)
+    );
     let text = stderr(&output);
     assert!(text.contains("affecting `a`"), "{text}");
     assert!(text.contains("error[command-failed] guard"), "{text}");
@@ -199,7 +254,11 @@ fn a_real_push_is_blocked_when_the_check_fails_and_allowed_when_it_passes() {
     dir.git(["commit", "-q", "--allow-empty", "-m", "empty"]);
     let output = push(dir.path());
     assert!(output.status.success(), "push failed:\n{}", stderr(&output));
-    assert!(stderr(&output).contains("nothing changed (pushing main to origin)"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nothing changed (pushing main to origin)"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -225,7 +284,9 @@ fn without_cargo_perf_on_path_the_push_goes_through_with_a_warning_unless_strict
     let output = push_with(dir.path(), &path_without_binary(), &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("cargo-perf: warning: cargo-perf is not on PATH; skipping the pre-push check"),
+        stderr(&output).contains(
+            "cargo-perf: warning: cargo-perf is not on PATH; skipping the pre-push check"
+        ),
         "{}",
         stderr(&output)
     );
@@ -237,14 +298,22 @@ fn without_cargo_perf_on_path_the_push_goes_through_with_a_warning_unless_strict
         "perf.toml",
         dir.read("perf.toml") + "\n[hooks]\nstrict = true\n",
     );
-    dir.command(["hook", "status"]).expect_success().stdout_has("out of date");
-    dir.command(["hook", "install"]).expect_success().stderr_has("Updated pre-push hook");
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_has("out of date");
+    dir.command(["hook", "install"])
+        .expect_success()
+        .stderr_has("Updated pre-push hook");
     dir.command(["hook", "status"])
         .expect_success()
         .stdout_has("strict = true (baked in at install time)")
         .stdout_lacks("out of date");
     let output = push_with(dir.path(), &path_without_binary(), &[]);
-    assert!(!output.status.success(), "the push went through:\n{}", stderr(&output));
+    assert!(
+        !output.status.success(),
+        "the push went through:\n{}",
+        stderr(&output)
+    );
     assert!(stderr(&output).contains("cargo-perf is not on PATH and [hooks] strict = true"));
     assert_ne!(remote_head(&bare).as_deref(), Some(head.as_str()));
 }
@@ -255,7 +324,14 @@ fn a_linked_worktree_installs_into_the_shared_hooks_dir_and_its_pushes_run_the_c
     let bare = remote(&dir);
     let parent = Dir::new();
     let worktree = parent.join("linked");
-    dir.git(["worktree", "add", "-q", "-b", "feature", &worktree.to_string_lossy()]);
+    dir.git([
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature",
+        &worktree.to_string_lossy(),
+    ]);
     assert!(push(dir.path()).status.success());
     let before = remote_head(&bare);
     let hooks = dir.path().canonicalize().unwrap().join(".git/hooks");
@@ -267,10 +343,17 @@ fn a_linked_worktree_installs_into_the_shared_hooks_dir_and_its_pushes_run_the_c
 
     std::fs::write(worktree.join("fail"), "").unwrap();
     std::fs::write(worktree.join("crates/b/src/lib.rs"), "pub fn b() {}\n").unwrap();
-    git_command(&worktree).args(["commit", "-qam", "b"]).status().unwrap();
+    git_command(&worktree)
+        .args(["commit", "-qam", "b"])
+        .status()
+        .unwrap();
     let output = push(&worktree);
     assert!(!output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("affecting `b`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("affecting `b`"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(remote_head(&bare), before);
 }
 
@@ -285,8 +368,11 @@ fn core_hooks_path_is_honoured() {
     assert!(dir.join("githooks/pre-push").exists());
     assert!(dir.join("githooks/pre-commit").exists());
     assert!(!hook_path(&dir).exists());
-    dir.command(["hook", "status"]).expect_success().stdout_has("githooks");
-    dir.command(["hook", "uninstall", "--pre-commit"]).expect_success();
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_has("githooks");
+    dir.command(["hook", "uninstall", "--pre-commit"])
+        .expect_success();
     assert!(!dir.join("githooks/pre-commit").exists());
     assert!(dir.join("githooks/pre-push").exists());
 }
@@ -296,7 +382,8 @@ fn the_pre_commit_hook_checks_staged_changes_with_its_own_pipeline() {
     let dir = repo();
     dir.create(
         "perf.toml",
-        dir.read("perf.toml") + "\n[tasks.quick]\nrun = \"test ! -e stop\"\n\n[hooks]\npre-commit = \"quick\"\n",
+        dir.read("perf.toml")
+            + "\n[tasks.quick]\nrun = \"test ! -e stop\"\n\n[hooks]\npre-commit = \"quick\"\n",
     );
     dir.git(["commit", "-qam", "policy"]);
     dir.command(["hook", "install", "--pre-commit"])
@@ -311,7 +398,11 @@ fn the_pre_commit_hook_checks_staged_changes_with_its_own_pipeline() {
         .output()
         .unwrap();
     assert!(!output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("staged changes"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("staged changes"),
+        "{}",
+        stderr(&output)
+    );
     assert!(stderr(&output).contains("quick"), "{}", stderr(&output));
     std::fs::remove_file(dir.join("stop")).unwrap();
     let output = git_command(dir.path())
@@ -326,18 +417,26 @@ fn the_pre_commit_hook_checks_staged_changes_with_its_own_pipeline() {
 fn a_foreign_hook_is_never_overwritten_when_a_kept_one_exists() {
     let dir = repo();
     dir.create(".git/hooks/pre-push", "#!/bin/sh\necho mine\n");
-    dir.create(".git/hooks/pre-push.cargo-perf-saved", "#!/bin/sh\necho older\n");
+    dir.create(
+        ".git/hooks/pre-push.cargo-perf-saved",
+        "#!/bin/sh\necho older\n",
+    );
     dir.command(["hook", "install"])
         .expect_code(2)
         .stderr_has("already taken by a hook kept earlier")
         .stderr_has("merge the two hooks by hand");
     assert_eq!(dir.read(".git/hooks/pre-push"), "#!/bin/sh\necho mine\n");
-    assert_eq!(dir.read(".git/hooks/pre-push.cargo-perf-saved"), "#!/bin/sh\necho older\n");
+    assert_eq!(
+        dir.read(".git/hooks/pre-push.cargo-perf-saved"),
+        "#!/bin/sh\necho older\n"
+    );
     dir.command(["hook", "uninstall"])
         .expect_success()
         .stderr_has("not installed by cargo-perf, left alone");
     assert_eq!(dir.read(".git/hooks/pre-push"), "#!/bin/sh\necho mine\n");
-    dir.command(["hook", "status"]).expect_success().stdout_has("pre-push: another tool's hook");
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_has("pre-push: another tool's hook");
 }
 
 #[test]
@@ -349,7 +448,11 @@ fn a_symlinked_hook_is_moved_aside_not_followed() {
     dir.command(["hook", "install"]).expect_success();
     assert_eq!(elsewhere.read("shared-hook"), "#!/bin/sh\nexit 0\n");
     dir.command(["hook", "uninstall"]).expect_success();
-    assert!(std::fs::symlink_metadata(hook_path(&dir)).unwrap().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(hook_path(&dir))
+            .unwrap()
+            .is_symlink()
+    );
     assert_eq!(elsewhere.read("shared-hook"), "#!/bin/sh\nexit 0\n");
 }
 

@@ -54,7 +54,14 @@ fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 
 
 fn check(global: &GlobalArgs, args: &CheckArgs) -> u8 {
     let scoped = Scoped::from_args(args);
-    run_scoped(global, "check", &["check".to_owned()], &args.exec, None, scoped)
+    run_scoped(
+        global,
+        "check",
+        &["check".to_owned()],
+        &args.exec,
+        None,
+        scoped,
+    )
 }
 
 fn run(
@@ -128,7 +135,10 @@ fn run_scoped(
         && let Err(err) = cargo_perf_report::append_step_summary(&report)
     {
         print_error(
-            &format!("cannot append to ${}: {err}", cargo_perf_report::STEP_SUMMARY_ENV),
+            &format!(
+                "cannot append to ${}: {err}",
+                cargo_perf_report::STEP_SUMMARY_ENV
+            ),
             Some("check that the file it names is writable"),
         );
     }

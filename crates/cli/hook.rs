@@ -40,7 +40,11 @@ impl Scoped {
     }
 
     /// Sets the session's scope and returns what to run; prints what changed.
-    pub(crate) fn apply(self, session: &mut Session, quiet: bool) -> Result<Vec<Located<String>>, u8> {
+    pub(crate) fn apply(
+        self,
+        session: &mut Session,
+        quiet: bool,
+    ) -> Result<Vec<Located<String>>, u8> {
         let hooks = &session.project.policy.hooks;
         let (names, source) = match self.hook {
             Some(HookKind::PrePush) => {
@@ -57,7 +61,10 @@ impl Scoped {
                 )
             }
             Some(HookKind::PreCommit) => (hooks.pre_commit.clone(), ChangeSource::PreCommit),
-            None => (Located::builtin("check".to_owned()), ChangeSource::Base(self.base)),
+            None => (
+                Located::builtin("check".to_owned()),
+                ChangeSource::Base(self.base),
+            ),
         };
         if let Some(kind) = self.hook
             && let Err(diagnostic) = known(session, kind)
@@ -147,7 +154,9 @@ pub(crate) fn known(session: &Session, kind: HookKind) -> Result<(), Diagnostic>
         return Ok(());
     }
     let help = match suggest(&name.value, registry.names()) {
-        Some(close) => format!("did you mean `{close}`? (`cargo perf list` shows every task and pipeline)"),
+        Some(close) => {
+            format!("did you mean `{close}`? (`cargo perf list` shows every task and pipeline)")
+        }
         None => "`cargo perf list` shows every task and pipeline".to_owned(),
     };
     let mut diagnostic = Diagnostic::new(format!(

@@ -205,3 +205,114 @@ fn scope_skip(scope: &ChangeScope, task: &dyn Task, project: &Project) -> Option
     }
     task.unaffected(scope, project)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use cargo_perf_policy::{Located, Policy};
+
+    use super::*;
+    use crate::plan::PlannedTask;
+    use crate::progress::Silent;
+    use crate::task::TaskError;
+    use crate::workspace::Workspace;
+
+    struct Scoped {
+        name: &'static str,
+        deps: Vec<Located<String>>,
+        member: &'static str,
+    }
+
+    impl Task for Scoped {
+        fn name(&self) -> &str {
+            self.name
+        }
+        fn description(&self) -> &str {
+            "scoped"
+        }
+        fn depends_on(&self) -> &[Located<String>] {
+            &self.deps
+        }
+        fn unaffected(&self, scope: &ChangeScope, _: &Project) -> Option<String> {
+            (!scope.affects_member(self.member))
+                .then(|| format!("`{}` did not change", self.member))
+        }
+        fn run(&self, _: &mut TaskContext<'_>) -> Result<(), TaskError> {
+            Ok(())
+        }
+    }
+
+    fn run_with(scope: ChangeScope) -> Vec<TaskReport> {
+        let workspace = Workspace {
+            root: "/ws".into(),
+            root_manifest: "/ws/Cargo.toml".into(),
+            target_dir: "/ws/target".into(),
+            members: Vec::new(),
+            cargo: "cargo".into(),
+        };
+        let mut project = Project::new(workspace, Policy::default(), None);
+        project.scope = Some(scope);
+        let plan = Plan {
+            tasks: vec![
+                PlannedTask {
+                    task: Arc::new(Scoped {
+                        name: "a",
+                        deps: vec![],
+                        member: "a",
+                    }),
+                    deps: vec![],
+                },
+                PlannedTask {
+                    task: Arc::new(Scoped {
+                        name: "b",
+                        deps: vec![Located::builtin("a".to_owned())],
+                        member: "b",
+                    }),
+                    deps: vec![0],
+                },
+            ],
+        };
+        run_plan(
+            &plan,
+            &project,
+            RunOptions {
+                jobs: 1,
+                fail_fast: false,
+            },
+            &Silent,
+        )
+    }
+
+    #[test]
+    fn unaffected_tasks_are_skipped_and_do_not_block_their_dependents() {
+        let scope = ChangeScope {
+            description: "test".into(),
+            files: vec!["/ws/b/src/lib.rs".into()],
+            members: ["b".to_owned()].into(),
+            everything: false,
+        };
+        let reports = run_with(scope);
+        assert_eq!(reports[0].status, TaskStatus::Skipped);
+        assert_eq!(
+            reports[0].reason.as_deref(),
+            Some("skipped: `a` did not change")
+        );
+        assert_eq!(reports[1].status, TaskStatus::Passed);
+    }
+
+    #[test]
+    fn with_nothing_changed_every_task_is_skipped() {
+        let reports = run_with(ChangeScope {
+            description: "since main".into(),
+            ..ChangeScope::default()
+        });
+        for report in reports {
+            assert_eq!(report.status, TaskStatus::Skipped);
+            assert_eq!(
+                report.reason.as_deref(),
+                Some("skipped: nothing changed (since main)")
+            );
+        }
+    }
+}

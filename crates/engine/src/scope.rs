@@ -50,6 +50,9 @@ impl ChangeScope {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        format!("{files} changed ({}), affecting {affects}", self.description)
+        format!(
+            "{files} changed ({}), affecting {affects}",
+            self.description
+        )
     }
 }

@@ -40,7 +40,12 @@ pub fn render_github(report: &RunReport) -> String {
             if let Some(help) = &finding.help {
                 let _ = write!(message, "\nhelp: {help}");
             }
-            let _ = writeln!(out, "::{command} {}::{}", properties.join(","), data(&message));
+            let _ = writeln!(
+                out,
+                "::{command} {}::{}",
+                properties.join(","),
+                data(&message)
+            );
         }
     }
     out
@@ -80,6 +85,35 @@ fn property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use cargo_perf_engine::{Finding, TaskKind, TaskReport};
+
+    #[test]
+    fn every_severity_with_file_and_line() {
+        let mut task = TaskReport::new("gitignore", TaskKind::Builtin);
+        task.findings = vec![
+            Finding::error("untracked-artifact", "big file")
+                .file("dir,x/a:b.bin")
+                .line(3)
+                .help("ignore it"),
+            Finding::warning("w", "careful").file("b.rs"),
+            Finding::info("i", "fyi"),
+        ];
+        let report = RunReport::new(
+            "check".into(),
+            "/ws".into(),
+            None,
+            vec![task],
+            std::time::Duration::ZERO,
+            false,
+        );
+        assert_eq!(
+            render_github(&report),
+            "::error file=dir%2Cx/a%3Ab.bin,line=3,title=gitignore/untracked-artifact::big file%0Ahelp: ignore it\n\
+             ::warning file=b.rs,title=gitignore/w::careful\n\
+             ::notice title=gitignore/i::fyi\n"
+        );
+    }
 
     #[test]
     fn escapes_per_github_rules() {

@@ -297,7 +297,11 @@ mod tests {
         let root = Path::new("/nonexistent/ws");
         let ws = workspace(
             root,
-            &[("root", "."), ("outer", "crates/outer"), ("inner", "crates/outer/inner")],
+            &[
+                ("root", "."),
+                ("outer", "crates/outer"),
+                ("inner", "crates/outer/inner"),
+            ],
         );
         map(
             &ws,
@@ -311,7 +315,12 @@ mod tests {
     fn deepest_member_wins_and_outside_files_are_dropped() {
         let scope = mapped(&["ws/crates/outer/inner/src/lib.rs", "elsewhere/x.rs"]);
         assert_eq!(scope.members.iter().collect::<Vec<_>>(), ["inner"]);
-        assert_eq!(scope.files, [PathBuf::from("/nonexistent/ws/crates/outer/inner/src/lib.rs")]);
+        assert_eq!(
+            scope.files,
+            [PathBuf::from(
+                "/nonexistent/ws/crates/outer/inner/src/lib.rs"
+            )]
+        );
         assert!(!scope.everything);
         let scope = mapped(&["ws/crates/outer/src/lib.rs", "ws/README.md"]);
         assert_eq!(scope.members.iter().collect::<Vec<_>>(), ["outer", "root"]);
@@ -319,7 +328,12 @@ mod tests {
 
     #[test]
     fn root_files_affect_everything() {
-        for file in ["ws/Cargo.lock", "ws/.cargo/config.toml", "ws/perf.toml", "ws/Cargo.toml"] {
+        for file in [
+            "ws/Cargo.lock",
+            "ws/.cargo/config.toml",
+            "ws/perf.toml",
+            "ws/Cargo.toml",
+        ] {
             assert!(mapped(&[file]).everything, "{file}");
         }
         assert!(!mapped(&["ws/crates/outer/Cargo.toml"]).everything);

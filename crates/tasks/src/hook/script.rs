@@ -84,7 +84,9 @@ mod tests {
         let script = render(HookKind::PrePush, true, "");
         assert!(is_ours(script.as_bytes()));
         assert!(baked_strict(script.as_bytes()));
-        assert!(!baked_strict(render(HookKind::PrePush, false, "").as_bytes()));
+        assert!(!baked_strict(
+            render(HookKind::PrePush, false, "").as_bytes()
+        ));
         assert!(!is_ours(b"#!/bin/sh\necho mine\n"));
     }
 
