@@ -49,7 +49,7 @@ pub(crate) fn open(global: &GlobalArgs) -> Result<Session, u8> {
 #[allow(dead_code)] // the built-in tasks' subcommands call it
 fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
-    run(global, &name, &[name.clone()], exec, Some(task))
+    run(global, &name, std::slice::from_ref(&name), exec, Some(task))
 }
 
 fn check(global: &GlobalArgs, args: &CheckArgs) -> u8 {
