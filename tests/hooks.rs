@@ -478,3 +478,36 @@ fn bad_hook_settings_and_no_repository_are_clear_errors() {
         .stderr_has("is not in a git repository")
         .stderr_has("git init");
 }
+
+#[test]
+fn a_workspace_in_a_subdirectory_of_the_repository_is_checked_from_its_root() {
+    let dir = Dir::new();
+    dir.create("README.md", "repository root, no Cargo.toml here\n");
+    dir.package("rust dir", "sub");
+    dir.create(
+        "rust dir/perf.toml",
+        "[tasks.guard]\nrun = \"test ! -e fail\"\n\n[pipelines]\ncheck = [\"guard\"]\n",
+    );
+    dir.create(".gitignore", "target/\n");
+    dir.git_init();
+    let bare = remote(&dir);
+    crate::util::TestCommand::new(&dir.join("rust dir"))
+        .args(["hook", "install"])
+        .expect_success();
+    assert!(
+        dir.read(".git/hooks/pre-push")
+            .contains("cd 'rust dir' || exit 1")
+    );
+    dir.create("rust dir/fail", "");
+    let output = push(dir.path());
+    assert!(!output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[command-failed] guard"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_file(dir.join("rust dir/fail")).unwrap();
+    let output = push(dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(remote_head(&bare).is_some());
+}
