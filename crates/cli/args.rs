@@ -145,10 +145,17 @@ pub enum HookName {
 #[derive(Debug, Subcommand)]
 pub enum HookAction {
     /// Install the hooks (pre-push unless told otherwise); an existing hook is kept and runs first
+    #[command(
+        after_help = "Examples:\n  cargo perf hook install\n  cargo perf hook install --pre-push --pre-commit\n\nThe pipelines come from [hooks] in perf.toml; `strict` is baked in: install again after changing it."
+    )]
     Install(HookSelection),
     /// Remove our hooks and put back the ones they replaced, byte for byte
+    #[command(
+        after_help = "Examples:\n  cargo perf hook uninstall                 # every hook cargo-perf installed\n  cargo perf hook uninstall --pre-commit"
+    )]
     Uninstall(HookSelection),
     /// Show which hooks are installed, where, and what they run
+    #[command(after_help = "Examples:\n  cargo perf hook status")]
     Status,
 }
 
