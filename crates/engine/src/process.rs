@@ -99,11 +99,19 @@ impl CommandSpec {
         if let Some(dir) = &self.cwd {
             command.current_dir(dir);
         }
-        command.spawn().map_err(|source| ProcessError {
+        let child = command.spawn().map_err(|source| self.error(source));
+        // Our copies of the pipe's write ends close with `command`, so the
+        // reader sees end-of-file when the child's tree is done writing.
+        drop(command);
+        child
+    }
+
+    fn error(&self, source: std::io::Error) -> ProcessError {
+        ProcessError {
             program: self.program.to_string_lossy().into_owned(),
             cwd: self.cwd.clone(),
             source,
-        })
+        }
     }
 }
 
@@ -162,64 +170,24 @@ impl Finished {
     }
 }
 
-/// Which stream a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
-/// Runs `spec`, calling `on_line` on this thread for each line of output as it arrives.
+/// Runs `spec`, calling `on_line` on this thread for each line of output as it
+/// arrives. stdout and stderr share one pipe, as they share a terminal, so the
+/// lines keep the order the program wrote them in.
 pub fn run_streaming(
     spec: &CommandSpec,
-    mut on_line: impl FnMut(Stream, &str),
+    mut on_line: impl FnMut(&str),
 ) -> Result<Finished, ProcessError> {
     let started = Instant::now();
-    let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
+    let (reader, writer) = std::io::pipe().map_err(|source| spec.error(source))?;
+    let writer_for_stderr = writer.try_clone().map_err(|source| spec.error(source))?;
+    let mut child = spec.spawn(Stdio::from(writer), Stdio::from(writer_for_stderr))?;
     let running = Running::watch(&child, spec.timeout);
-    let (tx, rx) = mpsc::channel();
-    let readers = [
-        (
-            Stream::Stdout,
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ),
-        (
-            Stream::Stderr,
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(stream, pipe)| pipe.map(|pipe| (stream, pipe)))
-    .map(|(stream, pipe)| {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(pipe);
-            let mut buffer = Vec::new();
-            while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
-                let line = String::from_utf8_lossy(&buffer);
-                if tx
-                    .send((stream, line.trim_end_matches(['\n', '\r']).to_owned()))
-                    .is_err()
-                {
-                    break;
-                }
-                buffer.clear();
-            }
-        })
-    })
-    .collect::<Vec<_>>();
-    drop(tx);
-    for (stream, line) in rx {
-        on_line(stream, &line);
-    }
-    for reader in readers {
-        let _ = reader.join();
+    let mut reader = BufReader::new(reader);
+    let mut buffer = Vec::new();
+    while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
+        let line = String::from_utf8_lossy(&buffer);
+        on_line(line.trim_end_matches(['\n', '\r']));
+        buffer.clear();
     }
     Ok(running.wait(&mut child, started))
 }
@@ -293,19 +261,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn streams_lines_from_both_pipes() {
-        let spec = CommandSpec::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]);
+    fn streams_both_outputs_in_the_order_written() {
+        let spec =
+            CommandSpec::new("sh").args(["-c", "echo one; echo two >&2; echo three; exit 3"]);
         let mut lines = Vec::new();
-        let finished =
-            run_streaming(&spec, |stream, line| lines.push((stream, line.to_owned()))).unwrap();
-        lines.sort_by_key(|(s, _)| *s == Stream::Stderr);
-        assert_eq!(
-            lines,
-            [
-                (Stream::Stdout, "out".to_owned()),
-                (Stream::Stderr, "err".to_owned())
-            ]
-        );
+        let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
+        assert_eq!(lines, ["one", "two", "three"]);
         assert_eq!(finished.describe(), "exited with status 3");
     }
 

@@ -65,6 +65,9 @@ pub fn run_plan(
                 if !matches!(states[index], State::Waiting) {
                     continue;
                 }
+                if interrupt::is_interrupted() {
+                    continue;
+                }
                 let planned = &plan.tasks[index];
                 let failed_dep = planned.deps.iter().find(|d| match states[**d] {
                     State::Done(status) => status != TaskStatus::Passed && !unaffected[**d],

@@ -10,7 +10,7 @@ use cargo_perf_policy::{Located, Policy};
 
 use crate::git::GitRepo;
 use crate::model::{Finding, Metric, TaskKind, TaskReport};
-use crate::process::{self, CommandSpec, Finished, Stream};
+use crate::process::{self, CommandSpec, Finished};
 use crate::progress::ProgressSink;
 use crate::workspace::Workspace;
 
@@ -173,7 +173,7 @@ impl<'a> TaskContext<'a> {
     /// `--verbose`), and returns how it ended with the last lines it printed.
     pub fn run_command(&self, spec: &CommandSpec) -> Result<(Finished, Vec<String>), TaskError> {
         let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
-        let finished = process::run_streaming(spec, |_stream: Stream, line| {
+        let finished = process::run_streaming(spec, |line| {
             let line = console::strip_ansi_codes(line);
             self.progress.output(&self.report.name, &line);
             if tail.len() == LOG_TAIL_LINES {
