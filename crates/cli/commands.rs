@@ -131,9 +131,11 @@ fn run_scoped(
         OutputFormat::Github => Format::Github,
         OutputFormat::Markdown => Format::Markdown,
     };
-    if format == Format::Github
-        && let Err(err) = cargo_perf_report::append_step_summary(&report)
-    {
+    let summary = match format {
+        Format::Github => cargo_perf_report::append_step_summary(&report).err(),
+        _ => None,
+    };
+    if let Some(err) = summary {
         print_error(
             &format!(
                 "cannot append to ${}: {err}",

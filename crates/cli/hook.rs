@@ -66,9 +66,7 @@ impl Scoped {
                 ChangeSource::Base(self.base),
             ),
         };
-        if let Some(kind) = self.hook
-            && let Err(diagnostic) = known(session, kind)
-        {
+        if let Err(diagnostic) = self.hook.map_or(Ok(()), |kind| known(session, kind)) {
             eprint!("{}", session.render(&diagnostic));
             return Err(exit::ERROR);
         }
