@@ -3,8 +3,11 @@
 
 mod util;
 
+mod changed;
+mod ci_formats;
 mod cli;
 mod engine;
+mod hooks;
 mod init;
 mod library;
 mod policy;

@@ -28,6 +28,12 @@ pub trait Task: Send + Sync {
     fn depends_on(&self) -> &[Located<String>] {
         &[]
     }
+    /// In a change-scoped run (`--changed`, hooks): `Some(reason)` when nothing
+    /// this task looks at changed, so the runner skips it and shows the reason.
+    /// The default runs the task whenever anything changed.
+    fn unaffected(&self, _scope: &crate::scope::ChangeScope, _project: &Project) -> Option<String> {
+        None
+    }
     /// Does the work. Policy violations are error findings pushed to `cx`; an
     /// `Err` means the task could not do its work at all (exit code 2).
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError>;

@@ -5,7 +5,9 @@
 //! (and tested as one).
 
 mod builtin;
+pub mod changes;
 mod command;
+pub mod hook;
 pub mod init;
 mod session;
 

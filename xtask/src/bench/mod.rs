@@ -4,6 +4,7 @@
 //! of medians, never one absolute time.
 
 mod check;
+mod hook;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check"];
+pub const NAMES: &[&str] = &["check", "hook"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -21,6 +22,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         .unwrap_or(15);
     match args.first().map(String::as_str) {
         Some("check") => check::run(sh, rounds),
+        Some("hook") => hook::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
