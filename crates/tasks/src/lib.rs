@@ -11,6 +11,7 @@
 //! std::process::exit(i32::from(report.exit_code));
 //! ```
 
+mod build;
 mod builtin;
 mod command;
 pub mod init;
@@ -18,5 +19,6 @@ mod session;
 
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
+pub use build::{BuildOptions, BuildTask};
 pub use command::CommandTask;
 pub use session::{DEFAULT_CHECK, OpenError, OpenOptions, Session};
