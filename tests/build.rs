@@ -61,9 +61,10 @@ fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
 
 fn build_script(dir: &Dir, member: &str, body: &str) {
     let manifest = dir.join(format!("crates/{member}/Cargo.toml"));
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("edition = \"2021\"\n", "edition = \"2021\"\nbuild = \"build.rs\"\n");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "edition = \"2021\"\n",
+        "edition = \"2021\"\nbuild = \"build.rs\"\n",
+    );
     std::fs::write(manifest, text).unwrap();
     dir.create(format!("crates/{member}/build.rs"), body);
 }
@@ -120,7 +121,11 @@ fn a_healthy_workspace_passes_and_its_sources_are_left_as_they_were() {
             .all(|f| f["severity"] == "info"),
         "{task:#}"
     );
-    assert_eq!(contents(dir.path()), before, "a source file changed content");
+    assert_eq!(
+        contents(dir.path()),
+        before,
+        "a source file changed content"
+    );
     assert_eq!(
         std::fs::metadata(&lib).unwrap().modified().unwrap(),
         old,
@@ -224,7 +229,9 @@ fn build_script_problems_are_reported_with_package_and_reason() {
 fn a_member_over_its_budget_fails_and_clean_build_keeps_the_users_target_dir() {
     let dir = Dir::new();
     dir.workspace(&["fast", "slow"]);
-    dir.policy("[build]\ncommand = \"check\"\nincremental-budget = { default = \"10m\", slow = \"0s\" }\n");
+    dir.policy(
+        "[build]\ncommand = \"check\"\nincremental-budget = { default = \"10m\", slow = \"0s\" }\n",
+    );
     dir.create("target/keep-me", "mine");
 
     let run = build(&dir, &["--clean"]).expect_code(1);
@@ -237,7 +244,12 @@ fn a_member_over_its_budget_fails_and_clean_build_keeps_the_users_target_dir() {
     let json = build(&dir, &["--format", "json", "-p", "fast"]).expect_success();
     let task = task(&json);
     assert_eq!(metric(&task, "incremental/fast")["verdict"], "pass");
-    assert!(task["metrics"].to_string().find("incremental/slow").is_none());
+    assert!(
+        task["metrics"]
+            .to_string()
+            .find("incremental/slow")
+            .is_none()
+    );
     assert_eq!(dir.read("target/keep-me"), "mine");
     let clean = dir.join("target/cargo-perf/clean-build");
     let left: Vec<_> = std::fs::read_dir(&clean)
@@ -285,7 +297,9 @@ fn a_compile_error_is_a_failed_task_showing_the_first_error() {
     let run = build(&dir, &[]).expect_code(1);
 
     run.stdout_has("error[build-failed]")
-        .stdout_has("the build failed: error[E0425]: cannot find value `missing_name` in this scope")
+        .stdout_has(
+            "the build failed: error[E0425]: cannot find value `missing_name` in this scope",
+        )
         .stdout_has("  --> crates/broken/src/lib.rs:2\n");
 }
 
@@ -297,6 +311,11 @@ fn unknown_members_and_bad_policy_values_are_usage_errors() {
         .expect_code(2)
         .stdout_has("`-p` names `alpah`, which is not a member of this workspace")
         .stdout_has("did you mean `alpha`?");
+    dir.policy("[build]\nincremental-budget = { default = \"1s\", beta = \"2s\" }\n");
+    build(&dir, &[])
+        .expect_code(2)
+        .stdout_has("`[build] incremental-budget` in perf.toml names `beta`")
+        .stdout_has("the workspace members are: alpha");
     dir.policy("[build]\ncommand = \"test\"\nincremental-budget = \"soon\"\n");
     build(&dir, &[])
         .expect_code(2)

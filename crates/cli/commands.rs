@@ -25,11 +25,13 @@ pub fn dispatch(cli: Cli) -> u8 {
         } => run_builtin(
             global,
             &exec,
-            Arc::new(cargo_perf_tasks::BuildTask::new(cargo_perf_tasks::BuildOptions {
-                clean,
-                members: package,
-                no_incremental,
-            })),
+            Arc::new(cargo_perf_tasks::BuildTask::new(
+                cargo_perf_tasks::BuildOptions {
+                    clean,
+                    members: package,
+                    no_incremental,
+                },
+            )),
         ),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
@@ -60,7 +62,7 @@ fn open(global: &GlobalArgs) -> Result<Session, u8> {
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
 fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
-    run(global, &name, &[name.clone()], exec, Some(task))
+    run(global, &name, std::slice::from_ref(&name), exec, Some(task))
 }
 
 fn run(

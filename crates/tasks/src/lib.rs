@@ -17,8 +17,8 @@ mod command;
 pub mod init;
 mod session;
 
+pub use build::{BuildOptions, BuildTask};
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
-pub use build::{BuildOptions, BuildTask};
 pub use command::CommandTask;
 pub use session::{DEFAULT_CHECK, OpenError, OpenOptions, Session};

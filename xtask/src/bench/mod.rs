@@ -3,6 +3,7 @@
 //! the same session, round after round, and we report medians and the ratio
 //! of medians, never one absolute time.
 
+mod build;
 mod check;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check"];
+pub const NAMES: &[&str] = &["check", "build"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -21,6 +22,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         .unwrap_or(15);
     match args.first().map(String::as_str) {
         Some("check") => check::run(sh, rounds),
+        Some("build") => build::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
@@ -117,7 +119,7 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let mid = samples.len() / 2;
-    if samples.len() % 2 == 0 {
+    if samples.len().is_multiple_of(2) {
         (samples[mid - 1] + samples[mid]) / 2
     } else {
         samples[mid]

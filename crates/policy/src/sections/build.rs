@@ -119,7 +119,9 @@ fn non_empty(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<String> {
             Diagnostic::new(format!("`{key}` is empty"))
                 .at(value.span())
                 .label("empty string")
-                .help(format!("remove `{key}` to use cargo's default, or name one")),
+                .help(format!(
+                    "remove `{key}` to use cargo's default, or name one"
+                )),
         );
         return None;
     }
@@ -207,6 +209,9 @@ mod tests {
         assert!(text.contains("`profile` is empty"), "{text}");
         assert!(text.contains("did you mean `features`?"), "{text}");
         let text = errors("[build]\nincremental-budget = { a = \"soon\" }\n");
-        assert!(text.contains("invalid value for `incremental-budget.a`"), "{text}");
+        assert!(
+            text.contains("invalid value for `incremental-budget.a`"),
+            "{text}"
+        );
     }
 }

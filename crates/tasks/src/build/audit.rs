@@ -219,7 +219,11 @@ mod tests {
         };
         let error = &env_changes(&build, true)[0];
         assert_eq!(error.code, "volatile-env");
-        assert!(error.message.contains("`a` watches the environment variable MY_STAMP"));
+        assert!(
+            error
+                .message
+                .contains("`a` watches the environment variable MY_STAMP")
+        );
         assert_eq!(env_changes(&build, false)[0].code, "env-changed");
     }
 }

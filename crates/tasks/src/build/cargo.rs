@@ -25,7 +25,12 @@ impl BuildCommand {
     pub(crate) fn new(workspace: &Workspace, settings: &BuildSettings) -> Self {
         let mut spec = CommandSpec::new(&workspace.cargo)
             .arg(&settings.command)
-            .args(["--workspace", "--all-targets", "--message-format=json", "-v"])
+            .args([
+                "--workspace",
+                "--all-targets",
+                "--message-format=json",
+                "-v",
+            ])
             .cwd(&workspace.root)
             .env("CARGO_TERM_COLOR", "never");
         if let Some(profile) = &settings.profile {
@@ -348,7 +353,9 @@ mod tests {
     #[test]
     fn reads_dirty_lines_of_cargo_1_95() {
         let mut out = BuildOutput::default();
-        out.read_stderr("       Dirty b v0.1.0 (/ws/b): the file `b/does-not-exist.txt` is missing");
+        out.read_stderr(
+            "       Dirty b v0.1.0 (/ws/b): the file `b/does-not-exist.txt` is missing",
+        );
         out.read_stderr("       Dirty serde v1.0.0: the env variable MY_STAMP changed");
         out.read_stderr(
             "     Running `/ws/target/debug/build/my-pkg-94e0f63dfa897306/build-script-build`",

@@ -49,9 +49,7 @@ pub(crate) fn findings(noop: &BuildOutput) -> Vec<Finding> {
             let knock_on = reasons.iter().all(|r| is_knock_on(r));
             let finding = Finding::error(
                 "not-fresh",
-                format!(
-                    "a second identical build rebuilt `{package}` ({targets}): {reason}"
-                ),
+                format!("a second identical build rebuilt `{package}` ({targets}): {reason}"),
             )
             .help(help_for(&reason, package));
             (knock_on, finding)
@@ -64,7 +62,8 @@ pub(crate) fn findings(noop: &BuildOutput) -> Vec<Finding> {
 
 /// A reason that only passes on another package's rebuild.
 fn is_knock_on(reason: &str) -> bool {
-    reason.contains("dependency `") && (reason.contains("was rebuilt") || reason.contains("changed"))
+    reason.contains("dependency `")
+        && (reason.contains("was rebuilt") || reason.contains("changed"))
 }
 
 fn help_for(reason: &str, package: &str) -> String {
@@ -75,8 +74,7 @@ fn help_for(reason: &str, package: &str) -> String {
     } else if reason.contains("env variable") {
         "an environment variable cargo watches changes between builds: stop watching it (`rerun-if-env-changed`) or keep its value stable".to_owned()
     } else if is_knock_on(reason) {
-        "fix the dependency named in the reason; this package only rebuilt because of it"
-            .to_owned()
+        "fix the dependency named in the reason; this package only rebuilt because of it".to_owned()
     } else {
         "run the build twice with `-v` to watch cargo's reasons, and make the second one do nothing"
             .to_owned()

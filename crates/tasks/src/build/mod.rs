@@ -64,24 +64,24 @@ impl BuildTask {
                 "`[build] members` in perf.toml",
             )
         };
+        for (name, _) in &settings.per_member_budget {
+            if workspace.member(&name.value).is_none() {
+                return Err(unknown_member(
+                    workspace,
+                    &name.value,
+                    "`[build] incremental-budget` in perf.toml",
+                ));
+            }
+        }
         let mut members: Vec<&Member> = if names.is_empty() {
             workspace.members.iter().collect()
         } else {
             names
                 .iter()
                 .map(|name| {
-                    workspace.member(name).ok_or_else(|| {
-                        let known: Vec<&str> =
-                            workspace.members.iter().map(|m| m.name.as_str()).collect();
-                        let hint = match cargo_perf_policy::suggest(name, known.iter().copied()) {
-                            Some(close) => format!("did you mean `{close}`?"),
-                            None => format!("the workspace members are: {}", known.join(", ")),
-                        };
-                        TaskError::new(format!(
-                            "{from} names `{name}`, which is not a member of this workspace"
-                        ))
-                        .hint(hint)
-                    })
+                    workspace
+                        .member(name)
+                        .ok_or_else(|| unknown_member(workspace, name, from))
                 })
                 .collect::<Result<_, _>>()?
         };
@@ -151,7 +151,10 @@ impl Task for BuildTask {
         }
 
         let mut parts = vec![match noop.work_count() {
-            0 => format!("no-op build did nothing ({})", format_duration(noop.duration)),
+            0 => format!(
+                "no-op build did nothing ({})",
+                format_duration(noop.duration)
+            ),
             n => format!("no-op build rebuilt {n} unit{}", plural(n)),
         }];
         if !self.options.no_incremental && settings.incremental {
@@ -199,7 +202,7 @@ impl BuildTask {
             }
             timings.push(timing);
         }
-        timings.sort_by(|a, b| b.duration.cmp(&a.duration));
+        timings.sort_by_key(|t| std::cmp::Reverse(t.duration));
         let mut over = 0;
         for timing in &timings {
             report_timing(cx, timing, settings.budget_for(&timing.member), &mut over);
@@ -277,7 +280,11 @@ fn report_timing(
                 .map(|p| format!("`{p}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            if timing.unexpected.len() == 1 { "es" } else { "" }
+            if timing.unexpected.len() == 1 {
+                "es"
+            } else {
+                ""
+            }
         );
         if !reasons.is_empty() {
             message.push_str(&format!(" (cargo: {})", reasons.join("; ")));
@@ -376,14 +383,29 @@ fn report_failure(
         }
         None => {
             cx.finding(
-                Finding::error("build-failed", format!("{what} failed: `{shown}` {}", build.status))
-                    .help(format!("run `{shown}` to see its whole output")),
+                Finding::error(
+                    "build-failed",
+                    format!("{what} failed: `{shown}` {}", build.status),
+                )
+                .help(format!("run `{shown}` to see its whole output")),
             );
             cx.log_tail(build.stderr_tail.clone());
         }
     }
     cx.summary(format!("{what} failed"));
     Ok(())
+}
+
+fn unknown_member(workspace: &cargo_perf_engine::Workspace, name: &str, from: &str) -> TaskError {
+    let known: Vec<&str> = workspace.members.iter().map(|m| m.name.as_str()).collect();
+    let hint = match cargo_perf_policy::suggest(name, known.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("the workspace members are: {}", known.join(", ")),
+    };
+    TaskError::new(format!(
+        "{from} names `{name}`, which is not a member of this workspace"
+    ))
+    .hint(hint)
 }
 
 fn plural(n: usize) -> &'static str {
