@@ -86,7 +86,7 @@ pub enum Command {
     },
     /// Check incremental build health: no-op freshness, build scripts, edit-rebuild time
     #[command(
-        after_help = "Examples:\n  cargo perf build                   no-op check, build-script audit, edit-rebuild time of every member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)"
+        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)"
     )]
     Build {
         /// Also time a clean build, in a separate target dir (yours is never wiped)
