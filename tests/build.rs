@@ -323,3 +323,31 @@ fn unknown_members_and_bad_policy_values_are_usage_errors() {
         .stderr_has("perf.toml:2:11")
         .stderr_has("invalid value for `incremental-budget`");
 }
+
+#[test]
+fn a_root_file_linked_from_outside_the_workspace_is_never_touched() {
+    let dir = Dir::new();
+    dir.workspace(&["inside", "linked"]);
+    let outside = Dir::new();
+    let target = outside.create("lib.rs", "pub fn answer() -> u32 { 42 }\n");
+    let old = SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&target)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let link = dir.join("crates/linked/src/lib.rs");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+
+    let run = build(&dir, &["--format", "json"]).expect_success();
+
+    let task = task(&run);
+    let skipped = findings(&task, "root-outside-workspace");
+    assert_eq!(skipped.len(), 1, "{task:#}");
+    assert_eq!(skipped[0]["file"], "crates/linked/src/lib.rs");
+    metric(&task, "incremental/inside");
+    assert!(!task["metrics"].to_string().contains("incremental/linked"));
+    assert_eq!(std::fs::metadata(&target).unwrap().modified().unwrap(), old);
+}

@@ -48,6 +48,14 @@ pub(crate) fn predicted_cascade(workspace: &Workspace, member: &str) -> BTreeSet
     }
 }
 
+/// Whether `path`, with every symlink resolved, lies inside `root`.
+pub(crate) fn inside(path: &Path, root: &Path) -> bool {
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(path), Ok(root)) => path.starts_with(root),
+        _ => false,
+    }
+}
+
 /// A file whose modification time was moved to now; dropping it puts the
 /// old time back, so even an interrupted run leaves only a harmless mtime.
 pub(crate) struct Touched {

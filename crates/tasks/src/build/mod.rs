@@ -194,6 +194,20 @@ impl BuildTask {
                 ));
                 continue;
             };
+            if !incremental::inside(root, &cx.workspace().root) {
+                cx.finding(
+                    Finding::warning(
+                        "root-outside-workspace",
+                        format!(
+                            "the root source file of `{}` resolves outside the workspace, so its edit is not timed (cargo perf touches no file outside the workspace)",
+                            member.name
+                        ),
+                    )
+                    .file(cx.workspace().relative(root))
+                    .help("leave the member out with `[build] members` or `-p`, or move the file into the workspace"),
+                );
+                continue;
+            }
             cx.step(&format!("timing an edit of `{}`", member.name));
             let timing = incremental::time_member(cx, command, member, root, always_dirty)?;
             if !timing.build.success {
