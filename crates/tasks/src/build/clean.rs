@@ -13,8 +13,17 @@ pub(crate) fn target_dir(target: &Path) -> PathBuf {
     target.join("cargo-perf").join("clean-build")
 }
 
-/// Empties our clean-build dir. A symlink in its place is removed, never followed.
+/// Empties our clean-build dir. A symlink in its place is removed, never
+/// followed; a symlinked `cargo-perf` dir above it is refused.
 pub(crate) fn reset(dir: &Path) -> std::io::Result<()> {
+    if let Some(parent) = dir.parent()
+        && fs::symlink_metadata(parent).is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(std::io::Error::other(format!(
+            "{} is a symbolic link; cargo perf does not delete through links",
+            parent.display()
+        )));
+    }
     match fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(dir)?,
         Ok(_) => fs::remove_file(dir)?,
@@ -80,6 +89,29 @@ pub(crate) fn slowest_units(html: &str) -> Option<Vec<TimedUnit>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_never_deletes_through_a_link() {
+        let root = std::env::temp_dir().join(format!("cargo-perf-reset-{}", std::process::id()));
+        let elsewhere = root.join("elsewhere");
+        fs::create_dir_all(elsewhere.join("clean-build")).unwrap();
+        fs::write(elsewhere.join("clean-build/precious"), "x").unwrap();
+        let target = root.join("target");
+        fs::create_dir_all(&target).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, target.join("cargo-perf")).unwrap();
+        assert!(reset(&target_dir(&target)).is_err());
+        assert!(elsewhere.join("clean-build/precious").exists());
+        fs::remove_file(target.join("cargo-perf")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("clean-build"), target.join("cargo-perf"))
+            .unwrap();
+        fs::remove_file(target.join("cargo-perf")).unwrap();
+        fs::create_dir_all(target.join("cargo-perf")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("clean-build"), target_dir(&target)).unwrap();
+        reset(&target_dir(&target)).unwrap();
+        assert!(elsewhere.join("clean-build/precious").exists());
+        assert!(!target_dir(&target).is_symlink());
+        fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn reads_unit_data_from_the_html_report() {
