@@ -102,9 +102,6 @@ mod tests {
         assert!(reset(&target_dir(&target)).is_err());
         assert!(elsewhere.join("clean-build/precious").exists());
         fs::remove_file(target.join("cargo-perf")).unwrap();
-        std::os::unix::fs::symlink(elsewhere.join("clean-build"), target.join("cargo-perf"))
-            .unwrap();
-        fs::remove_file(target.join("cargo-perf")).unwrap();
         fs::create_dir_all(target.join("cargo-perf")).unwrap();
         std::os::unix::fs::symlink(elsewhere.join("clean-build"), target_dir(&target)).unwrap();
         reset(&target_dir(&target)).unwrap();
