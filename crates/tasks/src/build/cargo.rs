@@ -332,13 +332,15 @@ fn parse_dirty(rest: &str) -> Option<Dirty> {
     })
 }
 
-/// `/t/debug/build/b-94e0f63dfa897306/build-script-build` names package `b`.
+/// `/t/debug/build/b-94e0f63dfa897306/build-script-build` names package `b`
+/// (with `-vv`, cargo prints the script's environment before it).
 fn script_package(command: &str) -> Option<String> {
-    let program = command.split('`').next()?.split(' ').next()?;
+    let program = command
+        .split('`')
+        .next()?
+        .split(' ')
+        .find(|word| word.ends_with("/build-script-build"))?;
     let path = Path::new(program);
-    if path.file_name()? != "build-script-build" {
-        return None;
-    }
     let dir = path.parent()?.file_name()?.to_str()?;
     let (name, hash) = dir.rsplit_once('-')?;
     hash.chars()
@@ -361,6 +363,7 @@ mod tests {
             "     Running `/ws/target/debug/build/my-pkg-94e0f63dfa897306/build-script-build`",
         );
         out.read_stderr("     Running `/bin/rustc --crate-name b`");
+        out.read_stderr("     Running `CARGO=/bin/cargo OUT_DIR=/t/out /t/debug/build/c-0a1b/build-script-build`");
         assert_eq!(
             out.dirty,
             [
@@ -374,7 +377,7 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(out.scripts_run, ["my-pkg"]);
+        assert_eq!(out.scripts_run, ["my-pkg", "c"]);
     }
 
     #[test]
