@@ -3,6 +3,7 @@
 
 mod util;
 
+mod build;
 mod changed;
 mod ci_formats;
 mod cli;

@@ -96,6 +96,23 @@ pub enum Command {
         #[command(subcommand)]
         action: HookAction,
     },
+    /// Check incremental build health: no-op freshness, build scripts, edit-rebuild time
+    #[command(
+        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)"
+    )]
+    Build {
+        /// Also time a clean build, in a separate target dir (yours is never wiped)
+        #[arg(long)]
+        clean: bool,
+        /// Time edits of this member only (repeatable) [default: `[build] members`, or all]
+        #[arg(short, long = "package", value_name = "MEMBER")]
+        package: Vec<String>,
+        /// Skip the edit-rebuild timings: only check no-op freshness and audit build scripts
+        #[arg(long)]
+        no_incremental: bool,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"

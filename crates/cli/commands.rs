@@ -18,6 +18,22 @@ pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check(global, &args),
         Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec, None),
+        Command::Build {
+            clean,
+            package,
+            no_incremental,
+            exec,
+        } => run_builtin(
+            global,
+            &exec,
+            Arc::new(cargo_perf_tasks::BuildTask::new(
+                cargo_perf_tasks::BuildOptions {
+                    clean,
+                    members: package,
+                    no_incremental,
+                },
+            )),
+        ),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
         Command::Hook { action } => crate::hook::hook(global, &action),
@@ -46,7 +62,6 @@ pub(crate) fn open(global: &GlobalArgs) -> Result<Session, u8> {
 
 /// Runs one built-in task configured from its own subcommand's flags
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
-#[allow(dead_code)] // the built-in tasks' subcommands call it
 fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
     run(global, &name, std::slice::from_ref(&name), exec, Some(task))

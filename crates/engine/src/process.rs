@@ -192,6 +192,71 @@ pub fn run_streaming(
     Ok(running.wait(&mut child, started))
 }
 
+/// Which stream a line came from, for [`run_split`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Runs `spec` with stdout and stderr on separate pipes, calling `on_line` on
+/// this thread for each line as it arrives, with the stream it came from. For
+/// programs that speak two languages at once, such as cargo's JSON messages on
+/// stdout and its human log on stderr.
+pub fn run_split(
+    spec: &CommandSpec,
+    mut on_line: impl FnMut(Stream, &str),
+) -> Result<Finished, ProcessError> {
+    let started = Instant::now();
+    let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
+    let running = Running::watch(&child, spec.timeout);
+    let (tx, rx) = mpsc::channel();
+    let pipes: [(Stream, Option<Box<dyn Read + Send>>); 2] = [
+        (
+            Stream::Stdout,
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+        (
+            Stream::Stderr,
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+    ];
+    let readers: Vec<_> = pipes
+        .into_iter()
+        .filter_map(|(stream, pipe)| pipe.map(|pipe| (stream, pipe)))
+        .map(|(stream, pipe)| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut buffer = Vec::new();
+                while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
+                    let line = String::from_utf8_lossy(&buffer)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_owned();
+                    if tx.send((stream, line)).is_err() {
+                        break;
+                    }
+                    buffer.clear();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    for (stream, line) in rx {
+        on_line(stream, &line);
+    }
+    for reader in readers {
+        let _ = reader.join();
+    }
+    Ok(running.wait(&mut child, started))
+}
+
 /// Runs `spec` to completion and returns its whole stdout and stderr.
 pub fn run_captured(spec: &CommandSpec) -> Result<(Finished, Vec<u8>, Vec<u8>), ProcessError> {
     let started = Instant::now();
@@ -268,6 +333,21 @@ mod tests {
         let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
         assert_eq!(lines, ["one", "two", "three"]);
         assert_eq!(finished.describe(), "exited with status 3");
+    }
+
+    #[test]
+    fn split_streams_say_where_each_line_came_from() {
+        let spec = CommandSpec::new("sh").args(["-c", "echo out; echo err >&2"]);
+        let mut lines = Vec::new();
+        run_split(&spec, |stream, line| lines.push((stream, line.to_owned()))).unwrap();
+        lines.sort_by_key(|(stream, _)| *stream == Stream::Stderr);
+        assert_eq!(
+            lines,
+            [
+                (Stream::Stdout, "out".to_owned()),
+                (Stream::Stderr, "err".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use toml::de::DeTable;
 
 pub use diagnostic::{Diagnostic, suggest};
 pub use reader::Located;
+pub use sections::build::BuildSettings;
 pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
 pub use sections::settings::Settings;
@@ -37,7 +38,7 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "hooks"];
+const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "hooks", "build"];
 
 /// A validated policy.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +49,7 @@ pub struct Policy {
     pub tasks: Vec<CustomTask>,
     pub pipelines: Vec<Pipeline>,
     pub hooks: Hooks,
+    pub build: BuildSettings,
 }
 
 impl Policy {
@@ -201,6 +203,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
             "settings" => policy.settings = sections::settings::read(r, table),
             "tasks" => policy.tasks = sections::tasks::read(r, table),
             "hooks" => policy.hooks = sections::hooks::read(r, table),
+            "build" => policy.build = sections::build::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
     });

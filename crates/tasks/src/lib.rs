@@ -4,6 +4,7 @@
 //! docs/xtask-example.rs in the repository is a complete xtask built on it
 //! (and tested as one).
 
+mod build;
 mod builtin;
 pub mod changes;
 mod command;
@@ -11,6 +12,7 @@ pub mod hook;
 pub mod init;
 mod session;
 
+pub use build::{BuildOptions, BuildTask};
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
 pub use cargo_perf_report as report;

@@ -3,6 +3,7 @@
 //! the same session, round after round, and we report medians and the ratio
 //! of medians, never one absolute time.
 
+mod build;
 mod check;
 mod hook;
 
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check", "hook"];
+pub const NAMES: &[&str] = &["check", "hook", "build"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -23,6 +24,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("check") => check::run(sh, rounds),
         Some("hook") => hook::run(sh, rounds),
+        Some("build") => build::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
