@@ -9,5 +9,8 @@ pub const DEFAULT_CHECK: &[&str] = &[];
 
 /// Every built-in task with its default configuration.
 pub fn tasks() -> Vec<Arc<dyn Task>> {
-    vec![Arc::new(crate::build::BuildTask::new(Default::default()))]
+    vec![
+        Arc::new(crate::build::BuildTask::new(Default::default())),
+        Arc::new(crate::bench::BenchTask::new(Default::default())),
+    ]
 }

@@ -4,6 +4,7 @@
 //! docs/xtask-example.rs in the repository is a complete xtask built on it
 //! (and tested as one).
 
+mod bench;
 mod build;
 mod builtin;
 pub mod changes;
@@ -12,6 +13,7 @@ pub mod hook;
 pub mod init;
 mod session;
 
+pub use bench::{BenchOptions, BenchTask, print_history as bench_history};
 pub use build::{BuildOptions, BuildTask};
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;

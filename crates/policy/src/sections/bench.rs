@@ -1,0 +1,196 @@
+//! `[bench]`: the `bench` task's command benchmarks, history location,
+//! verdict thresholds and absolute budgets.
+
+use std::time::Duration;
+
+use toml::de::DeTable;
+
+use crate::diagnostic::Diagnostic;
+use crate::reader::{Located, Reader, Value};
+
+/// Settings of the `bench` task. Command-line flags override some of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchSettings {
+    /// Where runs are stored, relative to the workspace root; `None` is `.cargo-perf/bench`.
+    pub history: Option<String>,
+    /// The smallest change (a fraction, `0.05` is 5%) that counts as a regression.
+    pub threshold: f64,
+    /// Confidence level of the intervals (default 0.95).
+    pub confidence: f64,
+    /// Whether an inconclusive verdict fails the task (default false).
+    pub fail_on_inconclusive: bool,
+    /// Re-measure suspect benchmarks once before failing (default false).
+    pub confirm: bool,
+    /// Absolute budgets of named benchmarks (median wall time).
+    pub budgets: Vec<(Located<String>, Duration)>,
+    /// Command benchmarks, in declaration order.
+    pub commands: Vec<CommandBench>,
+}
+
+impl Default for BenchSettings {
+    fn default() -> Self {
+        Self {
+            history: None,
+            threshold: 0.05,
+            confidence: 0.95,
+            fail_on_inconclusive: false,
+            confirm: false,
+            budgets: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+}
+
+/// `[bench.commands.NAME]`: a shell command timed by cargo-perf itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandBench {
+    pub name: Located<String>,
+    /// Run with `sh -c` from the workspace root.
+    pub run: String,
+    /// Run once before every measured run, not timed.
+    pub setup: Option<String>,
+    /// Untimed runs before the measured ones (default 1).
+    pub warmup: u32,
+    /// Measured runs (default 10).
+    pub runs: u32,
+    pub env: Vec<(String, String)>,
+}
+
+const KEYS: &[&str] = &[
+    "history",
+    "threshold",
+    "confidence",
+    "fail-on-inconclusive",
+    "confirm",
+    "budgets",
+    "commands",
+];
+
+const COMMAND_KEYS: &[&str] = &["run", "setup", "warmup", "runs", "env"];
+
+pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
+    let mut bench = BenchSettings::default();
+    r.fields(table, "[bench]", KEYS, |r, key, value| match key {
+        "history" => {
+            if let Some(path) = r.string(key, value) {
+                if path.value.trim().is_empty() {
+                    r.report(
+                        Diagnostic::new("`history` is empty")
+                            .at(value.span())
+                            .label("no path")
+                            .help("name a directory, e.g. `history = \".cargo-perf/bench\"`"),
+                    );
+                } else {
+                    bench.history = Some(path.value);
+                }
+            }
+        }
+        "threshold" => {
+            if let Some(p) = r.percent(key, value) {
+                if p.0 <= 0.0 || p.0 >= 1.0 {
+                    r.report(
+                        Diagnostic::new("`threshold` must be above 0% and below 100%")
+                            .at(value.span())
+                            .label("out of range")
+                            .help("a typical threshold is `threshold = \"5%\"`"),
+                    );
+                } else {
+                    bench.threshold = p.0;
+                }
+            }
+        }
+        "confidence" => {
+            if let Some(p) = r.percent(key, value) {
+                if !(0.5..1.0).contains(&p.0) {
+                    r.report(
+                        Diagnostic::new("`confidence` must be at least 50% and below 100%")
+                            .at(value.span())
+                            .label("out of range")
+                            .help("write e.g. `confidence = \"95%\"`"),
+                    );
+                } else {
+                    bench.confidence = p.0;
+                }
+            }
+        }
+        "fail-on-inconclusive" => bench.fail_on_inconclusive = r.bool(key, value).unwrap_or(false),
+        "confirm" => bench.confirm = r.bool(key, value).unwrap_or(false),
+        "budgets" => bench.budgets = read_budgets(r, value),
+        _ => bench.commands = read_commands(r, value),
+    });
+    bench
+}
+
+fn read_budgets(r: &mut Reader, value: &Value<'_>) -> Vec<(Located<String>, Duration)> {
+    let Some(table) = r.table("budgets", value) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, item) in table {
+        if let Some(budget) = r.duration(name.get_ref(), item) {
+            out.push((Located::new(name.get_ref().to_string(), name.span()), budget));
+        }
+    }
+    out
+}
+
+fn read_commands(r: &mut Reader, value: &Value<'_>) -> Vec<CommandBench> {
+    let Some(table) = r.table("commands", value) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, item) in table {
+        let name = Located::new(name.get_ref().to_string(), name.span());
+        let Some(body) = r.table(&format!("bench.commands.{}", name.value), item) else {
+            continue;
+        };
+        let context = format!("[bench.commands.{}]", name.value);
+        let mut run = None;
+        let mut bench = CommandBench {
+            name,
+            run: String::new(),
+            setup: None,
+            warmup: 1,
+            runs: 10,
+            env: Vec::new(),
+        };
+        r.fields(body, &context, COMMAND_KEYS, |r, key, value| match key {
+            "run" => run = command_line(r, key, value),
+            "setup" => bench.setup = command_line(r, key, value),
+            "warmup" => bench.warmup = r.integer(key, value, 0, 1000).map_or(1, |n| n as u32),
+            "runs" => bench.runs = r.integer(key, value, 2, 10_000).map_or(10, |n| n as u32),
+            _ => bench.env = r.string_map(key, value).unwrap_or_default(),
+        });
+        match run {
+            Some(run) => {
+                bench.run = run;
+                out.push(bench);
+            }
+            None if !body.contains_key("run") => r.report(
+                Diagnostic::new(format!(
+                    "benchmark `{}` has no `run` command",
+                    bench.name.value
+                ))
+                .at(item.span())
+                .label("this benchmark needs `run`")
+                .help("add the command to time, e.g. `run = \"./target/release/app input.txt\"`"),
+            ),
+            None => {}
+        }
+    }
+    out
+}
+
+fn command_line(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<String> {
+    let text = r.string(key, value)?;
+    if text.value.trim().is_empty() {
+        r.report(
+            Diagnostic::new(format!("`{key}` is empty"))
+                .at(value.span())
+                .label("no command")
+                .help(format!("write a shell command, e.g. `{key} = \"sleep 0.01\"`")),
+        );
+        return None;
+    }
+    Some(text.value)
+}

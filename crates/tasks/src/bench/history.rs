@@ -1,0 +1,245 @@
+//! The history store: one JSON document per run in `runs/NNNNNN.json` and one
+//! per named baseline in `baselines/NAME.json`. Files are only ever created
+//! (runs) or atomically replaced (baselines) under an exclusive lock on
+//! `lock`, so concurrent or killed runs never leave a torn file. A file that
+//! does not parse as ours is reported and left exactly as it is.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::fsutil::write_atomic;
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint::Fingerprint;
+
+/// The `format` field of every document we write.
+pub(crate) const FORMAT: &str = "cargo-perf-bench/1";
+
+/// One stored run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RunRecord {
+    pub(crate) format: String,
+    pub(crate) id: u64,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) benchmarks: Vec<BenchRecord>,
+}
+
+/// One benchmark's samples in a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct BenchRecord {
+    pub(crate) id: String,
+    /// `ns` (wall time per run or iteration) or `instructions`.
+    pub(crate) unit: String,
+    pub(crate) samples: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) user_ns: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) sys_ns: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) max_rss_bytes: Vec<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HistoryError {
+    #[error("cannot use the bench history at {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path} is not a cargo-perf bench history file: {reason}")]
+    Foreign { path: PathBuf, reason: String },
+    #[error("no baseline named `{name}`; known baselines: {known}")]
+    UnknownBaseline { name: String, known: String },
+}
+
+impl HistoryError {
+    pub(crate) fn hint(&self) -> String {
+        match self {
+            HistoryError::Io { .. } => {
+                "check the permissions of the directory, or set `[bench] history` in perf.toml".into()
+            }
+            HistoryError::Foreign { path, .. } => format!(
+                "cargo-perf leaves the file untouched; move {} away if it is not needed",
+                path.display()
+            ),
+            HistoryError::UnknownBaseline { .. } => {
+                "save one with `cargo perf bench --save-baseline NAME`".into()
+            }
+        }
+    }
+}
+
+/// A problem with one stored file that does not stop the run.
+pub(crate) struct Skipped {
+    pub(crate) path: PathBuf,
+    pub(crate) reason: String,
+}
+
+pub(crate) struct History {
+    root: PathBuf,
+}
+
+/// Holds the store's exclusive lock until dropped.
+pub(crate) struct Lock(#[allow(dead_code)] File);
+
+impl History {
+    pub(crate) fn new(root: PathBuf) -> History {
+        History { root }
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn io(&self, path: &Path) -> impl Fn(io::Error) -> HistoryError {
+        let path = path.to_owned();
+        move |source| HistoryError::Io {
+            path: path.clone(),
+            source,
+        }
+    }
+
+    /// Creates the store if needed and takes its exclusive lock (blocking).
+    pub(crate) fn lock(&self) -> Result<Lock, HistoryError> {
+        for dir in [self.root.clone(), self.root.join("runs"), self.root.join("baselines")] {
+            if dir.exists() && !dir.is_dir() {
+                return Err(HistoryError::Foreign {
+                    path: dir,
+                    reason: "expected a directory, found a file".into(),
+                });
+            }
+            fs::create_dir_all(&dir).map_err(self.io(&dir))?;
+        }
+        let path = self.root.join("lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(self.io(&path))?;
+        file.lock().map_err(self.io(&path))?;
+        Ok(Lock(file))
+    }
+
+    /// Every readable run, oldest first, and the files that were not.
+    pub(crate) fn runs(&self, _lock: &Lock) -> Result<(Vec<RunRecord>, Vec<Skipped>), HistoryError> {
+        let dir = self.root.join("runs");
+        let mut runs = Vec::new();
+        let mut skipped = Vec::new();
+        let entries = fs::read_dir(&dir).map_err(self.io(&dir))?;
+        for entry in entries {
+            let path = entry.map_err(self.io(&dir))?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with(".cargo-perf-") {
+                continue; // an interrupted atomic write's temporary file
+            }
+            match read_record(&path) {
+                Ok(run) => runs.push(run),
+                Err(reason) => skipped.push(Skipped { path, reason }),
+            }
+        }
+        runs.sort_by_key(|r| r.id);
+        Ok((runs, skipped))
+    }
+
+    /// Stores `run` under the next free id and returns it.
+    pub(crate) fn append(
+        &self,
+        lock: &Lock,
+        mut run: RunRecord,
+    ) -> Result<RunRecord, HistoryError> {
+        let (runs, _) = self.runs(lock)?;
+        let next = runs
+            .iter()
+            .map(|r| r.id)
+            .chain(self.taken_ids()?)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        run.id = next;
+        let path = self.root.join("runs").join(format!("{next:06}.json"));
+        let json = serde_json::to_vec_pretty(&run).expect("a run serializes");
+        write_atomic(&path, &json).map_err(self.io(&path))?;
+        Ok(run)
+    }
+
+    /// Ids used by file names, readable or not, so a corrupt file is never overwritten.
+    fn taken_ids(&self) -> Result<Vec<u64>, HistoryError> {
+        let dir = self.root.join("runs");
+        Ok(fs::read_dir(&dir)
+            .map_err(self.io(&dir))?
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".json")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .collect())
+    }
+
+    pub(crate) fn baseline_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.root.join("baselines"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".json")
+                    .filter(|n| !n.starts_with(".cargo-perf-"))
+                    .map(str::to_owned)
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub(crate) fn baseline(&self, _lock: &Lock, name: &str) -> Result<RunRecord, HistoryError> {
+        let path = self.root.join("baselines").join(format!("{name}.json"));
+        if !path.is_file() {
+            let known = self.baseline_names();
+            return Err(HistoryError::UnknownBaseline {
+                name: name.to_owned(),
+                known: if known.is_empty() {
+                    "none yet".into()
+                } else {
+                    known.join(", ")
+                },
+            });
+        }
+        read_record(&path).map_err(|reason| HistoryError::Foreign { path, reason })
+    }
+
+    pub(crate) fn save_baseline(&self, _lock: &Lock, name: &str, run: &RunRecord) -> Result<PathBuf, HistoryError> {
+        let path = self.root.join("baselines").join(format!("{name}.json"));
+        if path.exists() {
+            // Replacing is fine; replacing something that is not ours is not.
+            read_record(&path).map_err(|reason| HistoryError::Foreign {
+                path: path.clone(),
+                reason,
+            })?;
+        }
+        let json = serde_json::to_vec_pretty(run).expect("a run serializes");
+        write_atomic(&path, &json).map_err(self.io(&path))?;
+        Ok(path)
+    }
+}
+
+/// Whether `name` can be a baseline file name.
+pub(crate) fn valid_baseline_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn read_record(path: &Path) -> Result<RunRecord, String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("not valid JSON ({e})"))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(format!("no `\"format\": \"{FORMAT}\"` field"));
+    }
+    serde_json::from_value(value).map_err(|e| format!("unexpected content ({e})"))
+}

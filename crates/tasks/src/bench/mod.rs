@@ -1,0 +1,173 @@
+//! The `bench` task: times the command benchmarks declared in perf.toml,
+//! appends the run to the history store, compares it with a baseline and
+//! fails on a regression or a budget overrun.
+
+mod commands;
+mod fingerprint;
+mod history;
+mod report;
+mod stats;
+mod timing;
+mod verdict;
+
+use std::path::PathBuf;
+
+use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
+
+use history::{History, HistoryError, RunRecord};
+
+pub use report::print_history;
+
+/// How `cargo perf bench` was asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct BenchOptions {
+    /// Only benchmarks whose name contains this.
+    pub filter: Option<String>,
+    /// Store this run as a named baseline.
+    pub save_baseline: Option<String>,
+    /// Compare with this named baseline instead of the previous run.
+    pub baseline: Option<String>,
+}
+
+pub struct BenchTask {
+    options: BenchOptions,
+}
+
+impl BenchTask {
+    pub fn new(options: BenchOptions) -> Self {
+        Self { options }
+    }
+}
+
+impl From<HistoryError> for TaskError {
+    fn from(err: HistoryError) -> Self {
+        let hint = err.hint();
+        TaskError::new(err.to_string()).hint(hint)
+    }
+}
+
+/// Where the history store of `project` lives.
+pub(crate) fn history_dir(project: &Project) -> PathBuf {
+    match &project.policy.bench.history {
+        Some(path) => project.workspace.root.join(path),
+        None => project.workspace.state_dir().join("bench"),
+    }
+}
+
+impl Task for BenchTask {
+    fn name(&self) -> &str {
+        "bench"
+    }
+
+    fn description(&self) -> &str {
+        "runs the benchmarks, keeps their history and fails on a regression"
+    }
+
+    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+        for name in [&self.options.save_baseline, &self.options.baseline]
+            .into_iter()
+            .flatten()
+        {
+            if !history::valid_baseline_name(name) {
+                return Err(TaskError::new(format!("invalid baseline name `{name}`"))
+                    .hint("use letters, digits, `-`, `_` and `.` (e.g. `main`)"));
+            }
+        }
+        let settings = &cx.policy().bench;
+        let selected = commands::select(&settings.commands, self.options.filter.as_deref())?;
+        let store = History::new(history_dir(cx.project));
+        let fingerprint = fingerprint::Fingerprint::collect(cx.project);
+
+        // Read the baseline first: a bad name fails before minutes of measuring.
+        let baseline = {
+            let lock = store.lock()?;
+            let (runs, skipped) = store.runs(&lock)?;
+            for s in &skipped {
+                cx.finding(
+                    Finding::warning(
+                        "bench-history-corrupt",
+                        format!("skipped {}: {}", s.path.display(), s.reason),
+                    )
+                    .file(s.path.clone())
+                    .help("cargo-perf left it untouched; move it away if it is not a run of this workspace"),
+                );
+            }
+            match &self.options.baseline {
+                Some(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
+                None => runs
+                    .into_iter()
+                    .rev()
+                    .find(|r| r.fingerprint.branch == fingerprint.branch)
+                    .map(|r| (format!("run #{}", r.id), r)),
+            }
+        };
+
+        let mut measured = commands::measure_all(cx, &selected)?;
+        let comparisons = match &baseline {
+            Some((_, base)) => {
+                let mut comparisons = report::compare(cx, &measured, base);
+                if settings.confirm
+                    && comparisons
+                        .iter()
+                        .any(|c| c.verdict == cargo_perf_engine::model::Verdict::Regressed)
+                {
+                    let suspects: Vec<_> = selected
+                        .iter()
+                        .filter(|b| {
+                            comparisons.iter().any(|c| {
+                                c.id == b.name.value
+                                    && c.verdict == cargo_perf_engine::model::Verdict::Regressed
+                            })
+                        })
+                        .cloned()
+                        .collect();
+                    cx.step(&format!("confirming {} suspect benchmark(s)", suspects.len()));
+                    for again in commands::measure_all(cx, &suspects)? {
+                        if let Some(slot) = measured.iter_mut().find(|m| m.id == again.id) {
+                            *slot = again;
+                        }
+                    }
+                    comparisons = report::compare(cx, &measured, base);
+                }
+                comparisons
+            }
+            None => Vec::new(),
+        };
+        if let Some((label, base)) = &baseline {
+            let differ = fingerprint.differences(&base.fingerprint);
+            if !differ.is_empty() {
+                cx.finding(
+                    Finding::warning(
+                        "bench-fingerprint-differs",
+                        format!(
+                            "comparing with {label}, measured with a different {}",
+                            differ.join(", ")
+                        ),
+                    )
+                    .help("differences may come from the machine or toolchain rather than the code; re-measure the baseline here to be sure"),
+                );
+            }
+        }
+
+        let record = RunRecord {
+            format: history::FORMAT.to_owned(),
+            id: 0,
+            fingerprint,
+            benchmarks: measured,
+        };
+        let lock = store.lock()?;
+        let record = store.append(&lock, record)?;
+        if let Some(name) = &self.options.save_baseline {
+            store.save_baseline(&lock, name, &record)?;
+        }
+        drop(lock);
+        report::report(
+            cx,
+            &record,
+            &comparisons,
+            baseline.as_ref().map(|(label, _)| label.as_str()),
+            self.options.save_baseline.as_deref(),
+        );
+        Ok(())
+    }
+}

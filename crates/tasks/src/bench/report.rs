@@ -1,0 +1,224 @@
+//! What a bench run reports: comparisons as metrics and findings, budgets,
+//! the one-line summary, and the `cargo perf bench history` listing.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use cargo_perf_engine::model::{Metric, Unit, Verdict};
+use cargo_perf_engine::{Finding, Project, TaskContext, TaskError};
+
+use super::fingerprint::format_time;
+use super::history::{BenchRecord, History, RunRecord};
+use super::stats::median;
+use super::verdict::{Comparison, Input, describe_change, judge};
+
+/// Compares every benchmark measured now that the baseline also has.
+pub(crate) fn compare(cx: &TaskContext<'_>, current: &[BenchRecord], base: &RunRecord) -> Vec<Comparison> {
+    let settings = &cx.policy().bench;
+    let inputs: Vec<Input<'_>> = current
+        .iter()
+        .filter_map(|c| {
+            let b = base
+                .benchmarks
+                .iter()
+                .find(|b| b.id == c.id && b.unit == c.unit && b.samples.len() >= 2)?;
+            (c.samples.len() >= 2).then_some(Input {
+                id: &c.id,
+                baseline: &b.samples,
+                current: &c.samples,
+            })
+        })
+        .collect();
+    judge(&inputs, settings.threshold, settings.confidence)
+}
+
+fn unit_of(record: &BenchRecord) -> Unit {
+    if record.unit == "instructions" {
+        Unit::Instructions
+    } else {
+        Unit::Nanoseconds
+    }
+}
+
+pub(crate) fn report(
+    cx: &mut TaskContext<'_>,
+    run: &RunRecord,
+    comparisons: &[Comparison],
+    baseline: Option<&str>,
+    saved: Option<&str>,
+) {
+    let settings = cx.policy().bench.clone();
+    let mut counts = [0usize; 4];
+    for bench in &run.benchmarks {
+        let unit = unit_of(bench);
+        let value = median(&bench.samples);
+        let mut metric = Metric::new(&bench.id, value, unit);
+        if let Some(c) = comparisons.iter().find(|c| c.id == bench.id) {
+            metric = metric.baseline(c.baseline_median).verdict(c.verdict);
+            let slot = match c.verdict {
+                Verdict::Regressed => 0,
+                Verdict::Improved => 1,
+                Verdict::Unchanged => 2,
+                _ => 3,
+            };
+            counts[slot] += 1;
+            let change = describe_change(c);
+            let level = c.level * 100.0;
+            match c.verdict {
+                Verdict::Regressed => cx.finding(
+                    Finding::error(
+                        "bench-regressed",
+                        format!("`{}` regressed: {change} at {level:.1}% confidence", c.id),
+                    )
+                    .help(format!(
+                        "the whole interval is above +{:.1}%; profile it, or re-run to confirm (`[bench] confirm = true`)",
+                        settings.threshold * 100.0
+                    )),
+                ),
+                Verdict::Inconclusive => {
+                    let finding = if settings.fail_on_inconclusive {
+                        Finding::error as fn(String, String) -> Finding
+                    } else {
+                        Finding::warning as fn(String, String) -> Finding
+                    };
+                    cx.finding(
+                        finding(
+                            "bench-inconclusive".into(),
+                            format!("`{}` is inconclusive: {change} at {level:.1}% confidence", c.id),
+                        )
+                        .help("the interval straddles the threshold; more `runs` or a quieter machine narrow it"),
+                    );
+                }
+                Verdict::Improved => cx.finding(Finding::info(
+                    "bench-improved",
+                    format!("`{}` improved: {change} at {level:.1}% confidence", c.id),
+                )),
+                _ => {}
+            }
+        }
+        if let Some((_, budget)) = settings.budgets.iter().find(|(n, _)| n.value == bench.id)
+            && unit == Unit::Nanoseconds
+        {
+            let budget_ns = budget.as_nanos() as f64;
+            if comparisons.iter().all(|c| c.id != bench.id) {
+                metric = metric.budget(budget_ns);
+            } else {
+                metric.budget = Some(budget_ns);
+            }
+            if value > budget_ns {
+                cx.finding(
+                    Finding::error(
+                        "bench-over-budget",
+                        format!(
+                            "`{}` takes {} (median), over its budget of {}",
+                            bench.id,
+                            nanos(value),
+                            nanos(budget_ns)
+                        ),
+                    )
+                    .help("make it faster, or raise its budget in `[bench.budgets]`"),
+                );
+            }
+        }
+        cx.metric(metric);
+        if !bench.user_ns.is_empty() {
+            cx.metric(Metric::new(format!("{}.user", bench.id), median(&bench.user_ns), Unit::Nanoseconds));
+            cx.metric(Metric::new(format!("{}.sys", bench.id), median(&bench.sys_ns), Unit::Nanoseconds));
+            cx.metric(Metric::new(format!("{}.max-rss", bench.id), median(&bench.max_rss_bytes), Unit::Bytes));
+        }
+    }
+    let mut summary = format!("{} benchmark(s), run #{}", run.benchmarks.len(), run.id);
+    match baseline {
+        Some(label) => {
+            let _ = write!(
+                summary,
+                " vs {label}: {} regressed, {} improved, {} unchanged, {} inconclusive",
+                counts[0], counts[1], counts[2], counts[3]
+            );
+        }
+        None => summary.push_str(", no baseline yet (the next run compares with this one)"),
+    }
+    if let Some(name) = saved {
+        let _ = write!(summary, "; saved as baseline `{name}`");
+    }
+    cx.summary(summary);
+}
+
+fn nanos(ns: f64) -> String {
+    cargo_perf_policy::units::format_duration(Duration::from_nanos(ns as u64))
+}
+
+/// `cargo perf bench history [ID]`: the runs, one run (a number) or one
+/// benchmark's series (a name).
+pub fn print_history(project: &Project, id: Option<&str>) -> Result<String, TaskError> {
+    let store = History::new(super::history_dir(project));
+    if !store.root().exists() {
+        return Ok(format!(
+            "no bench history yet at {} (run `cargo perf bench`)\n",
+            project.workspace.relative(store.root()).display()
+        ));
+    }
+    let lock = store.lock()?;
+    let (runs, skipped) = store.runs(&lock)?;
+    drop(lock);
+    let mut out = String::new();
+    for s in &skipped {
+        let _ = writeln!(out, "warning: skipped {}: {}", s.path.display(), s.reason);
+    }
+    match id {
+        None => {
+            let _ = writeln!(out, "{:>5}  {:<23}  {:<12}  {:<10}  benchmarks", "run", "time", "branch", "commit");
+            for run in &runs {
+                let fp = &run.fingerprint;
+                let commit = fp.commit.as_deref().map_or("-".to_owned(), |c| {
+                    format!("{}{}", &c[..c.len().min(8)], if fp.dirty { "+" } else { "" })
+                });
+                let _ = writeln!(
+                    out,
+                    "{:>5}  {:<23}  {:<12}  {:<10}  {}",
+                    run.id,
+                    format_time(fp.time),
+                    fp.branch.as_deref().unwrap_or("-"),
+                    commit,
+                    run.benchmarks.len()
+                );
+            }
+            let baselines = store.baseline_names();
+            if !baselines.is_empty() {
+                let _ = writeln!(out, "baselines: {}", baselines.join(", "));
+            }
+        }
+        Some(id) if id.parse::<u64>().is_ok() => {
+            let number: u64 = id.parse().unwrap_or_default();
+            let run = runs.iter().find(|r| r.id == number).ok_or_else(|| {
+                TaskError::new(format!("no run #{number} in the bench history"))
+                    .hint("`cargo perf bench history` lists the runs")
+            })?;
+            let _ = writeln!(out, "run #{} at {}", run.id, format_time(run.fingerprint.time));
+            let fp = serde_json::to_string_pretty(&run.fingerprint).unwrap_or_default();
+            let _ = writeln!(out, "fingerprint: {fp}");
+            for b in &run.benchmarks {
+                let _ = writeln!(out, "  {:<30} median {:>12}  ({} samples)", b.id, show(b, median(&b.samples)), b.samples.len());
+            }
+        }
+        Some(name) => {
+            let series: Vec<_> = runs
+                .iter()
+                .filter_map(|r| r.benchmarks.iter().find(|b| b.id == name).map(|b| (r, b)))
+                .collect();
+            if series.is_empty() {
+                return Err(TaskError::new(format!("no run measured a benchmark named `{name}`"))
+                    .hint("give a run number or a benchmark name; `cargo perf bench history` lists the runs"));
+            }
+            let _ = writeln!(out, "{name}:");
+            for (run, b) in series {
+                let _ = writeln!(out, "{:>5}  {:<23}  median {:>12}  ({} samples)", run.id, format_time(run.fingerprint.time), show(b, median(&b.samples)), b.samples.len());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn show(b: &BenchRecord, value: f64) -> String {
+    cargo_perf_report::format_value(value, unit_of(b))
+}

@@ -1,0 +1,99 @@
+//! Turns a baseline and a current set of samples per benchmark into honest
+//! verdicts: an interval for the ratio of medians, judged against the
+//! threshold at a Holm-corrected level.
+
+use cargo_perf_engine::model::Verdict;
+
+use super::stats::{RatioBootstrap, fnv1a, holm_levels};
+
+/// A comparison of one benchmark.
+#[derive(Debug, Clone)]
+pub(crate) struct Comparison {
+    pub(crate) id: String,
+    pub(crate) baseline_median: f64,
+    /// median(current) / median(baseline).
+    pub(crate) ratio: f64,
+    pub(crate) low: f64,
+    pub(crate) high: f64,
+    /// The confidence level the interval was computed at (after correction).
+    pub(crate) level: f64,
+    pub(crate) verdict: Verdict,
+}
+
+pub(crate) struct Input<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) baseline: &'a [f64],
+    pub(crate) current: &'a [f64],
+}
+
+/// Judges every input together, so the correction covers all of them.
+pub(crate) fn judge(inputs: &[Input<'_>], threshold: f64, confidence: f64) -> Vec<Comparison> {
+    let boots: Vec<RatioBootstrap> = inputs
+        .iter()
+        .map(|i| RatioBootstrap::new(i.baseline, i.current, fnv1a(i.id.as_bytes())))
+        .collect();
+    let p_values: Vec<f64> = boots.iter().map(|b| b.p_outside(threshold)).collect();
+    let levels = holm_levels(&p_values, 1.0 - confidence);
+    inputs
+        .iter()
+        .zip(&boots)
+        .zip(levels)
+        .map(|((input, boot), alpha)| {
+            let (low, high) = boot.interval(alpha);
+            Comparison {
+                id: input.id.to_owned(),
+                baseline_median: super::stats::median(input.baseline),
+                ratio: boot.point,
+                low,
+                high,
+                level: 1.0 - alpha,
+                verdict: classify(low, high, threshold),
+            }
+        })
+        .collect()
+}
+
+/// Regressed only when the whole interval is above `1 + threshold`, unchanged
+/// only when it is wholly inside `1 ± threshold`; anything else is inconclusive.
+pub(crate) fn classify(low: f64, high: f64, threshold: f64) -> Verdict {
+    if low > 1.0 + threshold {
+        Verdict::Regressed
+    } else if high < 1.0 - threshold {
+        Verdict::Improved
+    } else if low >= 1.0 - threshold && high <= 1.0 + threshold {
+        Verdict::Unchanged
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+/// `+12.3% [+8.1%, +16.0%]`.
+pub(crate) fn describe_change(c: &Comparison) -> String {
+    let pct = |r: f64| format!("{:+.1}%", (r - 1.0) * 100.0);
+    format!("{} [{}, {}]", pct(c.ratio), pct(c.low), pct(c.high))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_follows_the_interval() {
+        assert_eq!(classify(1.06, 1.2, 0.05), Verdict::Regressed);
+        assert_eq!(classify(0.8, 0.9, 0.05), Verdict::Improved);
+        assert_eq!(classify(0.97, 1.03, 0.05), Verdict::Unchanged);
+        assert_eq!(classify(1.01, 1.2, 0.05), Verdict::Inconclusive);
+        assert_eq!(classify(0.9, 1.2, 0.05), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn identical_samples_are_not_regressed() {
+        let base: Vec<f64> = (0..15).map(|i| 1000.0 + f64::from(i * 7 % 11)).collect();
+        let out = judge(
+            &[Input { id: "a", baseline: &base, current: &base }],
+            0.05,
+            0.95,
+        );
+        assert_eq!(out[0].verdict, Verdict::Unchanged);
+    }
+}
