@@ -3,6 +3,7 @@
 
 mod util;
 
+mod bench;
 mod build;
 mod changed;
 mod ci_formats;

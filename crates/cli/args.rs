@@ -113,6 +113,26 @@ pub enum Command {
         #[command(flatten)]
         exec: ExecArgs,
     },
+    /// Run the benchmarks, record them in the history and compare with a baseline
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
+    )]
+    Bench {
+        #[command(subcommand)]
+        action: Option<BenchAction>,
+        /// Only benchmarks whose name contains this
+        #[arg(value_name = "FILTER")]
+        filter: Option<String>,
+        /// Store this run as the named baseline (replacing an older one of that name)
+        #[arg(long, value_name = "NAME")]
+        save_baseline: Option<String>,
+        /// Compare with the named baseline [default: the previous run on this branch]
+        #[arg(long, value_name = "NAME")]
+        baseline: Option<String>,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"
@@ -157,6 +177,18 @@ pub struct CheckArgs {
 pub enum HookName {
     PrePush,
     PreCommit,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// List past runs, or show one run (a number) or one benchmark's series (a name)
+    #[command(
+        after_help = "Examples:\n  cargo perf bench history\n  cargo perf bench history 12\n  cargo perf bench history startup"
+    )]
+    History {
+        /// A run number or a benchmark name
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

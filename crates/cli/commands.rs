@@ -9,7 +9,7 @@ use cargo_perf_report::Format;
 use cargo_perf_tasks::{OpenError, OpenOptions, Session};
 use clap::CommandFactory;
 
-use crate::args::{CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
+use crate::args::{BenchAction, CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
 use crate::hook::Scoped;
 use crate::output::{print_error, print_stdout};
 
@@ -31,6 +31,27 @@ pub fn dispatch(cli: Cli) -> u8 {
                     clean,
                     members: package,
                     no_incremental,
+                },
+            )),
+        ),
+        Command::Bench {
+            action: Some(BenchAction::History { id }),
+            ..
+        } => bench_history(global, id.as_deref()),
+        Command::Bench {
+            action: None,
+            filter,
+            save_baseline,
+            baseline,
+            exec,
+        } => run_builtin(
+            global,
+            &exec,
+            Arc::new(cargo_perf_tasks::BenchTask::new(
+                cargo_perf_tasks::BenchOptions {
+                    filter,
+                    save_baseline,
+                    baseline,
                 },
             )),
         ),
@@ -175,6 +196,20 @@ fn list(global: &GlobalArgs) -> u8 {
         _ => cargo_perf_report::render_listing(&session.registry),
     };
     finish_output(&text, exit::SUCCESS)
+}
+
+fn bench_history(global: &GlobalArgs, id: Option<&str>) -> u8 {
+    let session = match open(global) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    match cargo_perf_tasks::bench_history(&session.project, id) {
+        Ok(text) => finish_output(&text, exit::SUCCESS),
+        Err(err) => {
+            print_error(&err.message, err.hint.as_deref());
+            exit::ERROR
+        }
+    }
 }
 
 fn init(global: &GlobalArgs, force: bool) -> u8 {

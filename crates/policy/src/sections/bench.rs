@@ -128,7 +128,10 @@ fn read_budgets(r: &mut Reader, value: &Value<'_>) -> Vec<(Located<String>, Dura
     let mut out = Vec::new();
     for (name, item) in table {
         if let Some(budget) = r.duration(name.get_ref(), item) {
-            out.push((Located::new(name.get_ref().to_string(), name.span()), budget));
+            out.push((
+                Located::new(name.get_ref().to_string(), name.span()),
+                budget,
+            ));
         }
     }
     out
@@ -188,7 +191,9 @@ fn command_line(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<String> 
             Diagnostic::new(format!("`{key}` is empty"))
                 .at(value.span())
                 .label("no command")
-                .help(format!("write a shell command, e.g. `{key} = \"sleep 0.01\"`")),
+                .help(format!(
+                    "write a shell command, e.g. `{key} = \"sleep 0.01\"`"
+                )),
         );
         return None;
     }

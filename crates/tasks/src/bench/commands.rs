@@ -2,7 +2,7 @@
 //! measurement: setup once, untimed warmup runs, then the timed runs.
 
 use cargo_perf_engine::interrupt::is_interrupted;
-use cargo_perf_engine::{TaskContext, TaskError};
+use cargo_perf_engine::{Finding, TaskContext, TaskError};
 use cargo_perf_policy::CommandBench;
 
 use super::history::BenchRecord;
@@ -34,7 +34,8 @@ pub(crate) fn select(
     Ok(selected)
 }
 
-/// Measures every benchmark; a failing command ends the task with its error.
+/// Measures every benchmark. A command that fails is an error finding with
+/// its last stderr lines, and the other benchmarks still run.
 pub(crate) fn measure_all(
     cx: &mut TaskContext<'_>,
     benches: &[CommandBench],
@@ -47,49 +48,73 @@ pub(crate) fn measure_all(
         let step = |cx: &TaskContext<'_>, what: &str| {
             cx.step(&format!("[{}/{total}] {name}: {what}", index + 1));
         };
-        let fail = |err: RunError, what: &str| {
-            let mut error = TaskError::new(format!("benchmark `{name}`: {what} {err}"));
-            if let RunError::Failed { stderr_tail, .. } = &err {
-                let shown = stderr_tail.join("\n");
-                error = error.hint(if shown.is_empty() {
-                    "the command printed nothing on stderr; run it by hand to see what failed".to_owned()
-                } else {
-                    format!("its last lines on stderr:\n{shown}")
-                });
+        let measured = (|| -> Result<BenchRecord, (&str, RunError)> {
+            if let Some(setup) = &bench.setup {
+                step(cx, "setup");
+                run_once(setup, &root, &bench.env).map_err(|e| ("setup", e))?;
             }
-            error
-        };
-        if let Some(setup) = &bench.setup {
-            step(cx, "setup");
-            run_once(setup, &root, &bench.env).map_err(|e| fail(e, "`setup`"))?;
+            for i in 0..bench.warmup {
+                if is_interrupted() {
+                    break;
+                }
+                step(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
+                run_once(&bench.run, &root, &bench.env).map_err(|e| ("run", e))?;
+            }
+            let mut record = BenchRecord {
+                id: name.clone(),
+                unit: "ns".into(),
+                samples: Vec::new(),
+                user_ns: Vec::new(),
+                sys_ns: Vec::new(),
+                max_rss_bytes: Vec::new(),
+            };
+            for i in 0..bench.runs {
+                if is_interrupted() {
+                    break;
+                }
+                step(cx, &format!("run {}/{}", i + 1, bench.runs));
+                let sample = run_once(&bench.run, &root, &bench.env).map_err(|e| ("run", e))?;
+                record.samples.push(sample.wall_ns);
+                record.user_ns.push(sample.user_ns);
+                record.sys_ns.push(sample.sys_ns);
+                record.max_rss_bytes.push(sample.max_rss_bytes);
+            }
+            Ok(record)
+        })();
+        check_interrupt()?;
+        match measured {
+            Ok(record) => out.push(record),
+            Err((
+                phase,
+                RunError::Failed {
+                    status,
+                    stderr_tail,
+                },
+            )) => {
+                cx.finding(
+                    Finding::error(
+                        "bench-command-failed",
+                        format!("benchmark `{name}`: `{phase}` {status}"),
+                    )
+                    .help(format!(
+                        "run it by hand to see its whole output: {}",
+                        if phase == "setup" {
+                            bench.setup.as_deref().unwrap_or_default()
+                        } else {
+                            &bench.run
+                        }
+                    )),
+                );
+                cx.log_tail(stderr_tail);
+            }
+            Err((_, other)) => {
+                return Err(TaskError::new(format!("benchmark `{name}`: {other}"))
+                    .hint("cargo-perf runs benchmarks with `sh -c`; check that `sh` is on PATH"));
+            }
         }
-        for i in 0..bench.warmup {
-            check_interrupt()?;
-            step(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
-            run_once(&bench.run, &root, &bench.env).map_err(|e| fail(e, "`run`"))?;
-        }
-        let mut record = BenchRecord {
-            id: name.clone(),
-            unit: "ns".into(),
-            samples: Vec::new(),
-            user_ns: Vec::new(),
-            sys_ns: Vec::new(),
-            max_rss_bytes: Vec::new(),
-        };
-        for i in 0..bench.runs {
-            check_interrupt()?;
-            step(cx, &format!("run {}/{}", i + 1, bench.runs));
-            let sample = run_once(&bench.run, &root, &bench.env).map_err(|e| fail(e, "`run`"))?;
-            record.samples.push(sample.wall_ns);
-            record.user_ns.push(sample.user_ns);
-            record.sys_ns.push(sample.sys_ns);
-            record.max_rss_bytes.push(sample.max_rss_bytes);
-        }
-        out.push(record);
     }
     Ok(out)
 }
-
 fn check_interrupt() -> Result<(), TaskError> {
     if is_interrupted() {
         Err(TaskError::new("interrupted; the history was not changed"))

@@ -84,7 +84,11 @@ impl Fingerprint {
 }
 
 fn output(program: &str, args: &[&str], cwd: &Path) -> Option<String> {
-    let out = Command::new(program).args(args).current_dir(cwd).output().ok()?;
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())

@@ -54,7 +54,8 @@ impl HistoryError {
     pub(crate) fn hint(&self) -> String {
         match self {
             HistoryError::Io { .. } => {
-                "check the permissions of the directory, or set `[bench] history` in perf.toml".into()
+                "check the permissions of the directory, or set `[bench] history` in perf.toml"
+                    .into()
             }
             HistoryError::Foreign { path, .. } => format!(
                 "cargo-perf leaves the file untouched; move {} away if it is not needed",
@@ -99,7 +100,11 @@ impl History {
 
     /// Creates the store if needed and takes its exclusive lock (blocking).
     pub(crate) fn lock(&self) -> Result<Lock, HistoryError> {
-        for dir in [self.root.clone(), self.root.join("runs"), self.root.join("baselines")] {
+        for dir in [
+            self.root.clone(),
+            self.root.join("runs"),
+            self.root.join("baselines"),
+        ] {
             if dir.exists() && !dir.is_dir() {
                 return Err(HistoryError::Foreign {
                     path: dir,
@@ -120,14 +125,20 @@ impl History {
     }
 
     /// Every readable run, oldest first, and the files that were not.
-    pub(crate) fn runs(&self, _lock: &Lock) -> Result<(Vec<RunRecord>, Vec<Skipped>), HistoryError> {
+    pub(crate) fn runs(
+        &self,
+        _lock: &Lock,
+    ) -> Result<(Vec<RunRecord>, Vec<Skipped>), HistoryError> {
         let dir = self.root.join("runs");
         let mut runs = Vec::new();
         let mut skipped = Vec::new();
         let entries = fs::read_dir(&dir).map_err(self.io(&dir))?;
         for entry in entries {
             let path = entry.map_err(self.io(&dir))?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if name.starts_with(".cargo-perf-") {
                 continue; // an interrupted atomic write's temporary file
             }
@@ -210,7 +221,12 @@ impl History {
         read_record(&path).map_err(|reason| HistoryError::Foreign { path, reason })
     }
 
-    pub(crate) fn save_baseline(&self, _lock: &Lock, name: &str, run: &RunRecord) -> Result<PathBuf, HistoryError> {
+    pub(crate) fn save_baseline(
+        &self,
+        _lock: &Lock,
+        name: &str,
+        run: &RunRecord,
+    ) -> Result<PathBuf, HistoryError> {
         let path = self.root.join("baselines").join(format!("{name}.json"));
         if path.exists() {
             // Replacing is fine; replacing something that is not ours is not.

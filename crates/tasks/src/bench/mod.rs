@@ -103,6 +103,10 @@ impl Task for BenchTask {
         };
 
         let mut measured = commands::measure_all(cx, &selected)?;
+        if measured.is_empty() {
+            cx.summary("no benchmark could be measured; the history was not changed");
+            return Ok(());
+        }
         let comparisons = match &baseline {
             Some((_, base)) => {
                 let mut comparisons = report::compare(cx, &measured, base);
@@ -121,7 +125,10 @@ impl Task for BenchTask {
                         })
                         .cloned()
                         .collect();
-                    cx.step(&format!("confirming {} suspect benchmark(s)", suspects.len()));
+                    cx.step(&format!(
+                        "confirming {} suspect benchmark(s)",
+                        suspects.len()
+                    ));
                     for again in commands::measure_all(cx, &suspects)? {
                         if let Some(slot) = measured.iter_mut().find(|m| m.id == again.id) {
                             *slot = again;

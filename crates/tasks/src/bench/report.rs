@@ -13,7 +13,11 @@ use super::stats::median;
 use super::verdict::{Comparison, Input, describe_change, judge};
 
 /// Compares every benchmark measured now that the baseline also has.
-pub(crate) fn compare(cx: &TaskContext<'_>, current: &[BenchRecord], base: &RunRecord) -> Vec<Comparison> {
+pub(crate) fn compare(
+    cx: &TaskContext<'_>,
+    current: &[BenchRecord],
+    base: &RunRecord,
+) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
     let inputs: Vec<Input<'_>> = current
         .iter()
@@ -122,9 +126,21 @@ pub(crate) fn report(
         }
         cx.metric(metric);
         if !bench.user_ns.is_empty() {
-            cx.metric(Metric::new(format!("{}.user", bench.id), median(&bench.user_ns), Unit::Nanoseconds));
-            cx.metric(Metric::new(format!("{}.sys", bench.id), median(&bench.sys_ns), Unit::Nanoseconds));
-            cx.metric(Metric::new(format!("{}.max-rss", bench.id), median(&bench.max_rss_bytes), Unit::Bytes));
+            cx.metric(Metric::new(
+                format!("{}.user", bench.id),
+                median(&bench.user_ns),
+                Unit::Nanoseconds,
+            ));
+            cx.metric(Metric::new(
+                format!("{}.sys", bench.id),
+                median(&bench.sys_ns),
+                Unit::Nanoseconds,
+            ));
+            cx.metric(Metric::new(
+                format!("{}.max-rss", bench.id),
+                median(&bench.max_rss_bytes),
+                Unit::Bytes,
+            ));
         }
     }
     let mut summary = format!("{} benchmark(s), run #{}", run.benchmarks.len(), run.id);
@@ -167,11 +183,19 @@ pub fn print_history(project: &Project, id: Option<&str>) -> Result<String, Task
     }
     match id {
         None => {
-            let _ = writeln!(out, "{:>5}  {:<23}  {:<12}  {:<10}  benchmarks", "run", "time", "branch", "commit");
+            let _ = writeln!(
+                out,
+                "{:>5}  {:<23}  {:<12}  {:<10}  benchmarks",
+                "run", "time", "branch", "commit"
+            );
             for run in &runs {
                 let fp = &run.fingerprint;
                 let commit = fp.commit.as_deref().map_or("-".to_owned(), |c| {
-                    format!("{}{}", &c[..c.len().min(8)], if fp.dirty { "+" } else { "" })
+                    format!(
+                        "{}{}",
+                        &c[..c.len().min(8)],
+                        if fp.dirty { "+" } else { "" }
+                    )
                 });
                 let _ = writeln!(
                     out,
@@ -194,11 +218,22 @@ pub fn print_history(project: &Project, id: Option<&str>) -> Result<String, Task
                 TaskError::new(format!("no run #{number} in the bench history"))
                     .hint("`cargo perf bench history` lists the runs")
             })?;
-            let _ = writeln!(out, "run #{} at {}", run.id, format_time(run.fingerprint.time));
+            let _ = writeln!(
+                out,
+                "run #{} at {}",
+                run.id,
+                format_time(run.fingerprint.time)
+            );
             let fp = serde_json::to_string_pretty(&run.fingerprint).unwrap_or_default();
             let _ = writeln!(out, "fingerprint: {fp}");
             for b in &run.benchmarks {
-                let _ = writeln!(out, "  {:<30} median {:>12}  ({} samples)", b.id, show(b, median(&b.samples)), b.samples.len());
+                let _ = writeln!(
+                    out,
+                    "  {:<30} median {:>12}  ({} samples)",
+                    b.id,
+                    show(b, median(&b.samples)),
+                    b.samples.len()
+                );
             }
         }
         Some(name) => {
@@ -212,7 +247,14 @@ pub fn print_history(project: &Project, id: Option<&str>) -> Result<String, Task
             }
             let _ = writeln!(out, "{name}:");
             for (run, b) in series {
-                let _ = writeln!(out, "{:>5}  {:<23}  median {:>12}  ({} samples)", run.id, format_time(run.fingerprint.time), show(b, median(&b.samples)), b.samples.len());
+                let _ = writeln!(
+                    out,
+                    "{:>5}  {:<23}  median {:>12}  ({} samples)",
+                    run.id,
+                    format_time(run.fingerprint.time),
+                    show(b, median(&b.samples)),
+                    b.samples.len()
+                );
             }
         }
     }

@@ -74,7 +74,11 @@ impl RatioBootstrap {
             .collect();
         ratios.sort_by(f64::total_cmp);
         let b = median(baseline);
-        let point = if b > 0.0 { median(current) / b } else { f64::INFINITY };
+        let point = if b > 0.0 {
+            median(current) / b
+        } else {
+            f64::INFINITY
+        };
         Self { point, ratios }
     }
 
@@ -91,8 +95,16 @@ impl RatioBootstrap {
     /// one-sided bootstrap p-value for the nearer side (small = strong).
     pub(crate) fn p_outside(&self, threshold: f64) -> f64 {
         let n = self.ratios.len() as f64;
-        let not_above = self.ratios.iter().filter(|r| **r <= 1.0 + threshold).count() as f64;
-        let not_below = self.ratios.iter().filter(|r| **r >= 1.0 - threshold).count() as f64;
+        let not_above = self
+            .ratios
+            .iter()
+            .filter(|r| **r <= 1.0 + threshold)
+            .count() as f64;
+        let not_below = self
+            .ratios
+            .iter()
+            .filter(|r| **r >= 1.0 - threshold)
+            .count() as f64;
         (2.0 * (not_above.min(not_below) + 1.0) / (n + 1.0)).min(1.0)
     }
 }
@@ -128,8 +140,18 @@ mod tests {
 
     #[test]
     fn generator_is_seeded() {
-        let a: Vec<u64> = (0..4).map({ let mut r = SplitMix64::new(7); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = SplitMix64::new(7); move |_| r.next_u64() }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = SplitMix64::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = SplitMix64::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a[0], a[1]);
     }

@@ -34,7 +34,11 @@ pub(crate) enum RunError {
 const STDERR_LINES: usize = 20;
 
 /// Runs `sh -c line` in `cwd` with `env`, its stdout discarded.
-pub(crate) fn run_once(line: &str, cwd: &Path, env: &[(String, String)]) -> Result<Sample, RunError> {
+pub(crate) fn run_once(
+    line: &str,
+    cwd: &Path,
+    env: &[(String, String)],
+) -> Result<Sample, RunError> {
     let mut command = Command::new("sh");
     command
         .arg("-c")
@@ -86,7 +90,10 @@ pub(crate) fn run_once(line: &str, cwd: &Path, env: &[(String, String)]) -> Resu
         } else {
             "ended abnormally".to_owned()
         };
-        return Err(RunError::Failed { status, stderr_tail });
+        return Err(RunError::Failed {
+            status,
+            stderr_tail,
+        });
     }
     let tv = |t: libc::timeval| t.tv_sec as f64 * 1e9 + t.tv_usec as f64 * 1e3;
     Ok(Sample {

@@ -90,7 +90,11 @@ mod tests {
     fn identical_samples_are_not_regressed() {
         let base: Vec<f64> = (0..15).map(|i| 1000.0 + f64::from(i * 7 % 11)).collect();
         let out = judge(
-            &[Input { id: "a", baseline: &base, current: &base }],
+            &[Input {
+                id: "a",
+                baseline: &base,
+                current: &base,
+            }],
             0.05,
             0.95,
         );

@@ -1,0 +1,480 @@
+//! `cargo perf bench`: command benchmarks timed by the real binary in
+//! temporary git workspaces, the history store, baselines and verdicts.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::util::{Dir, Run, TestCommand};
+
+/// A git workspace whose benchmark `nap` sleeps for the seconds in `delay.txt`.
+fn project(delay: &str, extra: &str) -> Dir {
+    let dir = Dir::with_package("demo");
+    dir.create(".gitignore", "/target\n/.cargo-perf\n");
+    dir.create("delay.txt", delay);
+    dir.create(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+    );
+    dir.policy(&format!(
+        "[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 8\n{extra}"
+    ));
+    dir.git_init();
+    dir
+}
+
+fn bench(dir: &Dir, args: &[&str]) -> TestCommand {
+    dir.command(["bench", "--format", "json"]).args(args)
+}
+
+fn task(run: &Run) -> Value {
+    run.json()["tasks"][0].clone()
+}
+
+fn codes(task: &Value) -> Vec<String> {
+    task["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn finding<'a>(task: &'a Value, code: &str) -> &'a Value {
+    task["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no finding {code} in {task:#}"))
+}
+
+fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
+    task["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no metric {name} in {task:#}"))
+}
+
+fn runs_dir(dir: &Dir) -> PathBuf {
+    dir.join(".cargo-perf/bench/runs")
+}
+
+fn run_files(dir: &Dir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(runs_dir(dir))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+fn stored(dir: &Dir, file: &str) -> Value {
+    serde_json::from_str(&dir.read(format!(".cargo-perf/bench/runs/{file}"))).unwrap()
+}
+
+#[test]
+fn a_command_benchmark_is_timed_and_recorded_with_its_fingerprint() {
+    let dir = project("0.01", "");
+    let run = bench(&dir, &[]).expect_success();
+    let task = task(&run);
+    let wall = metric(&task, "nap")["value"].as_f64().unwrap();
+    assert!(wall >= 10e6, "a 10 ms sleep took {wall} ns");
+    assert_eq!(metric(&task, "nap")["unit"], "nanoseconds");
+    assert!(metric(&task, "nap.max-rss")["value"].as_f64().unwrap() > 0.0);
+    metric(&task, "nap.user");
+    metric(&task, "nap.sys");
+    assert!(
+        task["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no baseline yet"),
+        "{task:#}"
+    );
+
+    assert_eq!(run_files(&dir), ["000001.json"]);
+    let record = stored(&dir, "000001.json");
+    assert_eq!(record["format"], "cargo-perf-bench/1");
+    assert_eq!(record["id"], 1);
+    let fp = &record["fingerprint"];
+    assert_eq!(fp["branch"], "main");
+    assert_eq!(
+        fp["commit"].as_str().unwrap(),
+        dir.git(["rev-parse", "HEAD"]).trim()
+    );
+    assert_eq!(fp["dirty"], false);
+    assert!(fp["rustc"].as_str().unwrap().starts_with("rustc "), "{fp}");
+    assert!(fp["target"].as_str().is_some() && fp["cores"].as_u64().unwrap() >= 1);
+    assert!(fp["cargo_lock"].is_string() && fp["time"].as_u64().unwrap() > 1_600_000_000);
+    assert_eq!(
+        record["benchmarks"][0]["samples"].as_array().unwrap().len(),
+        8
+    );
+
+    // The second run compares with the first, on the same branch.
+    let run = bench(&dir, &[]).expect_success();
+    let task = self::task(&run);
+    assert!(metric(&task, "nap")["baseline"].as_f64().is_some());
+    assert!(
+        task["summary"].as_str().unwrap().contains("vs run #1"),
+        "{task:#}"
+    );
+    assert_eq!(run_files(&dir), ["000001.json", "000002.json"]);
+}
+
+#[test]
+fn a_slower_command_is_regressed_and_fails_and_an_identical_rerun_is_not() {
+    let dir = project("0.02", "");
+    bench(&dir, &["--save-baseline", "fast"]).expect_success();
+    assert!(dir.join(".cargo-perf/bench/baselines/fast.json").is_file());
+
+    // Same code again: never `regressed`.
+    let run = bench(&dir, &["--baseline", "fast"]).expect_success();
+    let task = task(&run);
+    let verdict = metric(&task, "nap")["verdict"].as_str().unwrap().to_owned();
+    assert!(
+        verdict == "unchanged" || verdict == "inconclusive",
+        "{task:#}"
+    );
+    assert!(!codes(&task).contains(&"bench-regressed".to_owned()));
+
+    dir.create("delay.txt", "0.06");
+    let run = bench(&dir, &["--baseline", "fast"]).expect_code(1);
+    let task = self::task(&run);
+    assert_eq!(metric(&task, "nap")["verdict"], "regressed", "{task:#}");
+    let regressed = finding(&task, "bench-regressed");
+    assert_eq!(regressed["severity"], "error");
+    assert!(
+        regressed["message"]
+            .as_str()
+            .unwrap()
+            .contains("confidence")
+    );
+
+    // Back to fast, compared with the slow previous run: improved, passes.
+    dir.create("delay.txt", "0.02");
+    let run = bench(&dir, &[]).expect_success();
+    assert_eq!(metric(&self::task(&run), "nap")["verdict"], "improved");
+}
+
+#[test]
+fn the_human_report_shows_the_verdict_and_interval() {
+    let dir = project("0.01", "");
+    dir.command(["bench"]).expect_success();
+    dir.create("delay.txt", "0.05");
+    dir.command(["bench"])
+        .expect_code(1)
+        .stdout_has("error[bench-regressed]")
+        .stdout_has("regressed")
+        .stdout_has("baseline");
+}
+
+#[test]
+fn an_unknown_baseline_lists_the_known_ones() {
+    let dir = project("0.001", "");
+    bench(&dir, &["--save-baseline", "main"]).expect_success();
+    bench(&dir, &["--save-baseline", "v1"]).expect_success();
+    let run = dir.command(["bench", "--baseline", "nope"]).expect_code(2);
+    let text = format!("{}{}", run.stdout(), run.stderr());
+    assert!(
+        text.contains("no baseline named `nope`"),
+        "{}",
+        run.context()
+    );
+    assert!(
+        text.contains("known baselines: main, v1"),
+        "{}",
+        run.context()
+    );
+    // Failing before measuring leaves no new run behind.
+    assert_eq!(run_files(&dir).len(), 2);
+
+    let run = dir
+        .command(["bench", "--save-baseline", "../escape"])
+        .expect_code(2);
+    assert!(format!("{}{}", run.stdout(), run.stderr()).contains("invalid baseline name"));
+}
+
+#[test]
+fn a_corrupt_or_foreign_history_file_is_reported_and_left_untouched() {
+    let dir = project("0.001", "");
+    dir.create(".cargo-perf/bench/runs/000001.json", "{ not json");
+    dir.create(
+        ".cargo-perf/bench/runs/000002.json",
+        "{\"format\": \"someone-else\"}",
+    );
+    let run = bench(&dir, &[]).expect_success();
+    let task = task(&run);
+    let corrupt: Vec<&Value> = task["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "bench-history-corrupt")
+        .collect();
+    assert_eq!(corrupt.len(), 2, "{task:#}");
+    assert_eq!(dir.read(".cargo-perf/bench/runs/000001.json"), "{ not json");
+    assert_eq!(
+        dir.read(".cargo-perf/bench/runs/000002.json"),
+        "{\"format\": \"someone-else\"}"
+    );
+    // The new run takes a fresh id and does not compare with unreadable files.
+    assert_eq!(
+        run_files(&dir),
+        ["000001.json", "000002.json", "000003.json", "lock"]
+            .iter()
+            .filter(|n| **n != "lock")
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        task["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no baseline yet")
+    );
+
+    // A corrupt named baseline is an error and is not overwritten.
+    dir.create(".cargo-perf/bench/baselines/old.json", "garbage");
+    let run = dir.command(["bench", "--baseline", "old"]).expect_code(2);
+    assert!(
+        format!("{}{}", run.stdout(), run.stderr())
+            .contains("is not a cargo-perf bench history file"),
+        "{}",
+        run.context()
+    );
+    dir.command(["bench", "--save-baseline", "old"])
+        .expect_code(2);
+    assert_eq!(dir.read(".cargo-perf/bench/baselines/old.json"), "garbage");
+
+    // A file where the store's directory should be.
+    let other = project("0.001", "[bench]\nhistory = \"bench-history\"\n");
+    other.create("bench-history", "mine");
+    let run = other.command(["bench"]).expect_code(2);
+    assert!(format!("{}{}", run.stdout(), run.stderr()).contains("expected a directory"));
+    assert_eq!(other.read("bench-history"), "mine");
+}
+
+#[test]
+fn the_history_path_is_configurable() {
+    let dir = project("0.001", "[bench]\nhistory = \"perf-data/bench\"\n");
+    bench(&dir, &[]).expect_success();
+    assert!(dir.join("perf-data/bench/runs/000001.json").is_file());
+    assert!(!dir.join(".cargo-perf/bench").exists());
+}
+
+#[test]
+fn two_concurrent_runs_both_append() {
+    let dir = project("0.01", "");
+    let spawn = || {
+        bench(&dir, &[])
+            .inner()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    assert_eq!(run_files(&dir), ["000001.json", "000002.json"]);
+    for file in ["000001.json", "000002.json"] {
+        assert_eq!(
+            stored(&dir, file)["benchmarks"][0]["samples"]
+                .as_array()
+                .unwrap()
+                .len(),
+            8
+        );
+    }
+}
+
+#[test]
+fn a_killed_run_leaves_the_store_intact() {
+    let dir = project("0.001", "");
+    bench(&dir, &[]).expect_success();
+    let before = dir.read(".cargo-perf/bench/runs/000001.json");
+    dir.create("delay.txt", "0.3");
+    let mut child = bench(&dir, &[])
+        .inner()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(run_files(&dir), ["000001.json"]);
+    assert_eq!(dir.read(".cargo-perf/bench/runs/000001.json"), before);
+    // And the store still works.
+    dir.create("delay.txt", "0.001");
+    bench(&dir, &[]).expect_success();
+    assert_eq!(run_files(&dir), ["000001.json", "000002.json"]);
+}
+
+#[test]
+fn a_budget_overrun_fails() {
+    let dir = project("0.02", "[bench.budgets]\nnap = \"5 ms\"\n");
+    let run = bench(&dir, &[]).expect_code(1);
+    let task = task(&run);
+    assert!(
+        finding(&task, "bench-over-budget")["message"]
+            .as_str()
+            .unwrap()
+            .contains("5ms")
+    );
+    assert_eq!(metric(&task, "nap")["verdict"], "fail");
+    let ok = project("0.001", "[bench.budgets]\nnap = \"2s\"\n");
+    let run = bench(&ok, &[]).expect_success();
+    assert_eq!(metric(&task_of(&run), "nap")["verdict"], "pass");
+}
+
+fn task_of(run: &Run) -> Value {
+    task(run)
+}
+
+#[test]
+fn a_failing_benchmark_is_a_failed_task_with_its_error() {
+    let dir = project(
+        "0.001",
+        "[bench.commands.boom]\nrun = \"echo 'it broke' >&2; exit 3\"\n",
+    );
+    let run = bench(&dir, &[]).expect_code(1);
+    let task = task(&run);
+    let failed = finding(&task, "bench-command-failed");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .contains("exited with code 3"),
+        "{task:#}"
+    );
+    assert!(
+        task["log_tail"].to_string().contains("it broke"),
+        "{task:#}"
+    );
+    // The other benchmark was still measured and stored.
+    metric(&task, "nap");
+    assert_eq!(
+        stored(&dir, "000001.json")["benchmarks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn selection_by_name_filter() {
+    let dir = project(
+        "0.001",
+        "[bench.commands.other]\nrun = \"true\"\nruns = 3\n",
+    );
+    let run = bench(&dir, &["oth"]).expect_success();
+    let task = task(&run);
+    assert_eq!(
+        task["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["name"] == "nap")
+            .count(),
+        0
+    );
+    metric(&task, "other");
+    let run = dir.command(["bench", "nothing-like-it"]).expect_code(2);
+    let text = format!("{}{}", run.stdout(), run.stderr());
+    assert!(
+        text.contains("no benchmark matches `nothing-like-it`"),
+        "{}",
+        run.context()
+    );
+    assert!(text.contains("nap, other"), "{}", run.context());
+}
+
+#[test]
+fn no_declared_benchmark_says_how_to_declare_one() {
+    let dir = Dir::with_package("demo");
+    let run = dir.command(["bench"]).expect_code(2);
+    assert!(format!("{}{}", run.stdout(), run.stderr()).contains("[bench.commands."));
+}
+
+#[test]
+fn a_different_machine_fingerprint_warns_and_names_the_fields() {
+    let dir = project("0.001", "");
+    bench(&dir, &["--save-baseline", "ci"]).expect_success();
+    let path = ".cargo-perf/bench/baselines/ci.json";
+    let mut record: Value = serde_json::from_str(&dir.read(path)).unwrap();
+    record["fingerprint"]["cpu"] = "Some Other CPU".into();
+    record["fingerprint"]["rustc"] = "rustc 1.0.0".into();
+    dir.create(path, serde_json::to_string(&record).unwrap());
+    let run = bench(&dir, &["--baseline", "ci"]).output();
+    let task = task(&run);
+    let message = finding(&task, "bench-fingerprint-differs")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("rustc, cpu"), "{message}");
+}
+
+#[test]
+fn history_lists_runs_a_run_and_a_series() {
+    let dir = project("0.001", "");
+    dir.command(["bench", "history"])
+        .expect_success()
+        .stdout_has("no bench history yet");
+    bench(&dir, &[]).expect_success();
+    bench(&dir, &["--save-baseline", "main"]).expect_success();
+    dir.command(["bench", "history"])
+        .expect_success()
+        .stdout_has("    1  ")
+        .stdout_has("    2  ")
+        .stdout_has("main")
+        .stdout_has("baselines: main");
+    dir.command(["bench", "history", "2"])
+        .expect_success()
+        .stdout_has("run #2")
+        .stdout_has("nap")
+        .stdout_has("8 samples");
+    dir.command(["bench", "history", "nap"])
+        .expect_success()
+        .stdout_has("nap:")
+        .stdout_has("(8 samples)");
+    dir.command(["bench", "history", "9"])
+        .expect_code(2)
+        .stderr_has("no run #9");
+    dir.command(["bench", "history", "nope"])
+        .expect_code(2)
+        .stderr_has("no run measured a benchmark named `nope`");
+}
+
+#[test]
+fn bad_bench_policy_is_reported_with_its_location() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[bench]\nthreshold = \"five\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("invalid value for `threshold`")
+        .stderr_has("perf.toml:2:13");
+    dir.policy("[bench]\nthreshold = \"150%\"\nconfidence = \"20%\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("`threshold` must be above 0% and below 100%")
+        .stderr_has("`confidence` must be at least 50%");
+    dir.policy("[bench.commands.x]\nrnu = \"true\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("rnu")
+        .stderr_has("run");
+    dir.policy("[bench.commands.x]\nrun = \"true\"\nruns = 1\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("perf.toml:3:8");
+    dir.policy("[bench.budgets]\nx = \"2 parsecs\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("unknown duration unit");
+}
