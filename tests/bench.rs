@@ -478,3 +478,111 @@ fn bad_bench_policy_is_reported_with_its_location() {
         .expect_code(2)
         .stderr_has("unknown duration unit");
 }
+
+/// A package whose bench target (no harness, no dependencies) prints recorded
+/// libtest and divan output and writes recorded criterion files, as the real
+/// harnesses would.
+fn recorded_harness_project(body_extra: &str) -> Dir {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench");
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"fake\"\nharness = false\n\n[[bench]]\nname = \"broken\"\nharness = false\n",
+    );
+    dir.create("src/lib.rs", "");
+    dir.create(
+        "benches/fake.rs",
+        format!(
+            r#"use std::path::Path;
+fn copy(from: &Path, to: &Path) {{
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {{
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {{
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }} else {{
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }}
+    }}
+}}
+fn main() {{
+    print!("{{}}", include_str!({libtest:?}));
+    print!("{{}}", include_str!({divan:?}));
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap();
+    copy(Path::new({criterion:?}), &Path::new(&target).join("criterion"));
+    {body_extra}
+}}
+"#,
+            libtest = fixtures.join("libtest.txt"),
+            divan = fixtures.join("divan.txt"),
+            criterion = fixtures.join("criterion"),
+        ),
+    );
+    dir.create(
+        "benches/broken.rs",
+        "fn main() { panic!(\"the broken bench panicked\"); }\n",
+    );
+    dir
+}
+
+#[test]
+fn cargo_bench_targets_are_run_and_every_harness_is_read() {
+    let dir = recorded_harness_project("");
+    let cargo_bench = |args: &[&str]| bench(&dir, args).env("CARGO_TARGET_DIR", dir.join("target"));
+    let run = cargo_bench(&["--bench", "fake"]).expect_success();
+    let task = task(&run);
+    for id in [
+        "fake/tests::parse_small",
+        "fake/tests::decimal",
+        "fake/parse/fibonacci",
+        "fake/parse/lines/1000",
+        "fake/parse/current",
+        "fake/parse/v03/64",
+        "fake/v02",
+    ] {
+        metric(&task, id);
+    }
+    assert_eq!(metric(&task, "fake/tests::parse_small")["value"], 1234.0);
+    let record = stored(&dir, "000001.json");
+    let current = record["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == "fake/parse/current")
+        .unwrap();
+    assert_eq!(current["samples"].as_array().unwrap().len(), 4);
+
+    // The same results again are never a regression.
+    let run = cargo_bench(&["--bench", "fake"]).expect_success();
+    let task = self::task(&run);
+    // Four criterion samples give a wide interval: honest, not "no change".
+    let verdict = metric(&task, "fake/parse/current")["verdict"].clone();
+    assert!(
+        verdict == "unchanged" || verdict == "inconclusive",
+        "{task:#}"
+    );
+    assert!(!codes(&task).contains(&"bench-regressed".to_owned()));
+
+    // A bench that panics fails the task and shows why.
+    let run = cargo_bench(&["--bench", "broken"]).expect_code(1);
+    let task = self::task(&run);
+    finding(&task, "bench-target-failed");
+    assert!(
+        task["log_tail"]
+            .to_string()
+            .contains("the broken bench panicked"),
+        "{task:#}"
+    );
+
+    let run = dir.command(["bench", "--bench", "nope"]).expect_code(2);
+    assert!(
+        format!("{}{}", run.stdout(), run.stderr()).contains("bench targets: fake, broken")
+            || format!("{}{}", run.stdout(), run.stderr()).contains("bench targets: broken, fake"),
+        "{}",
+        run.context()
+    );
+    let run = dir.command(["bench", "-p", "nope"]).expect_code(2);
+    assert!(
+        format!("{}{}", run.stdout(), run.stderr()).contains("no workspace member named `nope`")
+    );
+}

@@ -116,7 +116,7 @@ pub enum Command {
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
+        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
     )]
     Bench {
         #[command(subcommand)]
@@ -130,6 +130,12 @@ pub enum Command {
         /// Compare with the named baseline [default: the previous run on this branch]
         #[arg(long, value_name = "NAME")]
         baseline: Option<String>,
+        /// Run only this cargo bench target (repeatable) [default: `[bench] targets`, or all]
+        #[arg(long = "bench", value_name = "TARGET")]
+        bench: Vec<String>,
+        /// Run only bench targets of this package (repeatable)
+        #[arg(short, long = "package", value_name = "PKG")]
+        package: Vec<String>,
         #[command(flatten)]
         exec: ExecArgs,
     },

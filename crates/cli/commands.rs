@@ -43,6 +43,8 @@ pub fn dispatch(cli: Cli) -> u8 {
             filter,
             save_baseline,
             baseline,
+            bench,
+            package,
             exec,
         } => run_builtin(
             global,
@@ -52,6 +54,8 @@ pub fn dispatch(cli: Cli) -> u8 {
                     filter,
                     save_baseline,
                     baseline,
+                    benches: bench,
+                    packages: package,
                 },
             )),
         ),

@@ -23,6 +23,8 @@ pub struct BenchSettings {
     pub confirm: bool,
     /// Absolute budgets of named benchmarks (median wall time).
     pub budgets: Vec<(Located<String>, Duration)>,
+    /// Bench targets `cargo perf bench` runs when no `--bench` is given; empty is all.
+    pub targets: Vec<Located<String>>,
     /// Command benchmarks, in declaration order.
     pub commands: Vec<CommandBench>,
 }
@@ -36,6 +38,7 @@ impl Default for BenchSettings {
             fail_on_inconclusive: false,
             confirm: false,
             budgets: Vec::new(),
+            targets: Vec::new(),
             commands: Vec::new(),
         }
     }
@@ -63,6 +66,7 @@ const KEYS: &[&str] = &[
     "fail-on-inconclusive",
     "confirm",
     "budgets",
+    "targets",
     "commands",
 ];
 
@@ -116,6 +120,7 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
         "fail-on-inconclusive" => bench.fail_on_inconclusive = r.bool(key, value).unwrap_or(false),
         "confirm" => bench.confirm = r.bool(key, value).unwrap_or(false),
         "budgets" => bench.budgets = read_budgets(r, value),
+        "targets" => bench.targets = r.string_list(key, value).unwrap_or_default(),
         _ => bench.commands = read_commands(r, value),
     });
     bench

@@ -9,29 +9,12 @@ use super::history::BenchRecord;
 use super::timing::{RunError, run_once};
 
 /// The declared benchmarks whose name contains `filter`, in policy order.
-pub(crate) fn select(
-    declared: &[CommandBench],
-    filter: Option<&str>,
-) -> Result<Vec<CommandBench>, TaskError> {
-    if declared.is_empty() {
-        return Err(TaskError::new("no benchmarks are declared").hint(
-            "declare one in perf.toml:\n  [bench.commands.startup]\n  run = \"./target/release/app --version\"",
-        ));
-    }
-    let selected: Vec<CommandBench> = declared
+pub(crate) fn select(declared: &[CommandBench], filter: Option<&str>) -> Vec<CommandBench> {
+    declared
         .iter()
         .filter(|b| filter.is_none_or(|f| b.name.value.contains(f)))
         .cloned()
-        .collect();
-    if selected.is_empty() {
-        let names: Vec<&str> = declared.iter().map(|b| b.name.value.as_str()).collect();
-        return Err(TaskError::new(format!(
-            "no benchmark matches `{}`",
-            filter.unwrap_or_default()
-        ))
-        .hint(format!("declared benchmarks: {}", names.join(", "))));
-    }
-    Ok(selected)
+        .collect()
 }
 
 /// Measures every benchmark. A command that fails is an error finding with
@@ -64,6 +47,7 @@ pub(crate) fn measure_all(
                 id: name.clone(),
                 unit: "ns".into(),
                 samples: Vec::new(),
+                spread: None,
                 user_ns: Vec::new(),
                 sys_ns: Vec::new(),
                 max_rss_bytes: Vec::new(),

@@ -32,6 +32,10 @@ pub(crate) struct BenchRecord {
     /// `ns` (wall time per run or iteration) or `instructions`.
     pub(crate) unit: String,
     pub(crate) samples: Vec<f64>,
+    /// For harnesses that print a summary only (libtest, divan): the spread
+    /// they report around their single value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) spread: Option<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) user_ns: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

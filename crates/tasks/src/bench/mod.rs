@@ -4,6 +4,7 @@
 
 mod commands;
 mod fingerprint;
+mod harness;
 mod history;
 mod report;
 mod stats;
@@ -27,6 +28,10 @@ pub struct BenchOptions {
     pub save_baseline: Option<String>,
     /// Compare with this named baseline instead of the previous run.
     pub baseline: Option<String>,
+    /// Only these cargo bench targets (`--bench`); command benchmarks are skipped.
+    pub benches: Vec<String>,
+    /// Only bench targets of these packages (`-p`); command benchmarks are skipped.
+    pub packages: Vec<String>,
 }
 
 pub struct BenchTask {
@@ -54,6 +59,27 @@ pub(crate) fn history_dir(project: &Project) -> PathBuf {
     }
 }
 
+fn nothing_to_run(cx: &TaskContext<'_>, filter: Option<&str>, cargo_only: bool) -> TaskError {
+    let declared: Vec<&str> = cx
+        .policy()
+        .bench
+        .commands
+        .iter()
+        .map(|b| b.name.value.as_str())
+        .collect();
+    match filter {
+        Some(filter) if !declared.is_empty() && !cargo_only => {
+            TaskError::new(format!("no benchmark matches `{filter}`"))
+                .hint(format!("declared benchmarks: {}", declared.join(", ")))
+        }
+        _ if cargo_only => TaskError::new("the selected packages have no bench targets")
+            .hint("add a `benches/NAME.rs` target, or drop `-p`/`--bench`"),
+        _ => TaskError::new("no benchmarks: no bench targets and no `[bench.commands]`").hint(
+            "add `benches/NAME.rs`, or declare one in perf.toml:\n  [bench.commands.startup]\n  run = \"./target/release/app --version\"",
+        ),
+    }
+}
+
 impl Task for BenchTask {
     fn name(&self) -> &str {
         "bench"
@@ -74,7 +100,17 @@ impl Task for BenchTask {
             }
         }
         let settings = &cx.policy().bench;
-        let selected = commands::select(&settings.commands, self.options.filter.as_deref())?;
+        let filter = self.options.filter.as_deref();
+        let targets = harness::select(cx, &self.options.benches, &self.options.packages)?;
+        let cargo_only = !self.options.benches.is_empty() || !self.options.packages.is_empty();
+        let selected = if cargo_only {
+            Vec::new()
+        } else {
+            commands::select(&settings.commands, filter)
+        };
+        if targets.is_empty() && selected.is_empty() {
+            return Err(nothing_to_run(cx, filter, cargo_only));
+        }
         let store = History::new(history_dir(cx.project));
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
 
@@ -102,7 +138,8 @@ impl Task for BenchTask {
             }
         };
 
-        let mut measured = commands::measure_all(cx, &selected)?;
+        let mut measured = harness::run_all(cx, &targets, filter)?;
+        measured.extend(commands::measure_all(cx, &selected)?);
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());

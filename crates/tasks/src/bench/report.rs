@@ -10,7 +10,7 @@ use cargo_perf_engine::{Finding, Project, TaskContext, TaskError};
 use super::fingerprint::format_time;
 use super::history::{BenchRecord, History, RunRecord};
 use super::stats::median;
-use super::verdict::{Comparison, Input, describe_change, judge};
+use super::verdict::{Comparison, Input, describe_change, judge, judge_by_spread};
 
 /// Compares every benchmark measured now that the baseline also has.
 pub(crate) fn compare(
@@ -19,21 +19,39 @@ pub(crate) fn compare(
     base: &RunRecord,
 ) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
-    let inputs: Vec<Input<'_>> = current
+    let pairs: Vec<(&BenchRecord, &BenchRecord)> = current
         .iter()
         .filter_map(|c| {
             let b = base
                 .benchmarks
                 .iter()
-                .find(|b| b.id == c.id && b.unit == c.unit && b.samples.len() >= 2)?;
-            (c.samples.len() >= 2).then_some(Input {
-                id: &c.id,
-                baseline: &b.samples,
-                current: &c.samples,
-            })
+                .find(|b| b.id == c.id && b.unit == c.unit)?;
+            Some((c, b))
         })
         .collect();
-    judge(&inputs, settings.threshold, settings.confidence)
+    let inputs: Vec<Input<'_>> = pairs
+        .iter()
+        .filter(|(c, b)| c.samples.len() >= 2 && b.samples.len() >= 2)
+        .map(|(c, b)| Input {
+            id: &c.id,
+            baseline: &b.samples,
+            current: &c.samples,
+        })
+        .collect();
+    let mut out = judge(&inputs, settings.threshold, settings.confidence);
+    for (c, b) in pairs {
+        if let ([cur], [bas], Some(cs), Some(bs)) =
+            (&c.samples[..], &b.samples[..], c.spread, b.spread)
+        {
+            out.push(judge_by_spread(
+                &c.id,
+                (*bas, bs),
+                (*cur, cs),
+                settings.threshold,
+            ));
+        }
+    }
+    out
 }
 
 fn unit_of(record: &BenchRecord) -> Unit {
@@ -67,12 +85,15 @@ pub(crate) fn report(
             };
             counts[slot] += 1;
             let change = describe_change(c);
-            let level = c.level * 100.0;
+            let level = c.level.map_or_else(
+                || "by the spread the harness reported".to_owned(),
+                |l| format!("at {:.1}% confidence", l * 100.0),
+            );
             match c.verdict {
                 Verdict::Regressed => cx.finding(
                     Finding::error(
                         "bench-regressed",
-                        format!("`{}` regressed: {change} at {level:.1}% confidence", c.id),
+                        format!("`{}` regressed: {change} {level}", c.id),
                     )
                     .help(format!(
                         "the whole interval is above +{:.1}%; profile it, or re-run to confirm (`[bench] confirm = true`)",
@@ -88,14 +109,14 @@ pub(crate) fn report(
                     cx.finding(
                         finding(
                             "bench-inconclusive".into(),
-                            format!("`{}` is inconclusive: {change} at {level:.1}% confidence", c.id),
+                            format!("`{}` is inconclusive: {change} {level}", c.id),
                         )
                         .help("the interval straddles the threshold; more `runs` or a quieter machine narrow it"),
                     );
                 }
                 Verdict::Improved => cx.finding(Finding::info(
                     "bench-improved",
-                    format!("`{}` improved: {change} at {level:.1}% confidence", c.id),
+                    format!("`{}` improved: {change} {level}", c.id),
                 )),
                 _ => {}
             }

@@ -15,8 +15,9 @@ pub(crate) struct Comparison {
     pub(crate) ratio: f64,
     pub(crate) low: f64,
     pub(crate) high: f64,
-    /// The confidence level the interval was computed at (after correction).
-    pub(crate) level: f64,
+    /// The confidence level the interval was computed at (after correction);
+    /// `None` for a bound from a harness's reported spread.
+    pub(crate) level: Option<f64>,
     pub(crate) verdict: Verdict,
 }
 
@@ -46,11 +47,36 @@ pub(crate) fn judge(inputs: &[Input<'_>], threshold: f64, confidence: f64) -> Ve
                 ratio: boot.point,
                 low,
                 high,
-                level: 1.0 - alpha,
+                level: Some(1.0 - alpha),
                 verdict: classify(low, high, threshold),
             }
         })
         .collect()
+}
+
+/// Compares two single summary values by the spread their harness reported
+/// (libtest's `+/-`, divan's half-range): the ratio's worst-case bounds.
+pub(crate) fn judge_by_spread(
+    id: &str,
+    (base, base_spread): (f64, f64),
+    (current, current_spread): (f64, f64),
+    threshold: f64,
+) -> Comparison {
+    let low = (current - current_spread).max(0.0) / (base + base_spread);
+    let high = if base > base_spread {
+        (current + current_spread) / (base - base_spread)
+    } else {
+        f64::INFINITY
+    };
+    Comparison {
+        id: id.to_owned(),
+        baseline_median: base,
+        ratio: current / base,
+        low,
+        high,
+        level: None,
+        verdict: classify(low, high, threshold),
+    }
 }
 
 /// Regressed only when the whole interval is above `1 + threshold`, unchanged
@@ -84,6 +110,14 @@ mod tests {
         assert_eq!(classify(0.97, 1.03, 0.05), Verdict::Unchanged);
         assert_eq!(classify(1.01, 1.2, 0.05), Verdict::Inconclusive);
         assert_eq!(classify(0.9, 1.2, 0.05), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn spread_bounds() {
+        let c = judge_by_spread("x", (100.0, 2.0), (130.0, 3.0), 0.05);
+        assert_eq!(c.verdict, Verdict::Regressed);
+        let c = judge_by_spread("x", (100.0, 10.0), (104.0, 10.0), 0.05);
+        assert_eq!(c.verdict, Verdict::Inconclusive);
     }
 
     #[test]

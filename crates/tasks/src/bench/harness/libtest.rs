@@ -1,0 +1,50 @@
+//! libtest `#[bench]` output: `test name ... bench:   1,234 ns/iter (+/- 56)`
+//! (older, thousands separators) and `... bench:  12.34 ns/iter (+/- 0.56)`
+//! (newer, decimals). libtest prints one median per benchmark and the spread
+//! of its samples, not the samples.
+
+use super::Parsed;
+
+pub(crate) fn parse(output: &str) -> Vec<Parsed> {
+    output.lines().filter_map(parse_line).collect()
+}
+
+fn parse_line(line: &str) -> Option<Parsed> {
+    let rest = line.trim().strip_prefix("test ")?;
+    let (name, rest) = rest.split_once(" ... bench:")?;
+    let (value, rest) = rest.trim().split_once(" ns/iter")?;
+    let spread = rest
+        .trim()
+        .strip_prefix("(+/-")
+        .and_then(|s| s.trim().strip_suffix(')'))
+        .and_then(number);
+    Some(Parsed {
+        id: name.trim().to_owned(),
+        unit: "ns",
+        samples: vec![number(value)?],
+        spread,
+    })
+}
+
+fn number(text: &str) -> Option<f64> {
+    text.trim().replace([',', '_'], "").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_spellings() {
+        let out = super::parse(
+            "running 2 tests\ntest a::old ... bench:       1,234 ns/iter (+/- 56)\ntest new  ... bench:          12.50 ns/iter (+/- 0.25)\ntest x ... ok\n",
+        );
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].id.as_str(), out[0].samples[0], out[0].spread),
+            ("a::old", 1234.0, Some(56.0))
+        );
+        assert_eq!(
+            (out[1].id.as_str(), out[1].samples[0], out[1].spread),
+            ("new", 12.5, Some(0.25))
+        );
+    }
+}
