@@ -586,3 +586,47 @@ fn cargo_bench_targets_are_run_and_every_harness_is_read() {
         format!("{}{}", run.stdout(), run.stderr()).contains("no workspace member named `nope`")
     );
 }
+
+#[test]
+fn instruction_counts_are_exact_and_catch_a_small_slowdown() {
+    if std::process::Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("valgrind is not installed; skipping the --instructions test");
+        return;
+    }
+    let dir = Dir::with_package("demo");
+    dir.create("n.txt", "2000");
+    dir.policy(
+        "[bench]\nthreshold = \"1%\"\n\n[bench.commands.spin]\nrun = \"n=$(cat n.txt); i=0; while [ $i -lt $n ]; do i=$((i+1)); done\"\n",
+    );
+    let first = bench(&dir, &["--instructions"]).expect_success();
+    let count = metric(&task(&first), "spin")["value"].as_f64().unwrap();
+    assert_eq!(metric(&task(&first), "spin")["unit"], "instructions");
+    assert!(count > 100_000.0, "{count}");
+
+    // The same work counts the same: unchanged, never inconclusive.
+    let again = bench(&dir, &["--instructions"]).expect_success();
+    assert_eq!(
+        metric(&task(&again), "spin")["value"].as_f64().unwrap(),
+        count
+    );
+    assert_eq!(metric(&task(&again), "spin")["verdict"], "unchanged");
+
+    // 3% more loop iterations is caught with a 1% threshold.
+    dir.create("n.txt", "2060");
+    let slow = bench(&dir, &["--instructions"]).expect_code(1);
+    assert_eq!(metric(&task(&slow), "spin")["verdict"], "regressed");
+
+    // `mode` in perf.toml does the same, and a bad mode is located.
+    dir.policy("[bench]\nmode = \"instructions\"\n\n[bench.commands.spin]\nrun = \"true\"\n");
+    let run = bench(&dir, &[]).expect_success();
+    assert_eq!(metric(&task(&run), "spin")["unit"], "instructions");
+    dir.policy("[bench]\nmode = \"cycles\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("unknown bench mode `cycles`")
+        .stderr_has("perf.toml:2:8");
+}

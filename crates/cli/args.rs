@@ -116,7 +116,7 @@ pub enum Command {
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
+        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench --instructions         instruction counts under callgrind\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
     )]
     Bench {
         #[command(subcommand)]
@@ -136,6 +136,9 @@ pub enum Command {
         /// Run only bench targets of this package (repeatable)
         #[arg(short, long = "package", value_name = "PKG")]
         package: Vec<String>,
+        /// Count instructions under valgrind's callgrind instead of timing (command benchmarks)
+        #[arg(long)]
+        instructions: bool,
         #[command(flatten)]
         exec: ExecArgs,
     },

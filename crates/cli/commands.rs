@@ -45,6 +45,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             baseline,
             bench,
             package,
+            instructions,
             exec,
         } => run_builtin(
             global,
@@ -56,6 +57,7 @@ pub fn dispatch(cli: Cli) -> u8 {
                     baseline,
                     benches: bench,
                     packages: package,
+                    instructions,
                 },
             )),
         ),

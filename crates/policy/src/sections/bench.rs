@@ -8,9 +8,20 @@ use toml::de::DeTable;
 use crate::diagnostic::Diagnostic;
 use crate::reader::{Located, Reader, Value};
 
+/// What command benchmarks measure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BenchMode {
+    /// Wall, user and system time and peak memory over many runs.
+    #[default]
+    Time,
+    /// Instructions counted by valgrind's callgrind, one run each.
+    Instructions,
+}
+
 /// Settings of the `bench` task. Command-line flags override some of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchSettings {
+    pub mode: BenchMode,
     /// Where runs are stored, relative to the workspace root; `None` is `.cargo-perf/bench`.
     pub history: Option<String>,
     /// The smallest change (a fraction, `0.05` is 5%) that counts as a regression.
@@ -32,6 +43,7 @@ pub struct BenchSettings {
 impl Default for BenchSettings {
     fn default() -> Self {
         Self {
+            mode: BenchMode::Time,
             history: None,
             threshold: 0.05,
             confidence: 0.95,
@@ -60,6 +72,7 @@ pub struct CommandBench {
 }
 
 const KEYS: &[&str] = &[
+    "mode",
     "history",
     "threshold",
     "confidence",
@@ -75,6 +88,20 @@ const COMMAND_KEYS: &[&str] = &["run", "setup", "warmup", "runs", "env"];
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
     let mut bench = BenchSettings::default();
     r.fields(table, "[bench]", KEYS, |r, key, value| match key {
+        "mode" => {
+            if let Some(mode) = r.string(key, value) {
+                match mode.value.as_str() {
+                    "time" => bench.mode = BenchMode::Time,
+                    "instructions" => bench.mode = BenchMode::Instructions,
+                    other => r.report(
+                        Diagnostic::new(format!("unknown bench mode `{other}`"))
+                            .at(value.span())
+                            .label("expected `time` or `instructions`")
+                            .help("write `mode = \"time\"` (the default) or `mode = \"instructions\"`"),
+                    ),
+                }
+            }
+        }
         "history" => {
             if let Some(path) = r.string(key, value) {
                 if path.value.trim().is_empty() {

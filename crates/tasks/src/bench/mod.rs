@@ -2,6 +2,7 @@
 //! appends the run to the history store, compares it with a baseline and
 //! fails on a regression or a budget overrun.
 
+mod callgrind;
 mod commands;
 mod fingerprint;
 mod harness;
@@ -32,6 +33,8 @@ pub struct BenchOptions {
     pub benches: Vec<String>,
     /// Only bench targets of these packages (`-p`); command benchmarks are skipped.
     pub packages: Vec<String>,
+    /// Count instructions under callgrind instead of timing (command benchmarks only).
+    pub instructions: bool,
 }
 
 pub struct BenchTask {
@@ -101,7 +104,13 @@ impl Task for BenchTask {
         }
         let settings = &cx.policy().bench;
         let filter = self.options.filter.as_deref();
-        let targets = harness::select(cx, &self.options.benches, &self.options.packages)?;
+        let instructions = self.options.instructions
+            || settings.mode == cargo_perf_policy::BenchMode::Instructions;
+        let targets = if instructions {
+            Vec::new()
+        } else {
+            harness::select(cx, &self.options.benches, &self.options.packages)?
+        };
         let cargo_only = !self.options.benches.is_empty() || !self.options.packages.is_empty();
         let selected = if cargo_only {
             Vec::new()
@@ -133,13 +142,22 @@ impl Task for BenchTask {
                 None => runs
                     .into_iter()
                     .rev()
-                    .find(|r| r.fingerprint.branch == fingerprint.branch)
+                    .find(|r| {
+                        r.fingerprint.branch == fingerprint.branch
+                            && r.benchmarks
+                                .iter()
+                                .any(|b| (b.unit == "instructions") == instructions)
+                    })
                     .map(|r| (format!("run #{}", r.id), r)),
             }
         };
 
         let mut measured = harness::run_all(cx, &targets, filter)?;
-        measured.extend(commands::measure_all(cx, &selected)?);
+        if instructions {
+            measured.extend(callgrind::measure_all(cx, &selected)?);
+        } else {
+            measured.extend(commands::measure_all(cx, &selected)?);
+        }
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());
@@ -166,7 +184,12 @@ impl Task for BenchTask {
                         "confirming {} suspect benchmark(s)",
                         suspects.len()
                     ));
-                    for again in commands::measure_all(cx, &suspects)? {
+                    let again = if instructions {
+                        callgrind::measure_all(cx, &suspects)?
+                    } else {
+                        commands::measure_all(cx, &suspects)?
+                    };
+                    for again in again {
                         if let Some(slot) = measured.iter_mut().find(|m| m.id == again.id) {
                             *slot = again;
                         }

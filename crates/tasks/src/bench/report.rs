@@ -86,7 +86,13 @@ pub(crate) fn report(
             counts[slot] += 1;
             let change = describe_change(c);
             let level = c.level.map_or_else(
-                || "by the spread the harness reported".to_owned(),
+                || {
+                    if unit == Unit::Instructions {
+                        "(instruction counts are exact)".to_owned()
+                    } else {
+                        "by the spread the harness reported".to_owned()
+                    }
+                },
                 |l| format!("at {:.1}% confidence", l * 100.0),
             );
             match c.verdict {
