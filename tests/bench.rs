@@ -630,3 +630,42 @@ fn instruction_counts_are_exact_and_catch_a_small_slowdown() {
         .stderr_has("unknown bench mode `cycles`")
         .stderr_has("perf.toml:2:8");
 }
+
+#[test]
+fn baseline_rev_measures_both_trees_interleaved_and_removes_its_worktree() {
+    // The committed revision sleeps 0.01 s; the working tree sleeps 0.06 s.
+    let dir = project("0.01", "");
+    dir.create("delay.txt", "0.06");
+    let run = bench(&dir, &["--baseline-rev", "HEAD"]).expect_code(1);
+    let task = task(&run);
+    let nap = metric(&task, "nap");
+    assert_eq!(nap["verdict"], "regressed", "{task:#}");
+    let baseline = nap["baseline"].as_f64().unwrap();
+    assert!((10e6..50e6).contains(&baseline), "{baseline}");
+    assert!(
+        task["summary"]
+            .as_str()
+            .unwrap()
+            .contains("revision `HEAD`"),
+        "{task:#}"
+    );
+    // No worktree is left registered or on disk.
+    assert_eq!(dir.git(["worktree", "list"]).lines().count(), 1);
+    // The run is still recorded (its own measurements only).
+    assert_eq!(run_files(&dir), ["000001.json"]);
+
+    // The same code on both sides is not a regression.
+    dir.create("delay.txt", "0.01");
+    let run = bench(&dir, &["--baseline-rev", "HEAD"]).expect_success();
+    assert_ne!(metric(&task_of(&run), "nap")["verdict"], "regressed");
+
+    let run = dir
+        .command(["bench", "--baseline-rev", "no-such-rev"])
+        .expect_code(2);
+    assert!(
+        format!("{}{}", run.stdout(), run.stderr()).contains("`no-such-rev` is not a commit"),
+        "{}",
+        run.context()
+    );
+    assert_eq!(dir.git(["worktree", "list"]).lines().count(), 1);
+}

@@ -116,7 +116,7 @@ pub enum Command {
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench --instructions         instruction counts under callgrind\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
+        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench --instructions         instruction counts under callgrind\n  cargo perf bench --baseline-rev main    measure `main` and your tree interleaved\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
     )]
     Bench {
         #[command(subcommand)]
@@ -130,6 +130,9 @@ pub enum Command {
         /// Compare with the named baseline [default: the previous run on this branch]
         #[arg(long, value_name = "NAME")]
         baseline: Option<String>,
+        /// Build and measure this git revision in a temporary worktree, interleaved with yours
+        #[arg(long, value_name = "REV", conflicts_with = "baseline")]
+        baseline_rev: Option<String>,
         /// Run only this cargo bench target (repeatable) [default: `[bench] targets`, or all]
         #[arg(long = "bench", value_name = "TARGET")]
         bench: Vec<String>,

@@ -14,8 +14,8 @@ use super::history::BenchRecord;
 pub(crate) fn measure_all(
     cx: &mut TaskContext<'_>,
     benches: &[CommandBench],
+    root: &Path,
 ) -> Result<Vec<BenchRecord>, TaskError> {
-    let root = cx.workspace().root.clone();
     let mut out = Vec::new();
     for (index, bench) in benches.iter().enumerate() {
         if cargo_perf_engine::interrupt::is_interrupted() {
@@ -28,7 +28,7 @@ pub(crate) fn measure_all(
             bench.name.value
         ));
         if let Some(setup) = &bench.setup {
-            super::timing::run_once(setup, &root, &bench.env).map_err(|e| {
+            super::timing::run_once(setup, root, &bench.env).map_err(|e| {
                 TaskError::new(format!("benchmark `{}`: `setup` {e}", bench.name.value))
             })?;
         }
@@ -44,7 +44,7 @@ pub(crate) fn measure_all(
                 temp.path().join("callgrind.out.%p").display()
             ))
             .args(["sh", "-c", &bench.run])
-            .current_dir(&root)
+            .current_dir(root)
             .envs(bench.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -1,6 +1,8 @@
 //! Command benchmarks (`[bench.commands.NAME]`): selection by name filter and
 //! measurement: setup once, untimed warmup runs, then the timed runs.
 
+use std::path::PathBuf;
+
 use cargo_perf_engine::interrupt::is_interrupted;
 use cargo_perf_engine::{Finding, TaskContext, TaskError};
 use cargo_perf_policy::CommandBench;
@@ -23,51 +25,82 @@ pub(crate) fn measure_all(
     cx: &mut TaskContext<'_>,
     benches: &[CommandBench],
 ) -> Result<Vec<BenchRecord>, TaskError> {
+    let root = cx.workspace().root.clone();
+    Ok(measure_interleaved(cx, benches, &[root])?
+        .into_iter()
+        .flat_map(|mut per_root| per_root.pop())
+        .collect())
+}
+
+/// Measures every benchmark in each of `roots` (workspace roots of different
+/// revisions), interleaving their runs A B B A A B ... so drift in the
+/// machine's speed falls on both alike. Returns, per benchmark that
+/// succeeded, one record per root.
+pub(crate) fn measure_interleaved(
+    cx: &mut TaskContext<'_>,
+    benches: &[CommandBench],
+    roots: &[PathBuf],
+) -> Result<Vec<Vec<BenchRecord>>, TaskError> {
     let total = benches.len();
     let mut out = Vec::with_capacity(total);
     for (index, bench) in benches.iter().enumerate() {
         let name = &bench.name.value;
-        let root = cx.workspace().root.clone();
         let step = |cx: &TaskContext<'_>, what: &str| {
             cx.step(&format!("[{}/{total}] {name}: {what}", index + 1));
         };
-        let measured = (|| -> Result<BenchRecord, (&str, RunError)> {
-            if let Some(setup) = &bench.setup {
-                step(cx, "setup");
-                run_once(setup, &root, &bench.env).map_err(|e| ("setup", e))?;
+        let measured = (|| -> Result<Vec<BenchRecord>, (&str, RunError)> {
+            for root in roots {
+                if let Some(setup) = &bench.setup {
+                    step(cx, "setup");
+                    run_once(setup, root, &bench.env).map_err(|e| ("setup", e))?;
+                }
             }
             for i in 0..bench.warmup {
-                if is_interrupted() {
-                    break;
+                for root in roots {
+                    if is_interrupted() {
+                        return Ok(Vec::new());
+                    }
+                    step(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
+                    run_once(&bench.run, root, &bench.env).map_err(|e| ("run", e))?;
                 }
-                step(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
-                run_once(&bench.run, &root, &bench.env).map_err(|e| ("run", e))?;
             }
-            let mut record = BenchRecord {
-                id: name.clone(),
-                unit: "ns".into(),
-                samples: Vec::new(),
-                spread: None,
-                user_ns: Vec::new(),
-                sys_ns: Vec::new(),
-                max_rss_bytes: Vec::new(),
-            };
+            let mut records: Vec<BenchRecord> = roots
+                .iter()
+                .map(|_| BenchRecord {
+                    id: name.clone(),
+                    unit: "ns".into(),
+                    samples: Vec::new(),
+                    spread: None,
+                    user_ns: Vec::new(),
+                    sys_ns: Vec::new(),
+                    max_rss_bytes: Vec::new(),
+                })
+                .collect();
             for i in 0..bench.runs {
-                if is_interrupted() {
-                    break;
+                let mut order: Vec<usize> = (0..roots.len()).collect();
+                // A B, B A, A B, ...: each side runs first equally often.
+                if i % 2 == 1 {
+                    order.reverse();
                 }
-                step(cx, &format!("run {}/{}", i + 1, bench.runs));
-                let sample = run_once(&bench.run, &root, &bench.env).map_err(|e| ("run", e))?;
-                record.samples.push(sample.wall_ns);
-                record.user_ns.push(sample.user_ns);
-                record.sys_ns.push(sample.sys_ns);
-                record.max_rss_bytes.push(sample.max_rss_bytes);
+                for which in order {
+                    if is_interrupted() {
+                        return Ok(Vec::new());
+                    }
+                    step(cx, &format!("run {}/{}", i + 1, bench.runs));
+                    let sample =
+                        run_once(&bench.run, &roots[which], &bench.env).map_err(|e| ("run", e))?;
+                    let record = &mut records[which];
+                    record.samples.push(sample.wall_ns);
+                    record.user_ns.push(sample.user_ns);
+                    record.sys_ns.push(sample.sys_ns);
+                    record.max_rss_bytes.push(sample.max_rss_bytes);
+                }
             }
-            Ok(record)
+            Ok(records)
         })();
         check_interrupt()?;
         match measured {
-            Ok(record) => out.push(record),
+            Ok(records) => out.push(records),
             Err((
                 phase,
                 RunError::Failed {
@@ -99,6 +132,7 @@ pub(crate) fn measure_all(
     }
     Ok(out)
 }
+
 fn check_interrupt() -> Result<(), TaskError> {
     if is_interrupted() {
         Err(TaskError::new("interrupted; the history was not changed"))

@@ -11,6 +11,7 @@ mod report;
 mod stats;
 mod timing;
 mod verdict;
+mod worktree;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,9 @@ pub struct BenchOptions {
     pub benches: Vec<String>,
     /// Only bench targets of these packages (`-p`); command benchmarks are skipped.
     pub packages: Vec<String>,
+    /// Measure this git revision in a temporary worktree, interleaved with
+    /// the working tree, and compare with it.
+    pub baseline_rev: Option<String>,
     /// Count instructions under callgrind instead of timing (command benchmarks only).
     pub instructions: bool,
 }
@@ -60,6 +64,51 @@ pub(crate) fn history_dir(project: &Project) -> PathBuf {
         Some(path) => project.workspace.root.join(path),
         None => project.workspace.state_dir().join("bench"),
     }
+}
+
+/// Measures the working tree and revision `rev` in one run: command
+/// benchmarks interleaved, cargo bench targets one tree after the other.
+fn measure_against_rev(
+    cx: &mut TaskContext<'_>,
+    rev: &str,
+    targets: &[harness::BenchTarget],
+    commands: &[cargo_perf_policy::CommandBench],
+    filter: Option<&str>,
+    instructions: bool,
+    fingerprint: &fingerprint::Fingerprint,
+) -> Result<(Vec<history::BenchRecord>, (String, RunRecord)), TaskError> {
+    let git = cx.project.git()?.ok_or_else(|| {
+        TaskError::new("--baseline-rev needs a git repository")
+            .hint("run it inside a git work tree")
+    })?;
+    let root = cx.workspace().root.clone();
+    cx.step(&format!("checking out {rev} in a temporary worktree"));
+    let tree = worktree::Worktree::add(git, rev, &root)?;
+    let mut base = harness::run_all(cx, targets, filter, Some((&tree.root, &tree.target_dir)))?;
+    let mut current = harness::run_all(cx, targets, filter, None)?;
+    if instructions {
+        base.extend(callgrind::measure_all(cx, commands, &tree.root)?);
+        current.extend(callgrind::measure_all(cx, commands, &root)?);
+    } else {
+        for mut pair in commands::measure_interleaved(cx, commands, &[tree.root.clone(), root])? {
+            current.extend(pair.pop());
+            base.extend(pair.pop());
+        }
+    }
+    let mut base_fingerprint = fingerprint.clone();
+    base_fingerprint.commit = Some(tree.commit.clone());
+    base_fingerprint.dirty = false;
+    let label = format!(
+        "revision `{rev}` ({}, measured interleaved)",
+        &tree.commit[..tree.commit.len().min(8)]
+    );
+    let record = RunRecord {
+        format: history::FORMAT.to_owned(),
+        id: 0,
+        fingerprint: base_fingerprint,
+        benchmarks: base,
+    };
+    Ok((current, (label, record)))
 }
 
 fn nothing_to_run(cx: &TaskContext<'_>, filter: Option<&str>, cargo_only: bool) -> TaskError {
@@ -138,6 +187,7 @@ impl Task for BenchTask {
                 );
             }
             match &self.options.baseline {
+                _ if self.options.baseline_rev.is_some() => None,
                 Some(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
                 None => runs
                     .into_iter()
@@ -152,12 +202,30 @@ impl Task for BenchTask {
             }
         };
 
-        let mut measured = harness::run_all(cx, &targets, filter)?;
-        if instructions {
-            measured.extend(callgrind::measure_all(cx, &selected)?);
-        } else {
-            measured.extend(commands::measure_all(cx, &selected)?);
-        }
+        let root = cx.workspace().root.clone();
+        let (mut measured, baseline) = match &self.options.baseline_rev {
+            Some(rev) => {
+                let (measured, base) = measure_against_rev(
+                    cx,
+                    rev,
+                    &targets,
+                    &selected,
+                    filter,
+                    instructions,
+                    &fingerprint,
+                )?;
+                (measured, Some(base))
+            }
+            None => {
+                let mut measured = harness::run_all(cx, &targets, filter, None)?;
+                if instructions {
+                    measured.extend(callgrind::measure_all(cx, &selected, &root)?);
+                } else {
+                    measured.extend(commands::measure_all(cx, &selected)?);
+                }
+                (measured, baseline)
+            }
+        };
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());
@@ -185,7 +253,7 @@ impl Task for BenchTask {
                         suspects.len()
                     ));
                     let again = if instructions {
-                        callgrind::measure_all(cx, &suspects)?
+                        callgrind::measure_all(cx, &suspects, &root)?
                     } else {
                         commands::measure_all(cx, &suspects)?
                     };

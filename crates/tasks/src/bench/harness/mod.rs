@@ -6,6 +6,7 @@ mod criterion;
 mod divan;
 mod libtest;
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
@@ -107,6 +108,7 @@ pub(crate) fn run_all(
     cx: &mut TaskContext<'_>,
     targets: &[BenchTarget],
     filter: Option<&str>,
+    tree: Option<(&Path, &Path)>,
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let mut out = Vec::new();
     for (index, target) in targets.iter().enumerate() {
@@ -118,9 +120,14 @@ pub(crate) fn run_all(
             target.target
         ));
         let ws = cx.workspace();
+        // `tree`: another revision's workspace root and its own target dir.
+        let (root, target_dir) = tree.unwrap_or((&ws.root, &ws.target_dir));
         let mut spec = CommandSpec::new(&ws.cargo)
             .args(["bench", "-p", &target.package, "--bench", &target.target])
-            .cwd(&ws.root);
+            .cwd(root);
+        if tree.is_some() {
+            spec = spec.env("CARGO_TARGET_DIR", target_dir);
+        }
         if let Some(filter) = filter {
             spec = spec.args(["--", filter]);
         }
@@ -159,7 +166,7 @@ pub(crate) fn run_all(
             continue;
         }
         let mut found = parse_output(&stdout);
-        for result in criterion::read(&ws.target_dir.join("criterion"), Some(started)) {
+        for result in criterion::read(&target_dir.join("criterion"), Some(started)) {
             match result {
                 Ok(parsed) => found.push(parsed),
                 Err(reason) => cx.finding(Finding::warning("bench-criterion-unreadable", reason)),
