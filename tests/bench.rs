@@ -259,6 +259,21 @@ fn a_corrupt_or_foreign_history_file_is_reported_and_left_untouched() {
 }
 
 #[test]
+fn the_cpu_clock_judges_user_plus_system_time() {
+    let dir = project("0.02", "[bench]\nclock = \"cpu\"\n");
+    bench(&dir, &[]).expect_success();
+    // Sleeping costs no CPU: the judged value is the CPU time, far below the
+    // 80 ms the command waits, and the baseline is CPU time too.
+    dir.create("delay.txt", "0.08");
+    let run = bench(&dir, &[]).output();
+    let task = task(&run);
+    let nap = metric(&task, "nap");
+    assert!(nap["value"].as_f64().unwrap() < 20e6, "{task:#}");
+    assert!(nap["baseline"].as_f64().unwrap() < 20e6, "{task:#}");
+    assert!(nap["verdict"].is_string(), "{task:#}");
+}
+
+#[test]
 fn the_history_path_is_configurable() {
     let dir = project("0.001", "[bench]\nhistory = \"perf-data/bench\"\n");
     bench(&dir, &[]).expect_success();
@@ -473,6 +488,11 @@ fn bad_bench_policy_is_reported_with_its_location() {
     dir.command(["bench"])
         .expect_code(2)
         .stderr_has("perf.toml:3:8");
+    dir.policy("[bench]\nclock = \"sundial\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("unknown bench clock `sundial`")
+        .stderr_has("perf.toml:2:9");
     dir.policy("[bench.budgets]\nx = \"2 parsecs\"\n");
     dir.command(["bench"])
         .expect_code(2)
@@ -668,4 +688,27 @@ fn baseline_rev_measures_both_trees_interleaved_and_removes_its_worktree() {
         run.context()
     );
     assert_eq!(dir.git(["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
+fn confirm_re_measures_only_the_suspects_before_failing() {
+    let dir = project(
+        "0.01",
+        "[bench]\nconfirm = true\n\n[bench.commands.steady]\nrun = \"echo x >> steady.log; sleep 0.05\"\nruns = 5\n",
+    );
+    dir.create(
+        "perf.toml",
+        dir.read("perf.toml").replace(
+            "sleep $(cat delay.txt)",
+            "echo x >> nap.log; sleep $(cat delay.txt)",
+        ),
+    );
+    bench(&dir, &[]).expect_success();
+    let lines = |file: &str| dir.read(file).lines().count();
+    assert_eq!((lines("nap.log"), lines("steady.log")), (9, 6));
+    dir.create("delay.txt", "0.06");
+    let run = bench(&dir, &[]).expect_code(1);
+    assert_eq!(metric(&task(&run), "nap")["verdict"], "regressed");
+    // `nap` ran twice more (1 warmup + 8 runs each time); `steady` once.
+    assert_eq!((lines("nap.log"), lines("steady.log")), (27, 12));
 }

@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod hook;
+mod quality;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check", "hook", "build"];
+pub const NAMES: &[&str] = &["check", "hook", "build", "bench-quality"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -25,6 +26,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("check") => check::run(sh, rounds),
         Some("hook") => hook::run(sh, rounds),
         Some("build") => build::run(sh, rounds),
+        Some("bench-quality") => quality::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")

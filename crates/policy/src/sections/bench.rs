@@ -18,10 +18,22 @@ pub enum BenchMode {
     Instructions,
 }
 
+/// Which clock command benchmarks are judged by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BenchClock {
+    /// Elapsed time, what a user waits for.
+    #[default]
+    Wall,
+    /// User plus system CPU time of the command's processes: less sensitive
+    /// to other work competing for the machine.
+    Cpu,
+}
+
 /// Settings of the `bench` task. Command-line flags override some of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchSettings {
     pub mode: BenchMode,
+    pub clock: BenchClock,
     /// Where runs are stored, relative to the workspace root; `None` is `.cargo-perf/bench`.
     pub history: Option<String>,
     /// The smallest change (a fraction, `0.05` is 5%) that counts as a regression.
@@ -44,6 +56,7 @@ impl Default for BenchSettings {
     fn default() -> Self {
         Self {
             mode: BenchMode::Time,
+            clock: BenchClock::Wall,
             history: None,
             threshold: 0.05,
             confidence: 0.95,
@@ -73,6 +86,7 @@ pub struct CommandBench {
 
 const KEYS: &[&str] = &[
     "mode",
+    "clock",
     "history",
     "threshold",
     "confidence",
@@ -98,6 +112,20 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
                             .at(value.span())
                             .label("expected `time` or `instructions`")
                             .help("write `mode = \"time\"` (the default) or `mode = \"instructions\"`"),
+                    ),
+                }
+            }
+        }
+        "clock" => {
+            if let Some(clock) = r.string(key, value) {
+                match clock.value.as_str() {
+                    "wall" => bench.clock = BenchClock::Wall,
+                    "cpu" => bench.clock = BenchClock::Cpu,
+                    other => r.report(
+                        Diagnostic::new(format!("unknown bench clock `{other}`"))
+                            .at(value.span())
+                            .label("expected `wall` or `cpu`")
+                            .help("write `clock = \"wall\"` (the default) or `clock = \"cpu\"`"),
                     ),
                 }
             }

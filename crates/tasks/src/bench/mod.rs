@@ -232,7 +232,8 @@ impl Task for BenchTask {
         }
         let comparisons = match &baseline {
             Some((_, base)) => {
-                let mut comparisons = report::compare(cx, &measured, base);
+                let paired = self.options.baseline_rev.is_some();
+                let mut comparisons = report::compare(cx, &measured, base, paired);
                 if settings.confirm
                     && comparisons
                         .iter()
@@ -262,7 +263,8 @@ impl Task for BenchTask {
                             *slot = again;
                         }
                     }
-                    comparisons = report::compare(cx, &measured, base);
+                    // Re-measured alone: no longer paired with the baseline's samples.
+                    comparisons = report::compare(cx, &measured, base, false);
                 }
                 comparisons
             }

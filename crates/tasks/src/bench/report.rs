@@ -17,8 +17,10 @@ pub(crate) fn compare(
     cx: &TaskContext<'_>,
     current: &[BenchRecord],
     base: &RunRecord,
+    paired: bool,
 ) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
+    let cpu = settings.clock == cargo_perf_policy::BenchClock::Cpu;
     let pairs: Vec<(&BenchRecord, &BenchRecord)> = current
         .iter()
         .filter_map(|c| {
@@ -29,13 +31,18 @@ pub(crate) fn compare(
             Some((c, b))
         })
         .collect();
-    let inputs: Vec<Input<'_>> = pairs
+    let series: Vec<(&str, Vec<f64>, Vec<f64>)> = pairs
         .iter()
         .filter(|(c, b)| c.samples.len() >= 2 && b.samples.len() >= 2)
-        .map(|(c, b)| Input {
-            id: &c.id,
-            baseline: &b.samples,
-            current: &c.samples,
+        .map(|(c, b)| (c.id.as_str(), compared(b, cpu), compared(c, cpu)))
+        .collect();
+    let inputs: Vec<Input<'_>> = series
+        .iter()
+        .map(|(id, b, c)| Input {
+            id,
+            baseline: b,
+            current: c,
+            paired,
         })
         .collect();
     let mut out = judge(&inputs, settings.threshold, settings.confidence);
@@ -52,6 +59,24 @@ pub(crate) fn compare(
         }
     }
     out
+}
+
+/// The samples verdicts are computed on: wall time, or with `clock = "cpu"`
+/// the user plus system time of the benchmark's processes.
+fn compared(record: &BenchRecord, cpu: bool) -> Vec<f64> {
+    if cpu
+        && record.user_ns.len() == record.samples.len()
+        && record.sys_ns.len() == record.samples.len()
+    {
+        record
+            .user_ns
+            .iter()
+            .zip(&record.sys_ns)
+            .map(|(u, s)| u + s)
+            .collect()
+    } else {
+        record.samples.clone()
+    }
 }
 
 fn unit_of(record: &BenchRecord) -> Unit {
@@ -73,7 +98,10 @@ pub(crate) fn report(
     let mut counts = [0usize; 4];
     for bench in &run.benchmarks {
         let unit = unit_of(bench);
-        let value = median(&bench.samples);
+        let value = median(&compared(
+            bench,
+            settings.clock == cargo_perf_policy::BenchClock::Cpu,
+        ));
         let mut metric = Metric::new(&bench.id, value, unit);
         if let Some(c) = comparisons.iter().find(|c| c.id == bench.id) {
             metric = metric.baseline(c.baseline_median).verdict(c.verdict);
@@ -124,7 +152,10 @@ pub(crate) fn report(
                     "bench-improved",
                     format!("`{}` improved: {change} {level}", c.id),
                 )),
-                _ => {}
+                _ => cx.finding(Finding::info(
+                    "bench-unchanged",
+                    format!("`{}` unchanged: {change} {level}", c.id),
+                )),
             }
         }
         if let Some((_, budget)) = settings.budgets.iter().find(|(n, _)| n.value == bench.id)

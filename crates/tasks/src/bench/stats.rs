@@ -82,6 +82,27 @@ impl RatioBootstrap {
         Self { point, ratios }
     }
 
+    /// For samples taken in pairs (interleaved A B B A runs): the bootstrap
+    /// distribution of the median of the per-pair ratios, so drift the two
+    /// sides of a pair shared cancels out.
+    pub(crate) fn paired(baseline: &[f64], current: &[f64], seed: u64) -> Self {
+        let pairs: Vec<f64> = baseline
+            .iter()
+            .zip(current)
+            .map(|(b, c)| if *b > 0.0 { c / b } else { f64::INFINITY })
+            .collect();
+        let mut rng = SplitMix64::new(seed);
+        let mut scratch = Vec::with_capacity(pairs.len());
+        let mut ratios: Vec<f64> = (0..RESAMPLES)
+            .map(|_| resampled_median(&pairs, &mut rng, &mut scratch))
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        Self {
+            point: median(&pairs),
+            ratios,
+        }
+    }
+
     /// The two-sided percentile interval at significance `alpha`.
     pub(crate) fn interval(&self, alpha: f64) -> (f64, f64) {
         let quantile = |q: f64| {

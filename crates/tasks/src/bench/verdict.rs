@@ -25,13 +25,22 @@ pub(crate) struct Input<'a> {
     pub(crate) id: &'a str,
     pub(crate) baseline: &'a [f64],
     pub(crate) current: &'a [f64],
+    /// Sample i of each side was measured next to the other's sample i.
+    pub(crate) paired: bool,
 }
 
 /// Judges every input together, so the correction covers all of them.
 pub(crate) fn judge(inputs: &[Input<'_>], threshold: f64, confidence: f64) -> Vec<Comparison> {
     let boots: Vec<RatioBootstrap> = inputs
         .iter()
-        .map(|i| RatioBootstrap::new(i.baseline, i.current, fnv1a(i.id.as_bytes())))
+        .map(|i| {
+            let seed = fnv1a(i.id.as_bytes());
+            if i.paired && i.baseline.len() == i.current.len() {
+                RatioBootstrap::paired(i.baseline, i.current, seed)
+            } else {
+                RatioBootstrap::new(i.baseline, i.current, seed)
+            }
+        })
         .collect();
     let p_values: Vec<f64> = boots.iter().map(|b| b.p_outside(threshold)).collect();
     let levels = holm_levels(&p_values, 1.0 - confidence);
