@@ -137,10 +137,34 @@ mod tests {
                 id: "a",
                 baseline: &base,
                 current: &base,
+                paired: false,
             }],
             0.05,
             0.95,
         );
         assert_eq!(out[0].verdict, Verdict::Unchanged);
+    }
+
+    #[test]
+    fn pairing_cancels_shared_drift() {
+        // The machine slows down over the run; each pair shares the slowdown.
+        let base: Vec<f64> = (0..20)
+            .map(|i| 1000.0 * (1.0 + f64::from(i) * 0.05))
+            .collect();
+        let slow: Vec<f64> = base.iter().map(|b| b * 1.10).collect();
+        let input = |paired| Input {
+            id: "a",
+            baseline: &base,
+            current: &slow,
+            paired,
+        };
+        assert_eq!(
+            judge(&[input(true)], 0.05, 0.95)[0].verdict,
+            Verdict::Regressed
+        );
+        assert_eq!(
+            judge(&[input(false)], 0.05, 0.95)[0].verdict,
+            Verdict::Inconclusive
+        );
     }
 }
