@@ -274,6 +274,20 @@ fn the_cpu_clock_judges_user_plus_system_time() {
 }
 
 #[test]
+fn the_store_is_never_written_through_a_symlink() {
+    let dir = project("0.001", "");
+    let outside = crate::util::Dir::new();
+    std::os::unix::fs::symlink(outside.path(), dir.join(".cargo-perf")).unwrap();
+    let run = dir.command(["bench"]).expect_code(2);
+    assert!(
+        format!("{}{}", run.stdout(), run.stderr()).contains("symbolic link"),
+        "{}",
+        run.context()
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn the_history_path_is_configurable() {
     let dir = project("0.001", "[bench]\nhistory = \"perf-data/bench\"\n");
     bench(&dir, &[]).expect_success();

@@ -80,14 +80,53 @@ pub(crate) struct Skipped {
 
 pub(crate) struct History {
     root: PathBuf,
+    /// The workspace root: no directory between it and the store may be a link.
+    workspace: PathBuf,
 }
 
 /// Holds the store's exclusive lock until dropped.
 pub(crate) struct Lock(#[allow(dead_code)] File);
 
 impl History {
-    pub(crate) fn new(root: PathBuf) -> History {
-        History { root }
+    pub(crate) fn new(root: PathBuf, workspace: PathBuf) -> History {
+        History { root, workspace }
+    }
+
+    /// Refuses a store reached through a symbolic link inside the workspace,
+    /// which could point anywhere.
+    fn check_links(&self) -> Result<(), HistoryError> {
+        let inside = self
+            .root
+            .strip_prefix(&self.workspace)
+            .unwrap_or(Path::new(""));
+        let mut path = self.workspace.clone();
+        let below = ["runs", "baselines", "lock"];
+        let parts = inside
+            .components()
+            .map(|c| c.as_os_str().to_owned())
+            .collect::<Vec<_>>();
+        for part in parts
+            .iter()
+            .map(PathBuf::from)
+            .chain(std::iter::once(PathBuf::new()))
+        {
+            path.push(&part);
+            let mut checks = vec![path.clone()];
+            if path == self.root {
+                checks.extend(below.iter().map(|b| self.root.join(b)));
+            }
+            for check in checks {
+                if fs::symlink_metadata(&check).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Err(HistoryError::Foreign {
+                        path: check,
+                        reason:
+                            "it is a symbolic link, and cargo-perf does not write through links"
+                                .into(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn root(&self) -> &Path {
@@ -104,6 +143,7 @@ impl History {
 
     /// Creates the store if needed and takes its exclusive lock (blocking).
     pub(crate) fn lock(&self) -> Result<Lock, HistoryError> {
+        self.check_links()?;
         for dir in [
             self.root.clone(),
             self.root.join("runs"),

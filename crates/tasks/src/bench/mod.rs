@@ -169,7 +169,7 @@ impl Task for BenchTask {
         if targets.is_empty() && selected.is_empty() {
             return Err(nothing_to_run(cx, filter, cargo_only));
         }
-        let store = History::new(history_dir(cx.project));
+        let store = History::new(history_dir(cx.project), cx.workspace().root.clone());
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
 
         // Read the baseline first: a bad name fails before minutes of measuring.

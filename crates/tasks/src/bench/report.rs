@@ -225,7 +225,7 @@ fn nanos(ns: f64) -> String {
 /// `cargo perf bench history [ID]`: the runs, one run (a number) or one
 /// benchmark's series (a name).
 pub fn print_history(project: &Project, id: Option<&str>) -> Result<String, TaskError> {
-    let store = History::new(super::history_dir(project));
+    let store = History::new(super::history_dir(project), project.workspace.root.clone());
     if !store.root().exists() {
         return Ok(format!(
             "no bench history yet at {} (run `cargo perf bench`)\n",
