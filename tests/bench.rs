@@ -726,3 +726,59 @@ fn confirm_re_measures_only_the_suspects_before_failing() {
     // `nap` ran twice more (1 warmup + 8 runs each time); `steady` once.
     assert_eq!((lines("nap.log"), lines("steady.log")), (27, 12));
 }
+
+#[test]
+fn a_change_scoped_check_runs_only_the_benchmarks_of_affected_packages() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/a\", \"crates/b\"]\nresolver = \"2\"\n",
+    );
+    for name in ["a", "b"] {
+        dir.create(
+            format!("crates/{name}/Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"{name}_bench\"\nharness = false\n"),
+        );
+        dir.create(format!("crates/{name}/src/lib.rs"), "");
+        dir.create(
+            format!("crates/{name}/benches/{name}_bench.rs"),
+            "fn main() { println!(\"test work ... bench:       1,000 ns/iter (+/- 10)\"); }\n",
+        );
+    }
+    dir.policy("[pipelines]\ncheck = [\"bench\"]\n");
+    // Cargo.lock appears with the first cargo run; a new lock file would
+    // count as a change to every member.
+    dir.create(".gitignore", "/target\n/.cargo-perf\n/Cargo.lock\n");
+    dir.create("docs/guide.md", "# guide\n");
+    dir.git_init();
+    dir.git(["checkout", "-q", "-b", "feature"]);
+    let check = || {
+        dir.command(["check", "--changed", "main", "--format", "json"])
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+    };
+
+    dir.create("crates/b/src/lib.rs", "pub fn b() {}\n");
+    dir.git(["commit", "-qam", "change b"]);
+    let run = check().expect_success();
+    let task = task(&run);
+    let names: Vec<&str> = task["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["b_bench/work"], "{task:#}");
+
+    dir.git(["checkout", "-q", "main"]);
+    dir.git(["checkout", "-q", "-b", "docs-only"]);
+    dir.create("docs/guide.md", "# guide, edited\n");
+    dir.git(["commit", "-qam", "docs"]);
+    let run = check().expect_success();
+    let task = task_of(&run);
+    assert_eq!(task["status"], "skipped", "{task:#}");
+    assert!(
+        run.stdout().contains("no changed package has benchmarks"),
+        "{}",
+        run.context()
+    );
+}

@@ -141,6 +141,24 @@ impl Task for BenchTask {
         "runs the benchmarks, keeps their history and fails on a regression"
     }
 
+    fn unaffected(
+        &self,
+        scope: &cargo_perf_engine::ChangeScope,
+        project: &Project,
+    ) -> Option<String> {
+        if !project.policy.bench.commands.is_empty() {
+            return None; // a command benchmark may measure anything
+        }
+        let ws = &project.workspace;
+        let any = ws.members.iter().any(|m| {
+            m.targets
+                .iter()
+                .any(|t| t.kind == cargo_perf_engine::workspace::TargetKind::Bench)
+                && harness::affected(scope, ws, &m.name)
+        });
+        (!any).then(|| "no changed package has benchmarks".to_owned())
+    }
+
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         for name in [&self.options.save_baseline, &self.options.baseline]
             .into_iter()

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::workspace::TargetKind;
-use cargo_perf_engine::{Finding, TaskContext, TaskError};
+use cargo_perf_engine::{ChangeScope, Finding, TaskContext, TaskError, Workspace};
 
 use super::history::BenchRecord;
 
@@ -97,9 +97,29 @@ pub(crate) fn select(
             cx.project
                 .scope
                 .as_ref()
-                .is_none_or(|s| s.affects_member(&t.package))
+                .is_none_or(|s| affected(s, ws, &t.package))
         })
         .collect())
+}
+
+/// Whether a change in `scope` can change `package`'s benchmarks: it or a
+/// workspace member it depends on (directly or not) changed.
+pub(crate) fn affected(scope: &ChangeScope, ws: &Workspace, package: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![package.to_owned()];
+    while let Some(name) = stack.pop() {
+        if scope.affects_member(&name) {
+            return true;
+        }
+        if let Some(member) = ws.member(&name) {
+            for dep in &member.workspace_dependencies {
+                if seen.insert(dep.clone()) {
+                    stack.push(dep.clone());
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Runs every target with `cargo bench` and reads its results. A target that
