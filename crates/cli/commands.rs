@@ -9,7 +9,7 @@ use cargo_perf_report::Format;
 use cargo_perf_tasks::{OpenError, OpenOptions, Session};
 use clap::CommandFactory;
 
-use crate::args::{Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
+use crate::args::{CallGraphArg, Cli, Command, ExecArgs, GlobalArgs, OutputFormat, ProfileArgs};
 use crate::output::{print_error, print_stdout};
 
 pub fn dispatch(cli: Cli) -> u8 {
@@ -19,6 +19,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec, None),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
+        Command::Profile(args) => profile(global, *args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
@@ -44,7 +45,6 @@ fn open(global: &GlobalArgs) -> Result<Session, u8> {
 
 /// Runs one built-in task configured from its own subcommand's flags
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
-#[allow(dead_code)] // the built-in tasks' subcommands call it
 fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
     run(global, &name, &[name.clone()], exec, Some(task))
@@ -148,4 +148,47 @@ fn finish_output(text: &str, code: u8) -> u8 {
             exit::ERROR
         }
     }
+}
+
+fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
+    use cargo_perf_tasks::profile::{CallGraph, ProfileOptions, ProfileTask, Target};
+    let target = if let Some(name) = args.bin {
+        Some(Target::Bin(name))
+    } else if let Some(name) = args.example {
+        Some(Target::Example(name))
+    } else if let Some(name) = args.test {
+        Some(Target::Test(name))
+    } else if let Some(name) = args.bench {
+        Some(Target::Bench(name))
+    } else if let Some(filter) = args.unit_test {
+        Some(Target::UnitTest(Some(filter).filter(|f| !f.is_empty())))
+    } else if args.cmd {
+        Some(Target::Command)
+    } else {
+        None
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let options = ProfileOptions {
+        target,
+        package: args.package,
+        features: args.features,
+        cargo_profile: args.profile,
+        frequency: args.freq,
+        call_graph: args.call_graph.map(|mode| match mode {
+            CallGraphArg::Dwarf => CallGraph::Dwarf,
+            CallGraphArg::Fp => CallGraph::FramePointers,
+        }),
+        duration: args.duration,
+        title: args.title,
+        reverse: args.reverse,
+        flamechart: args.flamechart,
+        min_width: args.min_width,
+        no_inline: args.no_inline,
+        output: args.output.map(|dir| cwd.join(dir)),
+        open: args.open,
+        diff: args.diff,
+        callgrind: args.callgrind,
+        args: (!args.args.is_empty()).then_some(args.args),
+    };
+    run_builtin(global, &ExecArgs::default(), Arc::new(ProfileTask::new(options)))
 }

@@ -36,7 +36,7 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &["settings", "tasks", "pipelines"];
+const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "profile"];
 
 /// A validated policy.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +46,7 @@ pub struct Policy {
     pub settings: Settings,
     pub tasks: Vec<CustomTask>,
     pub pipelines: Vec<Pipeline>,
+    pub profile: sections::profile::ProfileSettings,
 }
 
 impl Policy {
@@ -198,6 +199,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
         match key {
             "settings" => policy.settings = sections::settings::read(r, table),
             "tasks" => policy.tasks = sections::tasks::read(r, table),
+            "profile" => policy.profile = sections::profile::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
     });

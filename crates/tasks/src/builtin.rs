@@ -9,5 +9,5 @@ pub const DEFAULT_CHECK: &[&str] = &[];
 
 /// Every built-in task with its default configuration.
 pub fn tasks() -> Vec<Arc<dyn Task>> {
-    Vec::new()
+    vec![Arc::new(crate::profile::ProfileTask::default())]
 }

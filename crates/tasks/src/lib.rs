@@ -13,6 +13,7 @@
 
 mod builtin;
 mod command;
+pub mod profile;
 pub mod init;
 mod session;
 

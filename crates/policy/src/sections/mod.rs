@@ -2,5 +2,6 @@
 //! shared [`Reader`](crate::reader::Reader) and returns its typed settings.
 
 pub mod pipelines;
+pub mod profile;
 pub mod settings;
 pub mod tasks;
