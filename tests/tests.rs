@@ -8,3 +8,4 @@ mod engine;
 mod init;
 mod library;
 mod policy;
+mod profile;

@@ -24,13 +24,15 @@ struct Graph {
 }
 
 impl Graph {
-    fn function(&mut self, name: &str) -> usize {
-        if let Some(id) = self.ids.get(name) {
+    /// The function called `name`, known by `key` (its compressed id, as
+    /// distinct functions may share a name, e.g. `(below main)`).
+    fn function(&mut self, key: &str, name: &str) -> usize {
+        if let Some(id) = self.ids.get(key) {
             return *id;
         }
         let id = self.names.len();
         self.names.push(name.to_owned());
-        self.ids.insert(name.to_owned(), id);
+        self.ids.insert(key.to_owned(), id);
         self.self_cost.push(0);
         self.calls.push(BTreeMap::new());
         self.called.push(false);
@@ -122,11 +124,11 @@ fn parse(text: &str) -> Result<Graph, String> {
         } else if line.starts_with("events:") {
             saw_events = true;
         } else if let Some(name) = line.strip_prefix("fn=") {
-            let name = expand(name, &mut compressed);
-            current = Some(graph.function(&name));
+            let (key, name) = expand(name, &mut compressed);
+            current = Some(graph.function(&key, &name));
         } else if let Some(name) = line.strip_prefix("cfn=") {
-            let name = expand(name, &mut compressed);
-            callee = Some(graph.function(&name));
+            let (key, name) = expand(name, &mut compressed);
+            callee = Some(graph.function(&key, &name));
         } else if line.starts_with("calls=") {
             pending_call = true;
         } else if line.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '*')) {
@@ -158,19 +160,22 @@ fn parse(text: &str) -> Result<Graph, String> {
 }
 
 /// `(12) name` defines id 12; `(12)` refers to it; a plain name is itself.
-fn expand(spec: &str, compressed: &mut HashMap<String, String>) -> String {
+/// Returns the function's key and its name.
+fn expand(spec: &str, compressed: &mut HashMap<String, String>) -> (String, String) {
     let spec = spec.trim();
     if let Some(rest) = spec.strip_prefix('(')
         && let Some((id, name)) = rest.split_once(')')
     {
+        let key = format!("({id})");
         let name = name.trim();
         if name.is_empty() {
-            return compressed.get(id).cloned().unwrap_or_else(|| format!("({id})"));
+            let name = compressed.get(id).cloned().unwrap_or_else(|| key.clone());
+            return (key, name);
         }
         compressed.insert(id.to_owned(), name.to_owned());
-        return name.to_owned();
+        return (key, name.to_owned());
     }
-    spec.to_owned()
+    (spec.to_owned(), spec.to_owned())
 }
 
 #[cfg(test)]
