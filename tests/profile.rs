@@ -87,29 +87,53 @@ fn folded_total(path: &Path) -> u64 {
     std::fs::read_to_string(path)
         .expect("read folded stacks")
         .lines()
-        .map(|l| l.rsplit_once(' ').expect("count").1.parse::<u64>().expect("number"))
+        .map(|l| {
+            l.rsplit_once(' ')
+                .expect("count")
+                .1
+                .parse::<u64>()
+                .expect("number")
+        })
         .sum()
 }
 
 fn manifest(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("manifest JSON")
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+        .expect("manifest JSON")
 }
 
 #[test]
 fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
     let dir = program("hotprog");
     let run = dir
-        .command(["profile", "--bin", "hotprog", "--freq", "4999", "--format", "json", "--", "150"])
+        .command([
+            "profile", "--bin", "hotprog", "--freq", "4999", "--format", "json", "--", "150",
+        ])
         .expect_success();
     let task = task(&run);
     let svg = artifact(&task, "flamegraph.svg");
     let folded = artifact(&task, "stacks.folded");
     let out = svg.parent().expect("output dir");
-    assert!(out.starts_with(dir.join("target/cargo-perf/profile")), "{}", out.display());
+    assert!(
+        out.starts_with(dir.join("target/cargo-perf/profile")),
+        "{}",
+        out.display()
+    );
     assert!(out.join("perf.data").is_file());
-    assert!(!dir.join("perf.data").exists(), "perf.data in the working directory");
-    assert!(std::fs::read_to_string(&svg).unwrap().contains("hotprog::hot_loop"));
-    assert!(std::fs::read_to_string(&folded).unwrap().contains(";hotprog::hot_loop"));
+    assert!(
+        !dir.join("perf.data").exists(),
+        "perf.data in the working directory"
+    );
+    assert!(
+        std::fs::read_to_string(&svg)
+            .unwrap()
+            .contains("hotprog::hot_loop")
+    );
+    assert!(
+        std::fs::read_to_string(&folded)
+            .unwrap()
+            .contains(";hotprog::hot_loop")
+    );
 
     let manifest = manifest(out);
     let total = folded_total(&folded);
@@ -120,39 +144,64 @@ fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
     assert_eq!(manifest["recorder"]["frequency"], 4999);
     assert_eq!(manifest["profile"], "release");
     assert!(manifest["rustc"].as_str().unwrap().starts_with("rustc "));
-    assert!(manifest["recorder"]["event"] == "cycles" || manifest["recorder"]["event"] == "cpu-clock");
-    let share = metric(&task, "inclusive: hotprog::hot_loop")["value"].as_f64().unwrap();
+    assert!(
+        manifest["recorder"]["event"] == "cycles" || manifest["recorder"]["event"] == "cpu-clock"
+    );
+    let share = metric(&task, "inclusive: hotprog::hot_loop")["value"]
+        .as_f64()
+        .unwrap();
     assert!(share > 50.0, "hot_loop has only {share}%");
     assert!(codes(&task).contains(&"profile-debuginfo".to_owned()));
-    assert!(metric(&task, "unwind: [unknown] frames")["value"].as_f64().is_some());
+    assert!(
+        metric(&task, "unwind: [unknown] frames")["value"]
+            .as_f64()
+            .is_some()
+    );
     run.stdout_lacks("\"profile-program-failed\"");
 
     // The human summary names the hot function and where the SVG is.
-    dir.command(["profile", "--bin", "hotprog", "--freq", "2999", "--no-inline", "--", "60"])
-        .expect_success()
-        .stdout_has("self: hotprog::hot_loop")
-        .stdout_has("flamegraph.svg");
+    dir.command([
+        "profile",
+        "--bin",
+        "hotprog",
+        "--freq",
+        "2999",
+        "--no-inline",
+        "--",
+        "60",
+    ])
+    .expect_success()
+    .stdout_has("self: hotprog::hot_loop")
+    .stdout_has("flamegraph.svg");
 
     // A panicking program still yields a flamegraph, with a warning.
     let run = dir
-        .command(["profile", "--bin", "hotprog", "--freq", "2999", "--format", "json", "--", "60"])
+        .command([
+            "profile", "--bin", "hotprog", "--freq", "2999", "--format", "json", "--", "60",
+        ])
         .env("PANIC", "1")
         .expect_success();
     let task = self::task(&run);
     assert!(artifact(&task, "flamegraph.svg").is_file());
-    assert!(codes(&task).contains(&"profile-program-failed".to_owned()), "{task:#}");
+    assert!(
+        codes(&task).contains(&"profile-program-failed".to_owned()),
+        "{task:#}"
+    );
     run.stdout_has("exited with status 101");
 }
 
 #[test]
 fn diff_against_a_saved_profile_marks_the_function_that_grew() {
     let dir = program("diffprog");
-    dir.command(["profile", "--bin", "diffprog", "--freq", "4999", "--output", "base", "--", "60", "20"])
-        .expect_success();
+    dir.command([
+        "profile", "--bin", "diffprog", "--freq", "4999", "--output", "base", "--", "60", "20",
+    ])
+    .expect_success();
     assert!(dir.join("base/stacks.folded").is_file());
     let run = dir
         .command([
-            "profile", "--bin", "diffprog", "--freq", "4999", "--diff", "base", "--format", "json", "--", "60", "200",
+            "profile", "--bin", "diffprog", "--freq", "4999", "--diff", "base", "--format", "json",
+            "--", "60", "200",
         ])
         .expect_success();
     let task = task(&run);
@@ -167,9 +216,17 @@ fn diff_against_a_saved_profile_marks_the_function_that_grew() {
     assert_eq!(manifest["diff"]["baseline"], "base");
 
     // A missing baseline is neither a directory nor a revision.
-    dir.command(["profile", "--bin", "diffprog", "--diff", "no-such-dir", "--", "1"])
-        .expect_code(2)
-        .stdout_has("no-such-dir");
+    dir.command([
+        "profile",
+        "--bin",
+        "diffprog",
+        "--diff",
+        "no-such-dir",
+        "--",
+        "1",
+    ])
+    .expect_code(2)
+    .stdout_has("no-such-dir");
 }
 
 #[test]
@@ -180,19 +237,38 @@ fn diff_against_a_git_revision_profiles_it_in_a_temporary_worktree() {
     // The new version does ten times the work in `grows` for the same arguments.
     dir.create("src/main.rs", SOURCE.replace("arg(2, 0)", "arg(2, 0) * 10"));
     let run = dir
-        .command(["profile", "--bin", "revprog", "--freq", "4999", "--diff", "HEAD", "--format", "json", "--", "40", "4"])
+        .command([
+            "profile", "--bin", "revprog", "--freq", "4999", "--diff", "HEAD", "--format", "json",
+            "--", "40", "4",
+        ])
         .expect_success();
     let task = task(&run);
-    assert_eq!(metric(&task, "changed: revprog::grows")["verdict"], "regressed", "{task:#}");
+    assert_eq!(
+        metric(&task, "changed: revprog::grows")["verdict"],
+        "regressed",
+        "{task:#}"
+    );
     assert!(artifact(&task, "diff.svg").is_file());
     let worktrees = dir.git(["worktree", "list"]);
-    assert_eq!(worktrees.lines().count(), 1, "the baseline worktree was left behind:\n{worktrees}");
+    assert_eq!(
+        worktrees.lines().count(),
+        1,
+        "the baseline worktree was left behind:\n{worktrees}"
+    );
     // The user's own binary is the new version, not the baseline.
     assert!(dir.read("src/main.rs").contains("* 10"));
 
-    dir.command(["profile", "--bin", "revprog", "--diff", "no-such-rev", "--", "1"])
-        .expect_code(2)
-        .stdout_has("no-such-rev");
+    dir.command([
+        "profile",
+        "--bin",
+        "revprog",
+        "--diff",
+        "no-such-rev",
+        "--",
+        "1",
+    ])
+    .expect_code(2)
+    .stdout_has("no-such-rev");
     assert_eq!(dir.git(["worktree", "list"]).lines().count(), 1);
 }
 
@@ -202,7 +278,16 @@ fn callgrind_gives_identical_folded_counts_on_two_runs() {
     let mut folded = Vec::new();
     for _ in 0..2 {
         let run = dir
-            .command(["profile", "--bin", "cgprog", "--callgrind", "--format", "json", "--", "2"])
+            .command([
+                "profile",
+                "--bin",
+                "cgprog",
+                "--callgrind",
+                "--format",
+                "json",
+                "--",
+                "2",
+            ])
             .expect_success();
         let task = task(&run);
         let path = artifact(&task, "stacks.folded");
@@ -210,10 +295,20 @@ fn callgrind_gives_identical_folded_counts_on_two_runs() {
         let manifest = manifest(path.parent().unwrap());
         assert_eq!(manifest["recorder"]["tool"], "callgrind");
         assert_eq!(manifest["sample_count"], folded_total(&path));
-        assert!(metric(&task, "self: cgprog::hot_loop")["value"].as_f64().unwrap() > 50.0, "{task:#}");
+        assert!(
+            metric(&task, "self: cgprog::hot_loop")["value"]
+                .as_f64()
+                .unwrap()
+                > 50.0,
+            "{task:#}"
+        );
         folded.push(std::fs::read_to_string(path).unwrap());
     }
-    assert!(folded[0].contains(";cgprog::main;cgprog::hot_loop "), "{}", folded[0]);
+    assert!(
+        folded[0].contains(";cgprog::main;cgprog::hot_loop "),
+        "{}",
+        folded[0]
+    );
     assert_eq!(folded[0], folded[1]);
 }
 
@@ -267,4 +362,66 @@ fn policy_defaults_drive_a_pipeline_run() {
     assert_eq!(manifest["recorder"]["frequency"], 1999);
     assert!(manifest["command"][1] == "40", "{manifest:#}");
     assert!(dir.join("profiles/nightly/stacks.folded").is_file());
+}
+
+#[test]
+fn ctrl_c_stops_the_program_and_still_draws_what_was_recorded() {
+    let dir = program("intprog");
+    let mut command = dir.command([
+        "profile",
+        "--bin",
+        "intprog",
+        "--format",
+        "json",
+        "--",
+        "1000000000",
+    ]);
+    let child = command
+        .inner()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn cargo-perf");
+    let profiles = dir.join("target/cargo-perf/profile");
+    let started = std::time::Instant::now();
+    let recording = loop {
+        let found = std::fs::read_dir(&profiles)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("perf.data"))
+            .find(|p| p.is_file());
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "perf record never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(report["outcome"], "interrupted");
+    let out = recording.parent().unwrap();
+    assert!(out.join("flamegraph.svg").is_file(), "{report:#}");
+    assert!(folded_total(&out.join("stacks.folded")) > 0);
+    assert!(
+        std::fs::read_to_string(out.join("stacks.folded"))
+            .unwrap()
+            .contains("intprog::hot_loop")
+    );
 }

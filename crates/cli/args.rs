@@ -192,7 +192,8 @@ pub enum CallGraphArg {
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    cargo_perf_policy::units::parse_duration(text).map_err(|err| format!("{} ({})", err.reason, err.help))
+    cargo_perf_policy::units::parse_duration(text)
+        .map_err(|err| format!("{} ({})", err.reason, err.help))
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {

@@ -47,7 +47,7 @@ fn open(global: &GlobalArgs) -> Result<Session, u8> {
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
 fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
-    run(global, &name, &[name.clone()], exec, Some(task))
+    run(global, &name, std::slice::from_ref(&name), exec, Some(task))
 }
 
 fn run(
@@ -190,5 +190,9 @@ fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
         callgrind: args.callgrind,
         args: (!args.args.is_empty()).then_some(args.args),
     };
-    run_builtin(global, &ExecArgs::default(), Arc::new(ProfileTask::new(options)))
+    run_builtin(
+        global,
+        &ExecArgs::default(),
+        Arc::new(ProfileTask::new(options)),
+    )
 }

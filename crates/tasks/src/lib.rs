@@ -13,8 +13,8 @@
 
 mod builtin;
 mod command;
-pub mod profile;
 pub mod init;
+pub mod profile;
 mod session;
 
 pub use cargo_perf_engine as engine;

@@ -4,6 +4,7 @@
 //! of medians, never one absolute time.
 
 mod check;
+mod profile;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check"];
+pub const NAMES: &[&str] = &["check", "profile"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -21,12 +22,15 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         .unwrap_or(15);
     match args.first().map(String::as_str) {
         Some("check") => check::run(sh, rounds),
+        Some("profile") => profile::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
         ),
     }
 }
+
+pub use profile::fold_render;
 
 /// Builds the release binary and returns its path.
 pub fn release_binary(sh: &Shell) -> Result<std::path::PathBuf> {
@@ -117,7 +121,7 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let mid = samples.len() / 2;
-    if samples.len() % 2 == 0 {
+    if samples.len().is_multiple_of(2) {
         (samples[mid - 1] + samples[mid]) / 2
     } else {
         samples[mid]

@@ -105,7 +105,10 @@ pub(crate) fn build_in(
         spec = spec.env("RUSTFLAGS", flags.trim());
         debuginfo_note.push_str(", with frame pointers (RUSTFLAGS=-C force-frame-pointers=yes)");
     }
-    cx.step(&format!("building {} ({cargo_profile})", options.target.describe()));
+    cx.step(&format!(
+        "building {} ({cargo_profile})",
+        options.target.describe()
+    ));
     let mut executables = Vec::new();
     let mut tail = VecDeque::new();
     let finished = process::run_streaming(&spec, |stream, line| match stream {
@@ -193,8 +196,8 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
     if let Some(package) = &options.package
         && members.is_empty()
     {
-        return Err(TaskError::new(format!("no package `{package}` in this workspace")).hint(
-            format!(
+        return Err(
+            TaskError::new(format!("no package `{package}` in this workspace")).hint(format!(
                 "packages here: {}",
                 workspace
                     .members
@@ -202,8 +205,8 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
                     .map(|m| m.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
-        ));
+            )),
+        );
     }
     let available: Vec<&str> = members
         .iter()
@@ -219,7 +222,10 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
     } else {
         let close = cargo_perf_policy::suggest(name, available.iter().copied());
         match close {
-            Some(close) => format!("did you mean `{flag} {close}`? available: {}", available.join(", ")),
+            Some(close) => format!(
+                "did you mean `{flag} {close}`? available: {}",
+                available.join(", ")
+            ),
             None => format!("available: {}", available.join(", ")),
         }
     };

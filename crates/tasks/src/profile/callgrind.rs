@@ -85,7 +85,11 @@ fn walk(
 ) {
     path.push(f);
     let inclusive = graph.inclusive(f) as f64;
-    let scale = if inclusive > 0.0 { amount / inclusive } else { 0.0 };
+    let scale = if inclusive > 0.0 {
+        amount / inclusive
+    } else {
+        0.0
+    };
     let mut own = graph.self_cost[f] as f64 * scale;
     for (&callee, &cost) in &graph.calls[f] {
         let share = cost as f64 * scale;

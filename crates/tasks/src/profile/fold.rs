@@ -65,15 +65,16 @@ pub(crate) fn perf_script(
     let folded = fold(reader);
     let status = child.wait();
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    let folded = folded.map_err(|err| TaskError::new(format!("cannot fold `{shown}` output: {err}")))?;
+    let folded =
+        folded.map_err(|err| TaskError::new(format!("cannot fold `{shown}` output: {err}")))?;
     match status {
         Ok(status) if status.success() => Ok((folded, shown)),
         _ if !folded.is_empty() => Ok((folded, shown)),
-        _ => Err(TaskError::new(format!(
-            "`{shown}` failed: {}",
-            stderr.trim()
-        ))
-        .hint("check that the recording is complete; run the command above to see its output")),
+        _ => Err(
+            TaskError::new(format!("`{shown}` failed: {}", stderr.trim())).hint(
+                "check that the recording is complete; run the command above to see its output",
+            ),
+        ),
     }
 }
 

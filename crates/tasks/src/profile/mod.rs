@@ -125,8 +125,10 @@ impl Task for ProfileTask {
             let base = Summary::from_folded(&String::from_utf8_lossy(&before));
             let mut diff_style = style.clone();
             diff_style.title = format!("{} (differential: red grew, blue shrank)", style.title);
-            let diff_svg = render::differential(&before, &profile.folded, &diff_style)
-                .map_err(|err| TaskError::new(format!("cannot render the differential flamegraph: {err}")))?;
+            let diff_svg =
+                render::differential(&before, &profile.folded, &diff_style).map_err(|err| {
+                    TaskError::new(format!("cannot render the differential flamegraph: {err}"))
+                })?;
             let diff_path = dir.join(DIFF_SVG);
             write(&diff_path, &diff_svg)?;
             cx.artifact(&diff_path);
@@ -140,9 +142,13 @@ impl Task for ProfileTask {
                     Verdict::Unchanged
                 };
                 cx.metric(
-                    Metric::new(format!("changed: {}", short(name)), manifest::round(*after), Unit::Percent)
-                        .baseline(manifest::round(*before))
-                        .verdict(verdict),
+                    Metric::new(
+                        format!("changed: {}", short(name)),
+                        manifest::round(*after),
+                        Unit::Percent,
+                    )
+                    .baseline(manifest::round(*before))
+                    .verdict(verdict),
                 );
             }
             diff_json = json!({
@@ -180,7 +186,12 @@ impl Task for ProfileTask {
         if options.open {
             open(cx, &svg_path);
         }
-        let unit = if options.callgrind { "instructions" } else { "samples" };
+        let unit = match (options.callgrind, summary.total) {
+            (true, 1) => "instruction",
+            (true, _) => "instructions",
+            (false, 1) => "sample",
+            (false, _) => "samples",
+        };
         cx.summary(format!(
             "{} {unit} of {}; flamegraph at {}",
             summary.total,
@@ -204,8 +215,11 @@ fn record_and_fold(
             let out = dir.join("callgrind.out");
             let recording = record::callgrind(cx, &program, options, &out)?;
             let text = std::fs::read_to_string(&out).map_err(|err| {
-                TaskError::new(format!("callgrind wrote no profile ({err}): the program {}", recording.outcome))
-                    .hint(format!("run `{}` to see what happened", recording.command))
+                TaskError::new(format!(
+                    "callgrind wrote no profile ({err}): the program {}",
+                    recording.outcome
+                ))
+                .hint(format!("run `{}` to see what happened", recording.command))
             })?;
             let comm = program
                 .executable
@@ -213,9 +227,8 @@ fn record_and_fold(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "program".to_owned());
             cx.step("folding the callgrind profile");
-            let folded = callgrind::fold(&text, &comm).map_err(|err| {
-                TaskError::new(format!("cannot read {}: {err}", out.display()))
-            })?;
+            let folded = callgrind::fold(&text, &comm)
+                .map_err(|err| TaskError::new(format!("cannot read {}: {err}", out.display())))?;
             Ok(Profile {
                 folded,
                 recorder: json!({ "tool": "callgrind", "event": "Ir" }),
@@ -272,7 +285,10 @@ fn profile_revision(
         cache.join(format!("baseline-worktree-{}", std::process::id())),
         rev,
     )?;
-    let relative = workspace.root.strip_prefix(&repo.toplevel).unwrap_or(Path::new(""));
+    let relative = workspace
+        .root
+        .strip_prefix(&repo.toplevel)
+        .unwrap_or(Path::new(""));
     let root = tree.path.join(relative);
     let mut base_workspace = workspace.clone();
     base_workspace.root = root.clone();
@@ -281,7 +297,13 @@ fn profile_revision(
     spec_options.output = None;
     // The baseline builds into its own target dir so the user's binaries stay as they are.
     // SAFETY of the process: only this task's child sees CARGO_TARGET_DIR through the command env.
-    let program = with_target_dir(cx, &base_workspace, &root, &spec_options, &cache.join("baseline-target"))?;
+    let program = with_target_dir(
+        cx,
+        &base_workspace,
+        &root,
+        &spec_options,
+        &cache.join("baseline-target"),
+    )?;
     let base_dir = dir.join("baseline");
     std::fs::create_dir_all(&base_dir).map_err(|err| io_error(&base_dir, err))?;
     let profile = record_and_fold(cx, &spec_options, perf, program, &base_dir)?;
@@ -312,7 +334,11 @@ fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskE
     std::fs::create_dir_all(&parent).map_err(|err| io_error(&parent, err))?;
     let stamp = manifest::now();
     for n in 0..1000 {
-        let name = if n == 0 { format!("{stamp}") } else { format!("{stamp}-{n}") };
+        let name = if n == 0 {
+            format!("{stamp}")
+        } else {
+            format!("{stamp}-{n}")
+        };
         let dir = parent.join(name);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
@@ -320,7 +346,10 @@ fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskE
             Err(err) => return Err(io_error(&dir, err)),
         }
     }
-    Err(TaskError::new(format!("cannot create a new directory under {}", parent.display())))
+    Err(TaskError::new(format!(
+        "cannot create a new directory under {}",
+        parent.display()
+    )))
 }
 
 fn style(options: &Resolved, program: &build::Program, summary: &Summary) -> Style {
@@ -329,9 +358,16 @@ fn style(options: &Resolved, program: &build::Program, summary: &Summary) -> Sty
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let unit = if options.callgrind { "instructions" } else { "samples" };
+    let unit = if options.callgrind {
+        "instructions"
+    } else {
+        "samples"
+    };
     Style {
-        title: options.title.clone().unwrap_or_else(|| format!("{name} flamegraph")),
+        title: options
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{name} flamegraph")),
         subtitle: Some(if options.callgrind {
             format!("{} instructions (callgrind)", summary.total)
         } else {
@@ -370,18 +406,42 @@ fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program:
 }
 
 fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) {
-    let unit = if callgrind { Unit::Instructions } else { Unit::Count };
-    cx.metric(Metric::new(if callgrind { "instructions" } else { "samples" }, summary.total as f64, unit));
+    let unit = if callgrind {
+        Unit::Instructions
+    } else {
+        Unit::Count
+    };
+    cx.metric(Metric::new(
+        if callgrind { "instructions" } else { "samples" },
+        summary.total as f64,
+        unit,
+    ));
     for (name, share) in summary.top_self(TOP) {
-        cx.metric(Metric::new(format!("self: {}", short(&name)), manifest::round(share), Unit::Percent));
+        cx.metric(Metric::new(
+            format!("self: {}", short(&name)),
+            manifest::round(share),
+            Unit::Percent,
+        ));
     }
     for (name, share) in summary.top_inclusive(TOP) {
-        cx.metric(Metric::new(format!("inclusive: {}", short(&name)), manifest::round(share), Unit::Percent));
+        cx.metric(Metric::new(
+            format!("inclusive: {}", short(&name)),
+            manifest::round(share),
+            Unit::Percent,
+        ));
     }
     let unknown = summary.share(summary.unknown);
     let truncated = summary.share(summary.truncated);
-    cx.metric(Metric::new("unwind: [unknown] frames", manifest::round(unknown), Unit::Percent));
-    cx.metric(Metric::new("unwind: truncated stacks", manifest::round(truncated), Unit::Percent));
+    cx.metric(Metric::new(
+        "unwind: [unknown] frames",
+        manifest::round(unknown),
+        Unit::Percent,
+    ));
+    cx.metric(Metric::new(
+        "unwind: truncated stacks",
+        manifest::round(truncated),
+        Unit::Percent,
+    ));
     if callgrind {
         return;
     }
@@ -409,7 +469,11 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
 }
 
 fn open(cx: &mut TaskContext<'_>, svg: &Path) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     let spawned = std::process::Command::new(opener)
         .arg(svg)
         .stdin(std::process::Stdio::null())
@@ -418,8 +482,11 @@ fn open(cx: &mut TaskContext<'_>, svg: &Path) {
         .spawn();
     if let Err(err) = spawned {
         cx.finding(
-            Finding::warning("profile-open-failed", format!("cannot run `{opener}`: {err}"))
-                .help(format!("open {} in a browser", svg.display())),
+            Finding::warning(
+                "profile-open-failed",
+                format!("cannot run `{opener}`: {err}"),
+            )
+            .help(format!("open {} in a browser", svg.display())),
         );
     }
 }

@@ -35,9 +35,9 @@ pub(crate) fn perf(cx: &mut TaskContext<'_>) -> Result<Perf, TaskError> {
         return Err(TaskError::new(format!(
             "perf_event_paranoid is {paranoid}: this kernel forbids unprivileged profiling"
         ))
-        .hint(format!(
-            "allow it until the next reboot with `sudo sysctl -w kernel.perf_event_paranoid=1` (or run as root)"
-        )));
+        .hint(
+            "allow it until the next reboot with `sudo sysctl -w kernel.perf_event_paranoid=1` (or run as root)",
+        ));
     }
     if let Some(paranoid) = read_number(Path::new(PARANOID))
         && paranoid == 2
@@ -73,7 +73,9 @@ fn sampling_event() -> Result<String, TaskError> {
         let spec = CommandSpec::new("perf").args(["stat", "-x", ",", "-e", event, "--", "true"]);
         let (finished, _, stderr) = process::run_captured(&spec)?;
         let text = String::from_utf8_lossy(&stderr);
-        if finished.success() && !text.contains("<not supported>") && !text.contains("<not counted>")
+        if finished.success()
+            && !text.contains("<not supported>")
+            && !text.contains("<not counted>")
         {
             return Ok(event.to_owned());
         }
@@ -101,7 +103,10 @@ pub(crate) fn valgrind(cx: &TaskContext<'_>) -> Result<String, TaskError> {
 fn tool_version(program: &str, flag: &str) -> Result<String, TaskError> {
     let (finished, stdout, _) = process::run_captured(&CommandSpec::new(program).arg(flag))?;
     if !finished.success() {
-        return Err(TaskError::new(format!("`{program} {flag}` {}", finished.describe())));
+        return Err(TaskError::new(format!(
+            "`{program} {flag}` {}",
+            finished.describe()
+        )));
     }
     Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
 }

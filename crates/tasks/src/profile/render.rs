@@ -54,9 +54,10 @@ pub fn flamegraph(folded: &[u8], style: &Style) -> io::Result<Vec<u8>> {
 /// total: red frames grew, blue ones shrank.
 pub fn differential(before: &[u8], after: &[u8], style: &Style) -> io::Result<Vec<u8>> {
     let mut merged = Vec::new();
-    let mut diff_options = differential::Options::default();
-    diff_options.normalize = true;
-    diff_options.strip_hex = true;
+    let diff_options = differential::Options {
+        normalize: true,
+        strip_hex: true,
+    };
     differential::from_readers(diff_options, before, after, &mut merged)?;
     flamegraph(&merged, style)
 }

@@ -57,7 +57,10 @@ impl Summary {
             let mut seen = HashSet::new();
             for frame in frames {
                 if seen.insert(frame) {
-                    *summary.inclusive_counts.entry(frame.to_owned()).or_default() += count;
+                    *summary
+                        .inclusive_counts
+                        .entry(frame.to_owned())
+                        .or_default() += count;
                 }
             }
         }
