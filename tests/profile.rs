@@ -328,6 +328,10 @@ fn bad_input_is_a_clear_error() {
         .expect_code(2)
         .stdout_has("--cmd needs a command");
 
+    dir.command(["profile", "--cmd", "--", "./no-such-program"])
+        .expect_code(2)
+        .stdout_has("cannot find the program `./no-such-program`");
+
     dir.command(["profile", "--bin", "badprog", "--freq", "0"])
         .expect_code(2)
         .stderr_has("--freq");

@@ -150,8 +150,8 @@ fn ensure_installed(sh: &Shell, binary: &str, krate: &str) -> Result<()> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        println!("installing {krate} (cargo install --locked {krate}) for the comparison...");
-        cmd!(sh, "cargo install --locked {krate}").run()?;
+        println!("installing {krate} (cargo install {krate}) for the comparison...");
+        cmd!(sh, "cargo install {krate}").run()?;
     }
     Ok(())
 }

@@ -155,3 +155,45 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> ProfileSettings {
     });
     settings
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{SourceFile, parse};
+
+    use super::*;
+
+    #[test]
+    fn reads_every_key() {
+        let policy = parse(SourceFile::new(
+            "perf.toml",
+            "[profile]\nbench = \"parse\"\npackage = \"app\"\nfeatures = [\"simd\"]\ncargo-profile = \"profiling\"\nargs = [\"-n\", \"3\"]\nfrequency = 4999\ncall-graph = \"fp\"\nduration = \"30s\"\noutput-dir = \"profiles\"\nmin-width = \"0.5%\"\nno-inline = true\n",
+        ))
+        .unwrap();
+        let p = policy.profile;
+        assert_eq!(p.target, Some(ProfileTarget::Bench("parse".into())));
+        assert_eq!(p.package.as_deref(), Some("app"));
+        assert_eq!(p.features, ["simd"]);
+        assert_eq!(p.cargo_profile.as_deref(), Some("profiling"));
+        assert_eq!(p.args, ["-n", "3"]);
+        assert_eq!(p.frequency, 4999);
+        assert_eq!(p.call_graph, "fp");
+        assert_eq!(p.duration, Some(Duration::from_secs(30)));
+        assert_eq!(p.output_dir.as_deref(), Some("profiles"));
+        assert_eq!(p.min_width, 0.5);
+        assert!(p.no_inline);
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let err = parse(SourceFile::new(
+            "perf.toml",
+            "[profile]\nbin = \"a\"\nexample = \"b\"\nfrequency = 0\nmin-width = \"wide\"\n",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("more than one target"), "{err}");
+        assert!(err.contains("perf.toml:3:11"), "{err}");
+        assert!(err.contains("`frequency` is out of range"), "{err}");
+        assert!(err.contains("invalid value for `min-width`"), "{err}");
+    }
+}

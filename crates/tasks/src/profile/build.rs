@@ -45,11 +45,16 @@ pub(crate) fn build_in(
             TaskError::new("--cmd needs a command to profile")
                 .hint("put it after `--`, e.g. `cargo perf profile --cmd -- ./target/release/app --input big.txt`")
         })?;
+        let executable = resolve_program(
+            program,
+            &std::env::current_dir().unwrap_or_else(|_| root.to_owned()),
+        )
+        .ok_or_else(|| {
+            TaskError::new(format!("cannot find the program `{program}` to profile"))
+                .hint("give a path to an executable file (e.g. `./target/release/app`) or a program on PATH")
+        })?;
         return Ok(Program {
-            executable: resolve_program(
-                program,
-                &std::env::current_dir().unwrap_or_else(|_| root.to_owned()),
-            ),
+            executable,
             args: args.to_vec(),
             cargo_profile: None,
             debuginfo_note: None,
@@ -258,10 +263,12 @@ fn executable_of(line: &str, target: &Target) -> Option<PathBuf> {
 }
 
 /// `--cmd` programs: a path with a slash is relative to the current directory; a bare name is looked up on PATH.
-fn resolve_program(program: &str, root: &Path) -> PathBuf {
+fn resolve_program(program: &str, cwd: &Path) -> Option<PathBuf> {
     if program.contains('/') {
-        root.join(program)
-    } else {
-        PathBuf::from(program)
+        let path = cwd.join(program);
+        return path.is_file().then_some(path);
     }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
 }

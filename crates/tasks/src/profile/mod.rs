@@ -248,7 +248,20 @@ fn record_and_fold(
                 ))
                 .hint("check the program path and the perf output above"));
             }
-            let (folded, script_command) = fold::perf_script(cx, &data, options.no_inline)?;
+            let (folded, script_command) = match fold::perf_script(cx, &data, options.no_inline) {
+                Ok(folded) => folded,
+                Err(err) if !recording.finished.success() => {
+                    return Err(TaskError::new(format!(
+                        "`{}` {} and left no usable recording ({})\n{}",
+                        recording.command,
+                        recording.outcome,
+                        err.message,
+                        recording.tail.join("\n")
+                    ))
+                    .hint("check the program and its arguments; the perf output is above"));
+                }
+                Err(err) => return Err(err),
+            };
             Ok(Profile {
                 folded,
                 recorder: json!({
