@@ -55,9 +55,9 @@ pub(crate) fn perf_script(
         })
     });
     let stdout = child.stdout.take().expect("stdout is piped");
-    let reader = Progress::new(stdout, |bytes, elapsed| {
+    let reader = Progress::new(stdout, |bytes, samples, elapsed| {
         cx.step(&format!(
-            "symbolizing with perf script: {} read in {:.0}s",
+            "symbolizing with perf script: {samples} samples ({}) in {:.0}s",
             ByteSize(bytes),
             elapsed.as_secs_f64()
         ))
@@ -88,21 +88,26 @@ pub fn fold(reader: impl Read) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// A reader that reports how many bytes went through, a few times a second.
+/// A reader that reports how many bytes and samples (blank-line separated
+/// records) went through, a few times a second.
 struct Progress<R, F> {
     inner: R,
     bytes: u64,
+    samples: u64,
+    last_byte: u8,
     started: Instant,
     last: Instant,
     report: F,
 }
 
-impl<R: Read, F: FnMut(u64, Duration)> Progress<R, F> {
+impl<R: Read, F: FnMut(u64, u64, Duration)> Progress<R, F> {
     fn new(inner: R, report: F) -> Self {
         let now = Instant::now();
         Self {
             inner,
             bytes: 0,
+            samples: 0,
+            last_byte: 0,
             started: now,
             last: now,
             report,
@@ -110,13 +115,19 @@ impl<R: Read, F: FnMut(u64, Duration)> Progress<R, F> {
     }
 }
 
-impl<R: Read, F: FnMut(u64, Duration)> Read for Progress<R, F> {
+impl<R: Read, F: FnMut(u64, u64, Duration)> Read for Progress<R, F> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bytes += n as u64;
+        for &byte in &buf[..n] {
+            if byte == b'\n' && self.last_byte == b'\n' {
+                self.samples += 1;
+            }
+            self.last_byte = byte;
+        }
         if self.last.elapsed() >= Duration::from_millis(250) {
             self.last = Instant::now();
-            (self.report)(self.bytes, self.started.elapsed());
+            (self.report)(self.bytes, self.samples, self.started.elapsed());
         }
         Ok(n)
     }
