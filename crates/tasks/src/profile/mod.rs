@@ -173,10 +173,10 @@ impl Task for ProfileTask {
             "sample_count": summary.total,
             "recorded_samples": profile.recording.recorded_samples,
             "lost_samples": profile.recording.lost,
-            "unwind": {
+            "unwind": (!options.callgrind).then(|| json!({
                 "unknown_percent": manifest::round(summary.share(summary.unknown)),
                 "truncated_percent": manifest::round(summary.share(summary.truncated)),
-            },
+            })),
             "top_self": manifest::top_list(&summary.top_self(20)),
             "top_inclusive": manifest::top_list(&summary.top_inclusive(20)),
             "diff": diff_json,
@@ -309,13 +309,12 @@ fn profile_revision(
     let mut spec_options = options.clone();
     spec_options.output = None;
     // The baseline builds into its own target dir so the user's binaries stay as they are.
-    // SAFETY of the process: only this task's child sees CARGO_TARGET_DIR through the command env.
-    let program = with_target_dir(
+    let program = build::build_in(
         cx,
         &base_workspace,
         &root,
         &spec_options,
-        &cache.join("baseline-target"),
+        Some(&cache.join("baseline-target")),
     )?;
     let base_dir = dir.join("baseline");
     std::fs::create_dir_all(&base_dir).map_err(|err| io_error(&base_dir, err))?;
@@ -323,16 +322,6 @@ fn profile_revision(
     write(&base_dir.join(FOLDED), &profile.folded)?;
     drop(tree);
     Ok(profile.folded)
-}
-
-fn with_target_dir(
-    cx: &TaskContext<'_>,
-    workspace: &cargo_perf_engine::Workspace,
-    root: &Path,
-    options: &Resolved,
-    target_dir: &Path,
-) -> Result<build::Program, TaskError> {
-    build::build_in(cx, workspace, root, options, Some(target_dir))
 }
 
 /// `<target>/cargo-perf/profile/<n>`, or `--output`; a fresh directory per run.
@@ -443,6 +432,10 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
             Unit::Percent,
         ));
     }
+    if callgrind {
+        // Callgrind's stacks are rebuilt from its call graph: there is no unwinding to judge.
+        return;
+    }
     let unknown = summary.share(summary.unknown);
     let truncated = summary.share(summary.truncated);
     cx.metric(Metric::new(
@@ -455,9 +448,6 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
         manifest::round(truncated),
         Unit::Percent,
     ));
-    if callgrind {
-        return;
-    }
     if unknown > UNWIND_ADVICE_PERCENT {
         cx.finding(
             Finding::warning(
