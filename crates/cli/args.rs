@@ -162,7 +162,7 @@ pub struct ProfileArgs {
     /// Keep samples in time order (a flame chart)
     #[arg(long)]
     pub flamechart: bool,
-    /// Leave out frames narrower than this percentage of the width [default: 0.1]
+    /// Leave out frames narrower than this percentage of the width [default: 0.01, as inferno]
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     pub min_width: Option<f64>,
     /// Do not resolve inlined frames (much faster symbolization)

@@ -164,7 +164,7 @@ pub fn fold_render(args: &[String]) -> Result<()> {
     let file = std::fs::File::open(input).with_context(|| format!("opening {input}"))?;
     let style = cargo_perf_tasks::profile::Style {
         title: "Flame Graph".to_owned(),
-        min_width: 0.1,
+        min_width: 0.01,
         count_name: "samples".to_owned(),
         ..Default::default()
     };

@@ -51,7 +51,7 @@ impl Default for ProfileSettings {
             call_graph: "dwarf".to_owned(),
             duration: None,
             output_dir: None,
-            min_width: 0.1,
+            min_width: 0.01,
             no_inline: false,
         }
     }
