@@ -47,6 +47,23 @@ impl Drop for Worktree {
     }
 }
 
+/// Fails early, before anything is recorded, when `rev` names no commit.
+pub(crate) fn verify_revision(repo_root: &Path, rev: &str) -> Result<(), TaskError> {
+    let output = git(repo_root)
+        .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+        .arg(format!("{rev}^{{commit}}"))
+        .output()
+        .map_err(|err| TaskError::new(format!("cannot run git: {err}")))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(TaskError::new(format!(
+            "`{rev}` is neither a saved profile directory nor a git revision"
+        ))
+        .hint("pass a directory written by `cargo perf profile` (it holds stacks.folded), or a revision such as `main` or `HEAD~1`"))
+    }
+}
+
 fn git(dir: &Path) -> std::process::Command {
     let mut command = std::process::Command::new("git");
     command.current_dir(dir).stdin(std::process::Stdio::null());

@@ -73,6 +73,10 @@ impl Task for ProfileTask {
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let options = self.options.resolve(&cx.policy().profile);
+        let root = cx.workspace().root.clone();
+        // Facts for the manifest, asked while the real work goes on.
+        let facts =
+            std::thread::spawn(move || (manifest::commit(&root), manifest::rustc_version()));
         let perf = if options.callgrind {
             preflight::valgrind(cx)?;
             None
@@ -82,6 +86,21 @@ impl Task for ProfileTask {
         let workspace = cx.workspace();
         let cwd = std::env::current_dir().unwrap_or_else(|_| workspace.root.clone());
         let baseline_source = options.diff.as_deref().map(|d| baseline::source(d, &cwd));
+        // A bad baseline fails now, not after a long recording.
+        let saved_baseline = match &baseline_source {
+            Some(baseline::Source::Saved(path)) => Some(baseline::read_saved(cx, path)?),
+            Some(baseline::Source::Revision(rev)) => {
+                let repo = cx.project.git()?.ok_or_else(|| {
+                    TaskError::new(format!(
+                        "`{rev}` is not a saved profile directory, and the workspace is not in a git repository"
+                    ))
+                    .hint("pass the directory of an earlier profile (it holds stacks.folded)")
+                })?;
+                baseline::verify_revision(&repo.toplevel, rev)?;
+                None
+            }
+            None => None,
+        };
         let dir = output_dir(cx, &options)?;
 
         let program = build::build(cx, workspace, &workspace.root, &options)?;
@@ -116,11 +135,12 @@ impl Task for ProfileTask {
 
         let mut diff_json = serde_json::Value::Null;
         if let Some(source) = baseline_source {
-            let before = match source {
-                baseline::Source::Saved(path) => baseline::read_saved(cx, &path)?,
-                baseline::Source::Revision(rev) => {
+            let before = match (source, saved_baseline) {
+                (_, Some(saved)) => saved,
+                (baseline::Source::Revision(rev), None) => {
                     profile_revision(cx, &options, perf.as_ref(), &rev, &dir)?
                 }
+                (baseline::Source::Saved(path), None) => baseline::read_saved(cx, &path)?,
             };
             let base = Summary::from_folded(&String::from_utf8_lossy(&before));
             let mut diff_style = style.clone();
@@ -159,11 +179,12 @@ impl Task for ProfileTask {
             });
         }
 
+        let (commit, rustc) = facts.join().unwrap_or_default();
         let manifest = json!({
             "version": 1,
             "created_unix": manifest::now(),
-            "commit": manifest::commit(&workspace.root),
-            "rustc": manifest::rustc_version(),
+            "commit": commit,
+            "rustc": rustc,
             "target": options.target.describe(),
             "profile": profile.program.cargo_profile,
             "command": std::iter::once(profile.program.executable.display().to_string()).chain(profile.program.args.iter().cloned()).collect::<Vec<_>>(),
@@ -288,10 +309,10 @@ fn profile_revision(
     dir: &Path,
 ) -> Result<Vec<u8>, TaskError> {
     let workspace = cx.workspace();
-    let repo = cx.project.git()?.ok_or_else(|| {
-        TaskError::new(format!("`{rev}` is neither a saved profile directory nor a git revision: the workspace is not in a git repository"))
-            .hint("pass the directory of an earlier profile (it holds stacks.folded)")
-    })?;
+    let repo = cx
+        .project
+        .git()?
+        .ok_or_else(|| TaskError::new("the workspace is not in a git repository"))?;
     let cache = workspace.target_dir.join("cargo-perf");
     let tree = baseline::Worktree::add(
         &repo.toplevel,

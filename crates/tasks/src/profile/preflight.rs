@@ -69,7 +69,12 @@ pub(crate) fn perf(cx: &mut TaskContext<'_>) -> Result<Perf, TaskError> {
 
 /// `cycles` when the hardware counter can be opened, else `cpu-clock`.
 fn sampling_event() -> Result<String, TaskError> {
-    for event in ["cycles", "cpu-clock"] {
+    let candidates: &[&str] = if has_hardware_pmu() {
+        &["cycles", "cpu-clock"]
+    } else {
+        &["cpu-clock"]
+    };
+    for &event in candidates {
         let spec = CommandSpec::new("perf").args(["stat", "-x", ",", "-e", event, "--", "true"]);
         let (finished, _, stderr) = process::run_captured(&spec)?;
         let text = String::from_utf8_lossy(&stderr);
@@ -109,6 +114,26 @@ fn tool_version(program: &str, flag: &str) -> Result<String, TaskError> {
         )));
     }
     Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
+}
+
+/// Whether the kernel lists a hardware PMU (none on most virtual machines);
+/// when it cannot tell, assume one and let `perf stat` decide.
+fn has_hardware_pmu() -> bool {
+    const SOFTWARE: &[&str] = &[
+        "software",
+        "tracepoint",
+        "breakpoint",
+        "uprobe",
+        "kprobe",
+        "msr",
+        "power",
+    ];
+    match std::fs::read_dir("/sys/bus/event_source/devices") {
+        Ok(entries) => entries
+            .flatten()
+            .any(|e| !SOFTWARE.contains(&e.file_name().to_string_lossy().as_ref())),
+        Err(_) => true,
+    }
 }
 
 fn read_number(path: &Path) -> Option<i64> {
