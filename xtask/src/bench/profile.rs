@@ -17,6 +17,8 @@ use super::{Contender, TempDir, compare, release_binary};
 const FREQUENCY: &str = "997";
 /// Millions of iterations of the hot loop: about a second of work.
 const WORK: &str = "400";
+/// A four times longer run gives the `perf script` text that fold+render is timed on.
+const SCRIPT_WORK: &str = "1600";
 
 const SOURCE: &str = r#"
 #[inline(never)]
@@ -55,17 +57,21 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     std::fs::write(root.join("src/main.rs"), SOURCE)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
+    // Each tool gets its own target dir: they build with different debug-info
+    // settings, and sharing one would make every round a rebuild for both.
     let mut ours = Command::new(&binary);
     ours.args([
         "profile", "--bin", "hotbench", "--freq", FREQUENCY, "--quiet", "--", WORK,
     ])
-    .current_dir(root);
+    .current_dir(root)
+    .env("CARGO_TARGET_DIR", root.join("target-cargo-perf"));
     let mut theirs = Command::new(&cargo);
     theirs
         .args(["flamegraph", "--bin", "hotbench", "-F", FREQUENCY, "-o"])
         .arg(root.join("cargo-flamegraph.svg"))
         .args(["--", WORK])
-        .current_dir(root);
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", root.join("target-flamegraph"));
     let mut end_to_end = [
         Contender::new("cargo flamegraph", theirs),
         Contender::new("cargo perf profile", ours),
@@ -118,8 +124,9 @@ fn perf_script(root: &Path, binary: &Path) -> Result<PathBuf> {
             "profile", "--bin", "hotbench", "--freq", FREQUENCY, "--quiet", "--output",
         ])
         .arg(&out)
-        .args(["--", WORK])
+        .args(["--", SCRIPT_WORK])
         .current_dir(root)
+        .env("CARGO_TARGET_DIR", root.join("target-cargo-perf"))
         .status()?;
     if !status.success() {
         bail!("cargo perf profile failed while recording the shared perf.data");
