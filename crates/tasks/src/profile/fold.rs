@@ -195,36 +195,6 @@ fn add_lines(counts: &mut HashMap<String, u64>, folded: &[u8]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str =
-        "app 1/1 1.0: cpu-clock:\n\t1 app::hot+0x1 (/app)\n\t2 main+0x2 (/app)\n\n";
-
-    #[test]
-    fn chunked_folding_counts_every_sample_once() {
-        let text = SAMPLE.repeat(200_000);
-        assert!(text.len() > 2 * CHUNK);
-        let folded = String::from_utf8(fold(text.as_bytes()).unwrap()).unwrap();
-        assert_eq!(folded, "app;main;app::hot 200000\n");
-    }
-
-    #[test]
-    fn chunks_end_at_sample_boundaries() {
-        let text = SAMPLE.repeat(100_000);
-        let mut chunks = Vec::new();
-        split_chunks(text.as_bytes(), |c| {
-            chunks.push(c);
-            true
-        })
-        .unwrap();
-        assert!(chunks.len() > 1);
-        assert!(chunks.iter().all(|c| c.starts_with(b"app ")));
-        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), text.len());
-    }
-}
-
 /// A reader that reports how many bytes and samples (blank-line separated
 /// records) went through, a few times a second.
 struct Progress<R, F> {
@@ -267,5 +237,35 @@ impl<R: Read, F: FnMut(u64, u64, Duration)> Read for Progress<R, F> {
             (self.report)(self.bytes, self.samples, self.started.elapsed());
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str =
+        "app 1/1 1.0: cpu-clock:\n\t1 app::hot+0x1 (/app)\n\t2 main+0x2 (/app)\n\n";
+
+    #[test]
+    fn chunked_folding_counts_every_sample_once() {
+        let text = SAMPLE.repeat(200_000);
+        assert!(text.len() > 2 * CHUNK);
+        let folded = String::from_utf8(fold(text.as_bytes()).unwrap()).unwrap();
+        assert_eq!(folded, "app;main;app::hot 200000\n");
+    }
+
+    #[test]
+    fn chunks_end_at_sample_boundaries() {
+        let text = SAMPLE.repeat(100_000);
+        let mut chunks = Vec::new();
+        split_chunks(text.as_bytes(), |c| {
+            chunks.push(c);
+            true
+        })
+        .unwrap();
+        assert!(chunks.len() > 1);
+        assert!(chunks.iter().all(|c| c.starts_with(b"app ")));
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), text.len());
     }
 }

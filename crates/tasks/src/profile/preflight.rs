@@ -147,16 +147,6 @@ fn probe(kind: u32, config: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attr_has_the_kernel_v0_size() {
-        assert_eq!(std::mem::size_of::<PerfEventAttr>(), 64);
-    }
-}
-
 /// Valgrind for `--callgrind`.
 pub(crate) fn valgrind(cx: &TaskContext<'_>) -> Result<String, TaskError> {
     cx.step("checking valgrind");
@@ -185,4 +175,14 @@ fn read_number(path: &Path) -> Option<i64> {
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attr_has_the_kernel_v0_size() {
+        assert_eq!(std::mem::size_of::<PerfEventAttr>(), 64);
+    }
 }
