@@ -234,6 +234,14 @@ fn diff_against_a_git_revision_profiles_it_in_a_temporary_worktree() {
     let dir = program("revprog");
     dir.create(".gitignore", "target\n");
     dir.git_init();
+    // A baseline worktree left by a run that was killed (its process is gone) is cleaned up.
+    dir.git([
+        "worktree",
+        "add",
+        "--detach",
+        "target/cargo-perf/baseline-worktree-4190000",
+        "HEAD",
+    ]);
     // The new version does ten times the work in `grows` for the same arguments.
     dir.create("src/main.rs", SOURCE.replace("arg(2, 0)", "arg(2, 0) * 10"));
     let run = dir

@@ -178,7 +178,7 @@ pub struct ProfileArgs {
     #[arg(long, value_name = "DIR|REV")]
     pub diff: Option<String>,
     /// Record instruction counts with valgrind's callgrind instead of perf (deterministic)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["freq", "call_graph", "no_inline"])]
     pub callgrind: bool,
     /// Arguments for the program (with --cmd: the program and its arguments)
     #[arg(last = true, value_name = "ARGS")]

@@ -14,9 +14,7 @@ pub(crate) struct Worktree {
 
 impl Worktree {
     pub(crate) fn add(repo_root: &Path, path: PathBuf, rev: &str) -> Result<Self, TaskError> {
-        if path.exists() {
-            let _ = std::fs::remove_dir_all(&path);
-        }
+        remove_abandoned(repo_root, &path);
         let output = git(repo_root)
             .args(["worktree", "add", "--detach", "--quiet"])
             .arg(&path)
@@ -63,6 +61,32 @@ pub(crate) fn verify_revision(repo_root: &Path, rev: &str) -> Result<(), TaskErr
         .hint("pass a directory written by `cargo perf profile` (it holds stacks.folded), or a revision such as `main` or `HEAD~1`"))
     }
 }
+
+/// Removes baseline worktrees of runs that were killed before they could
+/// clean up (their process is gone), and this run's own leftover path.
+fn remove_abandoned(repo_root: &Path, path: &Path) {
+    let Some(parent) = path.parent() else {
+        return;
+    };
+    for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(WORKTREE_PREFIX) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        if entry.path() == path || !alive {
+            let _ = git(repo_root)
+                .args(["worktree", "remove", "--force"])
+                .arg(entry.path())
+                .output();
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let _ = git(repo_root).args(["worktree", "prune"]).output();
+}
+
+/// Baseline worktrees are named `<prefix><pid>`.
+pub(crate) const WORKTREE_PREFIX: &str = "baseline-worktree-";
 
 fn git(dir: &Path) -> std::process::Command {
     let mut command = std::process::Command::new("git");

@@ -316,7 +316,11 @@ fn profile_revision(
     let cache = workspace.target_dir.join("cargo-perf");
     let tree = baseline::Worktree::add(
         &repo.toplevel,
-        cache.join(format!("baseline-worktree-{}", std::process::id())),
+        cache.join(format!(
+            "{}{}",
+            baseline::WORKTREE_PREFIX,
+            std::process::id()
+        )),
         rev,
     )?;
     let relative = workspace
