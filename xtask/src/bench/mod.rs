@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod hook;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -148,4 +149,32 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Writes a workspace of `members` library crates in a chain (each depends on
+/// the one before), each with `lib_rs` as its source.
+pub fn chain_workspace(root: &Path, members: usize, lib_rs: &str) -> Result<()> {
+    let mut list = String::new();
+    for i in 0..members {
+        let name = format!("member{i:02}");
+        let _ = write!(list, "\"crates/{name}\", ");
+        let crate_dir = root.join("crates").join(&name);
+        std::fs::create_dir_all(crate_dir.join("src"))?;
+        let dep = match i {
+            0 => String::new(),
+            _ => format!("member{0:02} = {{ path = \"../member{0:02}\" }}\n", i - 1),
+        };
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dep}"
+            ),
+        )?;
+        std::fs::write(crate_dir.join("src/lib.rs"), lib_rs)?;
+    }
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[workspace]\nmembers = [{list}]\nresolver = \"2\"\n"),
+    )?;
+    Ok(())
 }
