@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod engine;
+mod gitignore;
 mod init;
 mod library;
 mod policy;

@@ -84,6 +84,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Check that git ignores what it must and tracks no ignored or oversized files
+    #[command(
+        after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        `git rm --cached` tracked files that are ignored (keeps them on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
+    )]
+    Gitignore(GitignoreArgs),
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"
@@ -106,4 +111,18 @@ pub struct ExecArgs {
     /// Run every task whose dependencies passed, even after a failure (the default)
     #[arg(long, overrides_with = "fail_fast")]
     pub no_fail_fast: bool,
+}
+
+/// Flags of `cargo perf gitignore`.
+#[derive(Debug, Args)]
+pub struct GitignoreArgs {
+    /// Append missing required patterns to the root .gitignore
+    #[arg(long)]
+    pub fix: bool,
+    /// Stop tracking files an ignore rule matches (`git rm --cached`; files stay on disk)
+    #[arg(long)]
+    pub untrack: bool,
+    /// Check only staged changes, and the sizes of their staged versions (for pre-commit)
+    #[arg(long)]
+    pub staged: bool,
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use cargo_perf_engine::progress::{self, Verbosity};
 use cargo_perf_engine::{RunOptions, Task, exit};
 use cargo_perf_report::Format;
-use cargo_perf_tasks::{OpenError, OpenOptions, Session};
+use cargo_perf_tasks::{GitignoreOptions, GitignoreTask, OpenError, OpenOptions, Session};
 use clap::CommandFactory;
 
 use crate::args::{Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
@@ -19,6 +19,15 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec, None),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
+        Command::Gitignore(args) => run_builtin(
+            global,
+            &ExecArgs::default(),
+            Arc::new(GitignoreTask::new(GitignoreOptions {
+                fix: args.fix,
+                untrack: args.untrack,
+                staged: args.staged,
+            })),
+        ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
@@ -44,10 +53,9 @@ fn open(global: &GlobalArgs) -> Result<Session, u8> {
 
 /// Runs one built-in task configured from its own subcommand's flags
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
-#[allow(dead_code)] // the built-in tasks' subcommands call it
 fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
-    run(global, &name, &[name.clone()], exec, Some(task))
+    run(global, &name, std::slice::from_ref(&name), exec, Some(task))
 }
 
 fn run(

@@ -19,6 +19,7 @@ use toml::de::DeTable;
 
 pub use diagnostic::{Diagnostic, suggest};
 pub use reader::Located;
+pub use sections::gitignore::Gitignore;
 pub use sections::pipelines::Pipeline;
 pub use sections::settings::Settings;
 pub use sections::tasks::CustomTask;
@@ -36,7 +37,7 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &["settings", "tasks", "pipelines"];
+const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "gitignore"];
 
 /// A validated policy.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +47,7 @@ pub struct Policy {
     pub settings: Settings,
     pub tasks: Vec<CustomTask>,
     pub pipelines: Vec<Pipeline>,
+    pub gitignore: Gitignore,
 }
 
 impl Policy {
@@ -198,6 +200,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
         match key {
             "settings" => policy.settings = sections::settings::read(r, table),
             "tasks" => policy.tasks = sections::tasks::read(r, table),
+            "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
     });

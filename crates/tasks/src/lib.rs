@@ -13,10 +13,12 @@
 
 mod builtin;
 mod command;
+mod gitignore;
 pub mod init;
 mod session;
 
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
 pub use command::CommandTask;
+pub use gitignore::{GitignoreOptions, GitignoreTask};
 pub use session::{DEFAULT_CHECK, OpenError, OpenOptions, Session};

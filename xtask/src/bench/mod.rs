@@ -4,6 +4,7 @@
 //! of medians, never one absolute time.
 
 mod check;
+mod gitignore;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check"];
+pub const NAMES: &[&str] = &["check", "gitignore"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -21,6 +22,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         .unwrap_or(15);
     match args.first().map(String::as_str) {
         Some("check") => check::run(sh, rounds),
+        Some("gitignore") => gitignore::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
@@ -38,6 +40,8 @@ pub fn release_binary(sh: &Shell) -> Result<std::path::PathBuf> {
 pub struct Contender {
     pub label: String,
     pub command: Command,
+    /// Exit codes that count as a successful run (default: 0).
+    pub expected_codes: Vec<i32>,
 }
 
 impl Contender {
@@ -45,7 +49,14 @@ impl Contender {
         Self {
             label: label.into(),
             command,
+            expected_codes: vec![0],
         }
+    }
+
+    /// Accepts these exit codes instead of 0 (e.g. 1 for a check that finds planted problems).
+    pub fn expect_codes(mut self, codes: &[i32]) -> Self {
+        self.expected_codes = codes.to_vec();
+        self
     }
 }
 
@@ -102,7 +113,11 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
         .output()
         .with_context(|| format!("running {}", contender.label))?;
     let elapsed = started.elapsed();
-    if !output.status.success() {
+    if !output
+        .status
+        .code()
+        .is_some_and(|code| contender.expected_codes.contains(&code))
+    {
         bail!(
             "{} failed ({}):\n{}{}",
             contender.label,
@@ -117,7 +132,7 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let mid = samples.len() / 2;
-    if samples.len() % 2 == 0 {
+    if samples.len() & 1 == 0 {
         (samples[mid - 1] + samples[mid]) / 2
     } else {
         samples[mid]

@@ -1,6 +1,7 @@
 //! One module per top-level section of perf.toml. Each reads its table with the
 //! shared [`Reader`](crate::reader::Reader) and returns its typed settings.
 
+pub mod gitignore;
 pub mod pipelines;
 pub mod settings;
 pub mod tasks;
