@@ -77,6 +77,16 @@ pub(crate) fn nul_paths(output: &[u8]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Splits NUL-terminated output into paths borrowed from it (no allocation
+/// per path: a listing can hold 100,000 of them).
+pub(crate) fn nul_path_refs(output: &[u8]) -> Vec<&Path> {
+    output
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| Path::new(OsStr::from_bytes(p)))
+        .collect()
+}
+
 /// Joins paths into NUL-terminated stdin for `--stdin -z` commands.
 pub(crate) fn nul_input<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Vec<u8> {
     let mut input = Vec::new();

@@ -24,7 +24,7 @@ pub(crate) struct LargeFile {
 
 /// Working-tree files among `paths` (relative to `ws_root`) larger than `limit`.
 /// Symlinks are not followed; files missing from the work tree are skipped.
-pub(crate) fn over_limit_on_disk(ws_root: &Path, paths: &[PathBuf], limit: u64) -> Vec<LargeFile> {
+pub(crate) fn over_limit_on_disk(ws_root: &Path, paths: &[&Path], limit: u64) -> Vec<LargeFile> {
     // git's own listing runs at the same time; leave it a core.
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -46,29 +46,31 @@ pub(crate) fn over_limit_on_disk(ws_root: &Path, paths: &[PathBuf], limit: u64) 
 /// Stats each file relative to an open handle on its directory: git lists
 /// files grouped by directory, so each directory is resolved once, not once
 /// per file, which roughly halves the cost of a full scan.
-fn over_limit_in(ws_root: &Path, paths: &[PathBuf], limit: u64) -> Vec<LargeFile> {
+fn over_limit_in(ws_root: &Path, paths: &[&Path], limit: u64) -> Vec<LargeFile> {
     let mut out = Vec::new();
-    let mut dir: Option<(&Path, Option<std::fs::File>)> = None;
+    let mut dir: Option<(&[u8], Option<std::fs::File>)> = None;
     let mut name = Vec::new();
     for path in paths {
-        let parent = path.parent().unwrap_or(Path::new(""));
+        let bytes = path.as_os_str().as_bytes();
+        let (parent, file_name) = match bytes.iter().rposition(|b| *b == b'/') {
+            Some(slash) => (&bytes[..slash], &bytes[slash + 1..]),
+            None => (&b""[..], bytes),
+        };
         if dir.as_ref().is_none_or(|(current, _)| *current != parent) {
-            dir = Some((parent, open_dir(&ws_root.join(parent))));
+            let handle = open_dir(&ws_root.join(OsStr::from_bytes(parent)));
+            dir = Some((parent, handle));
         }
         let Some((_, Some(handle))) = &dir else {
             continue;
         };
-        let Some(file_name) = path.file_name() else {
-            continue;
-        };
         name.clear();
-        name.extend_from_slice(file_name.as_bytes());
+        name.extend_from_slice(file_name);
         name.push(0);
         if let Some(size) = regular_file_size(handle, &name)
             && size > limit
         {
             out.push(LargeFile {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 size,
             });
         }
@@ -130,7 +132,7 @@ pub(crate) fn staged_paths(ws_root: &Path) -> Result<Vec<PathBuf>, GitCallError>
 /// Staged blobs among `paths` larger than `limit`, sized with one `cat-file` call.
 pub(crate) fn over_limit_staged(
     ws_root: &Path,
-    paths: &[PathBuf],
+    paths: &[&Path],
     limit: u64,
 ) -> Result<Vec<LargeFile>, GitCallError> {
     if paths.is_empty() {
@@ -162,7 +164,7 @@ pub(crate) fn over_limit_staged(
         .filter_map(|(path, size)| {
             let size = size?;
             (size > limit).then(|| LargeFile {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 size,
             })
         })

@@ -94,17 +94,18 @@ impl Task for GitignoreTask {
         };
         let filtering = scoped.is_some() || staged.is_some();
         let keep = filtering.then_some(&keep as &(dyn Fn(&Path) -> bool + Sync));
-        let (tracked, ignored, large) = std::thread::scope(|scope| {
+        let (requirements, checked_count, ignored, large) = std::thread::scope(|scope| {
             let ignored = scope.spawn(|| tracked::find(ws_root, keep));
-            let listed = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])
-                .map(|out| git::nul_paths(&out));
-            let tracked = listed?;
-            let candidates: Vec<PathBuf> = if let Some(keep) = keep {
-                tracked.iter().filter(|p| keep(p)).cloned().collect()
-            } else {
-                Vec::new()
+            let listing = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
+            let tracked = git::nul_path_refs(&listing);
+            let filtered: Vec<&Path>;
+            let checked = match keep {
+                Some(keep) => {
+                    filtered = tracked.iter().copied().filter(|p| keep(p)).collect();
+                    &filtered
+                }
+                None => &tracked,
             };
-            let checked = if filtering { &candidates } else { &tracked };
             let large = if staged_only {
                 large::over_limit_staged(ws_root, checked, limit)?
             } else {
@@ -117,14 +118,13 @@ impl Task for GitignoreTask {
             let has_attributes =
                 !large.is_empty() && attributes_exist(&layout, &repo.common_dir, &tracked);
             let large = large::without_lfs(ws_root, large, has_attributes)?;
+            let requirements =
+                required::requirements(&layout, &project.workspace, policy, &tracked);
             let ignored = ignored.join().unwrap_or(Ok(Vec::new()))?;
-            let count = checked.len();
-            Ok::<_, git::GitCallError>(((tracked, count), ignored, large))
+            Ok::<_, git::GitCallError>((requirements, checked.len(), ignored, large))
         })?;
-        let (tracked, checked_count) = tracked;
 
         cx.step("probing required ignores");
-        let requirements = required::requirements(&layout, &project.workspace, policy, &tracked);
         let mut statuses = required::evaluate(&layout, &requirements)?;
         if self.options.fix {
             statuses = self.fix(cx, &layout, &requirements, statuses)?;
@@ -354,7 +354,7 @@ fn report_large(
 /// Whether any gitattributes file could apply to the workspace's files: a
 /// tracked one below the workspace root, one in a directory above it up to
 /// the top level, or the repository's `info/attributes`.
-fn attributes_exist(layout: &Layout, common_dir: &Path, tracked: &[PathBuf]) -> bool {
+fn attributes_exist(layout: &Layout, common_dir: &Path, tracked: &[&Path]) -> bool {
     const NAME: &str = ".gitattributes";
     tracked
         .iter()

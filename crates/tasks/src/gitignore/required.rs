@@ -55,7 +55,7 @@ pub(crate) fn requirements(
     layout: &Layout,
     workspace: &Workspace,
     policy: &Gitignore,
-    tracked: &[PathBuf],
+    tracked: &[&Path],
 ) -> Vec<Requirement> {
     let mut out = Vec::new();
     let prefix = &layout.ws_prefix;
