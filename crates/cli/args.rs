@@ -86,7 +86,7 @@ pub enum Command {
     },
     /// Check that git ignores what it must and tracks no ignored or oversized files
     #[command(
-        after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        `git rm --cached` tracked files that are ignored (keeps them on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
+        after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        stop tracking ignored files (they stay on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
     )]
     Gitignore(GitignoreArgs),
     /// Print a shell completion script
@@ -115,6 +115,7 @@ pub struct ExecArgs {
 
 /// Flags of `cargo perf gitignore`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Gitignore options")]
 pub struct GitignoreArgs {
     /// Append missing required patterns to the root .gitignore
     #[arg(long)]
