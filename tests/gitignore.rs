@@ -562,3 +562,17 @@ fn bad_policy_values_point_at_the_line() {
         .stderr_has("did you mean `max-file-size`?")
         .stderr_has("has 5 problems");
 }
+
+#[test]
+fn symlinks_are_never_followed_out_of_the_workspace() {
+    let dir = repo(GOOD_IGNORE);
+    let outside = Dir::new();
+    outside.create("huge.bin", vec![0u8; 2 << 20]);
+    std::os::unix::fs::symlink(outside.join("huge.bin"), dir.join("link.bin")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.join("linked-dir")).unwrap();
+    dir.git(["add", "link.bin", "linked-dir"]);
+    dir.git(["commit", "-qm", "links"]);
+    let run = json(&dir, &[], 0);
+    assert!(findings(&run, "large-file").is_empty(), "{}", run.context());
+    assert_eq!(outside.read("huge.bin").len(), 2 << 20);
+}

@@ -38,7 +38,10 @@ pub(crate) fn over_limit_on_disk(ws_root: &Path, paths: &[&Path], limit: u64) ->
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     })
 }

@@ -120,7 +120,9 @@ impl Task for GitignoreTask {
             let large = large::without_lfs(ws_root, large, has_attributes)?;
             let requirements =
                 required::requirements(&layout, &project.workspace, policy, &tracked);
-            let ignored = ignored.join().unwrap_or(Ok(Vec::new()))?;
+            let ignored = ignored
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             Ok::<_, git::GitCallError>((requirements, checked.len(), ignored, large))
         })?;
 
