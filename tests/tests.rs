@@ -8,6 +8,7 @@ mod changed;
 mod ci_formats;
 mod cli;
 mod engine;
+mod gitignore;
 mod hooks;
 mod init;
 mod library;

@@ -113,6 +113,11 @@ pub enum Command {
         #[command(flatten)]
         exec: ExecArgs,
     },
+    /// Check that git ignores what it must and tracks no ignored or oversized files
+    #[command(
+        after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        stop tracking ignored files (they stay on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
+    )]
+    Gitignore(GitignoreArgs),
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"
@@ -184,4 +189,19 @@ pub struct HookSelection {
     /// The pre-commit hook
     #[arg(long)]
     pub pre_commit: bool,
+}
+
+/// Flags of `cargo perf gitignore`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Gitignore options")]
+pub struct GitignoreArgs {
+    /// Append missing required patterns to the root .gitignore
+    #[arg(long)]
+    pub fix: bool,
+    /// Stop tracking files an ignore rule matches (`git rm --cached`; files stay on disk)
+    #[arg(long)]
+    pub untrack: bool,
+    /// Check only staged changes, and the sizes of their staged versions (for pre-commit)
+    #[arg(long)]
+    pub staged: bool,
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use cargo_perf_engine::progress::{self, Verbosity};
 use cargo_perf_engine::{RunOptions, Task, exit};
 use cargo_perf_report::Format;
-use cargo_perf_tasks::{OpenError, OpenOptions, Session};
+use cargo_perf_tasks::{GitignoreOptions, GitignoreTask, OpenError, OpenOptions, Session};
 use clap::CommandFactory;
 
 use crate::args::{CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
@@ -37,6 +37,15 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::List => list(global),
         Command::Init { force } => init(global, force),
         Command::Hook { action } => crate::hook::hook(global, &action),
+        Command::Gitignore(args) => run_builtin(
+            global,
+            &ExecArgs::default(),
+            Arc::new(GitignoreTask::new(GitignoreOptions {
+                fix: args.fix,
+                untrack: args.untrack,
+                staged: args.staged,
+            })),
+        ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);

@@ -20,6 +20,7 @@ use toml::de::DeTable;
 pub use diagnostic::{Diagnostic, suggest};
 pub use reader::Located;
 pub use sections::build::BuildSettings;
+pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
 pub use sections::settings::Settings;
@@ -38,7 +39,14 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "hooks", "build"];
+const SECTIONS: &[&str] = &[
+    "settings",
+    "tasks",
+    "pipelines",
+    "hooks",
+    "build",
+    "gitignore",
+];
 
 /// A validated policy.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +58,7 @@ pub struct Policy {
     pub pipelines: Vec<Pipeline>,
     pub hooks: Hooks,
     pub build: BuildSettings,
+    pub gitignore: Gitignore,
 }
 
 impl Policy {
@@ -204,6 +213,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
             "tasks" => policy.tasks = sections::tasks::read(r, table),
             "hooks" => policy.hooks = sections::hooks::read(r, table),
             "build" => policy.build = sections::build::read(r, table),
+            "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
     });

@@ -5,6 +5,7 @@
 
 mod build;
 mod check;
+mod gitignore;
 mod hook;
 
 use std::fmt::Write as _;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check", "hook", "build"];
+pub const NAMES: &[&str] = &["check", "hook", "build", "gitignore"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -26,6 +27,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("check") => check::run(sh, rounds),
         Some("hook") => hook::run(sh, rounds),
         Some("build") => build::run(sh, rounds),
+        Some("gitignore") => gitignore::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
@@ -43,6 +45,8 @@ pub fn release_binary(sh: &Shell) -> Result<std::path::PathBuf> {
 pub struct Contender {
     pub label: String,
     pub command: Command,
+    /// Exit codes that count as a successful run (default: 0).
+    pub expected_codes: Vec<i32>,
 }
 
 impl Contender {
@@ -50,7 +54,14 @@ impl Contender {
         Self {
             label: label.into(),
             command,
+            expected_codes: vec![0],
         }
+    }
+
+    /// Accepts these exit codes instead of 0 (e.g. 1 for a check that finds planted problems).
+    pub fn expect_codes(mut self, codes: &[i32]) -> Self {
+        self.expected_codes = codes.to_vec();
+        self
     }
 }
 
@@ -107,7 +118,11 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
         .output()
         .with_context(|| format!("running {}", contender.label))?;
     let elapsed = started.elapsed();
-    if !output.status.success() {
+    if !output
+        .status
+        .code()
+        .is_some_and(|code| contender.expected_codes.contains(&code))
+    {
         bail!(
             "{} failed ({}):\n{}{}",
             contender.label,
