@@ -1,1 +1,60 @@
-//! placeholder
+//! `cargo perf init`: a commented policy tuned to the workspace, never
+//! overwriting an existing file without `--force`.
+
+use crate::util::Dir;
+
+#[test]
+fn writes_a_valid_policy_tuned_to_the_workspace() {
+    let dir = Dir::new();
+    dir.workspace(&["core", "cli"]);
+    dir.create("crates/cli/src/main.rs", "fn main() {}\n");
+    dir.create("crates/core/benches/parse.rs", "fn main() {}\n");
+    dir.command(["init"]).expect_success().stderr_has("Wrote");
+    let text = dir.read("perf.toml");
+    assert!(
+        text.contains("#   members: core, cli") || text.contains("#   members: cli, core"),
+        "{text}"
+    );
+    assert!(text.contains("#   binaries: cli/cli"), "{text}");
+    assert!(text.contains("#   benches: core/parse"), "{text}");
+    assert!(
+        text.contains("[tasks.bench-build]"),
+        "benches get a build check:\n{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with('#') && l.contains("jobs")),
+        "keys are documented in comments"
+    );
+
+    let list = dir.command(["list"]).expect_success();
+    for task in ["fmt", "clippy", "test", "bench-build"] {
+        list.stdout_has(task);
+    }
+}
+
+#[test]
+fn without_benches_there_is_no_bench_task() {
+    let dir = Dir::with_package("solo");
+    dir.command(["init"]).expect_success();
+    assert!(!dir.read("perf.toml").contains("bench-build"));
+}
+
+#[test]
+fn refuses_to_overwrite_without_force() {
+    let dir = Dir::with_package("solo");
+    dir.policy("# mine\n[tasks.x]\nrun = \"true\"\n");
+    dir.command(["init"])
+        .expect_code(2)
+        .stderr_has("already exists")
+        .stderr_has("--force");
+    assert_eq!(dir.read("perf.toml"), "# mine\n[tasks.x]\nrun = \"true\"\n");
+    dir.command(["init", "--force"]).expect_success();
+    assert!(dir.read("perf.toml").contains("[tasks.clippy]"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files left behind");
+}

@@ -1,1 +1,130 @@
-//! placeholder
+//! Bad perf.toml files through the real binary: each error names the file,
+//! line and column, quotes the line, says how to fix it, and exits 2.
+
+use crate::util::Dir;
+
+fn check_with(policy: &str) -> crate::util::Run {
+    let dir = Dir::with_package("demo");
+    dir.policy(policy);
+    dir.command(["check"]).expect_code(2)
+}
+
+#[test]
+fn unknown_key_suggests_the_closest_with_location() {
+    let run = check_with("[tasks.fmt]\ndescription = \"x\"\nrn = \"cargo fmt\"\n");
+    run.stderr_has("error: unknown key `rn` in [tasks.fmt]")
+        .stderr_has("--> perf.toml:3:1")
+        .stderr_has("3 | rn = \"cargo fmt\"")
+        .stderr_has("did you mean `run`?");
+    check_with("[setings]\njobs = 1\n").stderr_has("did you mean `settings`?");
+}
+
+#[test]
+fn wrong_types_say_what_was_expected() {
+    check_with("[settings]\njobs = \"two\"\n")
+        .stderr_has("wrong type for `jobs`: expected an integer, found a string")
+        .stderr_has("perf.toml:2:8");
+    check_with("[settings]\njobs = 0\n").stderr_has("expected an integer from 1 to 1024");
+    check_with("[tasks.x]\nrun = 5\n").stderr_has("expected a string or an array of strings");
+    check_with("tasks = 3\n").stderr_has("wrong type for `tasks`: expected a table");
+}
+
+#[test]
+fn bad_durations_have_the_same_quality() {
+    check_with("[tasks.x]\nrun = \"true\"\ntimeout = \"5 parsecs\"\n")
+        .stderr_has("invalid value for `timeout`: unknown duration unit `parsecs`")
+        .stderr_has("perf.toml:3:11")
+        .stderr_has("e.g. \"90s\"");
+    check_with("[tasks.x]\nrun = \"true\"\ntimeout = 90\n").stderr_has("expected a duration");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    check_with("[settings]\njobs = \"x\"\nfail-fast = \"yes\"\n\n[tasks.a]\nrn = \"true\"\n")
+        .stderr_has("wrong type for `jobs`")
+        .stderr_has("wrong type for `fail-fast`")
+        .stderr_has("unknown key `rn`")
+        .stderr_has("task `a` has no `run` command")
+        .stderr_has("perf.toml has 4 problems");
+}
+
+#[test]
+fn empty_binary_huge_and_broken_files() {
+    check_with("")
+        .stderr_has("perf.toml is empty")
+        .stderr_has("cargo perf init --force");
+    check_with("[tasks.x\nrun = 1")
+        .stderr_has("invalid TOML")
+        .stderr_has("perf.toml:1:");
+
+    let dir = Dir::with_package("demo");
+    dir.create("perf.toml", b"[tasks.x]\nrun = \"\xff\xfe\"\n");
+    dir.command(["check"])
+        .expect_code(2)
+        .stderr_has("perf.toml is not valid UTF-8")
+        .stderr_has("perf.toml:2:8");
+
+    dir.create("perf.toml", format!("# {}\n", "x".repeat(2 << 20)));
+    dir.command(["check"])
+        .expect_code(2)
+        .stderr_has("more than a policy file can be");
+}
+
+#[test]
+fn config_flag_reads_another_file() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.from-default]\nrun = \"true\"\n");
+    dir.create("ci/perf-ci.toml", "[tasks.from-ci]\nrun = \"true\"\n");
+    dir.command(["list", "--config", "ci/perf-ci.toml"])
+        .expect_success()
+        .stdout_has("from-ci")
+        .stdout_lacks("from-default");
+    dir.command(["list", "--config", "nope.toml"])
+        .expect_code(2)
+        .stderr_has("cannot read nope.toml");
+    dir.create("ci/bad.toml", "[tasks.x]\nrun = \"true\"\nbogus = 1\n");
+    dir.command(["list", "--config", "ci/bad.toml"])
+        .expect_code(2)
+        .stderr_has("--> ci/bad.toml:3:1");
+}
+
+#[test]
+fn names_that_clash_are_rejected() {
+    check_with("[tasks.x]\nrun = \"true\"\n[pipelines]\nx = [\"x\"]\n")
+        .stderr_has("`x` is both a task and a pipeline");
+    check_with("[tasks.\"bad name\"]\nrun = \"true\"\n").stderr_has("invalid task name `bad name`");
+    check_with("[tasks.x]\nrun = \"echo 'unclosed\"\n").stderr_has("a quote is not closed");
+}
+
+#[test]
+fn diagnostic_snapshot() {
+    let run = check_with(
+        "[settings]\njobs = 2\n\n[tasks.fmt]\nrn = \"cargo fmt\"\ntimeout = \"3 fortnights\"\n",
+    );
+    assert_eq!(
+        run.stderr(),
+        r#"error: unknown key `rn` in [tasks.fmt]
+ --> perf.toml:5:1
+  |
+5 | rn = "cargo fmt"
+  | ^^ unknown key
+  = help: did you mean `run`?
+
+error: invalid value for `timeout`: unknown duration unit `fortnights`
+ --> perf.toml:6:11
+  |
+6 | timeout = "3 fortnights"
+  |           ^^^^^^^^^^^^^^ cannot parse this
+  = help: write a number and a unit, e.g. "90s", "10m", "1h30m" or "30d" (units: ms, s, m, h, d, w)
+
+error: task `fmt` has no `run` command
+ --> perf.toml:4:1
+  |
+4 | [tasks.fmt]
+  | ^^^^^^^^^^^ this task needs `run`
+  = help: add the command to run, e.g. `run = "cargo test --workspace"`
+
+error: perf.toml has 3 problems
+"#
+    );
+}

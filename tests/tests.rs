@@ -3,8 +3,13 @@
 
 mod util;
 
+mod build;
+mod changed;
+mod ci_formats;
 mod cli;
 mod engine;
+mod gitignore;
+mod hooks;
 mod init;
 mod library;
 mod policy;

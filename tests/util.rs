@@ -241,6 +241,24 @@ impl TestCommand {
         self
     }
 
+    /// Runs `program args...` instead of cargo-perf, with this command's directory and environment.
+    pub fn inner_program<I, S>(mut self, program: &str, args: I) -> TestCommand
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut command = Command::new(program);
+        command.args(args).current_dir(&self.dir);
+        for (key, value) in self.command.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        self.command = command;
+        self
+    }
+
     pub fn inner(&mut self) -> &mut Command {
         &mut self.command
     }

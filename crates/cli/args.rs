@@ -45,6 +45,10 @@ pub struct GlobalArgs {
 pub enum OutputFormat {
     Human,
     Json,
+    /// GitHub Actions annotations, and the Markdown summary in $GITHUB_STEP_SUMMARY
+    Github,
+    /// A Markdown summary, e.g. for a pull-request comment
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,9 +62,9 @@ pub enum ColorChoice {
 pub enum Command {
     /// Run the `check` pipeline: what to run before every push
     #[command(
-        after_help = "Examples:\n  cargo perf check\n  cargo perf check --fail-fast --jobs 1\n  cargo perf check --format json > report.json"
+        after_help = "Examples:\n  cargo perf check\n  cargo perf check --fail-fast --jobs 1\n  cargo perf check --format json > report.json\n  cargo perf check --changed origin/main --format github   # in CI\n  cargo perf check --changed          # what changed since the upstream branch"
     )]
-    Check(ExecArgs),
+    Check(CheckArgs),
     /// Run tasks or pipelines by name
     #[command(
         after_help = "Examples:\n  cargo perf run clippy\n  cargo perf run fmt test --fail-fast\n  cargo perf run nightly"
@@ -84,6 +88,36 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Install, remove or show the git hooks that run `cargo perf check`
+    #[command(
+        after_help = "Examples:\n  cargo perf hook install                 # pre-push\n  cargo perf hook install --pre-commit\n  cargo perf hook status\n  cargo perf hook uninstall\n\nSkip a hook once: CARGO_PERF_SKIP=1 git push"
+    )]
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
+    /// Check incremental build health: no-op freshness, build scripts, edit-rebuild time
+    #[command(
+        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)"
+    )]
+    Build {
+        /// Also time a clean build, in a separate target dir (yours is never wiped)
+        #[arg(long)]
+        clean: bool,
+        /// Time edits of this member only (repeatable) [default: `[build] members`, or all]
+        #[arg(short, long = "package", value_name = "MEMBER")]
+        package: Vec<String>,
+        /// Skip the edit-rebuild timings: only check no-op freshness and audit build scripts
+        #[arg(long)]
+        no_incremental: bool,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
+    /// Check that git ignores what it must and tracks no ignored or oversized files
+    #[command(
+        after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        stop tracking ignored files (they stay on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
+    )]
+    Gitignore(GitignoreArgs),
     /// Record a CPU profile and draw a flamegraph (perf, or callgrind)
     #[command(
         after_help = "Examples:\n  cargo perf profile --bin app -- --input big.txt\n  cargo perf profile --bench parse --freq 4999 --duration 20s\n  cargo perf profile --unit-test tokenizer::tests::long_input\n  cargo perf profile --bin app --diff main          # differential flamegraph against main\n  cargo perf profile --bin app --diff target/cargo-perf/profile/1763900000\n  cargo perf profile --bin app --callgrind          # deterministic instruction counts\n  cargo perf profile --cmd -- ./target/release/app serve\n\nOutputs go to <target dir>/cargo-perf/profile/<run>/ (or --output): flamegraph.svg, stacks.folded, manifest.json, perf.data."
@@ -111,6 +145,70 @@ pub struct ExecArgs {
     /// Run every task whose dependencies passed, even after a failure (the default)
     #[arg(long, overrides_with = "fail_fast")]
     pub no_fail_fast: bool,
+}
+
+/// `cargo perf check`: the plan flags, and what to limit the check to.
+#[derive(Debug, Args, Default)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Check only what changed since BASE (default: the merge-base with the upstream branch)
+    #[arg(long, value_name = "BASE", num_args = 0..=1, conflicts_with = "hook")]
+    pub changed: Option<Option<String>>,
+    /// Run as the installed git hook: the pipeline of `[hooks]`, scoped to what git hands the hook
+    #[arg(long, value_enum, value_name = "HOOK")]
+    pub hook: Option<HookName>,
+    /// git's arguments to the hook (remote name and URL for pre-push)
+    #[arg(last = true, hide = true, requires = "hook")]
+    pub hook_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookName {
+    PrePush,
+    PreCommit,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Install the hooks (pre-push unless told otherwise); an existing hook is kept and runs first
+    #[command(
+        after_help = "Examples:\n  cargo perf hook install\n  cargo perf hook install --pre-push --pre-commit\n\nThe pipelines come from [hooks] in perf.toml; `strict` is baked in: install again after changing it."
+    )]
+    Install(HookSelection),
+    /// Remove our hooks and put back the ones they replaced, byte for byte
+    #[command(
+        after_help = "Examples:\n  cargo perf hook uninstall                 # every hook cargo-perf installed\n  cargo perf hook uninstall --pre-commit"
+    )]
+    Uninstall(HookSelection),
+    /// Show which hooks are installed, where, and what they run
+    #[command(after_help = "Examples:\n  cargo perf hook status")]
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct HookSelection {
+    /// The pre-push hook (the default for install)
+    #[arg(long)]
+    pub pre_push: bool,
+    /// The pre-commit hook
+    #[arg(long)]
+    pub pre_commit: bool,
+}
+
+/// Flags of `cargo perf gitignore`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Gitignore options")]
+pub struct GitignoreArgs {
+    /// Append missing required patterns to the root .gitignore
+    #[arg(long)]
+    pub fix: bool,
+    /// Stop tracking files an ignore rule matches (`git rm --cached`; files stay on disk)
+    #[arg(long)]
+    pub untrack: bool,
+    /// Check only staged changes, and the sizes of their staged versions (for pre-commit)
+    #[arg(long)]
+    pub staged: bool,
 }
 
 /// `cargo perf profile`: what to profile and how to draw it; unset flags come from `[profile]`.

@@ -6,20 +6,49 @@ use std::sync::Arc;
 use cargo_perf_engine::progress::{self, Verbosity};
 use cargo_perf_engine::{RunOptions, Task, exit};
 use cargo_perf_report::Format;
-use cargo_perf_tasks::{OpenError, OpenOptions, Session};
+use cargo_perf_tasks::{GitignoreOptions, GitignoreTask, OpenError, OpenOptions, Session};
 use clap::CommandFactory;
 
-use crate::args::{CallGraphArg, Cli, Command, ExecArgs, GlobalArgs, OutputFormat, ProfileArgs};
+use crate::args::{
+    CallGraphArg, CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat, ProfileArgs,
+};
+use crate::hook::Scoped;
 use crate::output::{print_error, print_stdout};
 
 pub fn dispatch(cli: Cli) -> u8 {
     let global = &cli.global;
     match cli.command {
-        Command::Check(exec) => run(global, "check", &["check".to_owned()], &exec, None),
+        Command::Check(args) => check(global, &args),
         Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec, None),
+        Command::Build {
+            clean,
+            package,
+            no_incremental,
+            exec,
+        } => run_builtin(
+            global,
+            &exec,
+            Arc::new(cargo_perf_tasks::BuildTask::new(
+                cargo_perf_tasks::BuildOptions {
+                    clean,
+                    members: package,
+                    no_incremental,
+                },
+            )),
+        ),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
         Command::Profile(args) => profile(global, *args),
+        Command::Hook { action } => crate::hook::hook(global, &action),
+        Command::Gitignore(args) => run_builtin(
+            global,
+            &ExecArgs::default(),
+            Arc::new(GitignoreTask::new(GitignoreOptions {
+                fix: args.fix,
+                untrack: args.untrack,
+                staged: args.staged,
+            })),
+        ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
@@ -28,7 +57,7 @@ pub fn dispatch(cli: Cli) -> u8 {
     }
 }
 
-fn open(global: &GlobalArgs) -> Result<Session, u8> {
+pub(crate) fn open(global: &GlobalArgs) -> Result<Session, u8> {
     Session::open(&OpenOptions {
         dir: None,
         manifest_path: global.manifest_path.clone(),
@@ -50,12 +79,35 @@ fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 
     run(global, &name, std::slice::from_ref(&name), exec, Some(task))
 }
 
+fn check(global: &GlobalArgs, args: &CheckArgs) -> u8 {
+    let scoped = Scoped::from_args(args);
+    run_scoped(
+        global,
+        "check",
+        &["check".to_owned()],
+        &args.exec,
+        None,
+        scoped,
+    )
+}
+
 fn run(
     global: &GlobalArgs,
     command: &str,
     names: &[String],
     exec: &ExecArgs,
     task: Option<Arc<dyn Task>>,
+) -> u8 {
+    run_scoped(global, command, names, exec, task, None)
+}
+
+fn run_scoped(
+    global: &GlobalArgs,
+    command: &str,
+    names: &[String],
+    exec: &ExecArgs,
+    task: Option<Arc<dyn Task>>,
+    scoped: Option<Scoped>,
 ) -> u8 {
     let mut session = match open(global) {
         Ok(session) => session,
@@ -64,7 +116,18 @@ fn run(
     if let Some(task) = task {
         session.override_task(task);
     }
-    let plan = match session.plan(names) {
+    let names = match scoped {
+        Some(scoped) => match scoped.apply(&mut session, global.quiet) {
+            Ok(names) => names,
+            Err(code) => return code,
+        },
+        None => names
+            .iter()
+            .cloned()
+            .map(cargo_perf_policy::Located::builtin)
+            .collect(),
+    };
+    let plan = match session.plan_located(&names) {
         Ok(plan) => plan,
         Err(err) => {
             eprint!("{}", session.render(&err.0));
@@ -92,7 +155,22 @@ fn run(
     let format = match global.format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Markdown => Format::Markdown,
     };
+    let summary = match format {
+        Format::Github => cargo_perf_report::append_step_summary(&report).err(),
+        _ => None,
+    };
+    if let Some(err) = summary {
+        print_error(
+            &format!(
+                "cannot append to ${}: {err}",
+                cargo_perf_report::STEP_SUMMARY_ENV
+            ),
+            Some("check that the file it names is writable"),
+        );
+    }
     finish_output(
         &cargo_perf_report::render(&report, format, global.quiet),
         report.exit_code,
@@ -106,7 +184,7 @@ fn list(global: &GlobalArgs) -> u8 {
     };
     let text = match global.format {
         OutputFormat::Json => cargo_perf_report::render_listing_json(&session.registry),
-        OutputFormat::Human => cargo_perf_report::render_listing(&session.registry),
+        _ => cargo_perf_report::render_listing(&session.registry),
     };
     finish_output(&text, exit::SUCCESS)
 }
@@ -140,7 +218,7 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
     }
 }
 
-fn finish_output(text: &str, code: u8) -> u8 {
+pub(crate) fn finish_output(text: &str, code: u8) -> u8 {
     match print_stdout(text) {
         Ok(()) => code,
         Err(err) => {

@@ -99,11 +99,19 @@ impl CommandSpec {
         if let Some(dir) = &self.cwd {
             command.current_dir(dir);
         }
-        command.spawn().map_err(|source| ProcessError {
+        let child = command.spawn().map_err(|source| self.error(source));
+        // Our copies of the pipe's write ends close with `command`, so the
+        // reader sees end-of-file when the child's tree is done writing.
+        drop(command);
+        child
+    }
+
+    fn error(&self, source: std::io::Error) -> ProcessError {
+        ProcessError {
             program: self.program.to_string_lossy().into_owned(),
             cwd: self.cwd.clone(),
             source,
-        })
+        }
     }
 }
 
@@ -162,15 +170,40 @@ impl Finished {
     }
 }
 
-/// Which stream a line came from.
+/// Runs `spec`, calling `on_line` on this thread for each line of output as it
+/// arrives. stdout and stderr share one pipe, as they share a terminal, so the
+/// lines keep the order the program wrote them in.
+pub fn run_streaming(
+    spec: &CommandSpec,
+    mut on_line: impl FnMut(&str),
+) -> Result<Finished, ProcessError> {
+    let started = Instant::now();
+    let (reader, writer) = std::io::pipe().map_err(|source| spec.error(source))?;
+    let writer_for_stderr = writer.try_clone().map_err(|source| spec.error(source))?;
+    let mut child = spec.spawn(Stdio::from(writer), Stdio::from(writer_for_stderr))?;
+    let running = Running::watch(&child, spec.timeout);
+    let mut reader = BufReader::new(reader);
+    let mut buffer = Vec::new();
+    while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
+        let line = String::from_utf8_lossy(&buffer);
+        on_line(line.trim_end_matches(['\n', '\r']));
+        buffer.clear();
+    }
+    Ok(running.wait(&mut child, started))
+}
+
+/// Which stream a line came from, for [`run_split`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
     Stdout,
     Stderr,
 }
 
-/// Runs `spec`, calling `on_line` on this thread for each line of output as it arrives.
-pub fn run_streaming(
+/// Runs `spec` with stdout and stderr on separate pipes, calling `on_line` on
+/// this thread for each line as it arrives, with the stream it came from. For
+/// programs that speak two languages at once, such as cargo's JSON messages on
+/// stdout and its human log on stderr.
+pub fn run_split(
     spec: &CommandSpec,
     mut on_line: impl FnMut(Stream, &str),
 ) -> Result<Finished, ProcessError> {
@@ -178,42 +211,42 @@ pub fn run_streaming(
     let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
     let running = Running::watch(&child, spec.timeout);
     let (tx, rx) = mpsc::channel();
-    let readers = [
+    let pipes: [(Stream, Option<Box<dyn Read + Send>>); 2] = [
         (
             Stream::Stdout,
             child
                 .stdout
                 .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
         ),
         (
             Stream::Stderr,
             child
                 .stderr
                 .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
         ),
-    ]
-    .into_iter()
-    .filter_map(|(stream, pipe)| pipe.map(|pipe| (stream, pipe)))
-    .map(|(stream, pipe)| {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(pipe);
-            let mut buffer = Vec::new();
-            while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
-                let line = String::from_utf8_lossy(&buffer);
-                if tx
-                    .send((stream, line.trim_end_matches(['\n', '\r']).to_owned()))
-                    .is_err()
-                {
-                    break;
+    ];
+    let readers: Vec<_> = pipes
+        .into_iter()
+        .filter_map(|(stream, pipe)| pipe.map(|pipe| (stream, pipe)))
+        .map(|(stream, pipe)| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut buffer = Vec::new();
+                while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
+                    let line = String::from_utf8_lossy(&buffer)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_owned();
+                    if tx.send((stream, line)).is_err() {
+                        break;
+                    }
+                    buffer.clear();
                 }
-                buffer.clear();
-            }
+            })
         })
-    })
-    .collect::<Vec<_>>();
+        .collect();
     drop(tx);
     for (stream, line) in rx {
         on_line(stream, &line);
@@ -293,12 +326,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn streams_lines_from_both_pipes() {
-        let spec = CommandSpec::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]);
+    fn streams_both_outputs_in_the_order_written() {
+        let spec =
+            CommandSpec::new("sh").args(["-c", "echo one; echo two >&2; echo three; exit 3"]);
         let mut lines = Vec::new();
-        let finished =
-            run_streaming(&spec, |stream, line| lines.push((stream, line.to_owned()))).unwrap();
-        lines.sort_by_key(|(s, _)| *s == Stream::Stderr);
+        let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
+        assert_eq!(lines, ["one", "two", "three"]);
+        assert_eq!(finished.describe(), "exited with status 3");
+    }
+
+    #[test]
+    fn split_streams_say_where_each_line_came_from() {
+        let spec = CommandSpec::new("sh").args(["-c", "echo out; echo err >&2"]);
+        let mut lines = Vec::new();
+        run_split(&spec, |stream, line| lines.push((stream, line.to_owned()))).unwrap();
+        lines.sort_by_key(|(stream, _)| *stream == Stream::Stderr);
         assert_eq!(
             lines,
             [
@@ -306,7 +348,6 @@ mod tests {
                 (Stream::Stderr, "err".to_owned())
             ]
         );
-        assert_eq!(finished.describe(), "exited with status 3");
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::interrupt;
 use crate::model::{Finding, TaskReport, TaskStatus};
 use crate::plan::Plan;
 use crate::progress::ProgressSink;
-use crate::task::{Project, TaskContext};
+use crate::scope::ChangeScope;
+use crate::task::{Project, Task, TaskContext};
 
 /// How a plan runs.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +49,9 @@ pub fn run_plan(
     let mut states: Vec<State> = (0..count).map(|_| State::Waiting).collect();
     let mut reports: Vec<Option<TaskReport>> = vec![None; count];
     let mut stop_reason: Option<String> = None;
+    // Skipped because the change scope does not touch them: that counts as
+    // passing for the tasks that depend on them.
+    let mut unaffected = vec![false; count];
     let jobs = options.jobs.max(1);
 
     thread::scope(|scope| {
@@ -61,9 +65,12 @@ pub fn run_plan(
                 if !matches!(states[index], State::Waiting) {
                     continue;
                 }
+                if interrupt::is_interrupted() {
+                    continue;
+                }
                 let planned = &plan.tasks[index];
                 let failed_dep = planned.deps.iter().find(|d| match states[**d] {
-                    State::Done(status) => status != TaskStatus::Passed,
+                    State::Done(status) => status != TaskStatus::Passed && !unaffected[**d],
                     _ => false,
                 });
                 if let Some(dep) = failed_dep {
@@ -78,6 +85,23 @@ pub fn run_plan(
                     );
                     progress.finished(&report);
                     states[index] = State::Done(TaskStatus::Skipped);
+                    reports[index] = Some(report);
+                    continue;
+                }
+                if let Some(reason) = project
+                    .scope
+                    .as_ref()
+                    .and_then(|scope| scope_skip(scope, planned.task.as_ref(), project))
+                {
+                    let report = TaskReport::not_run(
+                        planned.task.name(),
+                        planned.task.kind(),
+                        TaskStatus::Skipped,
+                        format!("skipped: {reason}"),
+                    );
+                    progress.finished(&report);
+                    states[index] = State::Done(TaskStatus::Skipped);
+                    unaffected[index] = true;
                     reports[index] = Some(report);
                     continue;
                 }
@@ -175,4 +199,123 @@ pub fn run_plan(
             })
         })
         .collect()
+}
+
+/// Why a change-scoped run skips `task`, if it does.
+fn scope_skip(scope: &ChangeScope, task: &dyn Task, project: &Project) -> Option<String> {
+    if scope.is_empty() {
+        return Some(format!("nothing changed ({})", scope.description));
+    }
+    task.unaffected(scope, project)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use cargo_perf_policy::{Located, Policy};
+
+    use super::*;
+    use crate::plan::PlannedTask;
+    use crate::progress::Silent;
+    use crate::task::TaskError;
+    use crate::workspace::Workspace;
+
+    struct Scoped {
+        name: &'static str,
+        deps: Vec<Located<String>>,
+        member: &'static str,
+    }
+
+    impl Task for Scoped {
+        fn name(&self) -> &str {
+            self.name
+        }
+        fn description(&self) -> &str {
+            "scoped"
+        }
+        fn depends_on(&self) -> &[Located<String>] {
+            &self.deps
+        }
+        fn unaffected(&self, scope: &ChangeScope, _: &Project) -> Option<String> {
+            (!scope.affects_member(self.member))
+                .then(|| format!("`{}` did not change", self.member))
+        }
+        fn run(&self, _: &mut TaskContext<'_>) -> Result<(), TaskError> {
+            Ok(())
+        }
+    }
+
+    fn run_with(scope: ChangeScope) -> Vec<TaskReport> {
+        let workspace = Workspace {
+            root: "/ws".into(),
+            root_manifest: "/ws/Cargo.toml".into(),
+            target_dir: "/ws/target".into(),
+            members: Vec::new(),
+            cargo: "cargo".into(),
+        };
+        let mut project = Project::new(workspace, Policy::default(), None);
+        project.scope = Some(scope);
+        let plan = Plan {
+            tasks: vec![
+                PlannedTask {
+                    task: Arc::new(Scoped {
+                        name: "a",
+                        deps: vec![],
+                        member: "a",
+                    }),
+                    deps: vec![],
+                },
+                PlannedTask {
+                    task: Arc::new(Scoped {
+                        name: "b",
+                        deps: vec![Located::builtin("a".to_owned())],
+                        member: "b",
+                    }),
+                    deps: vec![0],
+                },
+            ],
+        };
+        run_plan(
+            &plan,
+            &project,
+            RunOptions {
+                jobs: 1,
+                fail_fast: false,
+            },
+            &Silent,
+        )
+    }
+
+    #[test]
+    fn unaffected_tasks_are_skipped_and_do_not_block_their_dependents() {
+        let scope = ChangeScope {
+            description: "test".into(),
+            files: vec!["/ws/b/src/lib.rs".into()],
+            members: ["b".to_owned()].into(),
+            everything: false,
+        };
+        let reports = run_with(scope);
+        assert_eq!(reports[0].status, TaskStatus::Skipped);
+        assert_eq!(
+            reports[0].reason.as_deref(),
+            Some("skipped: `a` did not change")
+        );
+        assert_eq!(reports[1].status, TaskStatus::Passed);
+    }
+
+    #[test]
+    fn with_nothing_changed_every_task_is_skipped() {
+        let reports = run_with(ChangeScope {
+            description: "since main".into(),
+            ..ChangeScope::default()
+        });
+        for report in reports {
+            assert_eq!(report.status, TaskStatus::Skipped);
+            assert_eq!(
+                report.reason.as_deref(),
+                Some("skipped: nothing changed (since main)")
+            );
+        }
+    }
 }

@@ -28,3 +28,31 @@ impl ChangeScope {
         self.files.is_empty()
     }
 }
+
+impl ChangeScope {
+    /// One line for people: what changed and what it affects.
+    pub fn headline(&self) -> String {
+        if self.is_empty() {
+            return format!("nothing changed ({})", self.description);
+        }
+        let files = match self.files.len() {
+            1 => "1 file".to_owned(),
+            n => format!("{n} files"),
+        };
+        let affects = if self.everything {
+            "every member".to_owned()
+        } else if self.members.is_empty() {
+            "no workspace member".to_owned()
+        } else {
+            self.members
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "{files} changed ({}), affecting {affects}",
+            self.description
+        )
+    }
+}

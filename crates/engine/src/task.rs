@@ -10,7 +10,7 @@ use cargo_perf_policy::{Located, Policy};
 
 use crate::git::GitRepo;
 use crate::model::{Finding, Metric, TaskKind, TaskReport};
-use crate::process::{self, CommandSpec, Finished, Stream};
+use crate::process::{self, CommandSpec, Finished};
 use crate::progress::ProgressSink;
 use crate::workspace::Workspace;
 
@@ -27,6 +27,12 @@ pub trait Task: Send + Sync {
     /// Tasks that must pass before this one starts.
     fn depends_on(&self) -> &[Located<String>] {
         &[]
+    }
+    /// In a change-scoped run (`--changed`, hooks): `Some(reason)` when nothing
+    /// this task looks at changed, so the runner skips it and shows the reason.
+    /// The default runs the task whenever anything changed.
+    fn unaffected(&self, _scope: &crate::scope::ChangeScope, _project: &Project) -> Option<String> {
+        None
     }
     /// Does the work. Policy violations are error findings pushed to `cx`; an
     /// `Err` means the task could not do its work at all (exit code 2).
@@ -167,7 +173,7 @@ impl<'a> TaskContext<'a> {
     /// `--verbose`), and returns how it ended with the last lines it printed.
     pub fn run_command(&self, spec: &CommandSpec) -> Result<(Finished, Vec<String>), TaskError> {
         let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
-        let finished = process::run_streaming(spec, |_stream: Stream, line| {
+        let finished = process::run_streaming(spec, |line| {
             let line = console::strip_ansi_codes(line);
             self.progress.output(&self.report.name, &line);
             if tail.len() == LOG_TAIL_LINES {

@@ -19,13 +19,16 @@ use toml::de::DeTable;
 
 pub use diagnostic::{Diagnostic, suggest};
 pub use reader::Located;
+pub use sections::build::BuildSettings;
+pub use sections::gitignore::Gitignore;
+pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
 pub use sections::settings::Settings;
 pub use sections::tasks::CustomTask;
 pub use source::{Location, SourceFile};
 pub use units::{ByteSize, Percent};
 
-use reader::{Reader, backticked};
+use reader::Reader;
 
 /// The file name looked up at the workspace root.
 pub const FILE_NAME: &str = "perf.toml";
@@ -36,7 +39,15 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "profile"];
+const SECTIONS: &[&str] = &[
+    "settings",
+    "tasks",
+    "pipelines",
+    "hooks",
+    "build",
+    "gitignore",
+    "profile",
+];
 
 /// A validated policy.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +57,9 @@ pub struct Policy {
     pub settings: Settings,
     pub tasks: Vec<CustomTask>,
     pub pipelines: Vec<Pipeline>,
+    pub hooks: Hooks,
+    pub build: BuildSettings,
+    pub gitignore: Gitignore,
     pub profile: sections::profile::ProfileSettings,
 }
 
@@ -199,6 +213,9 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
         match key {
             "settings" => policy.settings = sections::settings::read(r, table),
             "tasks" => policy.tasks = sections::tasks::read(r, table),
+            "hooks" => policy.hooks = sections::hooks::read(r, table),
+            "build" => policy.build = sections::build::read(r, table),
+            "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
             "profile" => policy.profile = sections::profile::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
@@ -231,11 +248,6 @@ fn check_names_are_unique(reader: &mut Reader, policy: &Policy) {
             );
         }
     }
-}
-
-/// The list of top-level sections, for documentation and suggestions.
-pub fn section_names() -> String {
-    backticked(SECTIONS)
 }
 
 #[cfg(test)]

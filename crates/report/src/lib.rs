@@ -1,23 +1,31 @@
 //! Renderers for a [`RunReport`]. Each works from the shared result model
 //! alone, so every task's findings and metrics show in every format.
 
+mod github;
 mod human;
 mod json;
 mod listing;
+mod markdown;
 mod values;
 
+pub use github::{STEP_SUMMARY_ENV, append_step_summary, render_github};
 pub use human::render_human;
 pub use json::render_json;
 pub use listing::{render_listing, render_listing_json};
+pub use markdown::render_markdown;
 pub use values::format_value;
 
-use cargo_perf_engine::RunReport;
+use cargo_perf_engine::{RunReport, Severity, TaskReport, TaskStatus};
 
 /// Output formats for a run report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
+    /// GitHub Actions annotations, then the human summary for the log.
+    Github,
+    /// The Markdown summary (for a pull-request comment).
+    Markdown,
 }
 
 /// Renders `report` in `format`. `quiet` drops the human summary when everything passed.
@@ -25,5 +33,25 @@ pub fn render(report: &RunReport, format: Format, quiet: bool) -> String {
     match format {
         Format::Human => render_human(report, quiet),
         Format::Json => render_json(report),
+        Format::Github => render_github(report) + &render_human(report, quiet),
+        Format::Markdown => render_markdown(report),
+    }
+}
+
+/// The one line that says how a task went: its summary when it passed, else
+/// why it did not run or its first error.
+pub(crate) fn task_detail(task: &TaskReport) -> String {
+    match task.status {
+        TaskStatus::Passed => task.summary.clone().unwrap_or_default(),
+        _ => task
+            .reason
+            .clone()
+            .or_else(|| {
+                task.findings
+                    .iter()
+                    .find(|f| f.severity == Severity::Error)
+                    .map(|f| f.message.clone())
+            })
+            .unwrap_or_default(),
     }
 }

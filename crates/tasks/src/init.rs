@@ -62,7 +62,8 @@ description = "The test suite passes"
 run = "cargo test --workspace"
 "#,
     );
-    let mut check = vec!["fmt", "clippy", "test"];
+    let mut check: Vec<&str> = crate::DEFAULT_CHECK.to_vec();
+    check.extend(["fmt", "clippy", "test"]);
     if !benches.is_empty() {
         out.push_str(
             r#"
@@ -80,18 +81,7 @@ run = "cargo bench --workspace --no-run"
         .join(", ");
     let _ = write!(
         out,
-        "\n[pipelines]\n# What `cargo perf check` runs. Built-in defaults: {}.\ncheck = [{}]\n",
-        if crate::DEFAULT_CHECK.is_empty() {
-            "none".to_owned()
-        } else {
-            crate::DEFAULT_CHECK.join(", ")
-        },
-        crate::DEFAULT_CHECK
-            .iter()
-            .map(|s| format!("\"{s}\""))
-            .chain(std::iter::once(steps))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "\n[pipelines]\n# What `cargo perf check` (and the git hooks) run.\ncheck = [{steps}]\n"
     );
     out
 }

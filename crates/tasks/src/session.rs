@@ -73,6 +73,26 @@ impl Session {
         self.registry.add_task(task);
     }
 
+    /// Limits the run to what changed: works out the change set of `source`
+    /// and sets it as the project's scope, which the runner and tasks read.
+    pub fn scope_to(
+        &mut self,
+        source: &crate::changes::ChangeSource,
+    ) -> Result<&cargo_perf_engine::ChangeScope, crate::changes::ChangesError> {
+        let repo = self
+            .project
+            .git()
+            .map_err(|err| crate::changes::ChangesError::Discover(err.message))?;
+        let scope = crate::changes::scope(&self.project.workspace, repo, source)?;
+        Ok(self.project.scope.insert(scope))
+    }
+
+    /// Plans names that may come from the policy (such as `[hooks] pre-push`),
+    /// so an unknown one is reported at its perf.toml line.
+    pub fn plan_located(&self, names: &[Located<String>]) -> Result<Plan, PlanError> {
+        Plan::build(&self.registry, names)
+    }
+
     pub fn plan(&self, names: &[String]) -> Result<Plan, PlanError> {
         let names: Vec<Located<String>> = names.iter().cloned().map(Located::builtin).collect();
         Plan::build(&self.registry, &names)

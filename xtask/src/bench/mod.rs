@@ -3,9 +3,13 @@
 //! the same session, round after round, and we report medians and the ratio
 //! of medians, never one absolute time.
 
+mod build;
 mod check;
+mod gitignore;
+mod hook;
 mod profile;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -13,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check", "profile"];
+pub const NAMES: &[&str] = &["check", "hook", "build", "gitignore", "profile"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -22,6 +26,9 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         .unwrap_or(15);
     match args.first().map(String::as_str) {
         Some("check") => check::run(sh, rounds),
+        Some("hook") => hook::run(sh, rounds),
+        Some("build") => build::run(sh, rounds),
+        Some("gitignore") => gitignore::run(sh, rounds),
         Some("profile") => profile::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
@@ -42,6 +49,8 @@ pub fn release_binary(sh: &Shell) -> Result<std::path::PathBuf> {
 pub struct Contender {
     pub label: String,
     pub command: Command,
+    /// Exit codes that count as a successful run (default: 0).
+    pub expected_codes: Vec<i32>,
 }
 
 impl Contender {
@@ -49,7 +58,14 @@ impl Contender {
         Self {
             label: label.into(),
             command,
+            expected_codes: vec![0],
         }
+    }
+
+    /// Accepts these exit codes instead of 0 (e.g. 1 for a check that finds planted problems).
+    pub fn expect_codes(mut self, codes: &[i32]) -> Self {
+        self.expected_codes = codes.to_vec();
+        self
     }
 }
 
@@ -86,7 +102,7 @@ pub fn compare(contenders: &mut [Contender], rounds: usize) -> Result<Results> {
     let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); contenders.len()];
     for round in 0..rounds {
         let mut order: Vec<usize> = (0..contenders.len()).collect();
-        if round % 2 == 1 {
+        if !round.is_multiple_of(2) {
             order.reverse();
         }
         for index in order {
@@ -106,7 +122,11 @@ fn time_once(contender: &mut Contender) -> Result<Duration> {
         .output()
         .with_context(|| format!("running {}", contender.label))?;
     let elapsed = started.elapsed();
-    if !output.status.success() {
+    if !output
+        .status
+        .code()
+        .is_some_and(|code| contender.expected_codes.contains(&code))
+    {
         bail!(
             "{} failed ({}):\n{}{}",
             contender.label,
@@ -148,4 +168,32 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Writes a workspace of `members` library crates in a chain (each depends on
+/// the one before), each with `lib_rs` as its source.
+pub fn chain_workspace(root: &Path, members: usize, lib_rs: &str) -> Result<()> {
+    let mut list = String::new();
+    for i in 0..members {
+        let name = format!("member{i:02}");
+        let _ = write!(list, "\"crates/{name}\", ");
+        let crate_dir = root.join("crates").join(&name);
+        std::fs::create_dir_all(crate_dir.join("src"))?;
+        let dep = match i {
+            0 => String::new(),
+            _ => format!("member{0:02} = {{ path = \"../member{0:02}\" }}\n", i - 1),
+        };
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dep}"
+            ),
+        )?;
+        std::fs::write(crate_dir.join("src/lib.rs"), lib_rs)?;
+    }
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[workspace]\nmembers = [{list}]\nresolver = \"2\"\n"),
+    )?;
+    Ok(())
 }

@@ -116,7 +116,7 @@ pub(crate) fn build_in(
     ));
     let mut executables = Vec::new();
     let mut tail = VecDeque::new();
-    let finished = process::run_streaming(&spec, |stream, line| match stream {
+    let finished = process::run_split(&spec, |stream, line| match stream {
         Stream::Stdout => {
             if let Some(exe) = executable_of(line, &options.target) {
                 executables.push(exe);

@@ -1,0 +1,123 @@
+//! `--format github`: findings as GitHub Actions workflow commands
+//! (`::error file=..,line=..,title=..::message`), which GitHub turns into
+//! annotations on the pull request, and the Markdown summary appended to the
+//! job summary file named by `$GITHUB_STEP_SUMMARY`.
+
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::{RunReport, Severity};
+
+use crate::markdown::render_markdown;
+
+/// The environment variable GitHub Actions sets to the job summary file.
+pub const STEP_SUMMARY_ENV: &str = "GITHUB_STEP_SUMMARY";
+
+/// One workflow command per finding, in task order.
+pub fn render_github(report: &RunReport) -> String {
+    let mut out = String::new();
+    for task in &report.tasks {
+        for finding in &task.findings {
+            let command = match finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let mut properties = Vec::new();
+            if let Some(file) = &finding.file {
+                properties.push(format!("file={}", property(&file.to_string_lossy())));
+                if let Some(line) = finding.line {
+                    properties.push(format!("line={line}"));
+                }
+            }
+            properties.push(format!(
+                "title={}",
+                property(&format!("{}/{}", task.name, finding.code))
+            ));
+            let mut message = finding.message.clone();
+            if let Some(help) = &finding.help {
+                let _ = write!(message, "\nhelp: {help}");
+            }
+            let _ = writeln!(
+                out,
+                "::{command} {}::{}",
+                properties.join(","),
+                data(&message)
+            );
+        }
+    }
+    out
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set,
+/// returning the file written.
+pub fn append_step_summary(report: &RunReport) -> io::Result<Option<PathBuf>> {
+    match std::env::var_os(STEP_SUMMARY_ENV).filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            append(&path, &render_markdown(report))?;
+            Ok(Some(path))
+        }
+        None => Ok(None),
+    }
+}
+
+fn append(path: &Path, text: &str) -> io::Result<()> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// Escapes a workflow command's message.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use cargo_perf_engine::{Finding, TaskKind, TaskReport};
+
+    #[test]
+    fn every_severity_with_file_and_line() {
+        let mut task = TaskReport::new("gitignore", TaskKind::Builtin);
+        task.findings = vec![
+            Finding::error("untracked-artifact", "big file")
+                .file("dir,x/a:b.bin")
+                .line(3)
+                .help("ignore it"),
+            Finding::warning("w", "careful").file("b.rs"),
+            Finding::info("i", "fyi"),
+        ];
+        let report = RunReport::new(
+            "check".into(),
+            "/ws".into(),
+            None,
+            vec![task],
+            std::time::Duration::ZERO,
+            false,
+        );
+        assert_eq!(
+            render_github(&report),
+            "::error file=dir%2Cx/a%3Ab.bin,line=3,title=gitignore/untracked-artifact::big file%0Ahelp: ignore it\n\
+             ::warning file=b.rs,title=gitignore/w::careful\n\
+             ::notice title=gitignore/i::fyi\n"
+        );
+    }
+
+    #[test]
+    fn escapes_per_github_rules() {
+        assert_eq!(data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+        assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}

@@ -1,0 +1,179 @@
+//! The Markdown summary of a run, for a pull-request comment or GitHub's job
+//! summary (`$GITHUB_STEP_SUMMARY`): a table of tasks with status and time,
+//! then the findings, the output of failed commands, and the metrics.
+
+use std::fmt::Write as _;
+
+use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus};
+use cargo_perf_policy::units::format_duration;
+
+use crate::values::format_value;
+
+pub fn render_markdown(report: &RunReport) -> String {
+    let mut out = String::new();
+    let (icon, word) = match report.outcome {
+        Outcome::Passed => ("✅", "passed"),
+        Outcome::Failed => ("❌", "failed"),
+        Outcome::Error => ("❌", "could not run"),
+        Outcome::Interrupted => ("⚠️", "interrupted"),
+    };
+    let _ = writeln!(
+        out,
+        "## {icon} `cargo perf {}` {word} in {}\n",
+        report.command,
+        format_duration(report.duration)
+    );
+    if report.tasks.is_empty() {
+        let _ = writeln!(out, "Nothing to run: the pipeline has no tasks.");
+        return out;
+    }
+    let _ = writeln!(out, "| Task | Status | Time | Details |");
+    let _ = writeln!(out, "|:-----|:-------|-----:|:--------|");
+    for task in &report.tasks {
+        let time = match task.status {
+            TaskStatus::Skipped | TaskStatus::Cancelled if task.duration.is_zero() => String::new(),
+            _ => format_duration(task.duration),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {time} | {} |",
+            cell(&task.name),
+            status(task.status),
+            cell(&crate::task_detail(task))
+        );
+    }
+    findings(&mut out, report);
+    metrics(&mut out, report);
+    out
+}
+
+fn status(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Passed => "✅ passed",
+        TaskStatus::Failed => "❌ failed",
+        TaskStatus::Error => "❌ error",
+        TaskStatus::Skipped => "⏭️ skipped",
+        TaskStatus::Cancelled => "⚠️ cancelled",
+    }
+}
+
+fn findings(out: &mut String, report: &RunReport) {
+    let tasks: Vec<&TaskReport> = report
+        .tasks
+        .iter()
+        .filter(|t| !t.findings.is_empty() || !t.log_tail.is_empty())
+        .collect();
+    if tasks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n### Findings\n");
+    for task in tasks {
+        for finding in &task.findings {
+            let icon = match finding.severity {
+                Severity::Error => "❌",
+                Severity::Warning => "⚠️",
+                Severity::Info => "ℹ️",
+            };
+            let _ = write!(
+                out,
+                "- {icon} **{}** `{}/{}`: {}",
+                severity(finding.severity),
+                task.name,
+                finding.code,
+                inline(&finding.message)
+            );
+            if let Some(file) = &finding.file {
+                let place = match finding.line {
+                    Some(line) => format!("{}:{line}", file.display()),
+                    None => file.display().to_string(),
+                };
+                let _ = write!(out, " (`{}`)", place.replace('`', "'"));
+            }
+            out.push('\n');
+            if let Some(help) = &finding.help {
+                let _ = writeln!(out, "  - help: {}", inline(help));
+            }
+        }
+        if !task.log_tail.is_empty() {
+            let fence = fence_for(&task.log_tail);
+            let _ = writeln!(
+                out,
+                "\n<details><summary>last {} lines of <code>{}</code> output</summary>\n\n{fence}text",
+                task.log_tail.len(),
+                html(&task.name)
+            );
+            for line in &task.log_tail {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "{fence}\n\n</details>\n");
+        }
+    }
+}
+
+fn metrics(out: &mut String, report: &RunReport) {
+    let rows: Vec<_> = report
+        .tasks
+        .iter()
+        .flat_map(|t| t.metrics.iter().map(move |m| (t, m)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n### Metrics\n");
+    let _ = writeln!(out, "| Metric | Value | Budget | Baseline | Verdict |");
+    let _ = writeln!(out, "|:-------|------:|-------:|---------:|:--------|");
+    for (task, metric) in rows {
+        let optional = |v: Option<f64>| v.map(|v| format_value(v, metric.unit)).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| `{}.{}` | {} | {} | {} | {} |",
+            cell(&task.name),
+            cell(&metric.name),
+            format_value(metric.value, metric.unit),
+            optional(metric.budget),
+            optional(metric.baseline),
+            metric
+                .verdict
+                .map(|v| format!("{v:?}").to_lowercase())
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// Text safe inside a table cell: one line, pipes escaped.
+fn cell(text: &str) -> String {
+    inline(text).replace('|', "\\|")
+}
+
+/// Text safe on one Markdown line.
+fn inline(text: &str) -> String {
+    text.split(['\r', '\n'])
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A code fence longer than any run of backticks in `lines`.
+fn fence_for(lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}

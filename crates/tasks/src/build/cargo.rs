@@ -1,0 +1,409 @@
+//! Running one cargo build and reading what it says: the JSON messages on
+//! stdout (`--message-format=json`: which units were rebuilt, build-script
+//! runs, compiler errors) and the `-v` lines on stderr (`Dirty <pkg>: <reason>`,
+//! build scripts being re-run), which carry reasons the JSON does not.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cargo_perf_engine::process::{self, CommandSpec, Stream};
+use cargo_perf_engine::{TaskContext, TaskError, Workspace};
+use cargo_perf_policy::BuildSettings;
+use serde::Deserialize;
+
+/// How many lines of cargo's stderr are kept for a failure report.
+const TAIL: usize = 30;
+
+/// The cargo invocation every build of the task uses.
+#[derive(Debug, Clone)]
+pub(crate) struct BuildCommand {
+    spec: CommandSpec,
+}
+
+impl BuildCommand {
+    pub(crate) fn new(workspace: &Workspace, settings: &BuildSettings) -> Self {
+        let mut spec = CommandSpec::new(&workspace.cargo)
+            .arg(&settings.command)
+            .args([
+                "--workspace",
+                "--all-targets",
+                "--message-format=json",
+                "-v",
+            ])
+            .cwd(&workspace.root)
+            .env("CARGO_TERM_COLOR", "never");
+        if let Some(profile) = &settings.profile {
+            spec = spec.args(["--profile", profile]);
+        }
+        if !settings.features.is_empty() {
+            spec = spec.args(["--features", &settings.features.join(",")]);
+        }
+        if let Some(target) = &settings.target {
+            spec = spec.args(["--target", target]);
+        }
+        spec = spec.args(&settings.args);
+        Self { spec }
+    }
+
+    /// The same build with extra arguments (e.g. `--timings`, `--target-dir`).
+    pub(crate) fn with_args<I, S>(&self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        Self {
+            spec: self.spec.clone().args(args),
+        }
+    }
+
+    pub(crate) fn display(&self) -> String {
+        self.spec.display()
+    }
+
+    /// Runs the build, parsing its output as it arrives.
+    pub(crate) fn run(&self, cx: &TaskContext<'_>) -> Result<BuildOutput, TaskError> {
+        let mut out = BuildOutput::default();
+        let mut tail = VecDeque::with_capacity(TAIL);
+        let finished = process::run_split(&self.spec, |stream, line| match stream {
+            Stream::Stdout => out.read_message(line),
+            Stream::Stderr => {
+                if let Some(step) = out.read_stderr(line) {
+                    cx.step(&step);
+                }
+                if tail.len() == TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line.to_owned());
+            }
+        })?;
+        if cargo_perf_engine::interrupt::is_interrupted() {
+            return Err(TaskError::new("interrupted by Ctrl-C"));
+        }
+        out.success = finished.success();
+        out.status = finished.describe();
+        out.duration = finished.duration;
+        out.stderr_tail = tail.into();
+        Ok(out)
+    }
+}
+
+/// One unit cargo compiled (or found fresh).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unit {
+    pub package: String,
+    pub manifest_path: PathBuf,
+    pub target: String,
+    pub kind: String,
+    /// A `--test` build of the target.
+    pub test: bool,
+    pub fresh: bool,
+}
+
+impl Unit {
+    /// `lib \`a\``, `test \`it\` (test)`, `build script`.
+    pub(crate) fn describe(&self) -> String {
+        match self.kind.as_str() {
+            "custom-build" => "build script (compile)".to_owned(),
+            kind if self.test && kind != "test" => format!("{kind} `{}` (test)", self.target),
+            kind => format!("{kind} `{}`", self.target),
+        }
+    }
+}
+
+/// A `Dirty <package> v<version> (<path>): <reason>` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Dirty {
+    pub package: String,
+    pub reason: String,
+}
+
+/// A build script cargo reported (fresh or run), with its output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Script {
+    pub package: String,
+    pub out_dir: PathBuf,
+}
+
+/// The first compiler error of a failed build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CompileError {
+    pub rendered: String,
+    /// As rustc names it: relative to the directory cargo ran it in.
+    pub file: Option<PathBuf>,
+    pub line: Option<u32>,
+    pub manifest_dir: Option<PathBuf>,
+}
+
+impl CompileError {
+    /// The file of the error: cargo runs rustc from the workspace root for
+    /// members and from the package directory for other packages.
+    pub(crate) fn resolve_file(&self, workspace_root: &Path) -> Option<PathBuf> {
+        let file = self.file.as_ref()?;
+        if file.is_absolute() {
+            return Some(file.clone());
+        }
+        let from_root = workspace_root.join(file);
+        match &self.manifest_dir {
+            Some(dir) if !from_root.exists() => Some(dir.join(file)),
+            _ => Some(from_root),
+        }
+    }
+}
+
+/// Everything one build said.
+#[derive(Debug, Default)]
+pub(crate) struct BuildOutput {
+    pub success: bool,
+    pub status: String,
+    pub duration: Duration,
+    pub units: Vec<Unit>,
+    pub dirty: Vec<Dirty>,
+    pub scripts: Vec<Script>,
+    /// Packages whose build script cargo ran (from the `-v` `Running` lines).
+    pub scripts_run: Vec<String>,
+    pub first_error: Option<CompileError>,
+    pub stderr_tail: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    #[serde(default)]
+    package_id: String,
+    #[serde(default)]
+    manifest_path: Option<PathBuf>,
+    #[serde(default)]
+    target: Option<MessageTarget>,
+    #[serde(default)]
+    profile: Option<MessageProfile>,
+    #[serde(default)]
+    fresh: Option<bool>,
+    #[serde(default)]
+    out_dir: Option<PathBuf>,
+    #[serde(default)]
+    message: Option<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct MessageTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct MessageProfile {
+    test: bool,
+}
+
+#[derive(Deserialize)]
+struct Diagnostic {
+    level: String,
+    #[serde(default)]
+    rendered: Option<String>,
+    #[serde(default)]
+    spans: Vec<Span>,
+}
+
+#[derive(Deserialize)]
+struct Span {
+    file_name: PathBuf,
+    line_start: u32,
+    is_primary: bool,
+}
+
+impl BuildOutput {
+    fn read_message(&mut self, line: &str) {
+        let Ok(message) = serde_json::from_str::<Message>(line) else {
+            return;
+        };
+        match message.reason.as_str() {
+            "compiler-artifact" => {
+                let Some(target) = message.target else { return };
+                self.units.push(Unit {
+                    package: package_name(&message.package_id),
+                    manifest_path: message.manifest_path.unwrap_or_default(),
+                    target: target.name,
+                    kind: target.kind.first().cloned().unwrap_or_default(),
+                    test: message.profile.is_some_and(|p| p.test),
+                    fresh: message.fresh.unwrap_or(false),
+                });
+            }
+            "build-script-executed" => {
+                if let Some(out_dir) = message.out_dir {
+                    self.scripts.push(Script {
+                        package: package_name(&message.package_id),
+                        out_dir,
+                    });
+                }
+            }
+            "compiler-message" if self.first_error.is_none() => {
+                let Some(diagnostic) = message.message else {
+                    return;
+                };
+                if diagnostic.level != "error" {
+                    return;
+                }
+                let primary = diagnostic.spans.iter().find(|s| s.is_primary);
+                let manifest_dir = message
+                    .manifest_path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(Path::to_owned);
+                self.first_error = Some(CompileError {
+                    rendered: diagnostic.rendered.unwrap_or_default(),
+                    file: primary.map(|s| s.file_name.clone()),
+                    line: primary.map(|s| s.line_start),
+                    manifest_dir,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Records a `-v` stderr line; returns a progress step worth showing.
+    fn read_stderr(&mut self, line: &str) -> Option<String> {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("Dirty ") {
+            if let Some(dirty) = parse_dirty(rest) {
+                self.dirty.push(dirty);
+            }
+            return None;
+        }
+        if let Some(rest) = trimmed.strip_prefix("Running `") {
+            if let Some(package) = script_package(rest) {
+                self.scripts_run.push(package);
+            }
+            return None;
+        }
+        trimmed
+            .strip_prefix("Compiling ")
+            .map(|rest| format!("compiling {rest}"))
+    }
+
+    /// Units cargo compiled again.
+    pub(crate) fn rebuilt(&self) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(|u| !u.fresh)
+    }
+
+    /// Rebuilt units plus build-script runs: everything cargo did.
+    pub(crate) fn work_count(&self) -> usize {
+        self.rebuilt().count() + self.scripts_run.len()
+    }
+
+    /// Names of the packages cargo did any work for.
+    pub(crate) fn rebuilt_packages(&self) -> std::collections::BTreeSet<String> {
+        self.rebuilt()
+            .map(|u| u.package.clone())
+            .chain(self.scripts_run.iter().cloned())
+            .collect()
+    }
+}
+
+/// The package name in a package id: `path+file:///ws/a#0.1.0` (the name is the
+/// directory), `path+file:///ws/x#b@0.1.0`, `registry+https://...#serde@1.0.0`,
+/// or the old `name version (source)` form.
+pub(crate) fn package_name(id: &str) -> String {
+    match id.rsplit_once('#') {
+        Some((url, fragment)) => match fragment.split_once('@') {
+            Some((name, _)) => name.to_owned(),
+            None => url
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(url)
+                .to_owned(),
+        },
+        None => id.split(' ').next().unwrap_or(id).to_owned(),
+    }
+}
+
+/// `b v0.1.0 (/ws/b): the file `b/x` is missing`, or `serde v1.0.0: reason`.
+fn parse_dirty(rest: &str) -> Option<Dirty> {
+    let (package, after_name) = rest.split_once(' ')?;
+    let reason = if let Some(at) = after_name.find("): ") {
+        &after_name[at + 3..]
+    } else {
+        after_name.split_once(": ")?.1
+    };
+    Some(Dirty {
+        package: package.to_owned(),
+        reason: reason.trim().to_owned(),
+    })
+}
+
+/// `/t/debug/build/b-94e0f63dfa897306/build-script-build` names package `b`
+/// (with `-vv`, cargo prints the script's environment before it).
+fn script_package(command: &str) -> Option<String> {
+    let program = command
+        .split('`')
+        .next()?
+        .split(' ')
+        .find(|word| word.ends_with("/build-script-build"))?;
+    let path = Path::new(program);
+    let dir = path.parent()?.file_name()?.to_str()?;
+    let (name, hash) = dir.rsplit_once('-')?;
+    hash.chars()
+        .all(|c| c.is_ascii_hexdigit())
+        .then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_dirty_lines_of_cargo_1_95() {
+        let mut out = BuildOutput::default();
+        out.read_stderr(
+            "       Dirty b v0.1.0 (/ws/b): the file `b/does-not-exist.txt` is missing",
+        );
+        out.read_stderr("       Dirty serde v1.0.0: the env variable MY_STAMP changed");
+        out.read_stderr(
+            "     Running `/ws/target/debug/build/my-pkg-94e0f63dfa897306/build-script-build`",
+        );
+        out.read_stderr("     Running `/bin/rustc --crate-name b`");
+        out.read_stderr("     Running `CARGO=/bin/cargo OUT_DIR=/t/out /t/debug/build/c-0a1b/build-script-build`");
+        assert_eq!(
+            out.dirty,
+            [
+                Dirty {
+                    package: "b".into(),
+                    reason: "the file `b/does-not-exist.txt` is missing".into()
+                },
+                Dirty {
+                    package: "serde".into(),
+                    reason: "the env variable MY_STAMP changed".into()
+                }
+            ]
+        );
+        assert_eq!(out.scripts_run, ["my-pkg", "c"]);
+    }
+
+    #[test]
+    fn package_names_from_ids() {
+        assert_eq!(package_name("path+file:///ws/crates/a#0.1.0"), "a");
+        assert_eq!(package_name("path+file:///ws/x#b-c@0.1.0"), "b-c");
+        assert_eq!(
+            package_name("registry+https://github.com/rust-lang/crates.io-index#serde@1.0.0"),
+            "serde"
+        );
+    }
+
+    #[test]
+    fn reads_artifacts_and_the_first_error() {
+        let mut out = BuildOutput::default();
+        out.read_message(r#"{"reason":"compiler-artifact","package_id":"path+file:///ws/a#0.1.0","manifest_path":"/ws/a/Cargo.toml","target":{"kind":["lib"],"name":"a"},"profile":{"test":true},"fresh":false}"#);
+        out.read_message(r#"{"reason":"compiler-message","package_id":"path+file:///ws/a#0.1.0","manifest_path":"/ws/a/Cargo.toml","message":{"level":"error","rendered":"error[E0425]: nope\n","spans":[{"file_name":"src/lib.rs","line_start":3,"is_primary":true}]}}"#);
+        out.read_message(r#"{"reason":"compiler-message","package_id":"x","message":{"level":"error","rendered":"second","spans":[]}}"#);
+        assert_eq!(out.units[0].describe(), "lib `a` (test)");
+        assert_eq!(out.rebuilt().count(), 1);
+        let error = out.first_error.unwrap();
+        assert_eq!(error.rendered, "error[E0425]: nope\n");
+        assert_eq!(
+            error.resolve_file(Path::new("/no-such-ws")).unwrap(),
+            Path::new("/ws/a/src/lib.rs")
+        );
+        assert_eq!(error.line, Some(3));
+    }
+}
