@@ -437,3 +437,62 @@ fn ctrl_c_stops_the_program_and_still_draws_what_was_recorded() {
             .contains("intprog::hot_loop")
     );
 }
+
+#[test]
+fn unit_tests_integration_tests_and_benches_are_targets_too() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"kinds\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\n[[bench]]\nname = \"speed\"\nharness = false\n",
+    );
+    let spin = |name: &str| {
+        format!(
+            "#[inline(never)]\npub fn {name}() -> u64 {{\n    let mut x = 1u64;\n    for i in 0..std::hint::black_box(80_000_000u64) {{\n        x = std::hint::black_box(x.wrapping_mul(31) ^ i);\n    }}\n    x\n}}\n"
+        )
+    };
+    dir.create(
+        "src/lib.rs",
+        format!(
+            "{}\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn long_input() {{\n        assert_ne!(super::unit_spin(), 0);\n    }}\n    #[test]\n    fn other() {{}}\n}}\n",
+            spin("unit_spin")
+        ),
+    );
+    dir.create(
+        "tests/integration.rs",
+        format!(
+            "{}\n#[test]\nfn heavy() {{\n    assert_ne!(test_spin(), 0);\n}}\n",
+            spin("test_spin")
+        ),
+    );
+    dir.create(
+        "benches/speed.rs",
+        format!("{}\nfn main() {{\n    assert_eq!(std::env::args().nth(1).as_deref(), Some(\"--bench\"));\n    println!(\"{{}}\", bench_spin());\n}}\n", spin("bench_spin")),
+    );
+    for (flags, hot, profile) in [
+        (
+            &["--unit-test", "long_input"][..],
+            "kinds::unit_spin",
+            "release",
+        ),
+        (
+            &["--test", "integration"][..],
+            "integration::test_spin",
+            "release",
+        ),
+        (&["--bench", "speed"][..], "speed::bench_spin", "bench"),
+    ] {
+        let run = dir
+            .command(["profile", "--freq", "4999", "--format", "json"])
+            .args(flags)
+            .expect_success();
+        let task = task(&run);
+        let folded = std::fs::read_to_string(artifact(&task, "stacks.folded")).unwrap();
+        assert!(folded.contains(hot), "{flags:?}: no {hot} in\n{folded}");
+        let manifest = manifest(artifact(&task, "stacks.folded").parent().unwrap());
+        assert_eq!(manifest["profile"], profile, "{flags:?}");
+        if flags[0] == "--unit-test" {
+            assert_eq!(manifest["command"][1], "long_input");
+            assert_eq!(manifest["command"][2], "--test-threads=1");
+        }
+    }
+}
