@@ -46,6 +46,7 @@ const SECTIONS: &[&str] = &[
     "hooks",
     "build",
     "gitignore",
+    "clean",
 ];
 
 /// A validated policy.
@@ -59,6 +60,7 @@ pub struct Policy {
     pub hooks: Hooks,
     pub build: BuildSettings,
     pub gitignore: Gitignore,
+    pub clean: sections::clean::Clean,
 }
 
 impl Policy {
@@ -214,6 +216,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
             "hooks" => policy.hooks = sections::hooks::read(r, table),
             "build" => policy.build = sections::build::read(r, table),
             "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
+            "clean" => policy.clean = sections::clean::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
     });

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod gitignore;
 pub mod hooks;
+pub mod clean;
 pub mod pipelines;
 pub mod settings;
 pub mod tasks;
