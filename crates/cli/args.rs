@@ -118,6 +118,18 @@ pub enum Command {
         after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        stop tracking ignored files (they stay on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
     )]
     Gitignore(GitignoreArgs),
+    /// Remove stale build units and extra files as [clean] in perf.toml says
+    #[command(
+        after_help = "Examples:\n  cargo perf clean --dry-run          list what would go, with sizes and reasons\n  cargo perf clean                    remove it\n  cargo perf clean --wait             wait for a running build instead of skipping its profile\n  cargo perf clean --dry-run --format json\n\nRules live in perf.toml, e.g.:\n  [clean]\n  max-age = \"30d\"\n  toolchains = \"installed\"\n  max-size = \"10 GiB\""
+    )]
+    Clean {
+        /// List what would be removed (each unit or path, its size and reason); remove nothing
+        #[arg(long, short = 'n')]
+        dry_run: bool,
+        /// Wait for cargo's build lock on a profile dir instead of skipping it
+        #[arg(long)]
+        wait: bool,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"

@@ -14,5 +14,6 @@ pub fn tasks() -> Vec<Arc<dyn Task>> {
             crate::gitignore::GitignoreOptions::default(),
         )),
         Arc::new(crate::build::BuildTask::new(Default::default())),
+        Arc::new(crate::clean::CleanTask::default()),
     ]
 }

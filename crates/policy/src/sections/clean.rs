@@ -91,11 +91,16 @@ fn read_extras(r: &mut Reader, value: &Value<'_>) -> Vec<Extra> {
         let mut glob = None;
         let mut larger_than = None;
         let mut older_than = None;
-        r.fields(table, "[[clean.extra]]", EXTRA_KEYS, |r, key, value| match key {
-            "glob" => glob = r.string(key, value).and_then(|g| check_glob(r, g)),
-            "larger-than" => larger_than = r.size(key, value),
-            _ => older_than = r.duration(key, value),
-        });
+        r.fields(
+            table,
+            "[[clean.extra]]",
+            EXTRA_KEYS,
+            |r, key, value| match key {
+                "glob" => glob = r.string(key, value).and_then(|g| check_glob(r, g)),
+                "larger-than" => larger_than = r.size(key, value),
+                _ => older_than = r.duration(key, value),
+            },
+        );
         match glob {
             Some(glob) => extras.push(Extra {
                 glob,

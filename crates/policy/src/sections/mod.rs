@@ -2,9 +2,9 @@
 //! shared [`Reader`](crate::reader::Reader) and returns its typed settings.
 
 pub mod build;
+pub mod clean;
 pub mod gitignore;
 pub mod hooks;
-pub mod clean;
 pub mod pipelines;
 pub mod settings;
 pub mod tasks;
