@@ -54,7 +54,7 @@ fn walk(
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if entry.file_name() == ".git" || skip.iter().any(|s| *s == path) {
+        if entry.file_name() == ".git" || skip.contains(&path) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };

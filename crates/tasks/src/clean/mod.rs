@@ -254,10 +254,12 @@ impl Cleaner {
             .collect();
         if !policy.extra.is_empty() {
             cx.step("looking for extra files");
-            let mut skip = vec![self.root.join(".git"), cx.workspace().state_dir()];
-            if let Some(state) = cx.workspace().state_dir().canonicalize().ok() {
-                skip.push(state);
-            }
+            // Never the target dir (units are judged whole, above), git's
+            // own files, or the tool's state (baselines, history).
+            let mut skip = vec![
+                self.root.join(".git"),
+                self.root.join(cargo_perf_engine::workspace::STATE_DIR),
+            ];
             skip.extend(self.target.clone());
             for found in extras::find(&self.root, &skip, &policy.extra, now) {
                 if tracked.covers(&found.path) {

@@ -274,7 +274,10 @@ fn add(acc: &mut Acc, owner: &Owner, meta: &Metadata, use_atime: bool) {
             None => acc.units.entry((profile, key.clone())).or_default(),
         };
         unit.bytes += size;
-        unit.newest = unit.newest.max(time);
+        // A link's own times say when the link was made, not when its unit was used.
+        if !meta.file_type().is_symlink() {
+            unit.newest = unit.newest.max(time);
+        }
     }
 }
 
