@@ -5,6 +5,7 @@
 
 mod build;
 mod check;
+mod clean;
 mod gitignore;
 mod hook;
 
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check", "hook", "build", "gitignore"];
+pub const NAMES: &[&str] = &["check", "hook", "build", "gitignore", "clean"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -28,6 +29,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("hook") => hook::run(sh, rounds),
         Some("build") => build::run(sh, rounds),
         Some("gitignore") => gitignore::run(sh, rounds),
+        Some("clean") => clean::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")

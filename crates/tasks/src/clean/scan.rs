@@ -9,8 +9,7 @@ use std::fs::{self, Metadata};
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use super::layout::{self, Kind, Profile, UNIT_DIRS, UnitKey};
 
@@ -71,24 +70,53 @@ struct UnitAcc {
 
 #[derive(Default)]
 struct Acc {
-    units: HashMap<(usize, UnitKey), UnitAcc>,
+    /// By profile index, then unit.
+    units: Vec<HashMap<UnitKey, UnitAcc>>,
     usage: HashMap<(Option<usize>, Kind), u64>,
     errors: Vec<(PathBuf, io::Error)>,
 }
 
+/// Directories left to walk; workers sleep on the condvar while it is
+/// empty but other workers may still add to it.
 struct Queue {
-    jobs: Mutex<Vec<Job>>,
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+struct QueueState {
+    jobs: Vec<Job>,
     /// Jobs queued or running; the walk is over when it reaches zero.
-    pending: AtomicUsize,
+    pending: usize,
 }
 
 impl Queue {
     fn push(&self, job: Job) {
-        self.pending.fetch_add(1, Ordering::SeqCst);
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(job);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.pending += 1;
+        state.jobs.push(job);
+        self.ready.notify_one();
+    }
+
+    /// The next job, or `None` when every job is done.
+    fn next(&self) -> Option<Job> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(job) = state.jobs.pop() {
+                return Some(job);
+            }
+            if state.pending == 0 {
+                return None;
+            }
+            state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn done(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.pending -= 1;
+        if state.pending == 0 {
+            self.ready.notify_all();
+        }
     }
 }
 
@@ -96,8 +124,11 @@ impl Queue {
 pub(crate) fn scan(target: &Path, use_atime: bool) -> io::Result<Scan> {
     let top = layout::top_level(target)?;
     let queue = Queue {
-        jobs: Mutex::new(Vec::new()),
-        pending: AtomicUsize::new(0),
+        state: Mutex::new(QueueState {
+            jobs: Vec::new(),
+            pending: 0,
+        }),
+        ready: Condvar::new(),
     };
     let mut seed = Acc::default();
     for (path, kind) in &top.loose {
@@ -169,17 +200,11 @@ pub(crate) fn scan(target: &Path, use_atime: bool) -> io::Result<Scan> {
 
 fn work(queue: &Queue, use_atime: bool) -> Acc {
     let mut acc = Acc::default();
-    loop {
-        let job = queue.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match job {
-            Some(job) => {
-                run_job(job, queue, &mut acc, use_atime);
-                queue.pending.fetch_sub(1, Ordering::SeqCst);
-            }
-            None if queue.pending.load(Ordering::SeqCst) == 0 => return acc,
-            None => std::thread::yield_now(),
-        }
+    while let Some(job) = queue.next() {
+        run_job(job, queue, &mut acc, use_atime);
+        queue.done();
     }
+    acc
 }
 
 fn run_job(job: Job, queue: &Queue, acc: &mut Acc, use_atime: bool) {
@@ -206,7 +231,7 @@ fn run_job(job: Job, queue: &Queue, acc: &mut Acc, use_atime: bool) {
                 };
                 add(acc, &owner, &meta, use_atime);
                 if let Some((key, unit_name)) = unit {
-                    let unit = acc.units.entry((profile, key)).or_default();
+                    let unit = unit_acc(acc, profile, &key);
                     if name == ".fingerprint" {
                         unit.fingerprint = Some(entry.path());
                         unit.name = Some(unit_name);
@@ -242,18 +267,59 @@ fn count_path(path: &Path, owner: &Owner, queue: &Queue, acc: &mut Acc, use_atim
     }
 }
 
+/// Sums a whole tree locally, then adds it to its owner once.
 fn tree(dir: &Path, owner: &Owner, acc: &mut Acc, use_atime: bool) {
+    let mut sum = Sum::default();
+    sum_tree(dir, &mut sum, &mut acc.errors, use_atime);
+    *acc.usage.entry((owner.profile, owner.kind)).or_default() += sum.bytes;
+    if let (Some(profile), Some(key)) = (owner.profile, &owner.unit) {
+        let unit = unit_acc(acc, profile, key);
+        unit.bytes += sum.bytes;
+        unit.newest = unit.newest.max(sum.newest);
+    }
+}
+
+#[derive(Default)]
+struct Sum {
+    bytes: u64,
+    newest: i64,
+}
+
+fn sum_tree(dir: &Path, sum: &mut Sum, errors: &mut Vec<(PathBuf, io::Error)>, use_atime: bool) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(err) => return acc.errors.push((dir.to_owned(), err)),
+        Err(err) => return errors.push((dir.to_owned(), err)),
     };
     for entry in entries.flatten() {
         let Ok(meta) = entry.metadata() else { continue };
-        add(acc, owner, &meta, use_atime);
+        sum.bytes += bytes(&meta);
+        if !meta.file_type().is_symlink() {
+            sum.newest = sum.newest.max(last_use(&meta, use_atime));
+        }
         if meta.is_dir() {
-            tree(&entry.path(), owner, acc, use_atime);
+            sum_tree(&entry.path(), sum, errors, use_atime);
         }
     }
+}
+
+fn last_use(meta: &Metadata, use_atime: bool) -> i64 {
+    if use_atime && !meta.is_dir() {
+        meta.atime().max(meta.mtime())
+    } else {
+        meta.mtime()
+    }
+}
+
+fn unit_acc<'a>(acc: &'a mut Acc, profile: usize, key: &UnitKey) -> &'a mut UnitAcc {
+    if acc.units.len() <= profile {
+        acc.units.resize_with(profile + 1, HashMap::new);
+    }
+    let units = &mut acc.units[profile];
+    // Look up before inserting, so the key is cloned only for a new unit.
+    if !units.contains_key(key) {
+        units.insert(key.clone(), UnitAcc::default());
+    }
+    units.get_mut(key).expect("inserted above")
 }
 
 fn bytes(meta: &Metadata) -> u64 {
@@ -264,15 +330,8 @@ fn add(acc: &mut Acc, owner: &Owner, meta: &Metadata, use_atime: bool) {
     let size = bytes(meta);
     *acc.usage.entry((owner.profile, owner.kind)).or_default() += size;
     if let (Some(profile), Some(key)) = (owner.profile, &owner.unit) {
-        let time = if use_atime && !meta.is_dir() {
-            meta.atime().max(meta.mtime())
-        } else {
-            meta.mtime()
-        };
-        let unit = match acc.units.get_mut(&(profile, key.clone())) {
-            Some(unit) => unit,
-            None => acc.units.entry((profile, key.clone())).or_default(),
-        };
+        let time = last_use(meta, use_atime);
+        let unit = unit_acc(acc, profile, key);
         unit.bytes += size;
         // A link's own times say when the link was made, not when its unit was used.
         if !meta.file_type().is_symlink() {
@@ -293,7 +352,16 @@ fn merge(profiles: Vec<Profile>, accs: Vec<Acc>) -> Scan {
             scan.total += value;
         }
         scan.errors.extend(acc.errors);
-        for (key, part) in acc.units {
+        let parts = acc
+            .units
+            .into_iter()
+            .enumerate()
+            .flat_map(|(profile, units)| {
+                units
+                    .into_iter()
+                    .map(move |(key, part)| ((profile, key), part))
+            });
+        for (key, part) in parts {
             let unit = units.entry(key).or_default();
             unit.bytes += part.bytes;
             unit.newest = unit.newest.max(part.newest);
