@@ -115,7 +115,7 @@ fn generate() -> Result<PathBuf> {
         fs::write(dir.join(".cargo-lock"), "")?;
         for unit in 0..UNITS_PER_PROFILE {
             let paths = write_unit(&dir, unit)?;
-            if unit % 3 == 0 {
+            if unit.is_multiple_of(3) {
                 for path in paths {
                     File::open(&path)
                         .and_then(|f| {
@@ -176,7 +176,7 @@ fn write_unit(profile: &Path, unit: usize) -> Result<Vec<PathBuf>> {
     }
     dirs.push(session);
     dirs.push(incremental);
-    if unit % 10 == 0 {
+    if unit.is_multiple_of(10) {
         let out = profile
             .join("build")
             .join(format!("{name}-{hash}"))

@@ -8,6 +8,7 @@
 mod atime;
 mod extras;
 mod layout;
+mod rawdir;
 mod remove;
 mod safety;
 mod scan;

@@ -5,13 +5,18 @@
 //! merged at the end, so the hot loop takes no lock and allocates little.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::{CString, OsStr};
 use std::fs::{self, Metadata};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::layout::{self, Kind, Profile, UNIT_DIRS, UnitKey};
+use super::rawdir::{self, Entries, Stat};
 
 /// A build unit: every entry named `<name>-<hash>` in one profile's unit dirs.
 #[derive(Debug, Clone)]
@@ -48,8 +53,13 @@ enum Job {
         name: &'static str,
         kind: Kind,
     },
-    /// A directory counted as a whole for `owner`.
-    Tree { dir: PathBuf, owner: Owner },
+    /// The directory `name` inside `parent`, counted as a whole for `owner`.
+    Tree {
+        parent: Arc<OwnedFd>,
+        name: CString,
+        path: PathBuf,
+        owner: Owner,
+    },
 }
 
 #[derive(Clone)]
@@ -71,7 +81,7 @@ struct UnitAcc {
 #[derive(Default)]
 struct Acc {
     /// By profile index, then unit.
-    units: Vec<HashMap<UnitKey, UnitAcc>>,
+    units: Vec<FastMap<UnitKey, UnitAcc>>,
     usage: HashMap<(Option<usize>, Kind), u64>,
     errors: Vec<(PathBuf, io::Error)>,
 }
@@ -209,56 +219,107 @@ fn work(queue: &Queue, use_atime: bool) -> Acc {
 
 fn run_job(job: Job, queue: &Queue, acc: &mut Acc, use_atime: bool) {
     match job {
-        Job::Tree { dir, owner } => tree(&dir, &owner, acc, use_atime),
+        Job::Tree {
+            parent,
+            name,
+            path,
+            owner,
+        } => match rawdir::open_dir(Some(parent.as_raw_fd()), &name).and_then(Entries::take) {
+            Ok(entries) => tree(entries, &path, &owner, acc, use_atime),
+            Err(err) => acc.errors.push((path, err)),
+        },
         Job::UnitDir {
             dir,
             profile,
             name,
             kind,
         } => {
-            let entries = match fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(err) => return acc.errors.push((dir, err)),
-            };
-            for entry in entries.flatten() {
-                let Ok(meta) = entry.metadata() else { continue };
-                let file_name = entry.file_name();
-                let unit = layout::unit_of(name, &file_name.to_string_lossy());
-                let owner = Owner {
-                    profile: Some(profile),
-                    kind,
-                    unit: unit.as_ref().map(|(key, _)| key.clone()),
-                };
-                add(acc, &owner, &meta, use_atime);
-                if let Some((key, unit_name)) = unit {
-                    let unit = unit_acc(acc, profile, &key);
-                    if name == ".fingerprint" {
-                        unit.fingerprint = Some(entry.path());
-                        unit.name = Some(unit_name);
-                    } else {
-                        unit.entries.push(entry.path());
-                        unit.name.get_or_insert(unit_name);
-                    }
-                }
-                if meta.is_dir() {
-                    queue.push(Job::Tree {
-                        dir: entry.path(),
-                        owner,
-                    });
-                }
+            if let Err(err) = unit_dir(&dir, profile, name, kind, queue, acc, use_atime) {
+                acc.errors.push((dir, err));
             }
         }
     }
 }
 
+fn unit_dir(
+    dir: &Path,
+    profile: usize,
+    dir_name: &'static str,
+    kind: Kind,
+    queue: &Queue,
+    acc: &mut Acc,
+    use_atime: bool,
+) -> io::Result<()> {
+    let fd = Arc::new(rawdir::open_path(dir)?);
+    let mut entries = Entries::new(&fd)?;
+    let mut usage = 0;
+    while let Some(name) = entries.next_name() {
+        let Ok(stat) = rawdir::stat_at(fd.as_raw_fd(), name) else {
+            continue;
+        };
+        usage += stat.bytes;
+        let unit = name
+            .to_str()
+            .ok()
+            .and_then(|text| layout::unit_of(dir_name, text));
+        let path = dir.join(OsStr::from_bytes(name.to_bytes()));
+        let key = match unit {
+            Some((key, unit_name)) => {
+                if acc.units.len() <= profile {
+                    acc.units.resize_with(profile + 1, FastMap::default);
+                }
+                let unit = acc.units[profile].entry(key.clone()).or_default();
+                unit.bytes += stat.bytes;
+                if !stat.is_symlink {
+                    unit.newest = unit.newest.max(last_use(&stat, use_atime));
+                }
+                if dir_name == ".fingerprint" {
+                    unit.fingerprint = Some(path.clone());
+                    unit.name = Some(unit_name);
+                } else {
+                    unit.entries.push(path.clone());
+                    unit.name.get_or_insert(unit_name);
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        if stat.is_dir {
+            queue.push(Job::Tree {
+                parent: Arc::clone(&fd),
+                name: name.to_owned(),
+                path,
+                owner: Owner {
+                    profile: Some(profile),
+                    kind,
+                    unit: key,
+                },
+            });
+        }
+    }
+    *acc.usage.entry((Some(profile), kind)).or_default() += usage;
+    Ok(())
+}
+
 /// Counts a path of unknown type: a file (or link) directly, a directory as a tree job.
 fn count_path(path: &Path, owner: &Owner, queue: &Queue, acc: &mut Acc, use_atime: bool) {
-    match fs::symlink_metadata(path) {
-        Ok(meta) => {
-            add(acc, owner, &meta, use_atime);
-            if meta.is_dir() {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let opened = rawdir::open_path(parent).and_then(|fd| {
+        let name = CString::new(name.as_bytes())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let stat = rawdir::stat_at(fd.as_raw_fd(), &name)?;
+        Ok((fd, name, stat))
+    });
+    match opened {
+        Ok((fd, name, stat)) => {
+            add(acc, owner, &stat, use_atime);
+            if stat.is_dir {
                 queue.push(Job::Tree {
-                    dir: path.to_owned(),
+                    parent: Arc::new(fd),
+                    name,
+                    path: path.to_owned(),
                     owner: owner.clone(),
                 });
             }
@@ -268,9 +329,9 @@ fn count_path(path: &Path, owner: &Owner, queue: &Queue, acc: &mut Acc, use_atim
 }
 
 /// Sums a whole tree locally, then adds it to its owner once.
-fn tree(dir: &Path, owner: &Owner, acc: &mut Acc, use_atime: bool) {
+fn tree(entries: Entries, path: &Path, owner: &Owner, acc: &mut Acc, use_atime: bool) {
     let mut sum = Sum::default();
-    sum_tree(dir, &mut sum, &mut acc.errors, use_atime);
+    sum_tree(entries, path, &mut sum, &mut acc.errors, use_atime);
     *acc.usage.entry((owner.profile, owner.kind)).or_default() += sum.bytes;
     if let (Some(profile), Some(key)) = (owner.profile, &owner.unit) {
         let unit = unit_acc(acc, profile, key);
@@ -285,34 +346,43 @@ struct Sum {
     newest: i64,
 }
 
-fn sum_tree(dir: &Path, sum: &mut Sum, errors: &mut Vec<(PathBuf, io::Error)>, use_atime: bool) {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) => return errors.push((dir.to_owned(), err)),
-    };
-    for entry in entries.flatten() {
-        let Ok(meta) = entry.metadata() else { continue };
-        sum.bytes += bytes(&meta);
-        if !meta.file_type().is_symlink() {
-            sum.newest = sum.newest.max(last_use(&meta, use_atime));
+fn sum_tree(
+    mut entries: Entries,
+    path: &Path,
+    sum: &mut Sum,
+    errors: &mut Vec<(PathBuf, io::Error)>,
+    use_atime: bool,
+) {
+    let fd = entries.fd();
+    while let Some(name) = entries.next_name() {
+        let Ok(stat) = rawdir::stat_at(fd, name) else {
+            continue;
+        };
+        sum.bytes += stat.bytes;
+        if !stat.is_symlink {
+            sum.newest = sum.newest.max(last_use(&stat, use_atime));
         }
-        if meta.is_dir() {
-            sum_tree(&entry.path(), sum, errors, use_atime);
+        if stat.is_dir {
+            let child = path.join(OsStr::from_bytes(name.to_bytes()));
+            match rawdir::open_dir(Some(fd), name).and_then(Entries::take) {
+                Ok(child_entries) => sum_tree(child_entries, &child, sum, errors, use_atime),
+                Err(err) => errors.push((child, err)),
+            }
         }
     }
 }
 
-fn last_use(meta: &Metadata, use_atime: bool) -> i64 {
-    if use_atime && !meta.is_dir() {
-        meta.atime().max(meta.mtime())
+fn last_use(stat: &Stat, use_atime: bool) -> i64 {
+    if use_atime && !stat.is_dir {
+        stat.atime.max(stat.mtime)
     } else {
-        meta.mtime()
+        stat.mtime
     }
 }
 
 fn unit_acc<'a>(acc: &'a mut Acc, profile: usize, key: &UnitKey) -> &'a mut UnitAcc {
     if acc.units.len() <= profile {
-        acc.units.resize_with(profile + 1, HashMap::new);
+        acc.units.resize_with(profile + 1, FastMap::default);
     }
     let units = &mut acc.units[profile];
     // Look up before inserting, so the key is cloned only for a new unit.
@@ -326,17 +396,40 @@ fn bytes(meta: &Metadata) -> u64 {
     meta.blocks() * 512
 }
 
-fn add(acc: &mut Acc, owner: &Owner, meta: &Metadata, use_atime: bool) {
-    let size = bytes(meta);
-    *acc.usage.entry((owner.profile, owner.kind)).or_default() += size;
+fn add(acc: &mut Acc, owner: &Owner, stat: &Stat, use_atime: bool) {
+    *acc.usage.entry((owner.profile, owner.kind)).or_default() += stat.bytes;
     if let (Some(profile), Some(key)) = (owner.profile, &owner.unit) {
-        let time = last_use(meta, use_atime);
         let unit = unit_acc(acc, profile, key);
-        unit.bytes += size;
+        unit.bytes += stat.bytes;
         // A link's own times say when the link was made, not when its unit was used.
-        if !meta.file_type().is_symlink() {
-            unit.newest = unit.newest.max(time);
+        if !stat.is_symlink {
+            unit.newest = unit.newest.max(last_use(stat, use_atime));
         }
+    }
+}
+
+/// A HashMap with a cheap multiply-rotate hash: the keys are our own unit
+/// names and hashes, not attacker-controlled, and hashing is in the hot loop.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
