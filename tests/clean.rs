@@ -692,3 +692,35 @@ fn without_rules_nothing_is_removed_and_it_says_so() {
         .expect_success()
         .stdout_lacks("clean");
 }
+
+#[test]
+fn a_target_dir_outside_the_workspace_is_cleaned_too() {
+    let dir = Dir::with_package("tiny");
+    let elsewhere = Dir::new();
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(&elsewhere, "debug", "far", "00000000000000fa", 1, 10, 10);
+    fake_unit(&elsewhere, "debug", "near", "00000000000000fb", 1, 0, 10);
+    let run = dir
+        .command(["clean", "--format", "json"])
+        .env("CARGO_TARGET_DIR", elsewhere.path())
+        .expect_success()
+        .json();
+    let listed = removals(&run);
+    assert_eq!(listed.len(), 1, "{run:#}");
+    assert!(
+        listed[0]
+            .0
+            .ends_with("debug/.fingerprint/far-00000000000000fa"),
+        "{listed:#?}"
+    );
+    assert!(
+        !elsewhere
+            .join("debug/deps/libfar-00000000000000fa.rlib")
+            .exists()
+    );
+    assert!(
+        elsewhere
+            .join("debug/deps/libnear-00000000000000fb.rlib")
+            .exists()
+    );
+}

@@ -190,6 +190,7 @@ impl Cleaner {
             );
         }
 
+        let unreadable: Vec<PathBuf> = scan.errors.iter().map(|(p, _)| p.clone()).collect();
         let installed = if policy.toolchains == Toolchains::Installed && !scan.units.is_empty() {
             cx.step("asking each installed toolchain for its fingerprint");
             let installed = toolchains::probe(cx.workspace())?;
@@ -211,6 +212,7 @@ impl Cleaner {
                 installed: installed.as_ref(),
                 tracked: &tracked,
                 busy: &busy,
+                unreadable: &unreadable,
             },
         );
         for index in &selection.kept_tracked {

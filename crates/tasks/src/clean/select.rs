@@ -37,6 +37,8 @@ pub(crate) struct Inputs<'a> {
     pub tracked: &'a Tracked,
     /// Profiles whose build lock is held by a running build: nothing there is selected.
     pub busy: &'a [usize],
+    /// Paths the scan could not read: a unit with one of them is not selected.
+    pub unreadable: &'a [PathBuf],
 }
 
 pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
@@ -44,7 +46,7 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
     let mut chosen = vec![false; scan.units.len()];
     let mut blocked = vec![false; scan.units.len()];
     for (index, unit) in scan.units.iter().enumerate() {
-        if inputs.busy.contains(&unit.profile) {
+        if inputs.busy.contains(&unit.profile) || is_unreadable(unit, inputs.unreadable) {
             blocked[index] = true;
             continue;
         }
@@ -119,6 +121,15 @@ fn rule_reason(unit: &Unit, inputs: &Inputs<'_>) -> Option<String> {
     let max_age = inputs.policy.max_age?;
     let age = age(inputs.now, unit.last_use);
     (age > max_age).then(|| format!("not used for {} (max-age {})", days(age), days(max_age)))
+}
+
+fn is_unreadable(unit: &Unit, unreadable: &[PathBuf]) -> bool {
+    !unreadable.is_empty()
+        && unit
+            .fingerprint
+            .iter()
+            .chain(&unit.entries)
+            .any(|p| unreadable.iter().any(|u| u.starts_with(p)))
 }
 
 fn holds_tracked(unit: &Unit, tracked: &Tracked) -> bool {
