@@ -110,12 +110,13 @@ fn rule_reason(unit: &Unit, inputs: &Inputs<'_>) -> Option<String> {
         unit.fingerprint.as_deref(),
     ) {
         // A hash of 0 (old build-script fingerprints) names no toolchain: keep.
-        if let Some(hash) = unit_rustc_hash(fingerprint).filter(|h| *h != 0) {
-            if hash != installed.current && !installed.hashes.contains_key(&hash) {
-                return Some(format!(
-                    "built by a toolchain that is no longer installed (rustc hash {hash})"
-                ));
-            }
+        if let Some(hash) = unit_rustc_hash(fingerprint).filter(|h| *h != 0)
+            && hash != installed.current
+            && !installed.hashes.contains_key(&hash)
+        {
+            return Some(format!(
+                "built by a toolchain that is no longer installed (rustc hash {hash})"
+            ));
         }
     }
     let max_age = inputs.policy.max_age?;

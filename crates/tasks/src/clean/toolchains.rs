@@ -132,10 +132,11 @@ fn find_rustc_hash(target: &Path) -> Option<u64> {
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(path);
-            } else if name.ends_with(".json") && path.to_string_lossy().contains(PROBE_NAME) {
-                if let Some(hash) = read_rustc_hash(&path) {
-                    return Some(hash);
-                }
+            } else if name.ends_with(".json")
+                && path.to_string_lossy().contains(PROBE_NAME)
+                && let Some(hash) = read_rustc_hash(&path)
+            {
+                return Some(hash);
             }
         }
     }
