@@ -112,13 +112,28 @@ fn looks_like_triple(name: &str) -> bool {
     name.matches('-').count() >= 2
 }
 
+/// How to print a unit's name; formatted only when a unit is first seen.
+pub(crate) enum UnitName<'a> {
+    Whole(&'a str),
+    Hashed(&'a str, u64),
+}
+
+impl UnitName<'_> {
+    pub(crate) fn render(&self) -> String {
+        match self {
+            UnitName::Whole(name) => (*name).to_owned(),
+            UnitName::Hashed(name, hash) => format!("{name}-{hash:016x}"),
+        }
+    }
+}
+
 /// The unit an entry of a unit directory belongs to, with the unit's display name.
-pub(crate) fn unit_of(kind_dir: &str, entry: &str) -> Option<(UnitKey, String)> {
+pub(crate) fn unit_of<'a>(kind_dir: &str, entry: &'a str) -> Option<(UnitKey, UnitName<'a>)> {
     if kind_dir == "incremental" {
         return entry
             .rsplit_once('-')
             .filter(|(name, hash)| !name.is_empty() && !hash.is_empty())
-            .map(|_| (UnitKey::Incremental(entry.into()), entry.to_owned()));
+            .map(|_| (UnitKey::Incremental(entry.into()), UnitName::Whole(entry)));
     }
     let (name, hash) = split_hash(entry)?;
     let library = [".rlib", ".rmeta", ".so", ".a", ".dylib"]
@@ -128,7 +143,7 @@ pub(crate) fn unit_of(kind_dir: &str, entry: &str) -> Option<(UnitKey, String)> 
         Some(stripped) if library && kind_dir == "deps" => stripped,
         _ => name,
     };
-    Some((UnitKey::Hash(hash), format!("{name}-{hash:016x}")))
+    Some((UnitKey::Hash(hash), UnitName::Hashed(name, hash)))
 }
 
 /// Splits `<name>-<16 hex digits>[.<ext>...]` into the name and the hash.
@@ -159,7 +174,7 @@ mod tests {
     #[test]
     fn maps_entries_to_units() {
         let hash = 0x3caa8d92135e4244;
-        let name = |k, e| unit_of(k, e).map(|(_, n)| n);
+        let name = |k, e| unit_of(k, e).map(|(_, n)| n.render());
         assert_eq!(
             unit_of("deps", "libanyhow-3caa8d92135e4244.rlib")
                 .unwrap()

@@ -192,9 +192,10 @@ pub(crate) fn scan(target: &Path, use_atime: bool) -> io::Result<Scan> {
         }
     }
 
+    // One worker per core, and at least two: a stat often waits on the kernel.
     let workers = std::thread::available_parallelism()
         .map_or(2, usize::from)
-        .clamp(1, 8);
+        .clamp(2, 16);
     let mut accs: Vec<Acc> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| scope.spawn(|| work(&queue, use_atime)))
@@ -275,10 +276,12 @@ fn unit_dir(
                 }
                 if dir_name == ".fingerprint" {
                     unit.fingerprint = Some(path.clone());
-                    unit.name = Some(unit_name);
+                    unit.name = Some(unit_name.render());
                 } else {
                     unit.entries.push(path.clone());
-                    unit.name.get_or_insert(unit_name);
+                    if unit.name.is_none() {
+                        unit.name = Some(unit_name.render());
+                    }
                 }
                 Some(key)
             }
@@ -434,7 +437,7 @@ impl Hasher for FastHasher {
 }
 
 fn merge(profiles: Vec<Profile>, accs: Vec<Acc>) -> Scan {
-    let mut units: HashMap<(usize, UnitKey), UnitAcc> = HashMap::new();
+    let mut units: FastMap<(usize, UnitKey), UnitAcc> = FastMap::default();
     let mut scan = Scan {
         profiles,
         ..Scan::default()
@@ -470,7 +473,7 @@ fn merge(profiles: Vec<Profile>, accs: Vec<Acc>) -> Scan {
     scan.units = units
         .into_iter()
         .map(|((profile, key), mut acc)| {
-            acc.entries.sort();
+            acc.entries.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
             Unit {
                 profile,
                 name: acc.name.unwrap_or_default(),
