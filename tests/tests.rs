@@ -6,6 +6,7 @@ mod util;
 mod build;
 mod changed;
 mod ci_formats;
+mod clean;
 mod cli;
 mod engine;
 mod gitignore;

@@ -123,6 +123,18 @@ pub enum Command {
         after_help = "Examples:\n  cargo perf profile --bin app -- --input big.txt\n  cargo perf profile --bench parse --freq 4999 --duration 20s\n  cargo perf profile --unit-test tokenizer::tests::long_input\n  cargo perf profile --bin app --diff main          # differential flamegraph against main\n  cargo perf profile --bin app --diff target/cargo-perf/profile/1763900000\n  cargo perf profile --bin app --callgrind          # deterministic instruction counts\n  cargo perf profile --cmd -- ./target/release/app serve\n\nOutputs go to <target dir>/cargo-perf/profile/<run>/ (or --output): flamegraph.svg, stacks.folded, manifest.json, perf.data."
     )]
     Profile(Box<ProfileArgs>),
+    /// Remove stale build units and extra files as [clean] in perf.toml says
+    #[command(
+        after_help = "Examples:\n  cargo perf clean --dry-run          list what would go, with sizes and reasons\n  cargo perf clean                    remove it\n  cargo perf clean --wait             wait for a running build instead of skipping its profile\n  cargo perf clean --dry-run --format json\n\nRules live in perf.toml, e.g.:\n  [clean]\n  max-age = \"30d\"\n  toolchains = \"installed\"\n  max-size = \"10 GiB\""
+    )]
+    Clean {
+        /// List what would be removed (each unit or path, its size and reason); remove nothing
+        #[arg(long, short = 'n')]
+        dry_run: bool,
+        /// Wait for cargo's build lock on a profile dir instead of skipping it
+        #[arg(long)]
+        wait: bool,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"

@@ -49,6 +49,11 @@ pub fn dispatch(cli: Cli) -> u8 {
                 staged: args.staged,
             })),
         ),
+        Command::Clean { dry_run, wait } => run_builtin(
+            global,
+            &ExecArgs::default(),
+            Arc::new(cargo_perf_tasks::CleanTask { dry_run, wait }),
+        ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);

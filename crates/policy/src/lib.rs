@@ -47,6 +47,7 @@ const SECTIONS: &[&str] = &[
     "build",
     "gitignore",
     "profile",
+    "clean",
 ];
 
 /// A validated policy.
@@ -61,6 +62,7 @@ pub struct Policy {
     pub build: BuildSettings,
     pub gitignore: Gitignore,
     pub profile: sections::profile::ProfileSettings,
+    pub clean: sections::clean::Clean,
 }
 
 impl Policy {
@@ -217,6 +219,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
             "build" => policy.build = sections::build::read(r, table),
             "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
             "profile" => policy.profile = sections::profile::read(r, table),
+            "clean" => policy.clean = sections::clean::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }
     });

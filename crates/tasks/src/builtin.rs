@@ -15,5 +15,6 @@ pub fn tasks() -> Vec<Arc<dyn Task>> {
         )),
         Arc::new(crate::build::BuildTask::new(Default::default())),
         Arc::new(crate::profile::ProfileTask::default()),
+        Arc::new(crate::clean::CleanTask::default()),
     ]
 }

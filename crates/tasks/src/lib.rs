@@ -7,6 +7,7 @@
 mod build;
 mod builtin;
 pub mod changes;
+mod clean;
 mod command;
 mod gitignore;
 pub mod hook;
@@ -18,6 +19,7 @@ pub use build::{BuildOptions, BuildTask};
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
 pub use cargo_perf_report as report;
+pub use clean::CleanTask;
 pub use command::CommandTask;
 pub use gitignore::{GitignoreOptions, GitignoreTask};
 pub use session::{DEFAULT_CHECK, OpenError, OpenOptions, Session};

@@ -5,6 +5,7 @@
 
 mod build;
 mod check;
+mod clean;
 mod gitignore;
 mod hook;
 mod profile;
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-pub const NAMES: &[&str] = &["check", "hook", "build", "gitignore", "profile"];
+pub const NAMES: &[&str] = &["check", "hook", "build", "gitignore", "profile", "clean"];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -30,6 +31,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("build") => build::run(sh, rounds),
         Some("gitignore") => gitignore::run(sh, rounds),
         Some("profile") => profile::run(sh, rounds),
+        Some("clean") => clean::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")

@@ -2,6 +2,7 @@
 //! shared [`Reader`](crate::reader::Reader) and returns its typed settings.
 
 pub mod build;
+pub mod clean;
 pub mod gitignore;
 pub mod hooks;
 pub mod pipelines;
