@@ -391,7 +391,7 @@ fn list_shows_tasks_and_pipelines_in_both_formats() {
         .stdout_has("fmt")
         .stdout_has("Formatting")
         .stdout_has("(after fmt)")
-        .stdout_has("check  perf.toml");
+        .stdout_has("perf.toml  fmt, test");
     let doc = dir
         .command(["list", "--format", "json"])
         .expect_success()

@@ -95,3 +95,36 @@ fn names_that_clash_are_rejected() {
     check_with("[tasks.\"bad name\"]\nrun = \"true\"\n").stderr_has("invalid task name `bad name`");
     check_with("[tasks.x]\nrun = \"echo 'unclosed\"\n").stderr_has("a quote is not closed");
 }
+
+#[test]
+fn diagnostic_snapshot() {
+    let run = check_with(
+        "[settings]\njobs = 2\n\n[tasks.fmt]\nrn = \"cargo fmt\"\ntimeout = \"3 fortnights\"\n",
+    );
+    assert_eq!(
+        run.stderr(),
+        r#"error: unknown key `rn` in [tasks.fmt]
+ --> perf.toml:5:1
+  |
+5 | rn = "cargo fmt"
+  | ^^ unknown key
+  = help: did you mean `run`?
+
+error: invalid value for `timeout`: unknown duration unit `fortnights`
+ --> perf.toml:6:11
+  |
+6 | timeout = "3 fortnights"
+  |           ^^^^^^^^^^^^^^ cannot parse this
+  = help: write a number and a unit, e.g. "90s", "10m", "1h30m" or "30d" (units: ms, s, m, h, d, w)
+
+error: task `fmt` has no `run` command
+ --> perf.toml:4:1
+  |
+4 | [tasks.fmt]
+  | ^^^^^^^^^^^ this task needs `run`
+  = help: add the command to run, e.g. `run = "cargo test --workspace"`
+
+error: perf.toml has 3 problems
+"#
+    );
+}

@@ -145,6 +145,28 @@ pub enum Command {
         #[command(flatten)]
         exec: ExecArgs,
     },
+    /// Check that git ignores what it must and tracks no ignored or oversized files
+    #[command(
+        after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        stop tracking ignored files (they stay on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
+    )]
+    Gitignore(GitignoreArgs),
+    /// Record a CPU profile and draw a flamegraph (perf, or callgrind)
+    #[command(
+        after_help = "Examples:\n  cargo perf profile --bin app -- --input big.txt\n  cargo perf profile --bench parse --freq 4999 --duration 20s\n  cargo perf profile --unit-test tokenizer::tests::long_input\n  cargo perf profile --bin app --diff main          # differential flamegraph against main\n  cargo perf profile --bin app --diff target/cargo-perf/profile/1763900000\n  cargo perf profile --bin app --callgrind          # deterministic instruction counts\n  cargo perf profile --cmd -- ./target/release/app serve\n\nOutputs go to <target dir>/cargo-perf/profile/<run>/ (or --output): flamegraph.svg, stacks.folded, manifest.json, perf.data."
+    )]
+    Profile(Box<ProfileArgs>),
+    /// Remove stale build units and extra files as [clean] in perf.toml says
+    #[command(
+        after_help = "Examples:\n  cargo perf clean --dry-run          list what would go, with sizes and reasons\n  cargo perf clean                    remove it\n  cargo perf clean --wait             wait for a running build instead of skipping its profile\n  cargo perf clean --dry-run --format json\n\nRules live in perf.toml, e.g.:\n  [clean]\n  max-age = \"30d\"\n  toolchains = \"installed\"\n  max-size = \"10 GiB\""
+    )]
+    Clean {
+        /// List what would be removed (each unit or path, its size and reason); remove nothing
+        #[arg(long, short = 'n')]
+        dry_run: bool,
+        /// Wait for cargo's build lock on a profile dir instead of skipping it
+        #[arg(long)]
+        wait: bool,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"
@@ -228,4 +250,109 @@ pub struct HookSelection {
     /// The pre-commit hook
     #[arg(long)]
     pub pre_commit: bool,
+}
+
+/// Flags of `cargo perf gitignore`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Gitignore options")]
+pub struct GitignoreArgs {
+    /// Append missing required patterns to the root .gitignore
+    #[arg(long)]
+    pub fix: bool,
+    /// Stop tracking files an ignore rule matches (`git rm --cached`; files stay on disk)
+    #[arg(long)]
+    pub untrack: bool,
+    /// Check only staged changes, and the sizes of their staged versions (for pre-commit)
+    #[arg(long)]
+    pub staged: bool,
+}
+
+/// `cargo perf profile`: what to profile and how to draw it; unset flags come from `[profile]`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").args(["bin", "example", "test", "bench", "unit_test", "cmd"])))]
+pub struct ProfileArgs {
+    /// Profile this binary target
+    #[arg(long, value_name = "NAME")]
+    pub bin: Option<String>,
+    /// Profile this example
+    #[arg(long, value_name = "NAME")]
+    pub example: Option<String>,
+    /// Profile this integration test
+    #[arg(long, value_name = "NAME")]
+    pub test: Option<String>,
+    /// Profile this benchmark (built with the bench profile, run with --bench)
+    #[arg(long, value_name = "NAME")]
+    pub bench: Option<String>,
+    /// Profile the library's unit tests matching FILTER, run single-threaded
+    #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "")]
+    pub unit_test: Option<String>,
+    /// Profile an already built program: the command follows `--`
+    #[arg(long)]
+    pub cmd: bool,
+    /// Package of the target
+    #[arg(short, long, value_name = "PKG")]
+    pub package: Option<String>,
+    /// Features to build with (comma or space separated)
+    #[arg(long, value_name = "FEATURES")]
+    pub features: Option<String>,
+    /// Cargo profile to build with [default: release; bench for benches]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Sampling frequency in Hz [default: 997]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub freq: Option<u32>,
+    /// How perf unwinds stacks [default: dwarf]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub call_graph: Option<CallGraphArg>,
+    /// Stop the program after this long (e.g. 30s, 2m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Title of the flamegraph
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Draw an icicle graph (roots at the top, reversed stacks)
+    #[arg(long)]
+    pub reverse: bool,
+    /// Keep samples in time order (a flame chart)
+    #[arg(long)]
+    pub flamechart: bool,
+    /// Leave out frames narrower than this percentage of the width [default: 0.01, as inferno]
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub min_width: Option<f64>,
+    /// Do not resolve inlined frames (much faster symbolization)
+    #[arg(long)]
+    pub no_inline: bool,
+    /// Directory for this profile's files [default: <target dir>/cargo-perf/profile/<run>]
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Open the flamegraph when done
+    #[arg(long)]
+    pub open: bool,
+    /// Compare with a saved profile directory or a git revision (differential flamegraph)
+    #[arg(long, value_name = "DIR|REV")]
+    pub diff: Option<String>,
+    /// Record instruction counts with valgrind's callgrind instead of perf (deterministic)
+    #[arg(long, conflicts_with_all = ["freq", "call_graph", "no_inline"])]
+    pub callgrind: bool,
+    /// Arguments for the program (with --cmd: the program and its arguments)
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CallGraphArg {
+    Dwarf,
+    Fp,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    cargo_perf_policy::units::parse_duration(text)
+        .map_err(|err| format!("{} ({})", err.reason, err.help))
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(value) if (0.0..=100.0).contains(&value) => Ok(value),
+        _ => Err("expected a percentage from 0 to 100, e.g. 0.5".to_owned()),
+    }
 }

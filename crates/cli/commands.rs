@@ -6,10 +6,13 @@ use std::sync::Arc;
 use cargo_perf_engine::progress::{self, Verbosity};
 use cargo_perf_engine::{RunOptions, Task, exit};
 use cargo_perf_report::Format;
-use cargo_perf_tasks::{OpenError, OpenOptions, Session};
+use cargo_perf_tasks::{GitignoreOptions, GitignoreTask, OpenError, OpenOptions, Session};
 use clap::CommandFactory;
 
-use crate::args::{BenchAction, CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat};
+use crate::args::{
+    BenchAction, CallGraphArg, CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat,
+    ProfileArgs,
+};
 use crate::hook::Scoped;
 use crate::output::{print_error, print_stdout};
 
@@ -65,7 +68,22 @@ pub fn dispatch(cli: Cli) -> u8 {
         ),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
+        Command::Profile(args) => profile(global, *args),
         Command::Hook { action } => crate::hook::hook(global, &action),
+        Command::Gitignore(args) => run_builtin(
+            global,
+            &ExecArgs::default(),
+            Arc::new(GitignoreTask::new(GitignoreOptions {
+                fix: args.fix,
+                untrack: args.untrack,
+                staged: args.staged,
+            })),
+        ),
+        Command::Clean { dry_run, wait } => run_builtin(
+            global,
+            &ExecArgs::default(),
+            Arc::new(cargo_perf_tasks::CleanTask { dry_run, wait }),
+        ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
@@ -257,4 +275,51 @@ pub(crate) fn finish_output(text: &str, code: u8) -> u8 {
             exit::ERROR
         }
     }
+}
+
+fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
+    use cargo_perf_tasks::profile::{CallGraph, ProfileOptions, ProfileTask, Target};
+    let target = if let Some(name) = args.bin {
+        Some(Target::Bin(name))
+    } else if let Some(name) = args.example {
+        Some(Target::Example(name))
+    } else if let Some(name) = args.test {
+        Some(Target::Test(name))
+    } else if let Some(name) = args.bench {
+        Some(Target::Bench(name))
+    } else if let Some(filter) = args.unit_test {
+        Some(Target::UnitTest(Some(filter).filter(|f| !f.is_empty())))
+    } else if args.cmd {
+        Some(Target::Command)
+    } else {
+        None
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let options = ProfileOptions {
+        target,
+        package: args.package,
+        features: args.features,
+        cargo_profile: args.profile,
+        frequency: args.freq,
+        call_graph: args.call_graph.map(|mode| match mode {
+            CallGraphArg::Dwarf => CallGraph::Dwarf,
+            CallGraphArg::Fp => CallGraph::FramePointers,
+        }),
+        duration: args.duration,
+        title: args.title,
+        reverse: args.reverse,
+        flamechart: args.flamechart,
+        min_width: args.min_width,
+        no_inline: args.no_inline,
+        output: args.output.map(|dir| cwd.join(dir)),
+        open: args.open,
+        diff: args.diff,
+        callgrind: args.callgrind,
+        args: (!args.args.is_empty()).then_some(args.args),
+    };
+    run_builtin(
+        global,
+        &ExecArgs::default(),
+        Arc::new(ProfileTask::new(options)),
+    )
 }

@@ -6,8 +6,9 @@ use std::io::{IsTerminal, Read};
 
 use console::style;
 
+use cargo_perf_engine::Plan;
 use cargo_perf_engine::exit;
-use cargo_perf_policy::{Diagnostic, Located, suggest};
+use cargo_perf_policy::{Diagnostic, Located};
 use cargo_perf_tasks::Session;
 use cargo_perf_tasks::changes::ChangeSource;
 use cargo_perf_tasks::hook::{HookKind, Hooks, Installed, Removed, State};
@@ -144,30 +145,16 @@ fn pipeline(session: &Session, kind: HookKind) -> &Located<String> {
     }
 }
 
-/// The hook's `[hooks]` pipeline must name a task or pipeline.
+/// The hook's `[hooks]` pipeline must name a task or pipeline that plans.
 pub(crate) fn known(session: &Session, kind: HookKind) -> Result<(), Diagnostic> {
-    let name = pipeline(session, kind);
-    let registry = &session.registry;
-    if registry.task(&name.value).is_some() || registry.pipeline(&name.value).is_some() {
-        return Ok(());
-    }
-    let help = match suggest(&name.value, registry.names()) {
-        Some(close) => {
-            format!("did you mean `{close}`? (`cargo perf list` shows every task and pipeline)")
-        }
-        None => "`cargo perf list` shows every task and pipeline".to_owned(),
-    };
-    let mut diagnostic = Diagnostic::new(format!(
-        "unknown task or pipeline `{}` in [hooks] {}",
-        name.value,
-        kind.name()
-    ))
-    .label("not a task or pipeline")
-    .help(help);
-    if let Some(span) = &name.span {
-        diagnostic = diagnostic.at(span.clone());
-    }
-    Err(diagnostic)
+    let origin = format!("in [hooks] {}", kind.name());
+    Plan::build_from(
+        &session.registry,
+        std::slice::from_ref(pipeline(session, kind)),
+        &origin,
+    )
+    .map(drop)
+    .map_err(|err| err.0)
 }
 
 fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &HookSelection) -> u8 {

@@ -16,6 +16,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci::run(&sh),
         Some("bench") => bench::run(&sh, &args[1..]),
+        Some("fold-render") => bench::fold_render(&args[1..]),
         _ => bail!(
             "usage: cargo xtask <ci | bench <{}>>",
             bench::NAMES.join(" | ")

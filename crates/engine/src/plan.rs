@@ -29,17 +29,21 @@ pub struct Plan {
 pub struct PlanError(pub Diagnostic);
 
 impl Plan {
-    /// Plans `requested` task or pipeline names.
+    /// Plans `requested` task or pipeline names given on the command line.
     pub fn build(registry: &Registry, requested: &[Located<String>]) -> Result<Plan, PlanError> {
+        Self::build_from(registry, requested, "on the command line")
+    }
+
+    /// Plans `requested` names; `origin` says where they came from in errors
+    /// (e.g. "in [hooks] pre-push").
+    pub fn build_from(
+        registry: &Registry,
+        requested: &[Located<String>],
+        origin: &str,
+    ) -> Result<Plan, PlanError> {
         let mut names = Vec::new();
         for name in requested {
-            expand(
-                registry,
-                name,
-                "on the command line",
-                &mut Vec::new(),
-                &mut names,
-            )?;
+            expand(registry, name, origin, &mut Vec::new(), &mut names)?;
         }
         let mut planner = Planner {
             registry,

@@ -21,6 +21,7 @@ pub use diagnostic::{Diagnostic, suggest};
 pub use reader::Located;
 pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench};
 pub use sections::build::BuildSettings;
+pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
 pub use sections::settings::Settings;
@@ -39,7 +40,17 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &["settings", "tasks", "pipelines", "hooks", "build", "bench"];
+const SECTIONS: &[&str] = &[
+    "settings",
+    "tasks",
+    "pipelines",
+    "hooks",
+    "build",
+    "gitignore",
+    "profile",
+    "clean",
+    "bench",
+];
 
 /// A validated policy.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +62,9 @@ pub struct Policy {
     pub pipelines: Vec<Pipeline>,
     pub hooks: Hooks,
     pub build: BuildSettings,
+    pub gitignore: Gitignore,
+    pub profile: sections::profile::ProfileSettings,
+    pub clean: sections::clean::Clean,
     pub bench: BenchSettings,
 }
 
@@ -206,6 +220,9 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
             "tasks" => policy.tasks = sections::tasks::read(r, table),
             "hooks" => policy.hooks = sections::hooks::read(r, table),
             "build" => policy.build = sections::build::read(r, table),
+            "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
+            "profile" => policy.profile = sections::profile::read(r, table),
+            "clean" => policy.clean = sections::clean::read(r, table),
             "bench" => policy.bench = sections::bench::read(r, table),
             _ => policy.pipelines = sections::pipelines::read(r, table),
         }

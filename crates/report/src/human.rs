@@ -53,19 +53,7 @@ fn tasks_table(out: &mut String, report: &RunReport) {
             TaskStatus::Skipped | TaskStatus::Cancelled if task.duration.is_zero() => String::new(),
             _ => format_duration(task.duration),
         };
-        let detail = match task.status {
-            TaskStatus::Passed => task.summary.clone().unwrap_or_default(),
-            _ => task
-                .reason
-                .clone()
-                .or_else(|| {
-                    task.findings
-                        .iter()
-                        .find(|f| f.severity == Severity::Error)
-                        .map(|f| f.message.clone())
-                })
-                .unwrap_or_default(),
-        };
+        let detail = crate::task_detail(task);
         let _ = writeln!(
             out,
             "  {} {:<width$}  {:>7}  {}",

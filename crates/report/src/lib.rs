@@ -15,7 +15,7 @@ pub use listing::{render_listing, render_listing_json};
 pub use markdown::render_markdown;
 pub use values::format_value;
 
-use cargo_perf_engine::RunReport;
+use cargo_perf_engine::{RunReport, Severity, TaskReport, TaskStatus};
 
 /// Output formats for a run report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,5 +35,23 @@ pub fn render(report: &RunReport, format: Format, quiet: bool) -> String {
         Format::Json => render_json(report),
         Format::Github => render_github(report) + &render_human(report, quiet),
         Format::Markdown => render_markdown(report),
+    }
+}
+
+/// The one line that says how a task went: its summary when it passed, else
+/// why it did not run or its first error.
+pub(crate) fn task_detail(task: &TaskReport) -> String {
+    match task.status {
+        TaskStatus::Passed => task.summary.clone().unwrap_or_default(),
+        _ => task
+            .reason
+            .clone()
+            .or_else(|| {
+                task.findings
+                    .iter()
+                    .find(|f| f.severity == Severity::Error)
+                    .map(|f| f.message.clone())
+            })
+            .unwrap_or_default(),
     }
 }

@@ -39,7 +39,7 @@ pub fn render_markdown(report: &RunReport) -> String {
             "| `{}` | {} | {time} | {} |",
             cell(&task.name),
             status(task.status),
-            cell(&detail(task))
+            cell(&crate::task_detail(task))
         );
     }
     findings(&mut out, report);
@@ -54,22 +54,6 @@ fn status(status: TaskStatus) -> &'static str {
         TaskStatus::Error => "❌ error",
         TaskStatus::Skipped => "⏭️ skipped",
         TaskStatus::Cancelled => "⚠️ cancelled",
-    }
-}
-
-fn detail(task: &TaskReport) -> String {
-    match task.status {
-        TaskStatus::Passed => task.summary.clone().unwrap_or_default(),
-        _ => task
-            .reason
-            .clone()
-            .or_else(|| {
-                task.findings
-                    .iter()
-                    .find(|f| f.severity == Severity::Error)
-                    .map(|f| f.message.clone())
-            })
-            .unwrap_or_default(),
     }
 }
 

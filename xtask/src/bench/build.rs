@@ -5,13 +5,12 @@
 //! `cargo metadata --no-deps` call every cargo-perf command makes to find the
 //! workspace, so the report separates the task's own cost from that floor.
 
-use std::fmt::Write as _;
 use std::process::Command;
 
 use anyhow::{Result, bail};
 use xshell::Shell;
 
-use super::{Contender, TempDir, compare, release_binary};
+use super::{Contender, TempDir, chain_workspace, compare, release_binary};
 
 const MEMBERS: usize = 20;
 
@@ -79,42 +78,14 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
 /// Members in a chain (each depends on the one before), one with a build script.
 fn generate_workspace() -> Result<TempDir> {
     let dir = TempDir::new("cargo-perf-bench-build")?;
-    let root = dir.path();
-    let mut members = String::new();
-    for i in 0..MEMBERS {
-        let name = format!("member{i:02}");
-        let _ = write!(members, "\"crates/{name}\", ");
-        let crate_dir = root.join("crates").join(&name);
-        std::fs::create_dir_all(crate_dir.join("src"))?;
-        let dep = if i > 0 {
-            format!(
-                "member{:02} = {{ path = \"../member{:02}\" }}\n",
-                i - 1,
-                i - 1
-            )
-        } else {
-            String::new()
-        };
-        std::fs::write(
-            crate_dir.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dep}"
-            ),
-        )?;
-        std::fs::write(
-            crate_dir.join("src/lib.rs"),
-            "pub fn f() -> u32 { 42 }\n\n#[test]\nfn t() { assert_eq!(f(), 42); }\n",
-        )?;
-        if i == 0 {
-            std::fs::write(
-                crate_dir.join("build.rs"),
-                "fn main() { println!(\"cargo::rerun-if-changed=build.rs\"); }\n",
-            )?;
-        }
-    }
+    chain_workspace(
+        dir.path(),
+        MEMBERS,
+        "pub fn f() -> u32 { 42 }\n\n#[test]\nfn t() { assert_eq!(f(), 42); }\n",
+    )?;
     std::fs::write(
-        root.join("Cargo.toml"),
-        format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
+        dir.path().join("crates/member00/build.rs"),
+        "fn main() { println!(\"cargo::rerun-if-changed=build.rs\"); }\n",
     )?;
     Ok(dir)
 }

@@ -3,13 +3,12 @@
 //! `cargo metadata --format-version 1 --no-deps` on the same workspace
 //! (the tool must ask cargo at least once). Goal: at most 1.3x the floor.
 
-use std::fmt::Write as _;
 use std::process::Command;
 
 use anyhow::Result;
 use xshell::Shell;
 
-use super::{Contender, TempDir, compare, release_binary};
+use super::{Contender, TempDir, chain_workspace, compare, release_binary};
 
 const MEMBERS: usize = 50;
 
@@ -56,33 +55,7 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
 fn generate_workspace() -> Result<TempDir> {
     let dir = TempDir::new("cargo-perf-bench-check")?;
     let root = dir.path();
-    let mut members = String::new();
-    for i in 0..MEMBERS {
-        let name = format!("member{i:02}");
-        let _ = write!(members, "\"crates/{name}\", ");
-        let crate_dir = root.join("crates").join(&name);
-        std::fs::create_dir_all(crate_dir.join("src"))?;
-        let dep = if i > 0 {
-            format!(
-                "member{:02} = {{ path = \"../member{:02}\" }}\n",
-                i - 1,
-                i - 1
-            )
-        } else {
-            String::new()
-        };
-        std::fs::write(
-            crate_dir.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dep}"
-            ),
-        )?;
-        std::fs::write(crate_dir.join("src/lib.rs"), "pub fn f() {}\n")?;
-    }
-    std::fs::write(
-        root.join("Cargo.toml"),
-        format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
-    )?;
+    chain_workspace(root, MEMBERS, "pub fn f() {}\n")?;
     std::fs::write(
         root.join("perf.toml"),
         "[tasks.noop]\nrun = \"true\"\n\n[pipelines]\ncheck = [\"noop\"]\n",

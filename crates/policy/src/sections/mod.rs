@@ -3,7 +3,10 @@
 
 pub mod bench;
 pub mod build;
+pub mod clean;
+pub mod gitignore;
 pub mod hooks;
 pub mod pipelines;
+pub mod profile;
 pub mod settings;
 pub mod tasks;

@@ -1,0 +1,384 @@
+//! The `gitignore` task: checks the repository against the policy's ignore
+//! rules (required ignores, tracked files that should be ignored, large
+//! tracked files) and, when asked, fixes what is safe to fix. Each check lives
+//! in its own module; this one runs them, concurrently where they are
+//! independent, and turns their answers into findings.
+
+mod fix;
+mod git;
+mod large;
+mod layout;
+mod required;
+mod tracked;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit};
+use cargo_perf_policy::ByteSize;
+
+use layout::Layout;
+use required::{Requirement, Status};
+use tracked::TrackedIgnored;
+
+/// How the task runs, from `cargo perf gitignore`'s flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GitignoreOptions {
+    /// Append missing required patterns to the root `.gitignore`.
+    pub fix: bool,
+    /// `git rm --cached` tracked files that an ignore rule matches.
+    pub untrack: bool,
+    /// Pre-commit mode: check only staged changes (and the staged sizes).
+    pub staged: bool,
+}
+
+pub struct GitignoreTask {
+    options: GitignoreOptions,
+}
+
+impl GitignoreTask {
+    pub fn new(options: GitignoreOptions) -> Self {
+        Self { options }
+    }
+}
+
+impl Task for GitignoreTask {
+    fn name(&self) -> &str {
+        "gitignore"
+    }
+
+    fn description(&self) -> &str {
+        "git ignores what it must, and tracks no ignored or oversized files"
+    }
+
+    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+        let project = cx.project;
+        let Some(repo) = project.git()? else {
+            cx.finding(
+                Finding::warning(
+                    "not-a-git-repository",
+                    format!(
+                        "{} is not in a git repository, so there is nothing to check",
+                        project.workspace.root.display()
+                    ),
+                )
+                .help("run `git init` at the project's root, then `cargo perf gitignore --fix`"),
+            );
+            cx.summary("not a git repository: nothing checked");
+            return Ok(());
+        };
+        let layout = Layout::new(&repo.toplevel, &project.workspace.root);
+        let policy = &project.policy.gitignore;
+        let allow: Vec<glob::Pattern> = policy
+            .allow_large
+            .iter()
+            .filter_map(|g| glob::Pattern::new(g.value.trim_start_matches('/')).ok())
+            .collect();
+        let scoped: Option<HashSet<PathBuf>> = project
+            .scope
+            .as_ref()
+            .map(|scope| layout.scoped_files(scope).into_iter().collect());
+
+        cx.step("listing tracked files");
+        let ws_root = layout.ws_root.as_path();
+        let limit = policy.max_file_size.0;
+        let staged_only = self.options.staged;
+        let staged: Option<HashSet<PathBuf>> = if staged_only {
+            Some(large::staged_paths(ws_root)?.into_iter().collect())
+        } else {
+            None
+        };
+        let keep = |path: &Path| {
+            scoped.as_ref().is_none_or(|s| s.contains(path))
+                && staged.as_ref().is_none_or(|s| s.contains(path))
+        };
+        let filtering = scoped.is_some() || staged.is_some();
+        let keep = filtering.then_some(&keep as &(dyn Fn(&Path) -> bool + Sync));
+        let (requirements, checked_count, ignored, large) = std::thread::scope(|scope| {
+            let ignored = scope.spawn(|| tracked::find(ws_root, keep));
+            let listing = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
+            let tracked = git::nul_path_refs(&listing);
+            let filtered: Vec<&Path>;
+            let checked = match keep {
+                Some(keep) => {
+                    filtered = tracked.iter().copied().filter(|p| keep(p)).collect();
+                    &filtered
+                }
+                None => &tracked,
+            };
+            let large = if staged_only {
+                large::over_limit_staged(ws_root, checked, limit)?
+            } else {
+                large::over_limit_on_disk(ws_root, checked, limit)
+            };
+            let large: Vec<_> = large
+                .into_iter()
+                .filter(|f| !large::allowed(&f.path, &allow))
+                .collect();
+            let has_attributes =
+                !large.is_empty() && attributes_exist(&layout, &repo.common_dir, &tracked);
+            let large = large::without_lfs(ws_root, large, has_attributes)?;
+            let requirements =
+                required::requirements(&layout, &project.workspace, policy, &tracked);
+            let ignored = ignored
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            Ok::<_, git::GitCallError>((requirements, checked.len(), ignored, large))
+        })?;
+
+        cx.step("probing required ignores");
+        let mut statuses = required::evaluate(&layout, &requirements)?;
+        if self.options.fix {
+            statuses = self.fix(cx, &layout, &requirements, statuses)?;
+        }
+        let missing = report_requirements(cx, &layout, &requirements, &statuses);
+        let still_ignored = self.report_tracked(cx, &layout, ignored)?;
+        report_large(cx, &large, policy.max_file_size, staged_only);
+
+        cx.metric(Metric::new(
+            "tracked-files",
+            checked_count as f64,
+            Unit::Count,
+        ));
+        cx.metric(Metric::new("missing-ignores", missing as f64, Unit::Count));
+        cx.metric(Metric::new(
+            "tracked-ignored",
+            still_ignored as f64,
+            Unit::Count,
+        ));
+        cx.metric(Metric::new("large-files", large.len() as f64, Unit::Count));
+        let what = match (staged_only, scoped.is_some()) {
+            (true, _) => "staged files",
+            (false, true) => "changed files",
+            (false, false) => "tracked files",
+        };
+        cx.summary(format!(
+            "{checked_count} {what}, {} of {} required ignores in place, {still_ignored} ignored and {} large files tracked",
+            requirements.len() - missing,
+            requirements.len(),
+            large.len()
+        ));
+        Ok(())
+    }
+}
+
+impl GitignoreTask {
+    /// Appends what is missing (or ignored only locally) and probes again.
+    fn fix(
+        &self,
+        cx: &mut TaskContext<'_>,
+        layout: &Layout,
+        requirements: &[Requirement],
+        statuses: Vec<Status>,
+    ) -> Result<Vec<Status>, TaskError> {
+        let patterns: Vec<String> = requirements
+            .iter()
+            .zip(&statuses)
+            .filter(|(_, s)| !matches!(s, Status::Ignored))
+            .map(|(r, _)| r.pattern.clone())
+            .collect();
+        if patterns.is_empty() {
+            return Ok(statuses);
+        }
+        cx.step("writing .gitignore");
+        let gitignore = layout.root_gitignore();
+        let added = fix::append(&gitignore, &patterns)?;
+        let shown = layout.shown(Path::new(".gitignore"));
+        for (pattern, line) in &added.lines {
+            cx.finding(
+                Finding::info("ignore-added", format!("added `{pattern}` to .gitignore"))
+                    .file(&shown)
+                    .line(*line),
+            );
+        }
+        Ok(required::evaluate(layout, requirements)?)
+    }
+
+    /// Reports (or, with `--untrack`, untracks) tracked files that are ignored;
+    /// returns how many are still tracked.
+    fn report_tracked(
+        &self,
+        cx: &mut TaskContext<'_>,
+        layout: &Layout,
+        ignored: Vec<TrackedIgnored>,
+    ) -> Result<usize, TaskError> {
+        if self.options.untrack && !ignored.is_empty() {
+            cx.step("untracking ignored files");
+            let paths: Vec<PathBuf> = ignored
+                .iter()
+                .map(|t| layout.in_workspace(&t.path))
+                .collect();
+            match tracked::untrack(&layout.toplevel, &paths) {
+                Ok(()) => {
+                    for file in &ignored {
+                        cx.finding(
+                            Finding::info(
+                                "untracked",
+                                format!(
+                                    "untracked {} (the file stays on disk; commit to record the removal)",
+                                    file.path.display()
+                                ),
+                            )
+                            .file(&file.path),
+                        );
+                    }
+                    return Ok(0);
+                }
+                Err(err) => cx.finding(
+                    Finding::error("untrack-failed", format!("nothing was untracked: {err}"))
+                        .help("fix what git reports (e.g. commit or unstage the files' changes), then run `cargo perf gitignore --untrack` again"),
+                ),
+            }
+        }
+        for file in &ignored {
+            let path = file.path.display();
+            let (why, fix) = match &file.rule {
+                Some(rule) => (
+                    format!(
+                        " by `{}` ({}:{})",
+                        rule.pattern,
+                        layout.shown(&rule.source).display(),
+                        rule.line
+                    ),
+                    format!(
+                        " or remove the pattern `{}` if the file belongs in git",
+                        rule.pattern
+                    ),
+                ),
+                None => (String::new(), String::new()),
+            };
+            cx.finding(
+                Finding::error("tracked-ignored", format!("{path} is tracked but ignored{why}"))
+                    .file(&file.path)
+                    .help(format!(
+                        "stop tracking it and keep the file with `git rm --cached -- {}` (or `cargo perf gitignore --untrack`){fix}",
+                        shell_quote(&file.path)
+                    )),
+            );
+        }
+        Ok(ignored.len())
+    }
+}
+
+/// Findings for required ignores; returns how many are missing.
+fn report_requirements(
+    cx: &mut TaskContext<'_>,
+    layout: &Layout,
+    requirements: &[Requirement],
+    statuses: &[Status],
+) -> usize {
+    let gitignore = layout.shown(Path::new(".gitignore"));
+    let mut missing = 0;
+    for (requirement, status) in requirements.iter().zip(statuses) {
+        let pattern = &requirement.pattern;
+        match status {
+            Status::Ignored => {}
+            Status::NotShared(rule) => cx.finding(
+                Finding::warning(
+                    "ignore-not-shared",
+                    format!(
+                        "{} ({}) is ignored only by `{}` in {}, which is not committed, so other clones will track it",
+                        pattern, requirement.what, rule.pattern, rule.source.display()
+                    ),
+                )
+                .file(&gitignore)
+                .help(format!("add the line `{pattern}` to .gitignore, or run `cargo perf gitignore --fix`")),
+            ),
+            Status::Missing { probe, rule } => {
+                missing += 1;
+                let path = required::probed_path(layout, probe);
+                let mut finding = match rule {
+                    Some(rule) => Finding::error(
+                        "missing-ignore",
+                        format!(
+                            "{path} ({}) is not ignored: `{}` re-includes it",
+                            requirement.what,
+                            rule.pattern
+                        ),
+                    )
+                    .file(layout.shown(&rule.source))
+                    .line(rule.line)
+                    .help(format!(
+                        "remove `{}`, or add `{pattern}` after it",
+                        rule.pattern
+                    )),
+                    None => Finding::error(
+                        "missing-ignore",
+                        format!("{path} ({}) is not ignored by git", requirement.what),
+                    )
+                    .file(&gitignore)
+                    .help(format!(
+                        "add the line `{pattern}` to .gitignore, or run `cargo perf gitignore --fix`"
+                    )),
+                };
+                if rule.is_none() && !layout.ws_prefix.as_os_str().is_empty() {
+                    finding = finding.help(format!(
+                        "add the line `{pattern}` to the repository's root .gitignore ({}), or run `cargo perf gitignore --fix`",
+                        gitignore.display()
+                    ));
+                }
+                cx.finding(finding);
+            }
+        }
+    }
+    missing
+}
+
+fn report_large(
+    cx: &mut TaskContext<'_>,
+    large: &[large::LargeFile],
+    limit: ByteSize,
+    staged: bool,
+) {
+    let mut large: Vec<_> = large.iter().collect();
+    large.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    for file in large {
+        let what = if staged {
+            format!("the staged version of {}", file.path.display())
+        } else {
+            format!("tracked file {}", file.path.display())
+        };
+        cx.finding(
+            Finding::error(
+                "large-file",
+                format!("{what} is {}, over the {limit} limit", ByteSize(file.size)),
+            )
+            .file(&file.path)
+            .help(format!(
+                "keep it out of git (`git rm --cached -- {}` and ignore it), store it with Git LFS (`git lfs track`), or allow it in perf.toml: `[gitignore] allow-large = [\"{}\"]`",
+                shell_quote(&file.path),
+                file.path.display()
+            )),
+        );
+    }
+}
+
+/// Whether any gitattributes file could apply to the workspace's files: a
+/// tracked one below the workspace root, one in a directory above it up to
+/// the top level, or the repository's `info/attributes`.
+fn attributes_exist(layout: &Layout, common_dir: &Path, tracked: &[&Path]) -> bool {
+    const NAME: &str = ".gitattributes";
+    tracked
+        .iter()
+        .any(|p| p.file_name().is_some_and(|n| n == NAME))
+        || layout
+            .ws_root
+            .ancestors()
+            .take_while(|dir| dir.starts_with(&layout.toplevel))
+            .any(|dir| dir.join(NAME).exists())
+        || common_dir.join("info/attributes").exists()
+}
+
+/// A path quoted for a POSIX shell when it needs to be.
+fn shell_quote(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}

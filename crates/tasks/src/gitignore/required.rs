@@ -1,0 +1,228 @@
+//! Check 1, required ignores: the paths that must never be committed (the
+//! target dir, the tool's state dir, profiler output, what other manifests
+//! imply, `[gitignore] require`). Each is probed with `git check-ignore
+//! --no-index`, so any spelling git honours (`target`, `/target/`, `target/`)
+//! counts, and a later `!` rule that re-includes it does not.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::Workspace;
+use cargo_perf_policy::Gitignore;
+
+use super::git::{self, GitCallError, Rule};
+use super::layout::Layout;
+
+/// The file name probed inside a directory that must be ignored.
+const PROBE: &str = ".cargo-perf-probe";
+
+/// Manifests of other ecosystems and the directories they imply.
+const MANIFESTS: &[(&str, &[&str])] = &[
+    ("pyproject.toml", &[".venv/", "__pycache__/"]),
+    ("requirements.txt", &[".venv/", "__pycache__/"]),
+    ("setup.py", &[".venv/", "__pycache__/"]),
+    ("Pipfile", &[".venv/", "__pycache__/"]),
+    ("package.json", &["node_modules/"]),
+];
+
+/// One path that must be ignored.
+#[derive(Debug, Clone)]
+pub(crate) struct Requirement {
+    /// The line to add to the root `.gitignore`.
+    pub pattern: String,
+    /// What it is, for messages ("the target dir").
+    pub what: String,
+    /// Paths relative to the top level that must all be ignored.
+    pub probes: Vec<PathBuf>,
+}
+
+/// How a requirement stands.
+#[derive(Debug, Clone)]
+pub(crate) enum Status {
+    Ignored,
+    /// Ignored, but only by a rule that is not committed with the repository.
+    NotShared(Rule),
+    /// Not ignored: `probe` matched no rule, or `rule` re-includes it.
+    Missing {
+        probe: PathBuf,
+        rule: Option<Rule>,
+    },
+}
+
+/// Every requirement for this workspace. `tracked` are the workspace's tracked
+/// files (relative to the workspace root), where other manifests are found.
+pub(crate) fn requirements(
+    layout: &Layout,
+    workspace: &Workspace,
+    policy: &Gitignore,
+    tracked: &[&Path],
+) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    let prefix = &layout.ws_prefix;
+    // Lexically first: a `target` symlink to elsewhere is still in the tree.
+    let target = match workspace.target_dir.strip_prefix(&workspace.root) {
+        Ok(inside) => Some(layout.in_workspace(inside)),
+        Err(_) => layout.top_relative(&workspace.target_dir),
+    };
+    if let Some(target) = target
+        && !target.as_os_str().is_empty()
+    {
+        out.push(directory(layout, &target, "the workspace's target dir"));
+    }
+    let state = layout.in_workspace(Path::new(cargo_perf_engine::workspace::STATE_DIR));
+    out.push(directory(layout, &state, "the cargo perf state dir"));
+    out.push(Requirement {
+        pattern: "perf.data*".into(),
+        what: "`perf record` output".into(),
+        probes: vec![prefix.join("perf.data"), prefix.join("perf.data.old")],
+    });
+
+    let mut implied: Vec<(&str, BTreeSet<PathBuf>, BTreeSet<&str>)> = Vec::new();
+    for file in tracked {
+        let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some((manifest, dirs)) = MANIFESTS.iter().find(|(m, _)| *m == name) else {
+            continue;
+        };
+        let parent = file.parent().unwrap_or(Path::new(""));
+        for dir in *dirs {
+            match implied.iter_mut().find(|(d, _, _)| d == dir) {
+                Some((_, parents, manifests)) => {
+                    parents.insert(parent.to_owned());
+                    manifests.insert(manifest);
+                }
+                None => implied.push((
+                    dir,
+                    BTreeSet::from([parent.to_owned()]),
+                    BTreeSet::from([*manifest]),
+                )),
+            }
+        }
+    }
+    for (dir, parents, manifests) in implied {
+        out.push(Requirement {
+            pattern: dir.to_owned(),
+            what: format!(
+                "implied by {}",
+                manifests
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            probes: parents
+                .iter()
+                .map(|p| safe_probe(layout, &layout.in_workspace(&p.join(dir).join(PROBE))))
+                .collect(),
+        });
+    }
+
+    for required in &policy.require {
+        out.push(from_policy(layout, &required.value));
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|r| seen.insert(r.pattern.clone()));
+    out
+}
+
+/// A directory that must be ignored, anchored at its place in the tree.
+fn directory(layout: &Layout, top_relative: &Path, what: &str) -> Requirement {
+    let shown = top_relative.to_string_lossy();
+    let probe = safe_probe(layout, &top_relative.join(PROBE));
+    // A symlink is not a directory to git: only a pattern without `/` matches it.
+    let pattern = if probe == top_relative {
+        format!("/{shown}")
+    } else {
+        format!("/{shown}/")
+    };
+    Requirement {
+        pattern,
+        what: what.to_owned(),
+        probes: vec![probe],
+    }
+}
+
+/// A `[gitignore] require` entry, relative to the workspace root.
+fn from_policy(layout: &Layout, entry: &str) -> Requirement {
+    let anchored = entry.starts_with('/') || entry.trim_end_matches('/').contains('/');
+    let relative = entry.trim_start_matches('/');
+    let pattern = if anchored {
+        format!(
+            "/{}",
+            layout.in_workspace(Path::new(relative)).to_string_lossy()
+        )
+    } else {
+        entry.to_owned()
+    };
+    let mut probe = relative.replace('*', "cargo-perf-probe").replace('?', "x");
+    if probe.ends_with('/') {
+        probe.push_str(PROBE);
+    }
+    Requirement {
+        pattern,
+        what: "required by perf.toml".into(),
+        probes: vec![safe_probe(layout, &layout.in_workspace(Path::new(&probe)))],
+    }
+}
+
+/// `git check-ignore` refuses a path below a symbolic link; probe the link instead.
+fn safe_probe(layout: &Layout, top_relative: &Path) -> PathBuf {
+    let mut current = PathBuf::new();
+    for component in top_relative.components() {
+        current.push(component);
+        if current != top_relative
+            && std::fs::symlink_metadata(layout.toplevel.join(&current))
+                .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return current;
+        }
+    }
+    top_relative.to_owned()
+}
+
+/// Probes every requirement with one `git check-ignore` call.
+pub(crate) fn evaluate(
+    layout: &Layout,
+    requirements: &[Requirement],
+) -> Result<Vec<Status>, GitCallError> {
+    let probes: Vec<PathBuf> = requirements
+        .iter()
+        .flat_map(|r| r.probes.iter().cloned())
+        .collect();
+    let mut rules = git::check_ignore(&layout.toplevel, &probes)?.into_iter();
+    let mut out = Vec::with_capacity(requirements.len());
+    for requirement in requirements {
+        let mut status = Status::Ignored;
+        for probe in &requirement.probes {
+            let rule = rules.next().flatten();
+            status = match (rule, status) {
+                (_, missing @ Status::Missing { .. }) => missing,
+                (None, _) => Status::Missing {
+                    probe: probe.clone(),
+                    rule: None,
+                },
+                (Some(rule), _) if rule.negates() => Status::Missing {
+                    probe: probe.clone(),
+                    rule: Some(rule),
+                },
+                (Some(rule), _) if !rule.is_shared() => Status::NotShared(rule),
+                (Some(_), status) => status,
+            };
+        }
+        out.push(status);
+    }
+    Ok(out)
+}
+
+/// The path a probe stands for, as a user would name it (a directory ends in
+/// `/`), relative to the workspace root.
+pub(crate) fn probed_path(layout: &Layout, probe: &Path) -> String {
+    match probe.file_name() {
+        Some(name) if name == PROBE => {
+            let dir = layout.shown(probe.parent().unwrap_or(Path::new("")));
+            format!("{}/", dir.display())
+        }
+        _ => layout.shown(probe).display().to_string(),
+    }
+}

@@ -1,0 +1,274 @@
+//! Finding and building the program to profile: the cargo invocation for the
+//! chosen target, with debug info switched on through the environment (never
+//! by editing Cargo.toml), and the executable path read from cargo's JSON.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::process::{self, CommandSpec, Stream};
+use cargo_perf_engine::workspace::TargetKind;
+use cargo_perf_engine::{TaskContext, TaskError, Workspace};
+
+use super::options::{CallGraph, Resolved, Target};
+
+/// A program ready to run under the profiler.
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    pub executable: PathBuf,
+    pub args: Vec<String>,
+    /// The cargo profile it was built with; `None` for `--cmd`.
+    pub cargo_profile: Option<String>,
+    /// How debug info was ensured, to tell the user.
+    pub debuginfo_note: Option<String>,
+}
+
+/// Builds the target of `options` in the workspace at `root` (the user's, or a baseline worktree).
+pub(crate) fn build(
+    cx: &TaskContext<'_>,
+    workspace: &Workspace,
+    root: &Path,
+    options: &Resolved,
+) -> Result<Program, TaskError> {
+    build_in(cx, workspace, root, options, None)
+}
+
+/// [`build`], into `target_dir` when given (the baseline of `--diff REV`).
+pub(crate) fn build_in(
+    cx: &TaskContext<'_>,
+    workspace: &Workspace,
+    root: &Path,
+    options: &Resolved,
+    target_dir: Option<&Path>,
+) -> Result<Program, TaskError> {
+    if options.target == Target::Command {
+        let (program, args) = options.args.split_first().ok_or_else(|| {
+            TaskError::new("--cmd needs a command to profile")
+                .hint("put it after `--`, e.g. `cargo perf profile --cmd -- ./target/release/app --input big.txt`")
+        })?;
+        let executable = resolve_program(
+            program,
+            &std::env::current_dir().unwrap_or_else(|_| root.to_owned()),
+        )
+        .ok_or_else(|| {
+            TaskError::new(format!("cannot find the program `{program}` to profile"))
+                .hint("give a path to an executable file (e.g. `./target/release/app`) or a program on PATH")
+        })?;
+        return Ok(Program {
+            executable,
+            args: args.to_vec(),
+            cargo_profile: None,
+            debuginfo_note: None,
+        });
+    }
+    check_target_exists(workspace, options)?;
+    let cargo_profile = options.cargo_profile.clone().unwrap_or_else(|| {
+        match options.target {
+            Target::Bench(_) => "bench",
+            _ => "release",
+        }
+        .to_owned()
+    });
+    let env_profile = cargo_profile.to_ascii_uppercase().replace('-', "_");
+    let debug_var = format!("CARGO_PROFILE_{env_profile}_DEBUG");
+    let strip_var = format!("CARGO_PROFILE_{env_profile}_STRIP");
+    let mut spec = CommandSpec::new(&workspace.cargo).cwd(root);
+    let (subcommand, selector): (&str, Vec<String>) = match &options.target {
+        Target::Bin(name) => ("build", vec!["--bin".into(), name.clone()]),
+        Target::Example(name) => ("build", vec!["--example".into(), name.clone()]),
+        Target::Test(name) => ("build", vec!["--test".into(), name.clone()]),
+        Target::Bench(name) => ("build", vec!["--bench".into(), name.clone()]),
+        Target::UnitTest(_) => ("test", vec!["--lib".into(), "--no-run".into()]),
+        Target::Default | Target::Command => ("build", vec!["--bins".into()]),
+    };
+    spec = spec
+        .arg(subcommand)
+        .args(&selector)
+        .args(["--message-format", "json-render-diagnostics", "--profile"])
+        .arg(&cargo_profile);
+    if let Some(package) = &options.package {
+        spec = spec.args(["--package", package]);
+    }
+    if !options.features.is_empty() {
+        spec = spec.args(["--features", &options.features.join(",")]);
+    }
+    let debuginfo_note = if std::env::var_os(&debug_var).is_some() {
+        format!("debug info as set by {debug_var} in your environment")
+    } else {
+        spec = spec.env(&debug_var, "line-tables-only");
+        format!("built with {debug_var}=line-tables-only (Cargo.toml untouched)")
+    };
+    spec = spec.env(&strip_var, "none");
+    if let Some(dir) = target_dir {
+        spec = spec.env("CARGO_TARGET_DIR", dir);
+    }
+    let mut debuginfo_note = debuginfo_note;
+    if options.call_graph == CallGraph::FramePointers {
+        let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+        if !flags.contains("force-frame-pointers") {
+            flags.push_str(" -C force-frame-pointers=yes");
+        }
+        spec = spec.env("RUSTFLAGS", flags.trim());
+        debuginfo_note.push_str(", with frame pointers (RUSTFLAGS=-C force-frame-pointers=yes)");
+    }
+    cx.step(&format!(
+        "building {} ({cargo_profile})",
+        options.target.describe()
+    ));
+    let mut executables = Vec::new();
+    let mut tail = VecDeque::new();
+    let finished = process::run_split(&spec, |stream, line| match stream {
+        Stream::Stdout => {
+            if let Some(exe) = executable_of(line, &options.target) {
+                executables.push(exe);
+            }
+        }
+        Stream::Stderr => {
+            let trimmed = line.trim();
+            if trimmed.starts_with("Compiling") {
+                cx.step(trimmed);
+            }
+            if tail.len() == 20 {
+                tail.pop_front();
+            }
+            tail.push_back(line.to_owned());
+        }
+    })?;
+    if !finished.success() {
+        return Err(TaskError::new(format!(
+            "building {} failed: `{}` {}\n{}",
+            options.target.describe(),
+            spec.display(),
+            finished.describe(),
+            Vec::from(tail).join("\n")
+        ))
+        .hint("fix the build error above, then run cargo perf profile again"));
+    }
+    executables.dedup();
+    let executable = match executables.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(TaskError::new(format!(
+                "cargo built no executable for {}",
+                options.target.describe()
+            ))
+            .hint("name a binary with --bin NAME (see `cargo perf profile --help`)"));
+        }
+        many => {
+            return Err(TaskError::new(format!(
+                "the build produced {} executables: {}",
+                many.len(),
+                many.iter()
+                    .filter_map(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .hint("pick one with --bin NAME, or -p PACKAGE"));
+        }
+    };
+    let mut args = Vec::new();
+    match &options.target {
+        Target::UnitTest(filter) => {
+            args.extend(filter.clone());
+            args.push("--test-threads=1".to_owned());
+        }
+        Target::Bench(_) => args.push("--bench".to_owned()),
+        _ => {}
+    }
+    args.extend(options.args.iter().cloned());
+    Ok(Program {
+        executable,
+        args,
+        cargo_profile: Some(cargo_profile),
+        debuginfo_note: Some(debuginfo_note),
+    })
+}
+
+/// A clear error before building, when the named target does not exist.
+fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), TaskError> {
+    let (kind, name, flag) = match &options.target {
+        Target::Bin(name) => (TargetKind::Bin, name, "--bin"),
+        Target::Example(name) => (TargetKind::Example, name, "--example"),
+        Target::Test(name) => (TargetKind::Test, name, "--test"),
+        Target::Bench(name) => (TargetKind::Bench, name, "--bench"),
+        _ => return Ok(()),
+    };
+    let members: Vec<_> = workspace
+        .members
+        .iter()
+        .filter(|m| options.package.as_ref().is_none_or(|p| *p == m.name))
+        .collect();
+    if let Some(package) = &options.package
+        && members.is_empty()
+    {
+        return Err(
+            TaskError::new(format!("no package `{package}` in this workspace")).hint(format!(
+                "packages here: {}",
+                workspace
+                    .members
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        );
+    }
+    let available: Vec<&str> = members
+        .iter()
+        .flat_map(|m| m.targets.iter())
+        .filter(|t| t.kind == kind)
+        .map(|t| t.name.as_str())
+        .collect();
+    if available.contains(&name.as_str()) {
+        return Ok(());
+    }
+    let hint = if available.is_empty() {
+        format!("this workspace has no {} targets", kind.as_str())
+    } else {
+        let close = cargo_perf_policy::suggest(name, available.iter().copied());
+        match close {
+            Some(close) => format!(
+                "did you mean `{flag} {close}`? available: {}",
+                available.join(", ")
+            ),
+            None => format!("available: {}", available.join(", ")),
+        }
+    };
+    Err(TaskError::new(format!("no {} target named `{name}`", kind.as_str())).hint(hint))
+}
+
+/// The executable of a `compiler-artifact` message for the wanted target.
+fn executable_of(line: &str, target: &Target) -> Option<PathBuf> {
+    if !line.contains("\"compiler-artifact\"") {
+        return None;
+    }
+    let message: serde_json::Value = serde_json::from_str(line).ok()?;
+    let executable = message.get("executable")?.as_str()?;
+    let kinds: Vec<&str> = message
+        .pointer("/target/kind")?
+        .as_array()?
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    let test = message.pointer("/profile/test").and_then(|t| t.as_bool());
+    let wanted = match target {
+        Target::Bin(_) | Target::Default => kinds.contains(&"bin"),
+        Target::Example(_) => kinds.contains(&"example"),
+        Target::Test(_) => kinds.contains(&"test"),
+        Target::Bench(_) => kinds.contains(&"bench"),
+        Target::UnitTest(_) => test == Some(true) && kinds.iter().any(|k| k.ends_with("lib")),
+        Target::Command => false,
+    };
+    wanted.then(|| PathBuf::from(executable))
+}
+
+/// `--cmd` programs: a path with a slash is relative to the current directory; a bare name is looked up on PATH.
+fn resolve_program(program: &str, cwd: &Path) -> Option<PathBuf> {
+    if program.contains('/') {
+        let path = cwd.join(program);
+        return path.is_file().then_some(path);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}

@@ -1,0 +1,67 @@
+//! `manifest.json`: what produced a profile (commit, compiler, command,
+//! recorder settings) and what it holds (sample counts), so a profile kept
+//! for months can still be compared or reproduced.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+/// Facts about the toolchain and the source, asked once per run.
+pub(crate) fn rustc_version() -> Option<String> {
+    let output = Command::new("rustc").arg("--version").output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// `HEAD`'s commit, with `-dirty` when the work tree has changes.
+pub(crate) fn commit(root: &Path) -> Option<String> {
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    if !head.status.success() {
+        return None;
+    }
+    let mut commit = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    let dirty = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .is_some_and(|o| !o.stdout.is_empty());
+    if dirty {
+        commit.push_str("-dirty");
+    }
+    Some(commit)
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub(crate) fn to_bytes(manifest: &Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+pub(crate) fn top_list(entries: &[(String, f64)]) -> Value {
+    Value::Array(
+        entries
+            .iter()
+            .map(|(name, share)| json!({ "function": name, "percent": round(*share) }))
+            .collect(),
+    )
+}
+
+pub(crate) fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

@@ -1,0 +1,549 @@
+//! The `profile` task: `cargo perf profile` builds a target with debug info,
+//! checks that perf can sample, records, symbolizes with progress, folds and
+//! draws a flamegraph with inferno, and summarises the hot functions and how
+//! trustworthy the stacks are. `--diff` compares against a baseline and
+//! `--callgrind` records deterministic instruction counts instead.
+
+mod baseline;
+mod build;
+mod callgrind;
+mod fold;
+mod manifest;
+mod options;
+mod preflight;
+mod record;
+mod render;
+mod summary;
+
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::fsutil::write_atomic;
+use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit, Verdict};
+use serde_json::json;
+
+pub use options::{CallGraph, ProfileOptions, Target};
+pub use render::Style;
+pub use summary::Summary;
+
+use options::Resolved;
+use record::Recording;
+
+pub(crate) const FOLDED: &str = "stacks.folded";
+const SVG: &str = "flamegraph.svg";
+const DIFF_SVG: &str = "diff.svg";
+const MANIFEST: &str = "manifest.json";
+const TOP: usize = 5;
+/// Above this share of bad stacks, the summary explains how to get better ones.
+const UNWIND_ADVICE_PERCENT: f64 = 10.0;
+
+/// Folds `perf script` text and renders it: the step the benchmark compares with inferno's binaries.
+pub fn fold_and_render(script: impl std::io::Read, style: &Style) -> std::io::Result<Vec<u8>> {
+    let folded = fold::fold(script)?;
+    render::flamegraph(&folded, style)
+}
+
+/// The `profile` task, configured from command-line flags or `[profile]`.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileTask {
+    options: ProfileOptions,
+}
+
+impl ProfileTask {
+    pub fn new(options: ProfileOptions) -> Self {
+        Self { options }
+    }
+}
+
+/// One recorded and folded profile.
+struct Profile {
+    folded: Vec<u8>,
+    recording: Recording,
+    program: build::Program,
+    recorder: serde_json::Value,
+}
+
+impl Task for ProfileTask {
+    fn name(&self) -> &str {
+        "profile"
+    }
+
+    fn description(&self) -> &str {
+        "records a CPU profile and draws a flamegraph (perf or callgrind)"
+    }
+
+    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+        let options = self.options.resolve(&cx.policy().profile);
+        let root = cx.workspace().root.clone();
+        // Facts for the manifest, asked while the real work goes on.
+        let facts =
+            std::thread::spawn(move || (manifest::commit(&root), manifest::rustc_version()));
+        let perf = if options.callgrind {
+            preflight::valgrind(cx)?;
+            None
+        } else {
+            Some(preflight::perf(cx)?)
+        };
+        let workspace = cx.workspace();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| workspace.root.clone());
+        let baseline_source = options.diff.as_deref().map(|d| baseline::source(d, &cwd));
+        // A bad baseline fails now, not after a long recording.
+        let saved_baseline = match &baseline_source {
+            Some(baseline::Source::Saved(path)) => Some(baseline::read_saved(cx, path)?),
+            Some(baseline::Source::Revision(rev)) => {
+                let repo = cx.project.git()?.ok_or_else(|| {
+                    TaskError::new(format!(
+                        "`{rev}` is not a saved profile directory, and the workspace is not in a git repository"
+                    ))
+                    .hint("pass the directory of an earlier profile (it holds stacks.folded)")
+                })?;
+                baseline::verify_revision(&repo.toplevel, rev)?;
+                None
+            }
+            None => None,
+        };
+        let dir = output_dir(cx, &options)?;
+
+        let program = build::build(cx, workspace, &workspace.root, &options)?;
+        if let Some(note) = &program.debuginfo_note {
+            cx.finding(Finding::info("profile-debuginfo", note.clone()));
+        }
+        let profile = record_and_fold(cx, &options, perf.as_ref(), program, &dir)?;
+
+        let folded_path = dir.join(FOLDED);
+        write(&folded_path, &profile.folded)?;
+        cx.artifact(&folded_path);
+        let text = String::from_utf8_lossy(&profile.folded);
+        let summary = Summary::from_folded(&text);
+        if summary.total == 0 {
+            return Err(TaskError::new(format!(
+                "no samples were recorded: the program {} after {:.2}s",
+                profile.recording.outcome,
+                profile.recording.finished.duration.as_secs_f64()
+            ))
+            .hint("profile a longer run (pass larger inputs after `--`), or raise --freq"));
+        }
+        let style = style(&options, &profile.program, &summary);
+        cx.step("rendering the flamegraph");
+        let svg = render::flamegraph(&profile.folded, &style)
+            .map_err(|err| TaskError::new(format!("cannot render the flamegraph: {err}")))?;
+        let svg_path = dir.join(SVG);
+        write(&svg_path, &svg)?;
+        cx.artifact(&svg_path);
+
+        report_program_exit(cx, &profile.recording, &profile.program);
+        report_summary(cx, &summary, options.callgrind);
+
+        let mut diff_json = serde_json::Value::Null;
+        if let Some(source) = baseline_source {
+            let before = match (source, saved_baseline) {
+                (_, Some(saved)) => saved,
+                (baseline::Source::Revision(rev), None) => {
+                    profile_revision(cx, &options, perf.as_ref(), &rev, &dir)?
+                }
+                (baseline::Source::Saved(path), None) => baseline::read_saved(cx, &path)?,
+            };
+            let base = Summary::from_folded(&String::from_utf8_lossy(&before));
+            let mut diff_style = style.clone();
+            diff_style.title = format!("{} (differential: red grew, blue shrank)", style.title);
+            let diff_svg =
+                render::differential(&before, &profile.folded, &diff_style).map_err(|err| {
+                    TaskError::new(format!("cannot render the differential flamegraph: {err}"))
+                })?;
+            let diff_path = dir.join(DIFF_SVG);
+            write(&diff_path, &diff_svg)?;
+            cx.artifact(&diff_path);
+            let changes = summary.changes(&base, TOP);
+            for (name, before, after) in &changes {
+                let verdict = if after - before >= 1.0 {
+                    Verdict::Regressed
+                } else if before - after >= 1.0 {
+                    Verdict::Improved
+                } else {
+                    Verdict::Unchanged
+                };
+                cx.metric(
+                    Metric::new(
+                        format!("changed: {}", short(name)),
+                        manifest::round(*after),
+                        Unit::Percent,
+                    )
+                    .baseline(manifest::round(*before))
+                    .verdict(verdict),
+                );
+            }
+            diff_json = json!({
+                "baseline": options.diff,
+                "baseline_samples": base.total,
+                "svg": DIFF_SVG,
+                "changes": changes.iter().map(|(n, b, a)| json!({"function": n, "before_percent": manifest::round(*b), "after_percent": manifest::round(*a)})).collect::<Vec<_>>(),
+            });
+        }
+
+        let (commit, rustc) = facts.join().unwrap_or_default();
+        let manifest = json!({
+            "version": 1,
+            "created_unix": manifest::now(),
+            "commit": commit,
+            "rustc": rustc,
+            "target": options.target.describe(),
+            "profile": profile.program.cargo_profile,
+            "command": std::iter::once(profile.program.executable.display().to_string()).chain(profile.program.args.iter().cloned()).collect::<Vec<_>>(),
+            "recorder": profile.recorder,
+            "record_command": profile.recording.command,
+            "program_exit": profile.recording.outcome,
+            "sample_count": summary.total,
+            "recorded_samples": profile.recording.recorded_samples,
+            "lost_samples": profile.recording.lost,
+            "unwind": (!options.callgrind).then(|| json!({
+                "unknown_percent": manifest::round(summary.share(summary.unknown)),
+                "truncated_percent": manifest::round(summary.share(summary.truncated)),
+            })),
+            "top_self": manifest::top_list(&summary.top_self(20)),
+            "top_inclusive": manifest::top_list(&summary.top_inclusive(20)),
+            "diff": diff_json,
+            "files": { "folded": FOLDED, "svg": SVG },
+        });
+        write(&dir.join(MANIFEST), &manifest::to_bytes(&manifest))?;
+        if options.open {
+            open(cx, &svg_path);
+        }
+        let unit = match (options.callgrind, summary.total) {
+            (true, 1) => "instruction",
+            (true, _) => "instructions",
+            (false, 1) => "sample",
+            (false, _) => "samples",
+        };
+        cx.summary(format!(
+            "{} {unit} of {}; flamegraph at {}",
+            summary.total,
+            options.target.describe(),
+            shown(cx, &svg_path)
+        ));
+        Ok(())
+    }
+}
+
+/// Records the program and folds its stacks, with perf or callgrind.
+fn record_and_fold(
+    cx: &TaskContext<'_>,
+    options: &Resolved,
+    perf: Option<&preflight::Perf>,
+    program: build::Program,
+    dir: &Path,
+) -> Result<Profile, TaskError> {
+    match perf {
+        None => {
+            let out = dir.join("callgrind.out");
+            let recording = record::callgrind(cx, &program, options, &out)?;
+            let text = std::fs::read_to_string(&out).map_err(|err| {
+                TaskError::new(format!(
+                    "callgrind wrote no profile ({err}): the program {}",
+                    recording.outcome
+                ))
+                .hint(format!("run `{}` to see what happened", recording.command))
+            })?;
+            let comm = program
+                .executable
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "program".to_owned());
+            cx.step("folding the callgrind profile");
+            let folded = callgrind::fold(&text, &comm)
+                .map_err(|err| TaskError::new(format!("cannot read {}: {err}", out.display())))?;
+            Ok(Profile {
+                folded,
+                recorder: json!({ "tool": "callgrind", "event": "Ir" }),
+                recording,
+                program,
+            })
+        }
+        Some(perf) => {
+            let data = dir.join("perf.data");
+            let recording = record::perf(cx, &program, options, &perf.event, &data)?;
+            if !data.is_file() {
+                return Err(TaskError::new(format!(
+                    "perf wrote no recording: `{}` {}\n{}",
+                    recording.command,
+                    recording.finished.describe(),
+                    recording.tail.join("\n")
+                ))
+                .hint("check the program path and the perf output above"));
+            }
+            let (folded, script_command) = match fold::perf_script(cx, &data, options.no_inline) {
+                Ok(folded) => folded,
+                Err(err) if !recording.finished.success() => {
+                    return Err(TaskError::new(format!(
+                        "`{}` {} and left no usable recording ({})\n{}",
+                        recording.command,
+                        recording.outcome,
+                        err.message,
+                        recording.tail.join("\n")
+                    ))
+                    .hint("check the program and its arguments; the perf output is above"));
+                }
+                Err(err) => return Err(err),
+            };
+            Ok(Profile {
+                folded,
+                recorder: json!({
+                    "tool": "perf",
+                    "version": perf.version,
+                    "event": perf.event,
+                    "frequency": options.frequency,
+                    "call_graph": options.call_graph.as_str(),
+                    "script_command": script_command,
+                }),
+                recording,
+                program,
+            })
+        }
+    }
+}
+
+/// Builds and profiles `rev` in a temporary worktree with the same options; returns its folded stacks.
+fn profile_revision(
+    cx: &TaskContext<'_>,
+    options: &Resolved,
+    perf: Option<&preflight::Perf>,
+    rev: &str,
+    dir: &Path,
+) -> Result<Vec<u8>, TaskError> {
+    let workspace = cx.workspace();
+    let repo = cx
+        .project
+        .git()?
+        .ok_or_else(|| TaskError::new("the workspace is not in a git repository"))?;
+    let cache = workspace.target_dir.join("cargo-perf");
+    let tree = baseline::Worktree::add(
+        &repo.toplevel,
+        cache.join(format!(
+            "{}{}",
+            baseline::WORKTREE_PREFIX,
+            std::process::id()
+        )),
+        rev,
+    )?;
+    let relative = workspace
+        .root
+        .strip_prefix(&repo.toplevel)
+        .unwrap_or(Path::new(""));
+    let root = tree.path.join(relative);
+    let mut base_workspace = workspace.clone();
+    base_workspace.root = root.clone();
+    cx.step(&format!("building the baseline at `{rev}`"));
+    let mut spec_options = options.clone();
+    spec_options.output = None;
+    // The baseline builds into its own target dir so the user's binaries stay as they are.
+    let program = build::build_in(
+        cx,
+        &base_workspace,
+        &root,
+        &spec_options,
+        Some(&cache.join("baseline-target")),
+    )?;
+    let base_dir = dir.join("baseline");
+    std::fs::create_dir_all(&base_dir).map_err(|err| io_error(&base_dir, err))?;
+    let profile = record_and_fold(cx, &spec_options, perf, program, &base_dir)?;
+    write(&base_dir.join(FOLDED), &profile.folded)?;
+    drop(tree);
+    Ok(profile.folded)
+}
+
+/// `<target>/cargo-perf/profile/<n>`, or `--output`; a fresh directory per run.
+fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskError> {
+    let workspace = cx.workspace();
+    if let Some(dir) = &options.output {
+        let dir = workspace.root.join(dir);
+        std::fs::create_dir_all(&dir).map_err(|err| io_error(&dir, err))?;
+        return Ok(dir);
+    }
+    let parent = workspace.target_dir.join("cargo-perf").join("profile");
+    std::fs::create_dir_all(&parent).map_err(|err| io_error(&parent, err))?;
+    let stamp = manifest::now();
+    for n in 0..1000 {
+        let name = if n == 0 {
+            format!("{stamp}")
+        } else {
+            format!("{stamp}-{n}")
+        };
+        let dir = parent.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(io_error(&dir, err)),
+        }
+    }
+    Err(TaskError::new(format!(
+        "cannot create a new directory under {}",
+        parent.display()
+    )))
+}
+
+fn style(options: &Resolved, program: &build::Program, summary: &Summary) -> Style {
+    let name = program
+        .executable
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let unit = if options.callgrind {
+        "instructions"
+    } else {
+        "samples"
+    };
+    Style {
+        title: options
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{name} flamegraph")),
+        subtitle: Some(if options.callgrind {
+            format!("{} instructions (callgrind)", summary.total)
+        } else {
+            format!("{} samples at {} Hz", summary.total, options.frequency)
+        }),
+        reverse: options.reverse,
+        flamechart: options.flamechart,
+        min_width: options.min_width,
+        count_name: unit.to_owned(),
+    }
+}
+
+fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program: &build::Program) {
+    if recording.stopped_by_duration {
+        cx.finding(Finding::info(
+            "profile-duration-cap",
+            "the program was stopped by --duration; the profile covers the run until then",
+        ));
+    } else if !recording.finished.status.success() {
+        cx.finding(
+            Finding::warning(
+                "profile-program-failed",
+                format!(
+                    "the profiled program {}; the flamegraph shows what ran until then",
+                    recording.outcome
+                ),
+            )
+            .help(format!(
+                "run `{}` to see its output (it is also in the log with --verbose)",
+                cargo_perf_engine::process::CommandSpec::new(&program.executable)
+                    .args(&program.args)
+                    .display()
+            )),
+        );
+    }
+}
+
+fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) {
+    let unit = if callgrind {
+        Unit::Instructions
+    } else {
+        Unit::Count
+    };
+    cx.metric(Metric::new(
+        if callgrind { "instructions" } else { "samples" },
+        summary.total as f64,
+        unit,
+    ));
+    for (name, share) in summary.top_self(TOP) {
+        cx.metric(Metric::new(
+            format!("self: {}", short(&name)),
+            manifest::round(share),
+            Unit::Percent,
+        ));
+    }
+    for (name, share) in summary.top_inclusive(TOP) {
+        cx.metric(Metric::new(
+            format!("inclusive: {}", short(&name)),
+            manifest::round(share),
+            Unit::Percent,
+        ));
+    }
+    if callgrind {
+        // Callgrind's stacks are rebuilt from its call graph: there is no unwinding to judge.
+        return;
+    }
+    let unknown = summary.share(summary.unknown);
+    let truncated = summary.share(summary.truncated);
+    cx.metric(Metric::new(
+        "unwind: [unknown] frames",
+        manifest::round(unknown),
+        Unit::Percent,
+    ));
+    cx.metric(Metric::new(
+        "unwind: truncated stacks",
+        manifest::round(truncated),
+        Unit::Percent,
+    ));
+    if unknown > UNWIND_ADVICE_PERCENT {
+        cx.finding(
+            Finding::warning(
+                "profile-unknown-frames",
+                format!("{unknown:.1}% of samples have [unknown] frames"),
+            )
+            .help("frames without symbols: build with debug info (the default here), avoid `strip`, and for system libraries install their debug symbols; `--call-graph fp` helps when the code has frame pointers"),
+        );
+    }
+    if truncated > UNWIND_ADVICE_PERCENT {
+        cx.finding(
+            Finding::warning(
+                "profile-truncated-stacks",
+                format!("{truncated:.1}% of samples have stacks that stop short of main"),
+            )
+            .help(format!(
+                "deep stacks overflow the {} KiB dwarf stack copy; try `--call-graph fp` (builds with frame pointers), or profile a shorter call chain",
+                record::DWARF_STACK_SIZE / 1024
+            )),
+        );
+    }
+}
+
+fn open(cx: &mut TaskContext<'_>, svg: &Path) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(opener)
+        .arg(svg)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(err) = spawned {
+        cx.finding(
+            Finding::warning(
+                "profile-open-failed",
+                format!("cannot run `{opener}`: {err}"),
+            )
+            .help(format!("open {} in a browser", svg.display())),
+        );
+    }
+}
+
+/// A function name cut to fit a terminal line (the manifest keeps it whole).
+fn short(name: &str) -> String {
+    const MAX: usize = 72;
+    if name.chars().count() <= MAX {
+        name.to_owned()
+    } else {
+        let cut: String = name.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn shown(cx: &TaskContext<'_>, path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .or_else(|_| path.strip_prefix(&cx.workspace().root))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), TaskError> {
+    write_atomic(path, bytes).map_err(|err| io_error(path, err))
+}
+
+fn io_error(path: &Path, err: std::io::Error) -> TaskError {
+    TaskError::new(format!("cannot write {}: {err}", path.display()))
+        .hint("check that the target directory is writable")
+}

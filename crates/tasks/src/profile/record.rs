@@ -1,0 +1,123 @@
+//! Running the program under a recorder: `perf record` (sampling) or valgrind's
+//! callgrind (instruction counts). Output goes into the run's own directory,
+//! never the working directory. A program that fails, panics or is stopped
+//! with Ctrl-C still leaves a recording to post-process.
+
+use std::path::Path;
+
+use cargo_perf_engine::process::{CommandSpec, Finished};
+use cargo_perf_engine::{TaskContext, TaskError};
+
+use super::build::Program;
+use super::options::{CallGraph, Resolved};
+
+/// Bytes of user stack perf copies per sample in dwarf mode: deep Rust stacks need more than the 8 KiB default.
+pub(crate) const DWARF_STACK_SIZE: u32 = 32_768;
+
+/// How the recording went.
+#[derive(Debug, Clone)]
+pub(crate) struct Recording {
+    pub command: String,
+    pub finished: Finished,
+    /// The exit of the program as the user would see it ("exited with status 101").
+    pub outcome: String,
+    pub stopped_by_duration: bool,
+    pub recorded_samples: Option<u64>,
+    pub lost: u64,
+    pub tail: Vec<String>,
+}
+
+pub(crate) fn perf(
+    cx: &TaskContext<'_>,
+    program: &Program,
+    options: &Resolved,
+    event: &str,
+    data: &Path,
+) -> Result<Recording, TaskError> {
+    let call_graph = match options.call_graph {
+        CallGraph::Dwarf => format!("dwarf,{DWARF_STACK_SIZE}"),
+        CallGraph::FramePointers => "fp".to_owned(),
+    };
+    let spec = CommandSpec::new("perf")
+        .args(["record", "-e", event, "-F"])
+        .arg(options.frequency.to_string())
+        .args(["--call-graph", &call_graph, "-o"])
+        .arg(data)
+        .arg("--");
+    let spec = workload(spec, program, options);
+    run(cx, spec, options, "recording with perf")
+}
+
+pub(crate) fn callgrind(
+    cx: &TaskContext<'_>,
+    program: &Program,
+    options: &Resolved,
+    out: &Path,
+) -> Result<Recording, TaskError> {
+    let mut file_arg = std::ffi::OsString::from("--callgrind-out-file=");
+    file_arg.push(out);
+    let spec = CommandSpec::new("valgrind")
+        .args(["--tool=callgrind", "--quiet"])
+        .arg(file_arg)
+        .arg("--");
+    let spec = workload(spec, program, options);
+    run(cx, spec, options, "recording with callgrind (slow: ~50x)")
+}
+
+/// Appends the program, capped by `--duration` with `timeout -s INT` so the
+/// recorder still writes a complete file.
+fn workload(mut spec: CommandSpec, program: &Program, options: &Resolved) -> CommandSpec {
+    if let Some(limit) = options.duration {
+        spec = spec
+            .args(["timeout", "--signal=INT", "--preserve-status"])
+            .arg(format!("{}s", limit.as_secs_f64()));
+    }
+    spec.arg(&program.executable).args(&program.args)
+}
+
+fn run(
+    cx: &TaskContext<'_>,
+    spec: CommandSpec,
+    options: &Resolved,
+    what: &str,
+) -> Result<Recording, TaskError> {
+    let command = spec.display();
+    cx.step(what);
+    let started = std::time::Instant::now();
+    let (finished, tail) = cx.run_command(&spec)?;
+    let stopped_by_duration = options
+        .duration
+        .is_some_and(|limit| started.elapsed() >= limit && !finished.success());
+    let mut recorded_samples = None;
+    let mut lost = 0;
+    for line in &tail {
+        if let Some(rest) = line.split("perf record: Captured and wrote").nth(1)
+            && let Some(count) = rest.split('(').nth(1)
+        {
+            recorded_samples = count.split_whitespace().next().and_then(|n| n.parse().ok());
+        }
+        let lower = line.to_ascii_lowercase();
+        if lower.contains("lost") {
+            lost += lower
+                .split_whitespace()
+                .skip_while(|w| *w != "lost")
+                .nth(1)
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    let outcome = if stopped_by_duration {
+        "was stopped after --duration".to_owned()
+    } else {
+        finished.describe()
+    };
+    Ok(Recording {
+        command,
+        finished,
+        outcome,
+        stopped_by_duration,
+        recorded_samples,
+        lost,
+        tail,
+    })
+}

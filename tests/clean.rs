@@ -1,0 +1,726 @@
+//! `cargo perf clean`: the rules of `[clean]`, dry-run against real runs,
+//! each safety rule (tracked files, symlinks, cargo's build lock, files that
+//! cannot be removed), and `cargo build` after a clean.
+
+use std::fs::{self, File, FileTimes};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::util::{Dir, TestCommand};
+
+const DAY: u64 = 86_400;
+
+/// Sets the access and modification times of `path` to `days` ago.
+fn set_age(path: &Path, days: u64) {
+    let time = SystemTime::now() - Duration::from_secs(days * DAY);
+    let file = File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    file.set_times(FileTimes::new().set_accessed(time).set_modified(time))
+        .unwrap_or_else(|e| panic!("set times of {}: {e}", path.display()));
+}
+
+/// Ages every entry below `path` (and `path`), never following symlinks.
+fn age_tree(path: &Path, days: u64) {
+    let meta = fs::symlink_metadata(path).expect("stat");
+    if meta.file_type().is_symlink() {
+        return;
+    }
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).expect("read dir").flatten() {
+            age_tree(&entry.path(), days);
+        }
+    }
+    set_age(path, days);
+}
+
+/// A unit in cargo's layout under `profile` (e.g. `target/debug`), built
+/// `days` ago by the toolchain whose fingerprint hash is `rustc`.
+fn fake_unit(dir: &Dir, profile: &str, name: &str, hash: &str, rustc: u64, days: u64, rlib: usize) {
+    let p = Path::new(profile);
+    let crate_name = name.replace('-', "_");
+    let fingerprint = p.join(".fingerprint").join(format!("{name}-{hash}"));
+    dir.create(
+        fingerprint.join(format!("lib-{crate_name}")),
+        "0123456789abcdef",
+    );
+    dir.create(
+        fingerprint.join(format!("lib-{crate_name}.json")),
+        format!("{{\"rustc\":{rustc},\"features\":\"[]\",\"deps\":[]}}"),
+    );
+    dir.create(fingerprint.join(format!("dep-lib-{crate_name}")), "dep");
+    let deps = p.join("deps");
+    dir.create(
+        deps.join(format!("lib{crate_name}-{hash}.rlib")),
+        vec![7u8; rlib],
+    );
+    dir.create(deps.join(format!("lib{crate_name}-{hash}.rmeta")), "rmeta");
+    dir.create(deps.join(format!("{crate_name}-{hash}.d")), "deps");
+    for path in [
+        fingerprint,
+        deps.join(format!("lib{crate_name}-{hash}.rlib")),
+        deps.join(format!("lib{crate_name}-{hash}.rmeta")),
+        deps.join(format!("{crate_name}-{hash}.d")),
+    ] {
+        age_tree(&dir.join(path), days);
+    }
+}
+
+fn clean(dir: &Dir) -> TestCommand {
+    dir.command(["clean"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+}
+
+fn task(json: &Value) -> &Value {
+    &json["tasks"][0]
+}
+
+/// The `remove` findings: (file, message), in report order.
+fn removals(json: &Value) -> Vec<(String, String)> {
+    findings(json, "remove")
+        .into_iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or("").to_owned(),
+                f["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn findings<'a>(json: &'a Value, code: &str) -> Vec<&'a Value> {
+    task(json)["findings"]
+        .as_array()
+        .map(|all| all.iter().filter(|f| f["code"] == code).collect())
+        .unwrap_or_default()
+}
+
+fn metric(json: &Value, name: &str) -> Option<f64> {
+    task(json)["metrics"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"] == name)?["value"]
+        .as_f64()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+#[test]
+fn dry_run_lists_what_a_real_run_removes_and_cargo_build_still_works() {
+    let dir = Dir::with_package("tiny");
+    dir.create(".gitignore", "/target\n");
+    dir.policy("[clean]\nmax-age = \"30d\"\n");
+    dir.git_init();
+    let build = |dir: &Dir| {
+        let status = cargo()
+            .args(["build", "--quiet", "--offline"])
+            .current_dir(dir.path())
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build failed\n{}", dir.listing());
+    };
+    build(&dir);
+    age_tree(&dir.join("target"), 40);
+    // One unit was used yesterday: it stays.
+    fake_unit(&dir, "target/debug", "fresh", "00000000000000aa", 1, 1, 10);
+
+    let dry = clean(&dir)
+        .args(["--dry-run", "--format", "json"])
+        .expect_success()
+        .json();
+    let listed = removals(&dry);
+    assert!(
+        listed.iter().any(
+            |(file, message)| file.starts_with("target/debug/.fingerprint/tiny-")
+                && message.contains("not used for 40d (max-age 30d)")
+        ),
+        "{listed:#?}"
+    );
+    assert!(
+        listed.iter().all(|(_, m)| !m.contains("fresh-")),
+        "{listed:#?}"
+    );
+    let reclaimable = metric(&dry, "reclaimable-bytes").unwrap();
+    assert!(reclaimable > 0.0);
+    let before = metric(&dry, "target-bytes-before").unwrap();
+    assert_eq!(
+        metric(&dry, "target-bytes-after"),
+        Some(before - reclaimable)
+    );
+    for usage in [
+        "usage.debug.deps",
+        "usage.debug.incremental",
+        "usage.debug.other",
+        "usage.other",
+    ] {
+        assert!(
+            metric(&dry, usage).is_some(),
+            "no metric {usage}: {:#}",
+            task(&dry)["metrics"]
+        );
+    }
+    assert!(
+        task(&dry)["summary"]
+            .as_str()
+            .unwrap()
+            .contains("would remove")
+    );
+    // Nothing was removed by the dry run.
+    assert_eq!(
+        removals(
+            &clean(&dir)
+                .args(["--dry-run", "--format", "json"])
+                .expect_success()
+                .json()
+        ),
+        listed
+    );
+
+    let real = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(removals(&real), listed, "the real run removed another list");
+    assert_eq!(metric(&real, "reclaimed-bytes"), Some(reclaimable));
+    for (file, _) in &listed {
+        assert!(
+            fs::symlink_metadata(dir.join(file)).is_err(),
+            "{file} is still there"
+        );
+    }
+    assert!(
+        dir.join("target/debug/.fingerprint/fresh-00000000000000aa")
+            .exists()
+    );
+    let human = clean(&dir).args(["--dry-run"]).expect_success();
+    human.stdout_has("would remove 0 units");
+
+    build(&dir);
+    // The rebuilt units are fresh: nothing more to remove.
+    let after = clean(&dir)
+        .args(["--dry-run", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(removals(&after), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn a_unit_goes_whole_across_its_directories_and_cross_targets_count() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"30d\"\n");
+    fake_unit(&dir, "target/debug", "old", "0123456789abcdef", 1, 45, 100);
+    dir.create(
+        "target/debug/build/old-0123456789abcdef/out/generated.rs",
+        "// out",
+    );
+    age_tree(&dir.join("target/debug/build/old-0123456789abcdef"), 45);
+    fake_unit(
+        &dir,
+        "target/wasm32-unknown-unknown/release",
+        "cross",
+        "fedcba9876543210",
+        1,
+        45,
+        10,
+    );
+    fake_unit(&dir, "target/debug", "recent", "1111111111111111", 1, 2, 10);
+    dir.create(
+        "target/debug/deps/rmetaXYZ/tmp",
+        "rustc's temporary dir is not a unit",
+    );
+    age_tree(&dir.join("target/debug/deps/rmetaXYZ"), 90);
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let listed = removals(&run);
+    assert_eq!(listed.len(), 2, "{listed:#?}");
+    assert!(listed[0].1.contains("(debug, "), "{listed:#?}");
+    assert!(
+        listed[1].1.contains("(wasm32-unknown-unknown/release, "),
+        "{listed:#?}"
+    );
+    for gone in [
+        "target/debug/.fingerprint/old-0123456789abcdef",
+        "target/debug/deps/libold-0123456789abcdef.rlib",
+        "target/debug/deps/libold-0123456789abcdef.rmeta",
+        "target/debug/deps/old-0123456789abcdef.d",
+        "target/debug/build/old-0123456789abcdef",
+        "target/wasm32-unknown-unknown/release/deps/libcross-fedcba9876543210.rlib",
+    ] {
+        assert!(!dir.join(gone).exists(), "{gone} is still there");
+    }
+    for kept in [
+        "target/debug/deps/librecent-1111111111111111.rlib",
+        "target/debug/.fingerprint/recent-1111111111111111/lib-recent",
+        "target/debug/deps/rmetaXYZ/tmp",
+    ] {
+        assert!(dir.join(kept).exists(), "{kept} was removed");
+    }
+    assert!(metric(&run, "usage.wasm32-unknown-unknown/release.deps").is_some());
+}
+
+#[test]
+fn max_size_removes_the_least_recently_used_units_first() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-size = \"300 KiB\"\n");
+    fake_unit(
+        &dir,
+        "target/debug",
+        "oldest",
+        "000000000000000a",
+        1,
+        30,
+        100 << 10,
+    );
+    fake_unit(
+        &dir,
+        "target/debug",
+        "middle",
+        "000000000000000b",
+        1,
+        20,
+        100 << 10,
+    );
+    fake_unit(
+        &dir,
+        "target/debug",
+        "newest",
+        "000000000000000c",
+        1,
+        10,
+        100 << 10,
+    );
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let listed = removals(&run);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert!(
+        listed[0].1.contains("unit `oldest-000000000000000a`"),
+        "{listed:#?}"
+    );
+    assert!(
+        listed[0]
+            .1
+            .contains("least recently used (last used 30d ago)"),
+        "{listed:#?}"
+    );
+    assert!(metric(&run, "target-bytes-after").unwrap() <= 300.0 * 1024.0);
+    assert!(
+        dir.join("target/debug/deps/libmiddle-000000000000000b.rlib")
+            .exists()
+    );
+
+    // A budget nothing can meet removes every unit and says what is left.
+    dir.policy("[clean]\nmax-size = \"1 B\"\n");
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(removals(&run).len(), 2);
+    assert_eq!(findings(&run, "over-budget").len(), 1, "{run:#}");
+}
+
+#[test]
+fn toolchain_rule_removes_units_of_toolchains_no_longer_installed_only() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\ntoolchains = \"installed\"\n");
+    let status = cargo()
+        .args(["build", "--quiet", "--offline"])
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .status()
+        .expect("run cargo build");
+    assert!(status.success());
+    // A unit left behind by a toolchain that was uninstalled since.
+    fake_unit(
+        &dir,
+        "target/debug",
+        "gone",
+        "00000000000000ee",
+        12345,
+        0,
+        10,
+    );
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let listed = removals(&run);
+    assert_eq!(
+        listed.len(),
+        1,
+        "units of the current toolchain were selected: {listed:#?}"
+    );
+    assert!(
+        listed[0]
+            .1
+            .contains("built by a toolchain that is no longer installed (rustc hash 12345)")
+    );
+    assert!(
+        !dir.join("target/debug/deps/libgone-00000000000000ee.rlib")
+            .exists()
+    );
+    assert!(dir.join("target/debug/libtiny.rlib").exists());
+}
+
+#[test]
+fn never_removes_a_file_git_tracks() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"1d\"\n\n[[clean.extra]]\nglob = \"**/*.profraw\"\n");
+    fake_unit(
+        &dir,
+        "target/debug",
+        "committed",
+        "00000000000000c0",
+        1,
+        10,
+        10,
+    );
+    fake_unit(&dir, "target/debug", "loose", "00000000000000c1", 1, 10, 10);
+    dir.create("default.profraw", "tracked profile");
+    dir.create(".gitignore", "/target\n");
+    dir.git_init();
+    dir.git([
+        "add",
+        "-f",
+        "target/debug/deps/libcommitted-00000000000000c0.rlib",
+    ]);
+    dir.git(["commit", "-q", "-m", "oops"]);
+    // git read the file, which counts as a use: make it old again.
+    set_age(
+        &dir.join("target/debug/deps/libcommitted-00000000000000c0.rlib"),
+        10,
+    );
+    dir.create("new.profraw", "untracked profile");
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let files: Vec<String> = removals(&run).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        files,
+        [
+            "target/debug/.fingerprint/loose-00000000000000c1",
+            "new.profraw"
+        ],
+        "{run:#}"
+    );
+    let kept = findings(&run, "tracked-kept");
+    assert_eq!(kept.len(), 2, "{run:#}");
+    assert!(
+        dir.join("target/debug/deps/libcommitted-00000000000000c0.rlib")
+            .exists()
+    );
+    assert!(
+        dir.join("target/debug/.fingerprint/committed-00000000000000c0/lib-committed")
+            .exists()
+    );
+    assert!(dir.join("default.profraw").exists());
+    assert!(!dir.join("new.profraw").exists());
+}
+
+#[test]
+fn a_symlink_is_removed_as_a_link_and_its_target_is_untouched() {
+    let dir = Dir::with_package("tiny");
+    let outside = Dir::new();
+    outside.create("precious/data.txt", "keep me");
+    outside.create("lib.rlib", "keep me too");
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(
+        &dir,
+        "target/debug",
+        "linked",
+        "00000000000000d0",
+        1,
+        10,
+        10,
+    );
+    let build = dir.join("target/debug/build");
+    fs::create_dir_all(&build).unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("precious"),
+        build.join("linked-00000000000000d0"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("lib.rlib"),
+        dir.join("target/debug/deps/liblinked-00000000000000d0.so"),
+    )
+    .unwrap();
+    // A whole unit dir that is a link to the outside is not walked either.
+    std::os::unix::fs::symlink(outside.path(), dir.join("target/debug/incremental")).unwrap();
+
+    clean(&dir).expect_success();
+    assert!(fs::symlink_metadata(build.join("linked-00000000000000d0")).is_err());
+    assert!(
+        fs::symlink_metadata(dir.join("target/debug/deps/liblinked-00000000000000d0.so")).is_err()
+    );
+    assert_eq!(outside.read("precious/data.txt"), "keep me");
+    assert_eq!(outside.read("lib.rlib"), "keep me too");
+    assert!(fs::symlink_metadata(dir.join("target/debug/incremental")).is_ok());
+}
+
+/// Holds cargo's build lock on `lock` with flock(1) until dropped.
+struct LockHolder {
+    flock: Child,
+    sleeper: String,
+}
+
+impl LockHolder {
+    fn hold(lock: &Path) -> Option<LockHolder> {
+        let mut flock = Command::new("flock")
+            .args(["-o", "-x"])
+            .arg(lock)
+            .args(["sh", "-c", "echo $$; exec sleep 60"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let mut line = String::new();
+        BufReader::new(flock.stdout.take()?)
+            .read_line(&mut line)
+            .ok()?;
+        Some(LockHolder {
+            flock,
+            sleeper: line.trim().to_owned(),
+        })
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        let _ = self.flock.kill();
+        let _ = self.flock.wait();
+        let _ = Command::new("kill").arg(&self.sleeper).status();
+    }
+}
+
+#[test]
+fn a_profile_locked_by_a_running_build_is_skipped_or_waited_for() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(&dir, "target/debug", "busy", "00000000000000b0", 1, 10, 10);
+    fake_unit(
+        &dir,
+        "target/release",
+        "idle",
+        "00000000000000b1",
+        1,
+        10,
+        10,
+    );
+    dir.create("target/debug/.cargo-lock", "");
+    let Some(holder) = LockHolder::hold(&dir.join("target/debug/.cargo-lock")) else {
+        eprintln!("skipped: flock(1) from util-linux is not installed");
+        return;
+    };
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let locked = findings(&run, "build-locked");
+    assert_eq!(locked.len(), 1, "{run:#}");
+    assert_eq!(locked[0]["file"], "target/debug");
+    assert!(
+        dir.join("target/debug/deps/libbusy-00000000000000b0.rlib")
+            .exists()
+    );
+    assert!(
+        !dir.join("target/release/deps/libidle-00000000000000b1.rlib")
+            .exists()
+    );
+
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(800));
+        drop(holder);
+    });
+    let run = clean(&dir)
+        .args(["--wait", "--format", "json"])
+        .expect_success()
+        .json();
+    release.join().unwrap();
+    assert!(findings(&run, "build-locked").is_empty(), "{run:#}");
+    assert!(
+        !dir.join("target/debug/deps/libbusy-00000000000000b0.rlib")
+            .exists()
+    );
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Makes `path` impossible to remove: immutable as root, a read-only parent otherwise.
+fn make_unremovable(path: &Path) -> Option<Box<dyn FnOnce()>> {
+    use std::os::unix::fs::PermissionsExt;
+    if is_root() {
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+        let path = path.to_owned();
+        Some(Box::new(move || {
+            let _ = Command::new("chattr").arg("-i").arg(&path).status();
+        }))
+    } else {
+        let parent: PathBuf = path.parent()?.to_owned();
+        fs::set_permissions(&parent, fs::Permissions::from_mode(0o555)).ok()?;
+        Some(Box::new(move || {
+            let _ = fs::set_permissions(&parent, fs::Permissions::from_mode(0o755));
+        }))
+    }
+}
+
+#[test]
+fn a_file_that_cannot_be_removed_is_an_error_and_exit_code_1() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(&dir, "target/debug", "stuck", "00000000000000f0", 1, 10, 10);
+    fake_unit(&dir, "target/debug", "fine", "00000000000000f1", 1, 10, 10);
+    let stuck = dir.join("target/debug/deps/libstuck-00000000000000f0.rlib");
+    let Some(undo) = make_unremovable(&stuck) else {
+        eprintln!(
+            "skipped: running as root where `chattr +i` is not permitted, so no file is unremovable here"
+        );
+        return;
+    };
+    let run = clean(&dir).args(["--format", "json"]).expect_code(1);
+    undo();
+    let json = run.json();
+    let failed = findings(&json, "remove-failed");
+    assert_eq!(failed.len(), 1, "{json:#}");
+    assert_eq!(
+        failed[0]["file"],
+        "target/debug/deps/libstuck-00000000000000f0.rlib"
+    );
+    assert_eq!(failed[0]["severity"], "error");
+    assert_eq!(json["exit_code"], 1);
+    assert!(stuck.exists());
+    // The unit's fingerprint went first: cargo will rebuild it, never use half of it.
+    assert!(
+        !dir.join("target/debug/.fingerprint/stuck-00000000000000f0")
+            .exists()
+    );
+    assert!(
+        !dir.join("target/debug/deps/libfine-00000000000000f1.rlib")
+            .exists()
+    );
+    clean(&dir).args(["--format", "json"]).expect_success();
+}
+
+#[test]
+fn extra_files_are_matched_by_glob_size_and_age() {
+    let dir = Dir::with_package("tiny");
+    dir.policy(
+        "[[clean.extra]]\nglob = \"**/*.profraw\"\nlarger-than = \"1 KiB\"\n\n[[clean.extra]]\nglob = \"perf.data*\"\nolder-than = \"7d\"\n",
+    );
+    dir.create("big.profraw", vec![0u8; 4096]);
+    dir.create("deep/er/big.profraw", vec![0u8; 4096]);
+    dir.create("small.profraw", "tiny");
+    dir.create("perf.data", "old");
+    set_age(&dir.join("perf.data"), 10);
+    dir.create("perf.data.old", "new");
+    dir.create(".cargo-perf/keep.profraw", vec![0u8; 4096]);
+
+    let dry = clean(&dir)
+        .args(["--dry-run", "--format", "json"])
+        .expect_success()
+        .json();
+    let files: Vec<String> = removals(&dry).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        files,
+        ["big.profraw", "deep/er/big.profraw", "perf.data"],
+        "{dry:#}"
+    );
+    assert!(removals(&dry)[2].1.contains("older than 7d"));
+    let real = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(removals(&real), removals(&dry));
+    assert!(!dir.join("big.profraw").exists());
+    assert!(dir.join("small.profraw").exists());
+    assert!(dir.join("perf.data.old").exists());
+    assert!(dir.join(".cargo-perf/keep.profraw").exists());
+}
+
+#[test]
+fn bad_policy_values_point_at_perf_toml_lines() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"3 fortnights\"\nmax-size = \"lots\"\ntoolchains = \"old\"\n\n[[clean.extra]]\nglob = \"[\"\n");
+    let run = clean(&dir).args(["--dry-run"]).expect_code(2);
+    run.stderr_has("perf.toml:2:11")
+        .stderr_has("unknown duration unit `fortnights`")
+        .stderr_has("perf.toml:3:12")
+        .stderr_has("invalid value for `max-size`")
+        .stderr_has("perf.toml:4:14")
+        .stderr_has("perf.toml:7:8")
+        .stderr_has("invalid glob");
+}
+
+#[test]
+fn without_rules_nothing_is_removed_and_it_says_so() {
+    let dir = Dir::with_package("tiny");
+    fake_unit(&dir, "target/debug", "old", "0000000000000001", 1, 400, 10);
+    let run = clean(&dir).expect_success();
+    run.stdout_has("nothing to remove: no rule is set in [clean]");
+    assert!(
+        dir.join("target/debug/deps/libold-0000000000000001.rlib")
+            .exists()
+    );
+    // It is no part of `check`.
+    dir.command(["check"])
+        .expect_success()
+        .stdout_lacks("clean");
+}
+
+#[test]
+fn a_target_dir_outside_the_workspace_is_cleaned_too() {
+    let dir = Dir::with_package("tiny");
+    let elsewhere = Dir::new();
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(&elsewhere, "debug", "far", "00000000000000fa", 1, 10, 10);
+    fake_unit(&elsewhere, "debug", "near", "00000000000000fb", 1, 0, 10);
+    let run = dir
+        .command(["clean", "--format", "json"])
+        .env("CARGO_TARGET_DIR", elsewhere.path())
+        .expect_success()
+        .json();
+    let listed = removals(&run);
+    assert_eq!(listed.len(), 1, "{run:#}");
+    assert!(
+        listed[0]
+            .0
+            .ends_with("debug/.fingerprint/far-00000000000000fa"),
+        "{listed:#?}"
+    );
+    assert!(
+        !elsewhere
+            .join("debug/deps/libfar-00000000000000fa.rlib")
+            .exists()
+    );
+    assert!(
+        elsewhere
+            .join("debug/deps/libnear-00000000000000fb.rlib")
+            .exists()
+    );
+}
