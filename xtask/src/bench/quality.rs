@@ -51,8 +51,9 @@ struct Experiment {
     factor: &'static str,
 }
 
-/// `TRIALS=N` sets the trials per experiment (default 20); `ONLY=text` runs
-/// only the experiments whose label contains it.
+/// `TRIALS=N` sets the trials per experiment (default 20), `RUNS=N` the
+/// timed runs per side (default 30); `ONLY=text` runs only the experiments
+/// whose label contains it.
 pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
     let trials: usize = std::env::var("TRIALS")
         .ok()
@@ -168,7 +169,14 @@ fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
             bail!("git {args:?} failed");
         }
     }
-    std::fs::write(root.join("perf.toml"), experiment.policy)?;
+    // `RUNS=N` overrides the 30 timed runs per side.
+    let runs = std::env::var("RUNS").unwrap_or_else(|_| "30".to_owned());
+    std::fs::write(
+        root.join("perf.toml"),
+        experiment
+            .policy
+            .replace("runs = 30", &format!("runs = {runs}")),
+    )?;
     let output = match experiment.method {
         Method::Sequential => {
             perf(binary, root, &["bench", "--save-baseline", "a"])?;
