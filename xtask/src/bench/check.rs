@@ -16,6 +16,8 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let binary = release_binary(sh)?;
     let dir = generate_workspace()?;
     let root = dir.path();
+    // The real cargo binary, as cargo hands it to subcommands in $CARGO (not
+    // the rustup proxy, which would add its own start-up to both sides).
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     let mut floor = Command::new(&cargo);
@@ -23,7 +25,9 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .current_dir(root);
     let mut ours = Command::new(&binary);
-    ours.args(["check", "--quiet"]).current_dir(root);
+    ours.args(["check", "--quiet"])
+        .current_dir(root)
+        .env("CARGO", &cargo);
     let mut via_cargo = Command::new(&cargo);
     via_cargo
         .args(["perf", "check", "--quiet"])
