@@ -576,3 +576,24 @@ fn symlinks_are_never_followed_out_of_the_workspace() {
     assert!(findings(&run, "large-file").is_empty(), "{}", run.context());
     assert_eq!(outside.read("huge.bin").len(), 2 << 20);
 }
+
+#[test]
+fn a_custom_benchmark_history_dir_must_be_ignored_too() {
+    let dir = repo(GOOD_IGNORE);
+    dir.policy("[bench]\nhistory = \"perf-history\"\n");
+    dir.command(["gitignore"])
+        .expect_code(1)
+        .stdout_has("error[missing-ignore] gitignore")
+        .stdout_has("perf-history");
+    dir.command(["gitignore", "--fix"]).expect_success();
+    assert!(
+        dir.read(".gitignore").contains("perf-history"),
+        "{}",
+        dir.read(".gitignore")
+    );
+    dir.command(["gitignore"]).expect_success();
+
+    // Inside the state dir it is covered by `/.cargo-perf/` already.
+    dir.policy("[bench]\nhistory = \".cargo-perf/elsewhere\"\n");
+    dir.command(["gitignore"]).expect_success();
+}

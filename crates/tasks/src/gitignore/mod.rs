@@ -118,8 +118,13 @@ impl Task for GitignoreTask {
             let has_attributes =
                 !large.is_empty() && attributes_exist(&layout, &repo.common_dir, &tracked);
             let large = large::without_lfs(ws_root, large, has_attributes)?;
-            let requirements =
-                required::requirements(&layout, &project.workspace, policy, &tracked);
+            let requirements = required::requirements(
+                &layout,
+                &project.workspace,
+                policy,
+                &crate::bench::history_dir(project),
+                &tracked,
+            );
             let ignored = ignored
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;

@@ -55,6 +55,7 @@ pub(crate) fn requirements(
     layout: &Layout,
     workspace: &Workspace,
     policy: &Gitignore,
+    bench_history: &Path,
     tracked: &[&Path],
 ) -> Vec<Requirement> {
     let mut out = Vec::new();
@@ -71,6 +72,17 @@ pub(crate) fn requirements(
     }
     let state = layout.in_workspace(Path::new(cargo_perf_engine::workspace::STATE_DIR));
     out.push(directory(layout, &state, "the cargo perf state dir"));
+    if let Ok(history) = bench_history.strip_prefix(&workspace.root)
+        && !history.starts_with(cargo_perf_engine::workspace::STATE_DIR)
+        && !history.as_os_str().is_empty()
+    {
+        let history = layout.in_workspace(history);
+        out.push(directory(
+            layout,
+            &history,
+            "the benchmark history (`[bench] history`)",
+        ));
+    }
     out.push(Requirement {
         pattern: "perf.data*".into(),
         what: "`perf record` output".into(),
