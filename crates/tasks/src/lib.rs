@@ -15,6 +15,7 @@ pub mod hook;
 pub mod init;
 pub mod profile;
 mod session;
+mod worktree;
 
 pub use bench::{BenchOptions, BenchTask, print_history as bench_history};
 pub use build::{BuildOptions, BuildTask};

@@ -11,7 +11,6 @@ mod report;
 mod stats;
 mod timing;
 mod verdict;
-mod worktree;
 
 use std::path::PathBuf;
 
@@ -83,14 +82,22 @@ fn measure_against_rev(
     })?;
     let root = cx.workspace().root.clone();
     cx.step(&format!("checking out {rev} in a temporary worktree"));
-    let tree = worktree::Worktree::add(git, rev, &root)?;
-    let mut base = harness::run_all(cx, targets, filter, Some((&tree.root, &tree.target_dir)))?;
+    let tree =
+        crate::worktree::Worktree::add(git, &cx.workspace().target_dir, "bench-baseline", rev)?;
+    let tree_root = tree.workspace_root(&root);
+    // The baseline builds into a target dir of its own, so the two builds never share artifacts.
+    let tree_target = cx
+        .workspace()
+        .target_dir
+        .join("cargo-perf")
+        .join("bench-baseline-target");
+    let mut base = harness::run_all(cx, targets, filter, Some((&tree_root, &tree_target)))?;
     let mut current = harness::run_all(cx, targets, filter, None)?;
     if instructions {
-        base.extend(callgrind::measure_all(cx, commands, &tree.root)?);
+        base.extend(callgrind::measure_all(cx, commands, &tree_root)?);
         current.extend(callgrind::measure_all(cx, commands, &root)?);
     } else {
-        for mut pair in commands::measure_interleaved(cx, commands, &[tree.root.clone(), root])? {
+        for mut pair in commands::measure_interleaved(cx, commands, &[tree_root.clone(), root])? {
             current.extend(pair.pop());
             base.extend(pair.pop());
         }

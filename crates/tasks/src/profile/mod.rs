@@ -96,7 +96,7 @@ impl Task for ProfileTask {
                     ))
                     .hint("pass the directory of an earlier profile (it holds stacks.folded)")
                 })?;
-                baseline::verify_revision(&repo.toplevel, rev)?;
+                baseline::verify_revision(repo, rev)?;
                 None
             }
             None => None,
@@ -314,20 +314,8 @@ fn profile_revision(
         .git()?
         .ok_or_else(|| TaskError::new("the workspace is not in a git repository"))?;
     let cache = workspace.target_dir.join("cargo-perf");
-    let tree = baseline::Worktree::add(
-        &repo.toplevel,
-        cache.join(format!(
-            "{}{}",
-            baseline::WORKTREE_PREFIX,
-            std::process::id()
-        )),
-        rev,
-    )?;
-    let relative = workspace
-        .root
-        .strip_prefix(&repo.toplevel)
-        .unwrap_or(Path::new(""));
-    let root = tree.path.join(relative);
+    let tree = crate::worktree::Worktree::add(repo, &workspace.target_dir, "baseline", rev)?;
+    let root = tree.workspace_root(&workspace.root);
     let mut base_workspace = workspace.clone();
     base_workspace.root = root.clone();
     cx.step(&format!("building the baseline at `{rev}`"));
