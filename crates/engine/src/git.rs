@@ -97,6 +97,20 @@ impl GitRepo {
         }
     }
 
+    /// `HEAD`'s full commit hash; `None` before the first commit.
+    pub fn head_commit(&self) -> Option<String> {
+        let stdout = self
+            .run(["rev-parse", "--verify", "--quiet", "HEAD"])
+            .ok()?;
+        Some(String::from_utf8_lossy(&stdout).trim().to_owned()).filter(|c| !c.is_empty())
+    }
+
+    /// Whether tracked files differ from `HEAD` (untracked files do not count).
+    pub fn is_dirty(&self) -> bool {
+        self.run(["status", "--porcelain", "--untracked-files=no"])
+            .is_ok_and(|stdout| !stdout.is_empty())
+    }
+
     /// Paths git tracks, relative to the work tree's top level.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>, GitError> {
         let stdout = self.run(["ls-files", "-z", "--full-name"])?;

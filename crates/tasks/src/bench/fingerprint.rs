@@ -41,8 +41,8 @@ impl Fingerprint {
                 .map(str::to_owned)
         });
         Fingerprint {
-            commit: git_line(&["rev-parse", "HEAD"]),
-            dirty: git_line(&["status", "--porcelain", "--untracked-files=no"]).is_some(),
+            commit: git.and_then(|g| g.head_commit()),
+            dirty: git.is_some_and(|g| g.is_dirty()),
             branch: git_line(&["symbolic-ref", "--short", "-q", "HEAD"]),
             rustc: rustc.map(|t| t.lines().next().unwrap_or_default().to_owned()),
             target,

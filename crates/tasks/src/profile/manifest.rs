@@ -2,9 +2,9 @@
 //! recorder settings) and what it holds (sample counts), so a profile kept
 //! for months can still be compared or reproduced.
 
-use std::path::Path;
 use std::process::Command;
 
+use cargo_perf_engine::git::GitRepo;
 use serde_json::{Value, json};
 
 /// Facts about the toolchain and the source, asked once per run.
@@ -17,26 +17,14 @@ pub(crate) fn rustc_version() -> Option<String> {
 }
 
 /// `HEAD`'s commit, with `-dirty` when the work tree has changes.
-pub(crate) fn commit(root: &Path) -> Option<String> {
-    let head = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(root)
-        .output()
-        .ok()?;
-    if !head.status.success() {
-        return None;
-    }
-    let mut commit = String::from_utf8_lossy(&head.stdout).trim().to_owned();
-    let dirty = Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
-        .current_dir(root)
-        .output()
-        .ok()
-        .is_some_and(|o| !o.stdout.is_empty());
-    if dirty {
-        commit.push_str("-dirty");
-    }
-    Some(commit)
+pub(crate) fn commit(repo: Option<&GitRepo>) -> Option<String> {
+    let repo = repo?;
+    let commit = repo.head_commit()?;
+    Some(if repo.is_dirty() {
+        format!("{commit}-dirty")
+    } else {
+        commit
+    })
 }
 
 /// Seconds since the Unix epoch.

@@ -73,10 +73,11 @@ impl Task for ProfileTask {
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let options = self.options.resolve(&cx.policy().profile);
-        let root = cx.workspace().root.clone();
+        let repo = cx.project.git().ok().flatten().cloned();
         // Facts for the manifest, asked while the real work goes on.
-        let facts =
-            std::thread::spawn(move || (manifest::commit(&root), manifest::rustc_version()));
+        let facts = std::thread::spawn(move || {
+            (manifest::commit(repo.as_ref()), manifest::rustc_version())
+        });
         let perf = if options.callgrind {
             preflight::valgrind(cx)?;
             None
