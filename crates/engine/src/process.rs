@@ -71,18 +71,7 @@ impl CommandSpec {
     pub fn display(&self) -> String {
         std::iter::once(&self.program)
             .chain(&self.args)
-            .map(|word| {
-                let word = word.to_string_lossy();
-                if !word.is_empty()
-                    && word
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-                {
-                    word.into_owned()
-                } else {
-                    format!("'{}'", word.replace('\'', r"'\''"))
-                }
-            })
+            .map(|word| shell_quote(&word.to_string_lossy()))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -112,6 +101,19 @@ impl CommandSpec {
             cwd: self.cwd.clone(),
             source,
         }
+    }
+}
+
+/// `word` as a POSIX shell would need it typed: as is when that is safe, else single-quoted.
+pub fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 

@@ -14,6 +14,7 @@ mod tracked;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use cargo_perf_engine::process::shell_quote;
 use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit};
 use cargo_perf_policy::ByteSize;
 
@@ -257,7 +258,7 @@ impl GitignoreTask {
                     .file(&file.path)
                     .help(format!(
                         "stop tracking it and keep the file with `git rm --cached -- {}` (or `cargo perf gitignore --untrack`){fix}",
-                        shell_quote(&file.path)
+                        shell_quote(&file.path.to_string_lossy())
                     )),
             );
         }
@@ -351,7 +352,7 @@ fn report_large(
             .file(&file.path)
             .help(format!(
                 "keep it out of git (`git rm --cached -- {}` and ignore it), store it with Git LFS (`git lfs track`), or allow it in perf.toml: `[gitignore] allow-large = [\"{}\"]`",
-                shell_quote(&file.path),
+                shell_quote(&file.path.to_string_lossy()),
                 file.path.display()
             )),
         );
@@ -372,18 +373,4 @@ fn attributes_exist(layout: &Layout, common_dir: &Path, tracked: &[&Path]) -> bo
             .take_while(|dir| dir.starts_with(&layout.toplevel))
             .any(|dir| dir.join(NAME).exists())
         || common_dir.join("info/attributes").exists()
-}
-
-/// A path quoted for a POSIX shell when it needs to be.
-fn shell_quote(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        text.into_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
