@@ -415,3 +415,13 @@ fn list_shows_tasks_and_pipelines_in_both_formats() {
         "fmt"
     );
 }
+
+#[test]
+fn a_missing_working_directory_is_an_environment_error() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.x]\nrun = \"true\"\ncwd = \"no-such-dir\"\n");
+    dir.command(["run", "x"])
+        .expect_code(2)
+        .stdout_has("the working directory")
+        .stdout_has("no-such-dir does not exist");
+}

@@ -19,10 +19,11 @@ mod worktree;
 
 pub use bench::{BenchOptions, BenchTask, print_history as bench_history};
 pub use build::{BuildOptions, BuildTask};
+pub use builtin::DEFAULT_CHECK;
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
 pub use cargo_perf_report as report;
 pub use clean::CleanTask;
 pub use command::CommandTask;
 pub use gitignore::{GitignoreOptions, GitignoreTask};
-pub use session::{DEFAULT_CHECK, OpenError, OpenOptions, Session};
+pub use session::{OpenError, OpenOptions, Session};

@@ -158,9 +158,6 @@ fn load_policy(
     Ok((policy, Some(path)))
 }
 
-/// The names `cargo perf check` runs when the policy has no `check` pipeline.
-pub const DEFAULT_CHECK: &[&str] = crate::builtin::DEFAULT_CHECK;
-
 fn build_registry(policy: &Policy) -> Result<Registry, PolicyError> {
     let mut registry = Registry::new();
     for task in crate::builtin::tasks() {
@@ -168,7 +165,7 @@ fn build_registry(policy: &Policy) -> Result<Registry, PolicyError> {
     }
     registry.add_pipeline(PipelineDef {
         name: Located::builtin("check".to_owned()),
-        steps: DEFAULT_CHECK
+        steps: crate::DEFAULT_CHECK
             .iter()
             .map(|s| Located::builtin(s.to_string()))
             .collect(),
