@@ -146,6 +146,16 @@ fn a_slower_command_is_regressed_and_fails_and_an_identical_rerun_is_not() {
     let run = bench(&dir, &["--baseline", "fast"]).expect_code(1);
     let task = self::task(&run);
     assert_eq!(metric(&task, "nap")["verdict"], "regressed", "{task:#}");
+    // The interval is in the JSON: all of it above +5%, around a ratio near 3.
+    let change = &metric(&task, "nap")["change"];
+    let (low, ratio, high) = (
+        change["low"].as_f64().unwrap(),
+        change["ratio"].as_f64().unwrap(),
+        change["high"].as_f64().unwrap(),
+    );
+    assert!(1.05 < low && low <= ratio && ratio <= high, "{change}");
+    assert!((2.0..4.0).contains(&ratio), "{change}");
+    assert!(change["confidence"].as_f64().unwrap() >= 0.95, "{change}");
     let regressed = finding(&task, "bench-regressed");
     assert_eq!(regressed["severity"], "error");
     assert!(
@@ -166,11 +176,28 @@ fn the_human_report_shows_the_verdict_and_interval() {
     let dir = project("0.01", "");
     dir.command(["bench"]).expect_success();
     dir.create("delay.txt", "0.05");
-    dir.command(["bench"])
-        .expect_code(1)
-        .stdout_has("error[bench-regressed]")
-        .stdout_has("regressed")
-        .stdout_has("baseline");
+    let run = dir.command(["bench"]).expect_code(1);
+    // The metric line: name, value, baseline, change with its interval, verdict.
+    let line = run
+        .stdout()
+        .lines()
+        .find(|l| l.trim_start().starts_with("bench.nap "))
+        .unwrap_or_else(|| panic!("no metric line\n{}", run.context()))
+        .to_owned();
+    assert!(
+        line.contains(" baseline ") && line.contains("% [+") && line.ends_with("regressed"),
+        "{line}"
+    );
+    run.stdout_has("error[bench-regressed]");
+    // Compared with the slow run just made: the Markdown table has the change too.
+    let run = dir
+        .command(["bench", "--format", "markdown"])
+        .expect_success();
+    assert!(
+        run.stdout().contains("| Change |") && run.stdout().contains("% ["),
+        "{}",
+        run.context()
+    );
 }
 
 #[test]

@@ -18,7 +18,8 @@ pub mod task;
 pub mod workspace;
 
 pub use model::{
-    Finding, Metric, Outcome, RunReport, Severity, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
+    Change, Finding, Metric, Outcome, RunReport, Severity, TaskKind, TaskReport, TaskStatus, Unit,
+    Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use registry::{PipelineDef, Registry};

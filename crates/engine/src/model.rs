@@ -111,6 +111,35 @@ pub struct Metric {
     pub baseline: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// How `value` compares with `baseline`, with the interval it is known to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// A measured change: `value / baseline`, and the interval the true ratio
+/// lies in (`low <= ratio <= high`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Change {
+    pub ratio: f64,
+    pub low: f64,
+    pub high: f64,
+    /// The confidence level of the interval (after any correction for many
+    /// comparisons); absent when the interval is a worst-case bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+}
+
+impl Change {
+    /// `+12.3% [+8.1%, +16.0%]`.
+    pub fn describe(&self) -> String {
+        let pct = |r: f64| format!("{:+.1}%", (r - 1.0) * 100.0);
+        format!(
+            "{} [{}, {}]",
+            pct(self.ratio),
+            pct(self.low),
+            pct(self.high)
+        )
+    }
 }
 
 impl Metric {
@@ -122,6 +151,7 @@ impl Metric {
             budget: None,
             baseline: None,
             verdict: None,
+            change: None,
         }
     }
 
@@ -143,6 +173,11 @@ impl Metric {
 
     pub fn verdict(mut self, verdict: Verdict) -> Self {
         self.verdict = Some(verdict);
+        self
+    }
+
+    pub fn change(mut self, change: Change) -> Self {
+        self.change = Some(change);
         self
     }
 }

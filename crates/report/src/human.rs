@@ -135,6 +135,9 @@ fn metrics(out: &mut String, report: &RunReport) {
         if let Some(baseline) = metric.baseline {
             let _ = write!(line, "  baseline {}", format_value(baseline, metric.unit));
         }
+        if let Some(change) = metric.change {
+            let _ = write!(line, "  {}", change.describe());
+        }
         if let Some(verdict) = metric.verdict {
             let word = format!("{verdict:?}").to_lowercase();
             let styled = match verdict {

@@ -120,18 +120,25 @@ fn metrics(out: &mut String, report: &RunReport) {
         return;
     }
     let _ = writeln!(out, "\n### Metrics\n");
-    let _ = writeln!(out, "| Metric | Value | Budget | Baseline | Verdict |");
-    let _ = writeln!(out, "|:-------|------:|-------:|---------:|:--------|");
+    let _ = writeln!(
+        out,
+        "| Metric | Value | Budget | Baseline | Change | Verdict |"
+    );
+    let _ = writeln!(
+        out,
+        "|:-------|------:|-------:|---------:|-------:|:--------|"
+    );
     for (task, metric) in rows {
         let optional = |v: Option<f64>| v.map(|v| format_value(v, metric.unit)).unwrap_or_default();
         let _ = writeln!(
             out,
-            "| `{}.{}` | {} | {} | {} | {} |",
+            "| `{}.{}` | {} | {} | {} | {} | {} |",
             cell(&task.name),
             cell(&metric.name),
             format_value(metric.value, metric.unit),
             optional(metric.budget),
             optional(metric.baseline),
+            metric.change.map(|c| c.describe()).unwrap_or_default(),
             metric
                 .verdict
                 .map(|v| format!("{v:?}").to_lowercase())

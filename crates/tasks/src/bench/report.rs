@@ -10,7 +10,7 @@ use cargo_perf_engine::{Finding, Project, TaskContext, TaskError};
 use super::fingerprint::format_time;
 use super::history::{BenchRecord, History, RunRecord};
 use super::stats::median;
-use super::verdict::{Comparison, Input, describe_change, judge, judge_by_spread};
+use super::verdict::{Comparison, Input, judge, judge_by_spread};
 
 /// Compares every benchmark measured now that the baseline also has.
 pub(crate) fn compare(
@@ -104,7 +104,10 @@ pub(crate) fn report(
         ));
         let mut metric = Metric::new(&bench.id, value, unit);
         if let Some(c) = comparisons.iter().find(|c| c.id == bench.id) {
-            metric = metric.baseline(c.baseline_median).verdict(c.verdict);
+            metric = metric
+                .baseline(c.baseline_median)
+                .verdict(c.verdict)
+                .change(c.change);
             let slot = match c.verdict {
                 Verdict::Regressed => 0,
                 Verdict::Improved => 1,
@@ -112,8 +115,8 @@ pub(crate) fn report(
                 _ => 3,
             };
             counts[slot] += 1;
-            let change = describe_change(c);
-            let level = c.level.map_or_else(
+            let change = c.change.describe();
+            let level = c.change.confidence.map_or_else(
                 || {
                     if unit == Unit::Instructions {
                         "(instruction counts are exact)".to_owned()

@@ -2,7 +2,7 @@
 //! verdicts: an interval for the ratio of medians, judged against the
 //! threshold at a Holm-corrected level.
 
-use cargo_perf_engine::model::Verdict;
+use cargo_perf_engine::model::{Change, Verdict};
 
 use super::stats::{RatioBootstrap, fnv1a, holm_levels};
 
@@ -11,13 +11,10 @@ use super::stats::{RatioBootstrap, fnv1a, holm_levels};
 pub(crate) struct Comparison {
     pub(crate) id: String,
     pub(crate) baseline_median: f64,
-    /// median(current) / median(baseline).
-    pub(crate) ratio: f64,
-    pub(crate) low: f64,
-    pub(crate) high: f64,
-    /// The confidence level the interval was computed at (after correction);
-    /// `None` for a bound from a harness's reported spread.
-    pub(crate) level: Option<f64>,
+    /// median(current) / median(baseline) and its interval; the interval's
+    /// confidence is the level after correction, `None` for a bound from a
+    /// harness's reported spread.
+    pub(crate) change: Change,
     pub(crate) verdict: Verdict,
 }
 
@@ -53,10 +50,12 @@ pub(crate) fn judge(inputs: &[Input<'_>], threshold: f64, confidence: f64) -> Ve
             Comparison {
                 id: input.id.to_owned(),
                 baseline_median: super::stats::median(input.baseline),
-                ratio: boot.point,
-                low,
-                high,
-                level: Some(1.0 - alpha),
+                change: Change {
+                    ratio: boot.point,
+                    low,
+                    high,
+                    confidence: Some(1.0 - alpha),
+                },
                 verdict: classify(low, high, threshold),
             }
         })
@@ -80,10 +79,12 @@ pub(crate) fn judge_by_spread(
     Comparison {
         id: id.to_owned(),
         baseline_median: base,
-        ratio: current / base,
-        low,
-        high,
-        level: None,
+        change: Change {
+            ratio: current / base,
+            low,
+            high,
+            confidence: None,
+        },
         verdict: classify(low, high, threshold),
     }
 }
@@ -100,12 +101,6 @@ pub(crate) fn classify(low: f64, high: f64, threshold: f64) -> Verdict {
     } else {
         Verdict::Inconclusive
     }
-}
-
-/// `+12.3% [+8.1%, +16.0%]`.
-pub(crate) fn describe_change(c: &Comparison) -> String {
-    let pct = |r: f64| format!("{:+.1}%", (r - 1.0) * 100.0);
-    format!("{} [{}, {}]", pct(c.ratio), pct(c.low), pct(c.high))
 }
 
 #[cfg(test)]
