@@ -4,6 +4,7 @@
 mod util;
 
 mod bench;
+mod bench_sampling;
 mod build;
 mod changed;
 mod ci_formats;

@@ -19,7 +19,7 @@ use toml::de::DeTable;
 
 pub use diagnostic::{Diagnostic, suggest};
 pub use reader::Located;
-pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench};
+pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench, Runs};
 pub use sections::build::BuildSettings;
 pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;

@@ -9,12 +9,12 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use super::{TempDir, release_binary};
+use super::{TempDir, median, release_binary};
 
 const BUSY: &str = r#"use std::hint::black_box;
 fn main() {
@@ -31,8 +31,8 @@ fn main() {
 }
 "#;
 
-const TIME_POLICY: &str = "[bench]\nthreshold = \"5%\"\n\n[bench.commands.work]\nsetup = \"rustc -O -o busy busy.rs\"\nrun = \"./busy\"\nwarmup = 3\nruns = 30\n";
-const CPU_POLICY: &str = "[bench]\nthreshold = \"5%\"\nclock = \"cpu\"\n\n[bench.commands.work]\nsetup = \"rustc -O -o busy busy.rs\"\nrun = \"./busy\"\nwarmup = 3\nruns = 30\n";
+const TIME_POLICY: &str = "[bench]\nthreshold = \"5%\"\n\n[bench.commands.work]\nsetup = \"rustc -O -o busy busy.rs\"\nrun = \"./busy\"\nwarmup = 3\n";
+const CPU_POLICY: &str = "[bench]\nthreshold = \"5%\"\nclock = \"cpu\"\n\n[bench.commands.work]\nsetup = \"rustc -O -o busy busy.rs\"\nrun = \"./busy\"\nwarmup = 3\n";
 const INSTRUCTIONS_POLICY: &str = "[bench]\nthreshold = \"1%\"\nmode = \"instructions\"\n\n[bench.commands.work]\nsetup = \"rustc -O -o busy busy.rs\"\nrun = \"./busy 0.05\"\n";
 
 /// How a trial gets its baseline.
@@ -51,9 +51,9 @@ struct Experiment {
     factor: &'static str,
 }
 
-/// `TRIALS=N` sets the trials per experiment (default 20), `RUNS=N` the
-/// timed runs per side (default 30); `ONLY=text` runs only the experiments
-/// whose label contains it.
+/// `TRIALS=N` sets the trials per experiment (default 20), `RUNS=N` fixes
+/// the timed runs per side (by default cargo-perf samples until the median
+/// is precise); `ONLY=text` runs only the experiments whose label contains it.
 pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
     let trials: usize = std::env::var("TRIALS")
         .ok()
@@ -111,20 +111,36 @@ pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
         },
     ];
     let only = std::env::var("ONLY").unwrap_or_default();
-    println!("{trials} trials per experiment; counts are trials reported `regressed`:");
+    println!(
+        "{trials} trials per experiment; counts are trials reported `regressed`; times and runs are medians over the trials:"
+    );
     for experiment in experiments.iter().filter(|e| e.label.contains(&only)) {
-        let started = Instant::now();
         let mut regressed = 0;
         let mut inconclusive = 0;
+        let mut seconds = Vec::with_capacity(trials);
+        let mut runs = Vec::with_capacity(trials);
         for _ in 0..trials {
+            let started = Instant::now();
             let outcome = trial(&binary, experiment)?;
+            seconds.push(started.elapsed());
+            runs.push(outcome.runs);
             regressed += usize::from(outcome.regressed);
             inconclusive += usize::from(outcome.inconclusive);
         }
-        let per_trial = started.elapsed().as_secs_f64() / trials as f64;
         println!(
-            "  {:<42} regressed {regressed:>2}/{trials}  inconclusive {inconclusive:>2}/{trials}  {per_trial:.1} s/trial",
-            experiment.label
+            "  {:<42} regressed {regressed:>2}/{trials}  inconclusive {inconclusive:>2}/{trials}  {:.1} s/trial (max {:.1})  {} timed runs (max {})",
+            experiment.label,
+            median(seconds.clone()).as_secs_f64(),
+            seconds
+                .iter()
+                .max()
+                .unwrap_or(&Duration::ZERO)
+                .as_secs_f64(),
+            {
+                runs.sort_unstable();
+                runs[runs.len() / 2]
+            },
+            runs.last().copied().unwrap_or(0),
         );
     }
     Ok(())
@@ -133,6 +149,8 @@ pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
 struct Outcome {
     regressed: bool,
     inconclusive: bool,
+    /// Timed runs of the candidate (per side when interleaved).
+    runs: usize,
 }
 
 fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
@@ -169,14 +187,14 @@ fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
             bail!("git {args:?} failed");
         }
     }
-    // `RUNS=N` overrides the 30 timed runs per side.
-    let runs = std::env::var("RUNS").unwrap_or_else(|_| "30".to_owned());
-    std::fs::write(
-        root.join("perf.toml"),
-        experiment
-            .policy
-            .replace("runs = 30", &format!("runs = {runs}")),
-    )?;
+    // `RUNS=N` fixes the timed runs per side; by default they adapt.
+    let mut policy = experiment.policy.to_owned();
+    if let Ok(runs) = std::env::var("RUNS")
+        && !policy.contains("instructions")
+    {
+        policy.push_str(&format!("runs = {runs}\n"));
+    }
+    std::fs::write(root.join("perf.toml"), policy)?;
     let output = match experiment.method {
         Method::Sequential => {
             perf(binary, root, &["bench", "--save-baseline", "a"])?;
@@ -191,7 +209,21 @@ fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
     Ok(Outcome {
         regressed: output.contains("bench-regressed"),
         inconclusive: output.contains("bench-inconclusive"),
+        runs: last_run_samples(root)?,
     })
+}
+
+/// How many samples the newest run in the history holds for its benchmark.
+fn last_run_samples(root: &Path) -> Result<usize> {
+    let runs = root.join(".cargo-perf/bench/runs");
+    let newest = std::fs::read_dir(&runs)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .max()
+        .with_context(|| format!("no run in {}", runs.display()))?;
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&newest)?)?;
+    Ok(record["benchmarks"][0]["samples"]
+        .as_array()
+        .map_or(0, Vec::len))
 }
 
 /// Runs cargo-perf with `--format json`; exit 0 or 1 is a verdict, anything else an error.

@@ -79,9 +79,39 @@ pub struct CommandBench {
     pub setup: Option<String>,
     /// Untimed runs before the measured ones (default 1).
     pub warmup: u32,
-    /// Measured runs (default 10).
-    pub runs: u32,
+    pub runs: Runs,
     pub env: Vec<(String, String)>,
+}
+
+/// How many timed runs a command benchmark gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// Exactly this many (`runs = N`).
+    Fixed(u32),
+    /// At least `min`, then more until the median is known precisely enough
+    /// to judge it against the threshold, but at most `max` runs and no new
+    /// run once `max_time` of timed runs has passed.
+    Adaptive {
+        min: u32,
+        max: u32,
+        max_time: Duration,
+    },
+}
+
+impl Runs {
+    pub const DEFAULT_MIN: u32 = 10;
+    pub const DEFAULT_MAX: u32 = 1000;
+    pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(10);
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Runs::Adaptive {
+            min: Self::DEFAULT_MIN,
+            max: Self::DEFAULT_MAX,
+            max_time: Self::DEFAULT_MAX_TIME,
+        }
+    }
 }
 
 const KEYS: &[&str] = &[
@@ -97,7 +127,9 @@ const KEYS: &[&str] = &[
     "commands",
 ];
 
-const COMMAND_KEYS: &[&str] = &["run", "setup", "warmup", "runs", "env"];
+const COMMAND_KEYS: &[&str] = &[
+    "run", "setup", "warmup", "runs", "min-runs", "max-runs", "max-time", "env",
+];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
     let mut bench = BenchSettings::default();
@@ -214,16 +246,25 @@ fn read_commands(r: &mut Reader, value: &Value<'_>) -> Vec<CommandBench> {
             run: String::new(),
             setup: None,
             warmup: 1,
-            runs: 10,
+            runs: Runs::default(),
             env: Vec::new(),
         };
+        let mut sampling = SamplingKeys::default();
         r.fields(body, &context, COMMAND_KEYS, |r, key, value| match key {
             "run" => run = command_line(r, key, value),
             "setup" => bench.setup = command_line(r, key, value),
             "warmup" => bench.warmup = r.integer(key, value, 0, 1000).map_or(1, |n| n as u32),
-            "runs" => bench.runs = r.integer(key, value, 2, 10_000).map_or(10, |n| n as u32),
+            "runs" => sampling.runs = located_count(r, key, value),
+            "min-runs" => sampling.min = located_count(r, key, value),
+            "max-runs" => sampling.max = located_count(r, key, value),
+            "max-time" => {
+                sampling.max_time = r
+                    .duration(key, value)
+                    .map(|d| Located::new(d, value.span()));
+            }
             _ => bench.env = r.string_map(key, value).unwrap_or_default(),
         });
+        bench.runs = sampling.resolve(r);
         match run {
             Some(run) => {
                 bench.run = run;
@@ -242,6 +283,71 @@ fn read_commands(r: &mut Reader, value: &Value<'_>) -> Vec<CommandBench> {
         }
     }
     out
+}
+
+/// The run-count keys of one command benchmark, with where each was written.
+#[derive(Default)]
+struct SamplingKeys {
+    runs: Option<Located<u32>>,
+    min: Option<Located<u32>>,
+    max: Option<Located<u32>>,
+    max_time: Option<Located<Duration>>,
+}
+
+impl SamplingKeys {
+    fn resolve(self, r: &mut Reader) -> Runs {
+        if let Some(runs) = self.runs {
+            let adaptive = [
+                self.min
+                    .as_ref()
+                    .and_then(|l| Some(("min-runs", l.span.clone()?))),
+                self.max
+                    .as_ref()
+                    .and_then(|l| Some(("max-runs", l.span.clone()?))),
+                self.max_time
+                    .as_ref()
+                    .and_then(|l| Some(("max-time", l.span.clone()?))),
+            ];
+            for (key, span) in adaptive.into_iter().flatten() {
+                r.report(
+                    Diagnostic::new(format!("`{key}` cannot be combined with `runs`"))
+                        .at(span)
+                        .label("`runs` already fixes the number of runs")
+                        .help(format!(
+                            "remove `runs` to sample until the result is precise (bounded by `{key}`), or remove `{key}`"
+                        )),
+                );
+            }
+            return Runs::Fixed(runs.value);
+        }
+        let min = self.min.as_ref().map_or(Runs::DEFAULT_MIN, |l| l.value);
+        let max = self.max.as_ref().map_or(Runs::DEFAULT_MAX, |l| l.value);
+        if min > max {
+            let span = self
+                .max
+                .as_ref()
+                .or(self.min.as_ref())
+                .and_then(|l| l.span.clone());
+            if let Some(span) = span {
+                r.report(
+                    Diagnostic::new(format!("`min-runs` ({min}) is above `max-runs` ({max})"))
+                        .at(span)
+                        .label("no number of runs satisfies both")
+                        .help("make `max-runs` at least `min-runs`"),
+                );
+            }
+        }
+        Runs::Adaptive {
+            min,
+            max: max.max(min),
+            max_time: self.max_time.map_or(Runs::DEFAULT_MAX_TIME, |l| l.value),
+        }
+    }
+}
+
+fn located_count(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<Located<u32>> {
+    r.integer(key, value, 2, 10_000)
+        .map(|n| Located::new(n as u32, value.span()))
 }
 
 fn command_line(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<String> {

@@ -1,13 +1,16 @@
 //! Command benchmarks (`[bench.commands.NAME]`): selection by name filter and
-//! measurement: setup once, untimed warmup runs, then the timed runs.
+//! measurement: setup once, untimed warmup runs, then the timed runs until
+//! the sampling rule is satisfied.
 
 use std::path::PathBuf;
 
 use cargo_perf_engine::interrupt::is_interrupted;
 use cargo_perf_engine::{Finding, TaskContext, TaskError};
-use cargo_perf_policy::CommandBench;
+use cargo_perf_policy::{BenchClock, CommandBench};
 
 use super::history::BenchRecord;
+use super::report::compared;
+use super::sampling::{Imprecise, Sampler, percent};
 use super::timing::{RunError, run_once};
 
 /// The declared benchmarks whose name contains `filter`, in policy order.
@@ -42,12 +45,15 @@ pub(crate) fn measure_interleaved(
     roots: &[PathBuf],
 ) -> Result<Vec<Vec<BenchRecord>>, TaskError> {
     let total = benches.len();
+    let settings = cx.policy().bench.clone();
+    let cpu = settings.clock == BenchClock::Cpu;
     let mut out = Vec::with_capacity(total);
     for (index, bench) in benches.iter().enumerate() {
         let name = &bench.name.value;
         let step = |cx: &TaskContext<'_>, what: &str| {
             cx.step(&format!("[{}/{total}] {name}: {what}", index + 1));
         };
+        let mut imprecise = None;
         let measured = (|| -> Result<Vec<BenchRecord>, (&str, RunError)> {
             for root in roots {
                 if let Some(setup) = &bench.setup {
@@ -76,17 +82,30 @@ pub(crate) fn measure_interleaved(
                     max_rss_bytes: Vec::new(),
                 })
                 .collect();
-            for i in 0..bench.runs {
+            // Made now, so `max-time` counts the timed runs only.
+            let sampler = Sampler::new(
+                bench.runs,
+                settings.threshold,
+                settings.confidence,
+                total,
+                roots.len() == 2,
+            );
+            loop {
+                let judged = judged_samples(&records, cpu);
+                if !sampler.wants_more(&judged) {
+                    imprecise = sampler.imprecise(&judged);
+                    break;
+                }
                 let mut order: Vec<usize> = (0..roots.len()).collect();
                 // A B, B A, A B, ...: each side runs first equally often.
-                if i % 2 == 1 {
+                if records[0].samples.len() % 2 == 1 {
                     order.reverse();
                 }
+                step(cx, &sampler.describe(&judged));
                 for which in order {
                     if is_interrupted() {
                         return Ok(Vec::new());
                     }
-                    step(cx, &format!("run {}/{}", i + 1, bench.runs));
                     let sample =
                         run_once(&bench.run, &roots[which], &bench.env).map_err(|e| ("run", e))?;
                     let record = &mut records[which];
@@ -99,6 +118,9 @@ pub(crate) fn measure_interleaved(
             Ok(records)
         })();
         check_interrupt()?;
+        if let Some(why) = imprecise {
+            cx.finding(imprecise_finding(name, &why));
+        }
         match measured {
             Ok(records) => out.push(records),
             Err((
@@ -131,6 +153,42 @@ pub(crate) fn measure_interleaved(
         }
     }
     Ok(out)
+}
+
+/// What the stopping rule judges: one tree's samples (on the clock verdicts
+/// use), or for two trees measured interleaved the ratio within each pair.
+fn judged_samples(records: &[BenchRecord], cpu: bool) -> Vec<f64> {
+    match records {
+        [one] => compared(one, cpu),
+        [base, current] => compared(base, cpu)
+            .iter()
+            .zip(compared(current, cpu))
+            .map(|(b, c)| c / b)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn imprecise_finding(name: &str, why: &Imprecise) -> Finding {
+    let bound = match why.max_time {
+        Some(limit) => format!(
+            "`max-time` ({}) ran out",
+            cargo_perf_policy::units::format_duration(limit)
+        ),
+        None => "`max-runs` was reached".to_owned(),
+    };
+    Finding::warning(
+        "bench-imprecise",
+        format!(
+            "`{name}`: {bound} after {} runs, with its median known to ±{}; a verdict needs about ±{}",
+            why.runs,
+            percent(why.precision),
+            percent(why.target)
+        ),
+    )
+    .help(
+        "its times vary a lot: raise `max-time` or `max-runs`, quiet the machine, measure with `clock = \"cpu\"` or `--baseline-rev`, or count instructions with `--instructions`",
+    )
 }
 
 fn check_interrupt() -> Result<(), TaskError> {

@@ -8,6 +8,7 @@ mod fingerprint;
 mod harness;
 mod history;
 mod report;
+mod sampling;
 mod stats;
 mod timing;
 mod verdict;

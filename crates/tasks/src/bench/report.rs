@@ -63,7 +63,7 @@ pub(crate) fn compare(
 
 /// The samples verdicts are computed on: wall time, or with `clock = "cpu"`
 /// the user plus system time of the benchmark's processes.
-fn compared(record: &BenchRecord, cpu: bool) -> Vec<f64> {
+pub(crate) fn compared(record: &BenchRecord, cpu: bool) -> Vec<f64> {
     if cpu
         && record.user_ns.len() == record.samples.len()
         && record.sys_ns.len() == record.samples.len()
@@ -148,7 +148,7 @@ pub(crate) fn report(
                             "bench-inconclusive".into(),
                             format!("`{}` is inconclusive: {change} {level}", c.id),
                         )
-                        .help("the interval straddles the threshold; more `runs` or a quieter machine narrow it"),
+                        .help("the interval straddles the threshold; more runs (a longer `max-time`), `--baseline-rev` or a quieter machine narrow it"),
                     );
                 }
                 Verdict::Improved => cx.finding(Finding::info(

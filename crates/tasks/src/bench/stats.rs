@@ -130,6 +130,77 @@ impl RatioBootstrap {
     }
 }
 
+/// The standard normal quantile: the `z` with P(Z <= z) = `p`, for 0 < p < 1
+/// (Acklam's rational approximation, relative error below 1.2e-9).
+pub(crate) fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+/// How precisely `samples` pin down their median: half the width of the
+/// distribution-free confidence interval of the median (between two order
+/// statistics), relative to the median. 0.02 means "known to within ±2%".
+pub(crate) fn median_precision(samples: &[f64], confidence: f64) -> f64 {
+    let n = samples.len();
+    if n < 2 {
+        return f64::INFINITY;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = median_sorted(&sorted);
+    let reach = normal_quantile(1.0 - (1.0 - confidence) / 2.0) * (n as f64).sqrt() / 2.0;
+    let half = n as f64 / 2.0;
+    // 1-based ranks of the bounds, widened to whole ranks and kept in range.
+    let low = ((half - reach).floor() as usize).clamp(1, n);
+    let high = ((half + reach).ceil() as usize + 1).clamp(1, n);
+    if middle > 0.0 {
+        (sorted[high - 1] - sorted[low - 1]) / (2.0 * middle)
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// Holm's step-down procedure: the significance level each of `p_values`
 /// is judged at, so the chance of any false alarm stays within `alpha`.
 /// Benchmarks after the first that is not significant keep that level.
@@ -187,6 +258,32 @@ mod tests {
         assert!(boot.p_outside(0.05) < 0.01);
         let same = RatioBootstrap::new(&base, &base, 1);
         assert!(same.p_outside(0.05) > 0.5);
+    }
+
+    #[test]
+    fn normal_quantiles() {
+        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-5);
+        assert!((normal_quantile(0.5)).abs() < 1e-9);
+        assert!((normal_quantile(0.005) + 2.575_829).abs() < 1e-5);
+        assert!((normal_quantile(0.999_75) - 3.480_756).abs() < 1e-5);
+    }
+
+    #[test]
+    fn median_precision_narrows_with_more_quiet_samples() {
+        // Ten values 95..=104: the interval spans ranks 1 and 10, ±4.5%.
+        let ten: Vec<f64> = (95..105).map(f64::from).collect();
+        let p10 = median_precision(&ten, 0.95);
+        assert!((p10 - 9.0 / 2.0 / 99.5).abs() < 1e-9, "{p10}");
+        // The same spread over 400 samples: the interval hugs the middle.
+        let many: Vec<f64> = (0..400).map(|i| 95.0 + f64::from(i % 10)).collect();
+        let p400 = median_precision(&many, 0.95);
+        assert!(p400 < 0.011, "{p400}");
+        // Two far-apart modes never get precise.
+        let modes: Vec<f64> = (0..400)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 30.0 })
+            .collect();
+        assert!(median_precision(&modes, 0.95) > 0.4);
+        assert_eq!(median_precision(&[1.0], 0.95), f64::INFINITY);
     }
 
     #[test]
