@@ -755,6 +755,38 @@ fn confirm_re_measures_only_the_suspects_before_failing() {
 }
 
 #[test]
+fn confirm_with_baseline_rev_measures_both_trees_again() {
+    let dir = project("0.01", "[bench]\nconfirm = true\n");
+    let log = dir.join("runs.log");
+    dir.create(
+        "perf.toml",
+        dir.read("perf.toml").replace(
+            "sleep $(cat delay.txt)",
+            &format!(
+                "echo $(cat delay.txt) >> '{}'; sleep $(cat delay.txt)",
+                log.display()
+            ),
+        ),
+    );
+    dir.create("delay.txt", "0.06");
+    let run = bench(&dir, &["--baseline-rev", "HEAD"]).expect_code(1);
+    let nap = metric(&task(&run), "nap").clone();
+    assert_eq!(nap["verdict"], "regressed", "{nap:#}");
+    assert!(
+        (10e6..50e6).contains(&nap["baseline"].as_f64().unwrap()),
+        "{nap:#}"
+    );
+    // Each tree: 1 warmup + 8 runs, twice; the confirming runs alternate too.
+    let lines: Vec<String> = dir.read("runs.log").lines().map(str::to_owned).collect();
+    let count = |delay: &str| lines.iter().filter(|l| *l == delay).count();
+    assert_eq!((count("0.01"), count("0.06")), (18, 18), "{lines:?}");
+    for pair in lines[20..].chunks(2) {
+        assert_ne!(pair[0], pair[1], "{lines:?}");
+    }
+    assert_eq!(dir.git(["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
 fn a_change_scoped_check_runs_only_the_benchmarks_of_affected_packages() {
     let dir = Dir::new();
     dir.create(

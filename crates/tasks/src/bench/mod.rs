@@ -66,6 +66,12 @@ pub(crate) fn history_dir(project: &Project) -> PathBuf {
     }
 }
 
+/// The other revision `--baseline-rev` measures, checked out until dropped.
+struct BaselineTree {
+    _worktree: crate::worktree::Worktree,
+    root: PathBuf,
+}
+
 /// Measures the working tree and revision `rev` in one run: command
 /// benchmarks interleaved, cargo bench targets one tree after the other.
 fn measure_against_rev(
@@ -76,7 +82,7 @@ fn measure_against_rev(
     filter: Option<&str>,
     instructions: bool,
     fingerprint: &fingerprint::Fingerprint,
-) -> Result<(Vec<history::BenchRecord>, (String, RunRecord)), TaskError> {
+) -> Result<(Vec<history::BenchRecord>, (String, RunRecord), BaselineTree), TaskError> {
     let git = cx.project.git()?.ok_or_else(|| {
         TaskError::new("--baseline-rev needs a git repository")
             .hint("run it inside a git work tree")
@@ -103,12 +109,13 @@ fn measure_against_rev(
             base.extend(pair.pop());
         }
     }
+    let commit = tree.commit.clone();
     let mut base_fingerprint = fingerprint.clone();
-    base_fingerprint.commit = Some(tree.commit.clone());
+    base_fingerprint.commit = Some(commit.clone());
     base_fingerprint.dirty = false;
     let label = format!(
         "revision `{rev}` ({}, measured interleaved)",
-        &tree.commit[..tree.commit.len().min(8)]
+        &commit[..commit.len().min(8)]
     );
     let record = RunRecord {
         format: history::FORMAT.to_owned(),
@@ -116,7 +123,80 @@ fn measure_against_rev(
         fingerprint: base_fingerprint,
         benchmarks: base,
     };
-    Ok((current, (label, record)))
+    let tree = BaselineTree {
+        _worktree: tree,
+        root: tree_root,
+    };
+    Ok((current, (label, record), tree))
+}
+
+/// `[bench] confirm`: measures the command benchmarks that regressed once
+/// more, against the other revision again when there is one (interleaved, so
+/// still paired), and judges them again.
+#[allow(clippy::too_many_arguments)]
+fn confirm(
+    cx: &mut TaskContext<'_>,
+    selected: &[cargo_perf_policy::CommandBench],
+    measured: &mut [history::BenchRecord],
+    base: &mut RunRecord,
+    tree: Option<&BaselineTree>,
+    instructions: bool,
+    comparisons: Vec<verdict::Comparison>,
+) -> Result<Vec<verdict::Comparison>, TaskError> {
+    let regressed = |id: &str| {
+        comparisons
+            .iter()
+            .any(|c| c.id == id && c.verdict == cargo_perf_engine::model::Verdict::Regressed)
+    };
+    let suspects: Vec<_> = selected
+        .iter()
+        .filter(|b| regressed(&b.name.value))
+        .cloned()
+        .collect();
+    if suspects.is_empty() {
+        return Ok(comparisons);
+    }
+    cx.step(&format!(
+        "confirming {} suspect benchmark(s)",
+        suspects.len()
+    ));
+    let root = cx.workspace().root.clone();
+    let replace = |records: &mut [history::BenchRecord], again: history::BenchRecord| {
+        if let Some(slot) = records.iter_mut().find(|m| m.id == again.id) {
+            *slot = again;
+        }
+    };
+    match tree {
+        Some(tree) if instructions => {
+            for again in callgrind::measure_all(cx, &suspects, &tree.root)? {
+                replace(&mut base.benchmarks, again);
+            }
+            for again in callgrind::measure_all(cx, &suspects, &root)? {
+                replace(measured, again);
+            }
+        }
+        Some(tree) => {
+            for mut pair in
+                commands::measure_interleaved(cx, &suspects, &[tree.root.clone(), root])?
+            {
+                if let (Some(current), Some(old)) = (pair.pop(), pair.pop()) {
+                    replace(measured, current);
+                    replace(&mut base.benchmarks, old);
+                }
+            }
+        }
+        None => {
+            let again = if instructions {
+                callgrind::measure_all(cx, &suspects, &root)?
+            } else {
+                commands::measure_all(cx, &suspects)?
+            };
+            for again in again {
+                replace(measured, again);
+            }
+        }
+    }
+    Ok(report::compare(cx, measured, base, tree.is_some()))
 }
 
 fn nothing_to_run(cx: &TaskContext<'_>, filter: Option<&str>, cargo_only: bool) -> TaskError {
@@ -229,9 +309,9 @@ impl Task for BenchTask {
         };
 
         let root = cx.workspace().root.clone();
-        let (mut measured, baseline) = match &self.options.baseline_rev {
+        let (mut measured, mut baseline, tree) = match &self.options.baseline_rev {
             Some(rev) => {
-                let (measured, base) = measure_against_rev(
+                let (measured, base, tree) = measure_against_rev(
                     cx,
                     rev,
                     &targets,
@@ -240,7 +320,7 @@ impl Task for BenchTask {
                     instructions,
                     &fingerprint,
                 )?;
-                (measured, Some(base))
+                (measured, Some(base), Some(tree))
             }
             None => {
                 let mut measured = harness::run_all(cx, &targets, filter, None)?;
@@ -249,53 +329,33 @@ impl Task for BenchTask {
                 } else {
                     measured.extend(commands::measure_all(cx, &selected)?);
                 }
-                (measured, baseline)
+                (measured, baseline, None)
             }
         };
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());
         }
-        let comparisons = match &baseline {
+        let comparisons = match &mut baseline {
             Some((_, base)) => {
-                let paired = self.options.baseline_rev.is_some();
-                let mut comparisons = report::compare(cx, &measured, base, paired);
-                if settings.confirm
-                    && comparisons
-                        .iter()
-                        .any(|c| c.verdict == cargo_perf_engine::model::Verdict::Regressed)
-                {
-                    let suspects: Vec<_> = selected
-                        .iter()
-                        .filter(|b| {
-                            comparisons.iter().any(|c| {
-                                c.id == b.name.value
-                                    && c.verdict == cargo_perf_engine::model::Verdict::Regressed
-                            })
-                        })
-                        .cloned()
-                        .collect();
-                    cx.step(&format!(
-                        "confirming {} suspect benchmark(s)",
-                        suspects.len()
-                    ));
-                    let again = if instructions {
-                        callgrind::measure_all(cx, &suspects, &root)?
-                    } else {
-                        commands::measure_all(cx, &suspects)?
-                    };
-                    for again in again {
-                        if let Some(slot) = measured.iter_mut().find(|m| m.id == again.id) {
-                            *slot = again;
-                        }
-                    }
-                    // Re-measured alone: no longer paired with the baseline's samples.
-                    comparisons = report::compare(cx, &measured, base, false);
+                let comparisons = report::compare(cx, &measured, base, tree.is_some());
+                if settings.confirm {
+                    confirm(
+                        cx,
+                        &selected,
+                        &mut measured,
+                        base,
+                        tree.as_ref(),
+                        instructions,
+                        comparisons,
+                    )?
+                } else {
+                    comparisons
                 }
-                comparisons
             }
             None => Vec::new(),
         };
+        drop(tree);
         if let Some((label, base)) = &baseline {
             let differ = fingerprint.differences(&base.fingerprint);
             if !differ.is_empty() {
