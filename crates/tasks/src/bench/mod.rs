@@ -66,6 +66,9 @@ pub(crate) fn history_dir(project: &Project) -> PathBuf {
     }
 }
 
+/// What a run is compared with, and how to name it in the report.
+type Baseline = (String, RunRecord);
+
 /// The other revision `--baseline-rev` measures, checked out until dropped.
 struct BaselineTree {
     _worktree: crate::worktree::Worktree,
@@ -82,7 +85,7 @@ fn measure_against_rev(
     filter: Option<&str>,
     instructions: bool,
     fingerprint: &fingerprint::Fingerprint,
-) -> Result<(Vec<history::BenchRecord>, (String, RunRecord), BaselineTree), TaskError> {
+) -> Result<(Vec<history::BenchRecord>, Baseline, BaselineTree), TaskError> {
     let git = cx.project.git()?.ok_or_else(|| {
         TaskError::new("--baseline-rev needs a git repository")
             .hint("run it inside a git work tree")
