@@ -540,44 +540,76 @@ fn bad_bench_policy_is_reported_with_its_location() {
         .stderr_has("unknown duration unit");
 }
 
-/// A package whose bench target (no harness, no dependencies) prints recorded
-/// libtest and divan output and writes recorded criterion files, as the real
-/// harnesses would.
-fn recorded_harness_project(body_extra: &str) -> Dir {
+/// A package whose bench targets (no harness, no dependencies) replay the
+/// recordings in `tests/fixtures/bench` (see its README), one harness per
+/// target as in a real project: they print the recorded stdout and write the
+/// recorded criterion files into the target dir, as the real harnesses did.
+fn recorded_harness_project() -> Dir {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench");
     let dir = Dir::new();
+    let targets = [
+        "replay_libtest",
+        "replay_divan",
+        "replay_criterion",
+        "replay_criterion_030",
+        "broken",
+    ];
+    let mut manifest =
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".to_owned();
+    for target in targets {
+        manifest.push_str(&format!(
+            "\n[[bench]]\nname = \"{target}\"\nharness = false\n"
+        ));
+    }
+    dir.create("Cargo.toml", manifest);
     dir.create(
-        "Cargo.toml",
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"fake\"\nharness = false\n\n[[bench]]\nname = \"broken\"\nharness = false\n",
-    );
-    dir.create("src/lib.rs", "");
-    dir.create(
-        "benches/fake.rs",
-        format!(
-            r#"use std::path::Path;
-fn copy(from: &Path, to: &Path) {{
+        "src/lib.rs",
+        r#"use std::path::Path;
+
+fn copy(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {{
+    for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {{
+        if entry.file_type().unwrap().is_dir() {
             copy(&entry.path(), &to.join(entry.file_name()));
-        }} else {{
+        } else {
             std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }}
-    }}
-}}
-fn main() {{
-    print!("{{}}", include_str!({libtest:?}));
-    print!("{{}}", include_str!({divan:?}));
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap();
-    copy(Path::new({criterion:?}), &Path::new(&target).join("criterion"));
-    {body_extra}
-}}
+        }
+    }
+}
+
+/// Prints a recorded stdout and writes a recorded `target/criterion`.
+pub fn replay(stdout: &str, criterion: Option<&str>) {
+    print!("{stdout}");
+    if let Some(recorded) = criterion {
+        let target = std::env::var("CARGO_TARGET_DIR").unwrap();
+        copy(Path::new(recorded), &Path::new(&target).join("criterion"));
+    }
+}
 "#,
-            libtest = fixtures.join("libtest.txt"),
-            divan = fixtures.join("divan.txt"),
-            criterion = fixtures.join("criterion"),
-        ),
+    );
+    let replay = |target: &str, stdout: &str, criterion: Option<&str>| {
+        let stdout = fixtures.join(stdout);
+        let criterion = criterion.map(|c| fixtures.join("criterion").join(c));
+        dir.create(
+            format!("benches/{target}.rs"),
+            format!(
+                "fn main() {{\n    demo::replay(include_str!({stdout:?}), {criterion:?});\n}}\n"
+            ),
+        );
+    };
+    replay("replay_libtest", "libtest.txt", None);
+    replay("replay_divan", "divan.txt", None);
+    replay(
+        "replay_criterion",
+        "criterion-0.8.2-stdout.txt",
+        Some("0.8.2"),
+    );
+    // criterion 0.3.0 printed much the same; its files are what differs.
+    replay(
+        "replay_criterion_030",
+        "criterion-0.8.2-stdout.txt",
+        Some("0.3.0"),
     );
     dir.create(
         "benches/broken.rs",
@@ -586,38 +618,96 @@ fn main() {{
     dir
 }
 
-#[test]
-fn cargo_bench_targets_are_run_and_every_harness_is_read() {
-    let dir = recorded_harness_project("");
-    let cargo_bench = |args: &[&str]| bench(&dir, args).env("CARGO_TARGET_DIR", dir.join("target"));
-    let run = cargo_bench(&["--bench", "fake"]).expect_success();
-    let task = task(&run);
-    for id in [
-        "fake/tests::parse_small",
-        "fake/tests::decimal",
-        "fake/parse/fibonacci",
-        "fake/parse/lines/1000",
-        "fake/parse/current",
-        "fake/parse/v03/64",
-        "fake/v02",
-    ] {
-        metric(&task, id);
-    }
-    assert_eq!(metric(&task, "fake/tests::parse_small")["value"], 1234.0);
-    let record = stored(&dir, "000001.json");
-    let current = record["benchmarks"]
+fn stored_benchmark<'a>(record: &'a Value, id: &str) -> &'a Value {
+    record["benchmarks"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|b| b["id"] == "fake/parse/current")
-        .unwrap();
-    assert_eq!(current["samples"].as_array().unwrap().len(), 4);
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("no benchmark {id} in {record:#}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+#[test]
+fn cargo_bench_targets_are_run_and_every_harness_is_read() {
+    let dir = recorded_harness_project();
+    let cargo_bench = |args: &[&str]| bench(&dir, args).env("CARGO_TARGET_DIR", dir.join("target"));
+    let replays = [
+        "--bench",
+        "replay_libtest",
+        "--bench",
+        "replay_divan",
+        "--bench",
+        "replay_criterion",
+        "--bench",
+        "replay_criterion_030",
+    ];
+    let run = cargo_bench(&replays).expect_success();
+    let task = task(&run);
+    let value = |id: &str| metric(&task, id)["value"].as_f64().unwrap();
+
+    // libtest (nightly): one median per benchmark, decimals and separators.
+    assert_eq!(value("replay_libtest/empty"), 0.27);
+    assert_eq!(value("replay_libtest/parse::digits_100000"), 251_601.62);
+    // divan: the median column, in ns, and nested groups in the id.
+    assert!(close(value("replay_divan/parse/digits/1000"), 2_653.0));
+    assert!(close(
+        value("replay_divan/parse/collections/sleep_1ms"),
+        1_067_000.0
+    ));
+    assert!(close(value("replay_divan/parse/collect/Vec<u32>"), 13.8));
+
+    // criterion: every sample of `sample.json`, in both spellings.
+    let record = stored(&dir, "000001.json");
+    for (id, iters, time) in [
+        ("replay_criterion/fibonacci", 43948.0, 167539.0),
+        ("replay_criterion/parse/digits/10", 7663.0, 196471.0),
+        ("replay_criterion_030/parse/digits/1000", 52.0, 130293.0),
+    ] {
+        let samples = stored_benchmark(&record, id)["samples"].as_array().unwrap();
+        assert_eq!(samples.len(), 100, "{id}");
+        // `close`: serde_json's default float parsing may be 1 ulp off.
+        assert!(close(samples[0].as_f64().unwrap(), time / iters), "{id}");
+    }
+    // Exactly the recorded benchmarks: nothing read twice, and criterion's
+    // own console output is not mistaken for results.
+    let mut ids: Vec<&str> = record["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "replay_criterion/fibonacci",
+            "replay_criterion/parse/digits/10",
+            "replay_criterion/parse/digits/1000",
+            "replay_criterion_030/fibonacci",
+            "replay_criterion_030/parse/digits/10",
+            "replay_criterion_030/parse/digits/1000",
+            "replay_divan/parse/collect/BTreeSet<u32>",
+            "replay_divan/parse/collect/Vec<u32>",
+            "replay_divan/parse/collections/sleep_1ms",
+            "replay_divan/parse/collections/sort_1000",
+            "replay_divan/parse/digits/10",
+            "replay_divan/parse/digits/1000",
+            "replay_divan/parse/fibonacci",
+            "replay_libtest/empty",
+            "replay_libtest/fibonacci",
+            "replay_libtest/parse::digits_10",
+            "replay_libtest/parse::digits_100000",
+        ]
+    );
 
     // The same results again are never a regression.
-    let run = cargo_bench(&["--bench", "fake"]).expect_success();
+    let run = cargo_bench(&replays).expect_success();
     let task = self::task(&run);
-    // Four criterion samples give a wide interval: honest, not "no change".
-    let verdict = metric(&task, "fake/parse/current")["verdict"].clone();
+    let verdict = metric(&task, "replay_criterion/parse/digits/10")["verdict"].clone();
     assert!(
         verdict == "unchanged" || verdict == "inconclusive",
         "{task:#}"
@@ -636,12 +726,11 @@ fn cargo_bench_targets_are_run_and_every_harness_is_read() {
     );
 
     let run = dir.command(["bench", "--bench", "nope"]).expect_code(2);
-    assert!(
-        format!("{}{}", run.stdout(), run.stderr()).contains("bench targets: fake, broken")
-            || format!("{}{}", run.stdout(), run.stderr()).contains("bench targets: broken, fake"),
-        "{}",
-        run.context()
-    );
+    let text = format!("{}{}", run.stdout(), run.stderr());
+    assert!(text.contains("bench targets: "), "{}", run.context());
+    for target in ["replay_libtest", "replay_criterion_030", "broken"] {
+        assert!(text.contains(target), "{}", run.context());
+    }
     let run = dir.command(["bench", "-p", "nope"]).expect_code(2);
     assert!(
         format!("{}{}", run.stdout(), run.stderr()).contains("no workspace member named `nope`")
@@ -837,6 +926,62 @@ fn a_change_scoped_check_runs_only_the_benchmarks_of_affected_packages() {
     assert_eq!(task["status"], "skipped", "{task:#}");
     assert!(
         run.stdout().contains("no changed package has benchmarks"),
+        "{}",
+        run.context()
+    );
+}
+
+#[test]
+fn the_policy_targets_key_selects_bench_targets_and_rejects_unknown_ones() {
+    let dir = Dir::new();
+    let mut manifest =
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".to_owned();
+    for name in ["one", "two"] {
+        manifest.push_str(&format!(
+            "\n[[bench]]\nname = \"{name}\"\nharness = false\n"
+        ));
+        // `cargo bench` runs a bench in its package's directory.
+        dir.create(
+            format!("benches/{name}.rs"),
+            format!(
+                "fn main() {{\n    std::fs::write(\"ran-{name}\", \"\").unwrap();\n    println!(\"test work ... bench:       1,000.00 ns/iter (+/- 10.00)\");\n}}\n"
+            ),
+        );
+    }
+    dir.create("Cargo.toml", manifest);
+    dir.create("src/lib.rs", "");
+    let cargo_bench = || bench(&dir, &[]).env("CARGO_TARGET_DIR", dir.join("target"));
+
+    dir.policy("[bench]\ntargets = [\"one\"]\n");
+    let run = cargo_bench().expect_success();
+    let task = task(&run);
+    let names: Vec<&str> = task["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["one/work"], "{task:#}");
+    assert_eq!(metric(&task, "one/work")["value"], 1000.0);
+    assert!(dir.join("ran-one").is_file());
+    assert!(!dir.join("ran-two").exists(), "`two` ran");
+
+    // `--bench` on the command line wins over the policy.
+    let run = bench(&dir, &["--bench", "two"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success();
+    metric(&task_of(&run), "two/work");
+
+    dir.policy("[bench]\ntargets = [\"one\", \"three\"]\n");
+    let run = cargo_bench().expect_code(2);
+    let text = format!("{}{}", run.stdout(), run.stderr());
+    assert!(
+        text.contains("no bench target named `three`"),
+        "{}",
+        run.context()
+    );
+    assert!(
+        text.contains("bench targets: one, two") || text.contains("bench targets: two, one"),
         "{}",
         run.context()
     );

@@ -1,8 +1,10 @@
 //! criterion's own files: `<target>/criterion/**/new/sample.json` with its
 //! sibling `benchmark.json`. Every sample is used: sample i took `times[i]` ns
-//! for `iters[i]` iterations. Current criterion writes
-//! `{"sampling_mode": .., "iters": [..], "times": [..]}`, 0.3 wrote the same
-//! without `sampling_mode`, and 0.2 wrote a bare pair `[[iters..], [times..]]`.
+//! for `iters[i]` iterations. Criterion 0.3.6 through the current 0.8 write
+//! `{"sampling_mode": .., "iters": [..], "times": [..]}`; 0.3.0 and 0.2 wrote a
+//! bare pair `[[iters..], [times..]]` (recordings of each in
+//! `tests/fixtures/bench/criterion/`). Every one of them writes `full_id` in
+//! `benchmark.json`; the other fields are a fallback.
 
 use std::path::Path;
 use std::time::SystemTime;

@@ -1,7 +1,8 @@
 //! libtest `#[bench]` output: `test name ... bench:   1,234 ns/iter (+/- 56)`
-//! (older, thousands separators) and `... bench:  12.34 ns/iter (+/- 0.56)`
-//! (newer, decimals). libtest prints one median per benchmark and the spread
-//! of its samples, not the samples.
+//! (older nightlies, whole ns) and `... bench:  251,601.62 ns/iter (+/- 2,756.92)`
+//! (current nightlies: two decimals, still with thousands separators).
+//! libtest prints one median per benchmark and the spread of its samples, not
+//! the samples.
 
 use super::Parsed;
 

@@ -237,48 +237,126 @@ mod tests {
             .join(rel)
     }
 
-    #[test]
-    fn libtest_fixture() {
-        let text = std::fs::read_to_string(fixture("libtest.txt")).unwrap();
-        let found = super::parse_output(&text);
-        let ids: Vec<&str> = found.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["tests::parse_small", "tests::parse_large", "tests::decimal"]
-        );
-        assert_eq!(found[1].samples, [123_456.0]);
-        assert_eq!(found[1].spread, Some(7890.0));
-        assert_eq!(found[2].samples, [12.34]);
+    /// `(id, first sample, spread)` of each result.
+    fn summary(found: &[super::Parsed]) -> Vec<(&str, f64, Option<f64>)> {
+        found
+            .iter()
+            .map(|p| (p.id.as_str(), p.samples[0], p.spread))
+            .collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
     }
 
     #[test]
-    fn divan_fixture() {
+    fn libtest_recording() {
+        let text = std::fs::read_to_string(fixture("libtest.txt")).unwrap();
+        let found = super::parse_output(&text);
+        assert_eq!(
+            summary(&found),
+            [
+                ("empty", 0.27, Some(0.01)),
+                ("fibonacci", 3.88, Some(0.32)),
+                ("parse::digits_10", 25.84, Some(1.95)),
+                // Thousands separators and decimals together.
+                ("parse::digits_100000", 251_601.62, Some(2_756.92)),
+            ]
+        );
+        assert!(found.iter().all(|p| p.samples.len() == 1 && p.unit == "ns"));
+    }
+
+    #[test]
+    fn divan_recording() {
         let text = std::fs::read_to_string(fixture("divan.txt")).unwrap();
         let found = super::parse_output(&text);
         let ids: Vec<&str> = found.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(
             ids,
             [
+                "parse/digits/10",
+                "parse/digits/1000",
                 "parse/fibonacci",
-                "parse/lines/10",
-                "parse/lines/1000",
-                "parse/sum"
+                "parse/collect/BTreeSet<u32>",
+                "parse/collect/Vec<u32>",
+                "parse/collections/sleep_1ms",
+                "parse/collections/sort_1000",
             ]
         );
-        assert!((found[0].samples[0] - 1318.0).abs() < 1e-6);
-        assert!((found[3].samples[0] - 105.6e6).abs() < 1.0);
-        assert!((found[1].spread.unwrap() - (60.4 - 52.1) / 2.0).abs() < 1e-9);
+        // The median column, in ns, whatever unit divan printed it in.
+        let medians: Vec<f64> = found.iter().map(|p| p.samples[0]).collect();
+        let expected = [54.57, 2_653.0, 3.591, 302.7, 13.8, 1_067_000.0, 6_549.0];
+        for (got, want) in medians.iter().zip(expected) {
+            assert!(close(*got, want), "{medians:?}");
+        }
+        // Half the fastest..slowest range: 2.642 µs .. 3.911 ms.
+        assert!(close(
+            found[1].spread.unwrap(),
+            (3_911_000.0 - 2_642.0) / 2.0
+        ));
+        assert!(close(found[0].spread.unwrap(), (54.82 - 52.46) / 2.0));
     }
 
     #[test]
-    fn criterion_fixtures_in_every_spelling() {
-        let found: Vec<_> = super::criterion::read(&fixture("criterion"), None)
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
-        let ids: Vec<&str> = found.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["parse/current", "parse/v03/64", "v02"]);
-        assert_eq!(found[0].samples, [100.0, 105.0, 2900.0 / 30.0, 100.0]);
-        assert_eq!(found[2].samples, [100.0, 100.0]);
+    fn criterion_stdout_is_not_mistaken_for_results() {
+        let text = std::fs::read_to_string(fixture("criterion-0.8.2-stdout.txt")).unwrap();
+        assert_eq!(super::parse_output(&text), []);
+    }
+
+    /// Every recorded criterion version: ids from `benchmark.json`, and one
+    /// sample per `(iters, times)` pair of `sample.json`, in file order.
+    #[test]
+    fn criterion_recordings_of_every_version() {
+        /// `(id, first iters, first time, last iters, last time)`.
+        type Expected = (&'static str, f64, f64, f64, f64);
+        let cases: [(&str, [Expected; 3]); 4] = [
+            (
+                "0.8.2",
+                [
+                    ("fibonacci", 43948.0, 167539.0, 4394800.0, 16967808.0),
+                    ("parse/digits/10", 7663.0, 196471.0, 766300.0, 19740734.0),
+                    ("parse/digits/1000", 79.0, 197724.0, 7900.0, 19880862.0),
+                ],
+            ),
+            (
+                "0.3.6",
+                [
+                    ("fibonacci", 30824.0, 120349.0, 3082400.0, 12162688.0),
+                    ("parse/digits/10", 5786.0, 164034.0, 578600.0, 14869024.0),
+                    ("parse/digits/1000", 76.0, 206907.0, 7600.0, 19201884.0),
+                ],
+            ),
+            (
+                "0.3.0",
+                [
+                    ("fibonacci", 45323.0, 175410.0, 4532300.0, 17804511.0),
+                    ("parse/digits/10", 7166.0, 204744.0, 716600.0, 26502007.0),
+                    ("parse/digits/1000", 52.0, 130293.0, 5200.0, 23352683.0),
+                ],
+            ),
+            (
+                "0.2.11",
+                [
+                    ("fibonacci", 43032.0, 206016.0, 4303200.0, 16976702.0),
+                    ("parse/digits/10", 6898.0, 176382.0, 689800.0, 47533826.0),
+                    ("parse/digits/1000", 50.0, 125226.0, 5000.0, 23407786.0),
+                ],
+            ),
+        ];
+        for (version, expected) in cases {
+            let found: Vec<_> =
+                super::criterion::read(&fixture(&format!("criterion/{version}")), None)
+                    .into_iter()
+                    .map(Result::unwrap)
+                    .collect();
+            assert_eq!(found.len(), 3, "{version}: {found:?}");
+            for (parsed, (id, n0, t0, n1, t1)) in found.iter().zip(expected) {
+                assert_eq!(parsed.id, id, "{version}");
+                assert_eq!(parsed.samples.len(), 100, "{version} {id}");
+                assert_eq!(parsed.samples[0], t0 / n0, "{version} {id}");
+                assert_eq!(parsed.samples[99], t1 / n1, "{version} {id}");
+                assert_eq!(parsed.spread, None);
+            }
+        }
     }
 }
