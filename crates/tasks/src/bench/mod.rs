@@ -4,6 +4,7 @@
 
 mod callgrind;
 mod commands;
+mod confirm;
 mod fingerprint;
 mod harness;
 mod history;
@@ -73,6 +74,8 @@ type Baseline = (String, RunRecord);
 struct BaselineTree {
     _worktree: crate::worktree::Worktree,
     root: PathBuf,
+    /// Where its cargo bench targets build, apart from the working tree's.
+    target_dir: PathBuf,
 }
 
 /// Measures the working tree and revision `rev` in one run: command
@@ -129,77 +132,9 @@ fn measure_against_rev(
     let tree = BaselineTree {
         _worktree: tree,
         root: tree_root,
+        target_dir: tree_target,
     };
     Ok((current, (label, record), tree))
-}
-
-/// `[bench] confirm`: measures the command benchmarks that regressed once
-/// more, against the other revision again when there is one (interleaved, so
-/// still paired), and judges them again.
-#[allow(clippy::too_many_arguments)]
-fn confirm(
-    cx: &mut TaskContext<'_>,
-    selected: &[cargo_perf_policy::CommandBench],
-    measured: &mut [history::BenchRecord],
-    base: &mut RunRecord,
-    tree: Option<&BaselineTree>,
-    instructions: bool,
-    comparisons: Vec<verdict::Comparison>,
-) -> Result<Vec<verdict::Comparison>, TaskError> {
-    let regressed = |id: &str| {
-        comparisons
-            .iter()
-            .any(|c| c.id == id && c.verdict == cargo_perf_engine::model::Verdict::Regressed)
-    };
-    let suspects: Vec<_> = selected
-        .iter()
-        .filter(|b| regressed(&b.name.value))
-        .cloned()
-        .collect();
-    if suspects.is_empty() {
-        return Ok(comparisons);
-    }
-    cx.step(&format!(
-        "confirming {} suspect benchmark(s)",
-        suspects.len()
-    ));
-    let root = cx.workspace().root.clone();
-    let replace = |records: &mut [history::BenchRecord], again: history::BenchRecord| {
-        if let Some(slot) = records.iter_mut().find(|m| m.id == again.id) {
-            *slot = again;
-        }
-    };
-    match tree {
-        Some(tree) if instructions => {
-            for again in callgrind::measure_all(cx, &suspects, &tree.root)? {
-                replace(&mut base.benchmarks, again);
-            }
-            for again in callgrind::measure_all(cx, &suspects, &root)? {
-                replace(measured, again);
-            }
-        }
-        Some(tree) => {
-            for mut pair in
-                commands::measure_interleaved(cx, &suspects, &[tree.root.clone(), root])?
-            {
-                if let (Some(current), Some(old)) = (pair.pop(), pair.pop()) {
-                    replace(measured, current);
-                    replace(&mut base.benchmarks, old);
-                }
-            }
-        }
-        None => {
-            let again = if instructions {
-                callgrind::measure_all(cx, &suspects, &root)?
-            } else {
-                commands::measure_all(cx, &suspects)?
-            };
-            for again in again {
-                replace(measured, again);
-            }
-        }
-    }
-    Ok(report::compare(cx, measured, base, tree.is_some()))
 }
 
 fn nothing_to_run(cx: &TaskContext<'_>, filter: Option<&str>, cargo_only: bool) -> TaskError {
@@ -343,13 +278,16 @@ impl Task for BenchTask {
             Some((_, base)) => {
                 let comparisons = report::compare(cx, &measured, base, tree.is_some());
                 if settings.confirm {
-                    confirm(
+                    confirm::confirm(
                         cx,
-                        &selected,
+                        &confirm::Measured {
+                            commands: &selected,
+                            targets: &targets,
+                            tree: tree.as_ref(),
+                            instructions,
+                        },
                         &mut measured,
                         base,
-                        tree.as_ref(),
-                        instructions,
                         comparisons,
                     )?
                 } else {
