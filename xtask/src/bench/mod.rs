@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod clean;
+mod criterion_anchor;
 mod gitignore;
 mod hook;
 mod profile;
@@ -27,6 +28,7 @@ pub const NAMES: &[&str] = &[
     "profile",
     "clean",
     "bench-quality",
+    "criterion-anchor",
 ];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
@@ -42,6 +44,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("profile") => profile::run(sh, rounds),
         Some("clean") => clean::run(sh, rounds),
         Some("bench-quality") => quality::run(sh, rounds),
+        Some("criterion-anchor") => criterion_anchor::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
