@@ -876,6 +876,59 @@ fn confirm_with_baseline_rev_measures_both_trees_again() {
 }
 
 #[test]
+fn confirm_re_runs_a_suspect_cargo_bench_benchmark_with_its_name_as_filter() {
+    // `a` prints the time in a.txt once, then 1,000 ns; `b` always 1,000 ns.
+    let dir = Dir::with_package("demo");
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"fake\"\nharness = false\n",
+    );
+    dir.create(
+        "benches/fake.rs",
+        r#"use std::io::Write;
+fn main() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(root.join("args.log")).unwrap();
+    writeln!(log, "{}", args.join(" ")).unwrap();
+    let a = std::fs::read_to_string(root.join("a.txt")).unwrap();
+    std::fs::write(root.join("a.txt"), "1,000").unwrap();
+    println!("test a ... bench: {} ns/iter (+/- 1)", a.trim());
+    println!("test b ... bench: 1,000 ns/iter (+/- 1)");
+}
+"#,
+    );
+    dir.create(".gitignore", "/target\n/.cargo-perf\n/args.log\n/a.txt\n");
+    dir.create("a.txt", "1,000");
+    dir.policy("[bench]\nconfirm = true\n");
+    dir.git_init();
+    let cargo_bench = || bench(&dir, &[]).env("CARGO_TARGET_DIR", dir.join("target"));
+    cargo_bench().expect_success();
+
+    // Slow once: the first measurement regresses, the confirming one does not.
+    dir.create("a.txt", "2,000");
+    let run = cargo_bench().expect_success();
+    let task = task(&run);
+    assert_eq!(metric(&task, "fake/a")["verdict"], "unchanged", "{task:#}");
+    let invocations: Vec<String> = dir.read("args.log").lines().map(str::to_owned).collect();
+    assert_eq!(invocations.len(), 3, "{invocations:?}");
+    assert!(
+        invocations[2].split_whitespace().any(|arg| arg == "a"),
+        "{invocations:?}"
+    );
+
+    // Slow for good: confirmed, and the task fails.
+    dir.create(
+        "benches/fake.rs",
+        dir.read("benches/fake.rs")
+            .replace(r#""1,000").unwrap();"#, r#""2,000").unwrap();"#),
+    );
+    dir.create("a.txt", "2,000");
+    let run = cargo_bench().expect_code(1);
+    assert_eq!(metric(&task_of(&run), "fake/a")["verdict"], "regressed");
+}
+
+#[test]
 fn a_change_scoped_check_runs_only_the_benchmarks_of_affected_packages() {
     let dir = Dir::new();
     dir.create(
