@@ -89,7 +89,8 @@ struct Outcome {
 
 /// `TRIALS=N` sets the trials per experiment (default 20), `SLOWDOWN=X` the
 /// candidate's factor in the slowed experiments (default 1.10); `ONLY=text`
-/// runs only the experiments whose label contains it.
+/// runs only the experiments whose label contains it; `LOAD=N` adds a
+/// changing background load (see `load`).
 pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
     let trials: usize = std::env::var("TRIALS")
         .ok()
@@ -136,6 +137,7 @@ pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
         false => None,
     };
     let fixture = Fixture::create()?;
+    let _load = super::load::Load::from_env();
     println!(
         "{trials} trials per experiment; counts are trials reported regressed (criterion: \"{CRITERION_REGRESSED}\"):"
     );

@@ -9,6 +9,7 @@ mod clean;
 mod criterion_anchor;
 mod gitignore;
 mod hook;
+mod load;
 mod profile;
 mod quality;
 

@@ -1,7 +1,8 @@
 //! `cargo xtask bench bench-quality` (issue: bench): how often `cargo perf
 //! bench` says `regressed` on this machine. A fixture program does a fixed
-//! amount of CPU work times the factor in its `factor.txt`, so a slowdown is
-//! a one-line change. Each trial starts from an empty history and compares a
+//! amount of CPU work times a factor: the environment variable `SLOWDOWN` in
+//! sequential trials, the committed or changed `factor.txt` when two
+//! revisions are measured in one run (`--baseline-rev`). Each trial starts from an empty history and compares a
 //! baseline with a candidate; we count the trials that exit 1 with
 //! `bench-regressed`. Goals (issue 5): A/A at most 1 of 20, a 10% slowdown at
 //! least 19 of 20, and with `--instructions` a 2% slowdown caught in every
@@ -18,9 +19,11 @@ use super::{TempDir, median, release_binary};
 
 const BUSY: &str = r#"use std::hint::black_box;
 fn main() {
-    let factor: f64 = std::fs::read_to_string("factor.txt")
+    let file: f64 = std::fs::read_to_string("factor.txt")
         .map(|s| s.trim().parse().expect("factor.txt holds a number"))
         .unwrap_or(1.0);
+    let env: f64 = std::env::var("SLOWDOWN").map_or(1.0, |s| s.parse().expect("SLOWDOWN holds a number"));
+    let factor = file * env;
     let scale: f64 = std::env::args().nth(1).map_or(1.0, |s| s.parse().expect("a scale"));
     let n = (20_000_000.0 * scale * factor) as u64;
     let mut x = 0u64;
@@ -53,7 +56,8 @@ struct Experiment {
 
 /// `TRIALS=N` sets the trials per experiment (default 20), `RUNS=N` fixes
 /// the timed runs per side (by default cargo-perf samples until the median
-/// is precise); `ONLY=text` runs only the experiments whose label contains it.
+/// is precise); `ONLY=text` runs only the experiments whose label contains
+/// it; `LOAD=N` adds a changing background load (see `load`).
 pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
     let trials: usize = std::env::var("TRIALS")
         .ok()
@@ -111,6 +115,7 @@ pub fn run(sh: &Shell, _rounds: usize) -> Result<()> {
         },
     ];
     let only = std::env::var("ONLY").unwrap_or_default();
+    let _load = super::load::Load::from_env();
     println!(
         "{trials} trials per experiment; counts are trials reported `regressed`; times and runs are medians over the trials:"
     );
@@ -197,13 +202,18 @@ fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
     std::fs::write(root.join("perf.toml"), policy)?;
     let output = match experiment.method {
         Method::Sequential => {
-            perf(binary, root, &["bench", "--save-baseline", "a"])?;
-            std::fs::write(root.join("factor.txt"), experiment.factor)?;
-            perf(binary, root, &["bench", "--baseline", "a"])?
+            perf(binary, root, &["bench", "--save-baseline", "a"], "1.0")?;
+            perf(
+                binary,
+                root,
+                &["bench", "--baseline", "a"],
+                experiment.factor,
+            )?
         }
         Method::Interleaved => {
+            // The working tree's change is what `--baseline-rev HEAD` compares.
             std::fs::write(root.join("factor.txt"), experiment.factor)?;
-            perf(binary, root, &["bench", "--baseline-rev", "HEAD"])?
+            perf(binary, root, &["bench", "--baseline-rev", "HEAD"], "1.0")?
         }
     };
     Ok(Outcome {
@@ -227,9 +237,10 @@ fn last_run_samples(root: &Path) -> Result<usize> {
 }
 
 /// Runs cargo-perf with `--format json`; exit 0 or 1 is a verdict, anything else an error.
-fn perf(binary: &Path, root: &Path, args: &[&str]) -> Result<String> {
+fn perf(binary: &Path, root: &Path, args: &[&str], slowdown: &str) -> Result<String> {
     let output = Command::new(binary)
         .args(args)
+        .env("SLOWDOWN", slowdown)
         .args(["--format", "json", "--quiet"])
         .current_dir(root)
         .output()
