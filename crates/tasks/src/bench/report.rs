@@ -13,11 +13,14 @@ use super::stats::median;
 use super::verdict::{Comparison, Input, judge, judge_by_spread};
 
 /// Compares every benchmark measured now that the baseline also has.
+/// `interleaved`: the baseline is another tree measured in this run, whose
+/// command benchmarks ran in pairs with ours. (Cargo bench targets run one
+/// tree after the other, so their samples are not pairs.)
 pub(crate) fn compare(
     cx: &TaskContext<'_>,
     current: &[BenchRecord],
     base: &RunRecord,
-    paired: bool,
+    interleaved: bool,
 ) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
     let cpu = settings.clock == cargo_perf_policy::BenchClock::Cpu;
@@ -31,18 +34,22 @@ pub(crate) fn compare(
             Some((c, b))
         })
         .collect();
-    let series: Vec<(&str, Vec<f64>, Vec<f64>)> = pairs
+    let series: Vec<(&str, Vec<f64>, Vec<f64>, bool)> = pairs
         .iter()
         .filter(|(c, b)| c.samples.len() >= 2 && b.samples.len() >= 2)
-        .map(|(c, b)| (c.id.as_str(), compared(b, cpu), compared(c, cpu)))
+        .map(|(c, b)| {
+            // Only command benchmarks carry rusage, and only they run in pairs.
+            let paired = interleaved && !c.user_ns.is_empty();
+            (c.id.as_str(), compared(b, cpu), compared(c, cpu), paired)
+        })
         .collect();
     let inputs: Vec<Input<'_>> = series
         .iter()
-        .map(|(id, b, c)| Input {
+        .map(|(id, b, c, paired)| Input {
             id,
             baseline: b,
             current: c,
-            paired,
+            paired: *paired,
         })
         .collect();
     let mut out = judge(&inputs, settings.threshold, settings.confidence);
