@@ -202,28 +202,7 @@ impl Fixture {
             bail!("building the fixture failed:\n{}", both(&output));
         }
         // Committed after the build, so Cargo.lock is in the commit too.
-        for args in [
-            &["init", "-q", "-b", "main"][..],
-            &["add", "-A"],
-            &[
-                "-c",
-                "user.name=x",
-                "-c",
-                "user.email=x@x",
-                "commit",
-                "-q",
-                "-m",
-                "fixture",
-            ],
-        ] {
-            let status = Command::new("git")
-                .args(args)
-                .current_dir(fixture.root())
-                .status()?;
-            if !status.success() {
-                bail!("git {args:?} failed");
-            }
-        }
+        super::git_commit_all(fixture.root())?;
         Ok(fixture)
     }
 

@@ -55,6 +55,30 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
 
 pub use profile::fold_render;
 
+/// Makes `root` a git repository on branch `main` with everything in it committed.
+pub fn git_commit_all(root: &Path) -> Result<()> {
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=x",
+            "-c",
+            "user.email=x@x",
+            "commit",
+            "-q",
+            "-m",
+            "fixture",
+        ],
+    ] {
+        let status = Command::new("git").args(args).current_dir(root).status()?;
+        if !status.success() {
+            bail!("git {args:?} in {} failed", root.display());
+        }
+    }
+    Ok(())
+}
+
 /// Builds the release binary and returns its path.
 pub fn release_binary(sh: &Shell) -> Result<std::path::PathBuf> {
     cmd!(sh, "cargo build --release --quiet --bin cargo-perf").run()?;

@@ -173,25 +173,7 @@ fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
         root.join(".gitignore"),
         "/busy\n/target\n/.cargo-perf\n/perf.toml\n",
     )?;
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "-A"],
-        &[
-            "-c",
-            "user.name=x",
-            "-c",
-            "user.email=x@x",
-            "commit",
-            "-q",
-            "-m",
-            "fixture",
-        ],
-    ] {
-        let status = Command::new("git").args(args).current_dir(root).status()?;
-        if !status.success() {
-            bail!("git {args:?} failed");
-        }
-    }
+    super::git_commit_all(root)?;
     // `RUNS=N` fixes the timed runs per side; by default they adapt.
     let mut policy = experiment.policy.to_owned();
     if let Ok(runs) = std::env::var("RUNS")
