@@ -45,7 +45,8 @@ pub(crate) fn measure_interleaved(
     roots: &[PathBuf],
 ) -> Result<Vec<Vec<BenchRecord>>, TaskError> {
     let total = benches.len();
-    let settings = cx.policy().bench.clone();
+    let settings = &cx.policy().bench;
+    let (threshold, confidence) = (settings.threshold, settings.confidence);
     let cpu = settings.clock == BenchClock::Cpu;
     let mut out = Vec::with_capacity(total);
     for (index, bench) in benches.iter().enumerate() {
@@ -83,13 +84,7 @@ pub(crate) fn measure_interleaved(
                 })
                 .collect();
             // Made now, so `max-time` counts the timed runs only.
-            let sampler = Sampler::new(
-                bench.runs,
-                settings.threshold,
-                settings.confidence,
-                total,
-                roots.len() == 2,
-            );
+            let sampler = Sampler::new(bench.runs, threshold, confidence, total, roots.len() == 2);
             loop {
                 let judged = judged_samples(&records, cpu);
                 if !sampler.wants_more(&judged) {
