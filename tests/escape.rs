@@ -142,7 +142,11 @@ fn the_later_lines_of_a_task_error_are_shown_as_its_output() {
         .lines()
         .find(|l| l.starts_with("error[task-error] profile: building"))
         .unwrap_or_else(|| panic!("no task-error finding\n{}", run.context()));
-    assert!(finding.contains("exited with status 101"), "{}", run.context());
+    assert!(
+        finding.contains("exited with status 101"),
+        "{}",
+        run.context()
+    );
     run.stdout_has("lines of output:").stdout_has("│ error");
     let json = dir
         .command(["profile", "--callgrind", "--format", "json"])
@@ -150,7 +154,13 @@ fn the_later_lines_of_a_task_error_are_shown_as_its_output() {
         .expect_code(2)
         .json();
     let task = &json["tasks"][0];
-    assert!(!task["findings"][0]["message"].as_str().unwrap().contains('\n'), "{task:#}");
+    assert!(
+        !task["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains('\n'),
+        "{task:#}"
+    );
     assert!(
         task["log_tail"]
             .as_array()
