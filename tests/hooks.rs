@@ -511,3 +511,249 @@ fn a_workspace_in_a_subdirectory_of_the_repository_is_checked_from_its_root() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(remote_head(&bare).is_some());
 }
+
+/// Appends a line to the installed pre-push hook, as a user editing it would.
+fn edit_hook(dir: &Dir, line: &str) -> String {
+    let mut text = std::fs::read_to_string(hook_path(dir)).unwrap();
+    text.push_str(line);
+    std::fs::write(hook_path(dir), &text).unwrap();
+    text
+}
+
+fn edited_path(dir: &Dir, n: &str) -> PathBuf {
+    dir.join(format!(".git/hooks/pre-push.cargo-perf-edited{n}"))
+}
+
+#[test]
+fn an_edited_hook_is_reported_modified_and_uninstall_keeps_the_edits_unless_forced() {
+    let dir = repo();
+    dir.command(["hook", "install"]).expect_success();
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_lacks("modified")
+        .stdout_lacks("out of date");
+    let edited = edit_hook(&dir, "echo 'my own step'\n");
+    std::fs::set_permissions(hook_path(&dir), std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_has("pre-push: installed")
+        .stdout_has("modified: edited since cargo perf wrote it")
+        .stdout_has("out of date");
+    let status = dir
+        .command(["hook", "status", "--format", "json"])
+        .expect_success();
+    let pre_push = &status.json()["hooks"][0];
+    assert_eq!(pre_push["name"], "pre-push", "{}", status.context());
+    assert_eq!(pre_push["modified"], true, "{}", status.context());
+    assert_eq!(pre_push["current"], false, "{}", status.context());
+
+    dir.command(["hook", "uninstall"])
+        .expect_success()
+        .stderr_has("Removed pre-push hook")
+        .stderr_has("Kept your edited version of it as")
+        .stderr_has(&edited_path(&dir, "").display().to_string());
+    assert!(!hook_path(&dir).exists());
+    assert_eq!(
+        std::fs::read_to_string(edited_path(&dir, "")).unwrap(),
+        edited
+    );
+    assert_eq!(mode(&edited_path(&dir, "")), 0o700);
+
+    // With --force the edits go; nothing else is touched.
+    dir.command(["hook", "install"]).expect_success();
+    edit_hook(&dir, "echo 'again'\n");
+    dir.command(["hook", "uninstall", "--force"])
+        .expect_success()
+        .stderr_has("Removed pre-push hook")
+        .stderr_lacks("Kept");
+    assert!(!hook_path(&dir).exists());
+    assert!(!edited_path(&dir, ".2").exists());
+    assert_eq!(
+        std::fs::read_to_string(edited_path(&dir, "")).unwrap(),
+        edited
+    );
+}
+
+#[test]
+fn reinstalling_over_an_edited_hook_sets_the_edits_aside_under_a_free_name() {
+    let dir = repo();
+    dir.command(["hook", "install"]).expect_success();
+    dir.create(".git/hooks/pre-push.cargo-perf-edited", "older edits\n");
+    let edited = edit_hook(&dir, "echo mine\n");
+    dir.command(["hook", "install"])
+        .expect_success()
+        .stderr_has("Updated pre-push hook")
+        .stderr_has(&edited_path(&dir, ".2").display().to_string());
+    assert_eq!(
+        std::fs::read_to_string(edited_path(&dir, ".2")).unwrap(),
+        edited
+    );
+    assert_eq!(
+        dir.read(".git/hooks/pre-push.cargo-perf-edited"),
+        "older edits\n"
+    );
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_lacks("modified")
+        .stdout_lacks("out of date");
+    // A script cargo-perf wrote with other settings is no edit: rewritten in place.
+    dir.create(
+        "perf.toml",
+        dir.read("perf.toml") + "\n[hooks]\nstrict = true\n",
+    );
+    dir.command(["hook", "install"])
+        .expect_success()
+        .stderr_has("Updated pre-push hook")
+        .stderr_lacks("Kept");
+    assert!(!edited_path(&dir, ".3").exists());
+}
+
+#[test]
+fn uninstalling_an_edited_hook_still_restores_the_one_it_replaced() {
+    let dir = repo();
+    let original = "#!/bin/sh\necho theirs\n";
+    dir.create(".git/hooks/pre-push", original);
+    std::fs::set_permissions(hook_path(&dir), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.command(["hook", "install"]).expect_success();
+    let edited = edit_hook(&dir, "echo mine\n");
+    dir.command(["hook", "uninstall"])
+        .expect_success()
+        .stderr_has("Restored pre-push hook")
+        .stderr_has("Kept your edited version");
+    assert_eq!(dir.read(".git/hooks/pre-push"), original);
+    assert_eq!(
+        std::fs::read_to_string(edited_path(&dir, "")).unwrap(),
+        edited
+    );
+    assert!(!dir.join(".git/hooks/pre-push.cargo-perf-saved").exists());
+}
+
+#[test]
+fn hook_status_as_json_is_one_versioned_document() {
+    let dir = repo();
+    dir.create(".git/hooks/pre-commit", "#!/bin/sh\nexit 0\n");
+    let run = dir
+        .command(["hook", "status", "--format", "json"])
+        .expect_success();
+    let doc = run.json();
+    assert_eq!(doc["version"], 1, "{}", run.context());
+    assert_eq!(
+        doc["hooks"][0]["state"],
+        "not-installed",
+        "{}",
+        run.context()
+    );
+    assert_eq!(doc["hooks"][1]["state"], "foreign", "{}", run.context());
+    assert_eq!(doc["hooks"][1]["name"], "pre-commit", "{}", run.context());
+
+    dir.command(["hook", "install"]).expect_success();
+    let run = dir
+        .command(["hook", "status", "--format", "json"])
+        .expect_success();
+    let doc = run.json();
+    let hooks_dir = dir.path().canonicalize().unwrap().join(".git/hooks");
+    assert_eq!(
+        std::path::Path::new(doc["hooks_dir"].as_str().unwrap())
+            .canonicalize()
+            .unwrap(),
+        hooks_dir,
+        "{}",
+        run.context()
+    );
+    let pre_push = &doc["hooks"][0];
+    assert_eq!(pre_push["state"], "installed", "{}", run.context());
+    assert_eq!(pre_push["pipeline"], "check");
+    assert_eq!(pre_push["strict"], false);
+    assert_eq!(pre_push["current"], true);
+    assert_eq!(pre_push["modified"], false);
+    assert_eq!(pre_push["previous"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_workspace_whose_path_holds_a_newline_gets_its_gitignore_check_and_hook() {
+    let parent = Dir::new();
+    let root = parent.join("line\nbreak");
+    std::fs::create_dir(&root).unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"nl\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write("src/lib.rs", "pub fn f() {}\n");
+    write(".gitignore", "/target/\n/.cargo-perf/\nperf.data*\n");
+    write(
+        "perf.toml",
+        "[tasks.guard]\nrun = \"test ! -e fail\"\n\n[pipelines]\ncheck = [\"gitignore\", \"guard\"]\n",
+    );
+    let git = |args: &[&str]| {
+        let output = git_command(&root).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "initial"]);
+    let cargo_perf = |args: &[&str]| crate::util::TestCommand::new(&root).args(args);
+
+    cargo_perf(&["gitignore"])
+        .expect_success()
+        .stdout_has("3 of 3 required ignores in place")
+        .stderr_lacks("install git");
+    cargo_perf(&["hook", "install"])
+        .expect_success()
+        .stderr_has("Installed pre-push hook at")
+        .stderr_has(r"line\nbreak/.git/hooks/pre-push");
+    let hook = root.join(".git/hooks/pre-push");
+    assert!(hook.is_file());
+    cargo_perf(&["hook", "status"])
+        .expect_success()
+        .stdout_has("pre-push: installed")
+        .stdout_lacks("out of date");
+
+    // The hook it wrote really runs the check.
+    let bare = Dir::new();
+    bare.git(["init", "-q", "--bare", "-b", "main"]);
+    git(&["remote", "add", "origin", &bare.path().to_string_lossy()]);
+    std::fs::write(root.join("fail"), "").unwrap();
+    let output = push(&root);
+    assert!(!output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[command-failed] guard"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_file(root.join("fail")).unwrap();
+    let output = push(&root);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn without_git_on_path_the_error_says_git_is_missing() {
+    let dir = repo();
+    let empty = Dir::new();
+    for args in [&["gitignore"][..], &["hook", "install"]] {
+        let run = dir
+            .command(args)
+            .env("PATH", empty.path())
+            .env(
+                "CARGO",
+                std::env::var_os("CARGO").expect("cargo sets CARGO for tests"),
+            )
+            .expect_code(2);
+        let all = run.stdout() + &run.stderr();
+        assert!(
+            all.contains("cannot run `git`: it is not installed or not on PATH")
+                && all.contains("install git"),
+            "{}",
+            run.context()
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod ci_formats;
 mod clean;
 mod cli;
 mod engine;
+mod escape;
 mod gitignore;
 mod hooks;
 mod init;

@@ -234,11 +234,13 @@ pub enum HookAction {
     Install(HookSelection),
     /// Remove our hooks and put back the ones they replaced, byte for byte
     #[command(
-        after_help = "Examples:\n  cargo perf hook uninstall                 # every hook cargo-perf installed\n  cargo perf hook uninstall --pre-commit"
+        after_help = "Examples:\n  cargo perf hook uninstall                 # every hook cargo-perf installed\n  cargo perf hook uninstall --pre-commit\n  cargo perf hook uninstall --force         # also when you edited it: discard the edits"
     )]
     Uninstall(HookSelection),
     /// Show which hooks are installed, where, and what they run
-    #[command(after_help = "Examples:\n  cargo perf hook status")]
+    #[command(
+        after_help = "Examples:\n  cargo perf hook status\n  cargo perf hook status --format json"
+    )]
     Status,
 }
 
@@ -250,6 +252,9 @@ pub struct HookSelection {
     /// The pre-commit hook
     #[arg(long)]
     pub pre_commit: bool,
+    /// Discard edits made to an installed cargo-perf hook (by default they are kept beside it, as <hook>.cargo-perf-edited)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Flags of `cargo perf gitignore`.

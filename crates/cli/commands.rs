@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use cargo_perf_engine::progress::{self, Verbosity};
 use cargo_perf_engine::{RunOptions, Task, exit};
+use cargo_perf_policy::escape::escape_lines;
 use cargo_perf_report::Format;
-use cargo_perf_tasks::{GitignoreOptions, GitignoreTask, OpenError, OpenOptions, Session};
+use cargo_perf_tasks::{GitignoreOptions, GitignoreTask};
 use clap::CommandFactory;
 
 use crate::args::{
@@ -14,7 +15,8 @@ use crate::args::{
     ProfileArgs,
 };
 use crate::hook::Scoped;
-use crate::output::{print_error, print_stdout};
+use crate::output::{finish_output, print_error};
+use crate::session::open;
 
 pub fn dispatch(cli: Cli) -> u8 {
     let global = &cli.global;
@@ -90,21 +92,6 @@ pub fn dispatch(cli: Cli) -> u8 {
             finish_output(&String::from_utf8_lossy(&out), exit::SUCCESS)
         }
     }
-}
-
-pub(crate) fn open(global: &GlobalArgs) -> Result<Session, u8> {
-    Session::open(&OpenOptions {
-        dir: None,
-        manifest_path: global.manifest_path.clone(),
-        config: global.config.clone(),
-    })
-    .map_err(|err| {
-        match &err {
-            OpenError::Policy(policy) => eprint!("{policy}"),
-            other => print_error(&other.to_string(), other.hint()),
-        }
-        exit::ERROR
-    })
 }
 
 /// Runs one built-in task configured from its own subcommand's flags
@@ -230,7 +217,7 @@ fn bench_history(global: &GlobalArgs, id: Option<&str>) -> u8 {
         Err(code) => return code,
     };
     match cargo_perf_tasks::bench_history(&session.project, id) {
-        Ok(text) => finish_output(&text, exit::SUCCESS),
+        Ok(text) => finish_output(&escape_lines(&text), exit::SUCCESS),
         Err(err) => {
             print_error(&err.message, err.hint.as_deref());
             exit::ERROR
@@ -255,23 +242,13 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
                 eprintln!(
                     "{:>12} {} (edit it, then run `cargo perf check`)",
                     console::style("Wrote").green().bold(),
-                    path.display()
+                    crate::output::shown_path(&path)
                 );
             }
             exit::SUCCESS
         }
         Err(err) => {
             print_error(&err.to_string(), Some(err.hint()));
-            exit::ERROR
-        }
-    }
-}
-
-pub(crate) fn finish_output(text: &str, code: u8) -> u8 {
-    match print_stdout(text) {
-        Ok(()) => code,
-        Err(err) => {
-            print_error(&format!("cannot write to stdout: {err}"), None);
             exit::ERROR
         }
     }

@@ -5,17 +5,19 @@
 use std::io::{IsTerminal, Read};
 
 use console::style;
+use serde_json::json;
 
 use cargo_perf_engine::Plan;
 use cargo_perf_engine::exit;
+use cargo_perf_policy::escape::escape;
 use cargo_perf_policy::{Diagnostic, Located};
 use cargo_perf_tasks::Session;
 use cargo_perf_tasks::changes::ChangeSource;
 use cargo_perf_tasks::hook::{HookKind, Hooks, Installed, Removed, State};
 
-use crate::args::{CheckArgs, GlobalArgs, HookAction, HookName, HookSelection};
-use crate::commands::{finish_output, open};
-use crate::output::print_error;
+use crate::args::{CheckArgs, GlobalArgs, HookAction, HookName, HookSelection, OutputFormat};
+use crate::output::{finish_output, print_error, shown_path};
+use crate::session::open;
 
 /// A change-scoped `check`: `--changed [BASE]` or `--hook <kind>`.
 pub(crate) struct Scoped {
@@ -74,7 +76,11 @@ impl Scoped {
         match session.scope_to(&source) {
             Ok(scope) => {
                 if !quiet {
-                    eprintln!("{:>12} {}", style("Scope").cyan().bold(), scope.headline());
+                    eprintln!(
+                        "{:>12} {}",
+                        style("Scope").cyan().bold(),
+                        escape(&scope.headline())
+                    );
                 }
                 Ok(vec![names])
             }
@@ -119,7 +125,7 @@ pub(crate) fn hook(global: &GlobalArgs, action: &HookAction) -> u8 {
     match action {
         HookAction::Install(selection) => install(global, &session, &hooks, selection),
         HookAction::Uninstall(selection) => uninstall(global, &hooks, selection),
-        HookAction::Status => status(&session, &hooks),
+        HookAction::Status => status(global, &session, &hooks),
     }
 }
 
@@ -157,6 +163,17 @@ pub(crate) fn known(session: &Session, kind: HookKind) -> Result<(), Diagnostic>
     .map_err(|err| err.0)
 }
 
+/// The second line of a message about a user's edits set aside.
+fn kept_edits(edited: Option<&std::path::Path>, discarded_by: &str) -> String {
+    edited.map_or_else(String::new, |path| {
+        format!(
+            "\n{:>12} your edited version of it as {} ({discarded_by})",
+            style("Kept").green().bold(),
+            shown_path(path)
+        )
+    })
+}
+
 fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &HookSelection) -> u8 {
     let strict = session.project.policy.hooks.strict;
     let kinds = selected(selection, &[HookKind::PrePush]);
@@ -168,7 +185,7 @@ fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &Ho
     }
     for kind in kinds {
         let path = hooks.paths(kind).hook;
-        let (verb, extra) = match hooks.install(kind, strict) {
+        let (verb, extra) = match hooks.install(kind, strict, selection.force) {
             Ok(Installed::Wrote { kept: None }) => ("Installed", String::new()),
             Ok(Installed::Wrote { kept: Some(saved) }) => (
                 "Installed",
@@ -176,10 +193,16 @@ fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &Ho
                     "\n{:>12} the existing {} hook as {}; it still runs first",
                     style("Kept").green().bold(),
                     kind.name(),
-                    saved.display()
+                    shown_path(&saved)
                 ),
             ),
-            Ok(Installed::Updated) => ("Updated", String::new()),
+            Ok(Installed::Updated { edited }) => (
+                "Updated",
+                kept_edits(
+                    edited.as_deref(),
+                    "it no longer runs: move your changes into perf.toml or a hook of your own",
+                ),
+            ),
             Ok(Installed::Unchanged) => ("Unchanged", String::new()),
             Err(err) => {
                 print_error(&err.to_string(), Some(&err.hint()));
@@ -191,8 +214,8 @@ fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &Ho
                 "{:>12} {} hook at {} (runs `{}`; strict = {strict}){extra}",
                 style(verb).green().bold(),
                 kind.name(),
-                path.display(),
-                pipeline(session, kind).value,
+                shown_path(&path),
+                escape(&pipeline(session, kind).value),
             );
         }
     }
@@ -202,24 +225,21 @@ fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &Ho
 fn uninstall(global: &GlobalArgs, hooks: &Hooks, selection: &HookSelection) -> u8 {
     for kind in selected(selection, &HookKind::ALL) {
         let paths = hooks.paths(kind);
-        let line = match hooks.uninstall(kind) {
-            Ok(Removed::Restored) => format!(
-                "{:>12} {} hook at {} (put back the hook it replaced)",
-                style("Restored").green().bold(),
-                kind.name(),
-                paths.hook.display()
-            ),
-            Ok(Removed::Removed) => format!(
-                "{:>12} {} hook at {}",
-                style("Removed").green().bold(),
-                kind.name(),
-                paths.hook.display()
-            ),
-            Ok(Removed::NotOurs) => format!(
-                "{:>12} {}: not installed by cargo-perf, left alone",
-                style("Skipped").yellow().bold(),
-                paths.hook.display()
-            ),
+        let (verb, what, edited) = match hooks.uninstall(kind, selection.force) {
+            Ok(Removed::Restored { edited }) => {
+                ("Restored", " (put back the hook it replaced)", edited)
+            }
+            Ok(Removed::Removed { edited }) => ("Removed", "", edited),
+            Ok(Removed::NotOurs) => {
+                if !global.quiet {
+                    eprintln!(
+                        "{:>12} {}: not installed by cargo-perf, left alone",
+                        style("Skipped").yellow().bold(),
+                        shown_path(&paths.hook)
+                    );
+                }
+                continue;
+            }
             Ok(Removed::NotInstalled) => continue,
             Err(err) => {
                 print_error(&err.to_string(), Some(&err.hint()));
@@ -227,35 +247,82 @@ fn uninstall(global: &GlobalArgs, hooks: &Hooks, selection: &HookSelection) -> u
             }
         };
         if !global.quiet {
-            eprintln!("{line}");
+            eprintln!(
+                "{:>12} {} hook at {}{what}{}",
+                style(verb).green().bold(),
+                kind.name(),
+                shown_path(&paths.hook),
+                kept_edits(edited.as_deref(), "`--force` discards such edits")
+            );
         }
     }
     exit::SUCCESS
 }
 
-fn status(session: &Session, hooks: &Hooks) -> u8 {
+/// What `hook status` found for one hook.
+struct HookStatus<'a> {
+    kind: HookKind,
+    path: std::path::PathBuf,
+    saved: std::path::PathBuf,
+    pipeline: &'a str,
+    state: State,
+}
+
+fn status(global: &GlobalArgs, session: &Session, hooks: &Hooks) -> u8 {
     let strict = session.project.policy.hooks.strict;
-    let mut out = format!("hooks directory: {}\n", hooks.dir.display());
+    let mut found = Vec::new();
     for kind in HookKind::ALL {
         let paths = hooks.paths(kind);
-        let line = match hooks.state(kind, strict) {
-            Ok(State::NotInstalled) => "not installed".to_owned(),
-            Ok(State::Foreign) => {
+        match hooks.state(kind, strict) {
+            Ok(state) => found.push(HookStatus {
+                kind,
+                path: paths.hook,
+                saved: paths.saved,
+                pipeline: &pipeline(session, kind).value,
+                state,
+            }),
+            Err(err) => {
+                print_error(&err.to_string(), Some(&err.hint()));
+                return exit::ERROR;
+            }
+        }
+    }
+    let text = match global.format {
+        OutputFormat::Json => status_json(hooks, &found),
+        _ => status_human(hooks, &found),
+    };
+    finish_output(&text, exit::SUCCESS)
+}
+
+fn status_human(hooks: &Hooks, found: &[HookStatus<'_>]) -> String {
+    let mut out = format!("hooks directory: {}\n", shown_path(&hooks.dir));
+    for hook in found {
+        let line = match &hook.state {
+            State::NotInstalled => "not installed".to_owned(),
+            State::Foreign => {
                 "another tool's hook (cargo-perf does not run; `cargo perf hook install` keeps it and runs it first)".to_owned()
             }
-            Ok(State::Ours {
+            State::Ours {
                 strict: baked,
                 current,
+                modified,
                 keeps_previous,
-            }) => {
+            } => {
                 let mut line = format!(
                     "installed, runs `{}`; strict = {baked} (baked in at install time)",
-                    pipeline(session, kind).value
+                    escape(hook.pipeline)
                 );
-                if keeps_previous {
+                if *keeps_previous {
                     line.push_str(&format!(
                         "; runs the earlier hook {} first",
-                        paths.saved.display()
+                        shown_path(&hook.saved)
+                    ));
+                }
+                if *modified {
+                    line.push_str(&format!(
+                        "\n    modified: edited since cargo perf wrote it; `install` and `uninstall` keep your version as {}{} (`--force` discards it)",
+                        hook.kind.name(),
+                        cargo_perf_tasks::hook::EDITED_SUFFIX
                     ));
                 }
                 if !current {
@@ -265,12 +332,52 @@ fn status(session: &Session, hooks: &Hooks) -> u8 {
                 }
                 line
             }
-            Err(err) => {
-                print_error(&err.to_string(), Some(&err.hint()));
-                return exit::ERROR;
-            }
         };
-        out.push_str(&format!("{}: {line}\n", kind.name()));
+        out.push_str(&format!("{}: {line}\n", hook.kind.name()));
     }
-    finish_output(&out, exit::SUCCESS)
+    out
+}
+
+/// `hook status --format json`: one document, described in docs/json.md.
+fn status_json(hooks: &Hooks, found: &[HookStatus<'_>]) -> String {
+    let entries: Vec<_> = found
+        .iter()
+        .map(|hook| {
+            let (state, strict, current, modified, previous) = match &hook.state {
+                State::NotInstalled => ("not-installed", None, None, None, None),
+                State::Foreign => ("foreign", None, None, None, None),
+                State::Ours {
+                    strict,
+                    current,
+                    modified,
+                    keeps_previous,
+                } => (
+                    "installed",
+                    Some(*strict),
+                    Some(*current),
+                    Some(*modified),
+                    keeps_previous.then(|| hook.saved.to_string_lossy().into_owned()),
+                ),
+            };
+            json!({
+                "name": hook.kind.name(),
+                "path": hook.path.to_string_lossy(),
+                "state": state,
+                "pipeline": hook.pipeline,
+                "strict": strict,
+                "current": current,
+                "modified": modified,
+                "previous": previous,
+            })
+        })
+        .collect();
+    let document = json!({
+        "version": cargo_perf_engine::model::REPORT_VERSION,
+        "hooks_dir": hooks.dir.to_string_lossy(),
+        "hooks": entries,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    )
 }

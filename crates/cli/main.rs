@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod hook;
 mod output;
+mod session;
 
 use std::process::ExitCode;
 

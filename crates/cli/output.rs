@@ -1,9 +1,16 @@
 //! Terminal concerns of the binary: colour choice, writing to stdout without
-//! dying on a closed pipe (`cargo perf list | head`), and printing errors with hints.
+//! dying on a closed pipe (`cargo perf list | head`), and printing errors with
+//! hints. Text that is not ours (paths, git's messages) is escaped for the
+//! terminal here, as in the report's renderers.
 
 use std::io::{self, Write};
 
+use std::path::Path;
+
 use console::style;
+
+use cargo_perf_engine::exit;
+use cargo_perf_policy::escape::{escape, escape_lines};
 
 use crate::args::ColorChoice;
 
@@ -41,9 +48,34 @@ pub fn print_stdout(text: &str) -> io::Result<()> {
 
 /// Prints `error: message` and, when given, `= help: hint` to stderr.
 pub fn print_error(message: &str, hint: Option<&str>) {
-    let mut text = format!("{} {message}\n", style("error:").red().bold());
+    let mut text = format!(
+        "{} {}\n",
+        style("error:").red().bold(),
+        escape_lines(message)
+    );
     if let Some(hint) = hint {
-        text.push_str(&format!("  {} {hint}\n", style("= help:").cyan()));
+        text.push_str(&format!(
+            "  {} {}\n",
+            style("= help:").cyan(),
+            escape_lines(hint)
+        ));
     }
     eprint!("{text}");
+}
+
+/// Writes a command's result to stdout and returns `code`, or the error
+/// code when stdout cannot be written.
+pub fn finish_output(text: &str, code: u8) -> u8 {
+    match print_stdout(text) {
+        Ok(()) => code,
+        Err(err) => {
+            print_error(&format!("cannot write to stdout: {err}"), None);
+            exit::ERROR
+        }
+    }
+}
+
+/// A path for a human message: on one line, with control characters escaped.
+pub fn shown_path(path: &Path) -> String {
+    escape(&path.to_string_lossy()).into_owned()
 }

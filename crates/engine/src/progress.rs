@@ -2,6 +2,8 @@
 //! per running task that collapses to a ✓/✗ line when it ends. Elsewhere (CI
 //! logs, pipes): plain lines with no escape codes. Each line is written with
 //! one call under stderr's lock, so concurrent tasks never interleave mid-line.
+//! Names, messages and command output are escaped for the terminal
+//! (`cargo_perf_policy::escape`), in the live view and the plain lines alike.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use console::{Style, style};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use cargo_perf_policy::escape::escape;
 use cargo_perf_policy::units::format_duration;
 
 use crate::model::{TaskReport, TaskStatus};
@@ -58,18 +61,23 @@ pub struct LineProgress {
 
 impl ProgressSink for LineProgress {
     fn started(&self, task: &str) {
-        eprintln!("{:>12} {task}", style("Running").green().bold());
+        eprintln!("{:>12} {}", style("Running").green().bold(), escape(task));
     }
 
     fn step(&self, task: &str, message: &str) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("{:>12} {task}: {message}", style("Step").cyan());
+            eprintln!(
+                "{:>12} {}: {}",
+                style("Step").cyan(),
+                escape(task),
+                escape(message)
+            );
         }
     }
 
     fn output(&self, task: &str, line: &str) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("{} {line}", style(format!("[{task}]")).dim());
+            eprintln!("{}", output_line(task, line));
         }
     }
 
@@ -110,7 +118,7 @@ impl ProgressSink for LiveProgress {
             )
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_prefix(task.to_owned());
+        bar.set_prefix(escape(task).into_owned());
         bar.enable_steady_tick(Duration::from_millis(100));
         self.bars
             .lock()
@@ -125,13 +133,13 @@ impl ProgressSink for LiveProgress {
             .unwrap_or_else(|e| e.into_inner())
             .get(task)
         {
-            bar.set_message(message.to_owned());
+            bar.set_message(escape(message).into_owned());
         }
     }
 
     fn output(&self, task: &str, line: &str) {
         if self.verbosity == Verbosity::Verbose {
-            self.println(format!("{} {line}", style(format!("[{task}]")).dim()));
+            self.println(output_line(task, line));
         } else {
             self.step(task, line);
         }
@@ -162,13 +170,21 @@ pub fn status_mark(status: TaskStatus) -> (&'static str, &'static str, Style) {
     }
 }
 
+fn output_line(task: &str, line: &str) -> String {
+    format!(
+        "{} {}",
+        style(format!("[{}]", escape(task))).dim(),
+        escape(line)
+    )
+}
+
 fn finished_line(report: &TaskReport, plain: bool) -> String {
     let (glyph, word, colour) = status_mark(report.status);
     let detail = report
         .summary
         .as_deref()
-        .or(report.reason.as_deref())
-        .map(|s| format!("  {}", style(s).dim()))
+        .or_else(|| report.reason.as_deref().and_then(|r| r.lines().next()))
+        .map(|s| format!("  {}", style(escape(s)).dim()))
         .unwrap_or_default();
     let timing = match report.status {
         TaskStatus::Skipped | TaskStatus::Cancelled if report.duration.is_zero() => String::new(),
@@ -179,13 +195,13 @@ fn finished_line(report: &TaskReport, plain: bool) -> String {
         format!(
             "{:>12} {}{timing}{detail}",
             colour.apply_to(verb),
-            report.name
+            escape(&report.name)
         )
     } else {
         format!(
             "{} {}{timing}{detail}",
             colour.apply_to(glyph),
-            style(&report.name).bold()
+            style(escape(&report.name)).bold()
         )
     }
 }

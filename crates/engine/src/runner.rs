@@ -129,7 +129,15 @@ pub fn run_plan(
                         }
                         Ok(Ok(())) => TaskStatus::Passed,
                         Ok(Err(err)) => {
-                            let mut finding = Finding::error("task-error", err.message.clone());
+                            // A message's later lines are a command's output: shown as such.
+                            let message = match err.message.split_once('\n') {
+                                Some((first, rest)) if report.log_tail.is_empty() => {
+                                    report.log_tail = rest.lines().map(str::to_owned).collect();
+                                    first
+                                }
+                                _ => &err.message,
+                            };
+                            let mut finding = Finding::error("task-error", message);
                             if let Some(hint) = &err.hint {
                                 finding = finding.help(hint.clone());
                             }

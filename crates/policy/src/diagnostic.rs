@@ -4,6 +4,7 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::escape::{escape, escape_lines};
 use crate::source::SourceFile;
 
 /// One problem found in a policy file.
@@ -61,8 +62,10 @@ pub struct RenderedDiagnostic<'a> {
 impl fmt::Display for RenderedDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.diagnostic;
-        let path = self.source.path().display();
-        writeln!(f, "error: {}", d.message)?;
+        let path = self.source.path().to_string_lossy();
+        let path = escape(&path);
+        writeln!(f, "error: {}", escape_lines(&d.message))?;
+        let help = d.help.as_deref().map(escape_lines);
         match &d.span {
             Some(span) => {
                 let at = self.source.locate(span);
@@ -70,30 +73,53 @@ impl fmt::Display for RenderedDiagnostic<'_> {
                 let pad = " ".repeat(gutter);
                 writeln!(f, "{pad}--> {path}:{}:{}", at.line, at.column)?;
                 writeln!(f, "{pad} |")?;
-                writeln!(f, "{} | {}", at.line, at.line_text)?;
-                let indent: String = at
-                    .line_text
-                    .chars()
-                    .take(at.column - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                let carets = "^".repeat(self.source.underline_width(span));
+                let snippet =
+                    Snippet::new(&at.line_text, at.column, self.source.underline_width(span));
+                writeln!(f, "{} | {}", at.line, snippet.line)?;
+                let carets = "^".repeat(snippet.width);
+                let indent = &snippet.indent;
                 match &d.label {
-                    Some(label) => writeln!(f, "{pad} | {indent}{carets} {label}")?,
+                    Some(label) => writeln!(f, "{pad} | {indent}{carets} {}", escape(label))?,
                     None => writeln!(f, "{pad} | {indent}{carets}")?,
                 }
-                if let Some(help) = &d.help {
+                if let Some(help) = &help {
                     writeln!(f, "{pad} = help: {help}")?;
                 }
             }
             None => {
                 writeln!(f, " --> {path}")?;
-                if let Some(help) = &d.help {
+                if let Some(help) = &help {
                     writeln!(f, "  = help: {help}")?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// The quoted line, escaped, with the underline placed under the escaped text.
+struct Snippet {
+    line: String,
+    /// Blanks up to the underline (tabs kept, so it lines up under tabs).
+    indent: String,
+    width: usize,
+}
+
+impl Snippet {
+    /// `column` is 1-based; `width` characters are underlined from there.
+    fn new(line_text: &str, column: usize, width: usize) -> Snippet {
+        let before: String = line_text.chars().take(column - 1).collect();
+        let under: String = line_text.chars().skip(column - 1).take(width).collect();
+        let before = escape(&before);
+        let under = escape(&under);
+        Snippet {
+            line: escape(line_text).into_owned(),
+            indent: before
+                .chars()
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect(),
+            width: under.chars().count().max(1),
+        }
     }
 }
 
@@ -128,6 +154,20 @@ mod tests {
             text,
             "error: unknown key `rn` in [tasks.fmt]\n --> perf.toml:2:1\n  |\n2 | rn = \"cargo fmt\"\n  | ^^ unknown key\n  = help: did you mean `run`?\n"
         );
+    }
+
+    #[test]
+    fn control_characters_in_the_file_are_shown_escaped_and_underlined_right() {
+        let source = SourceFile::new("perf.toml", "x = \"a\u{1b}b\r\0\" y\n");
+        let d = Diagnostic::new("bad `\u{1b}[31m`")
+            .at(12..13)
+            .label("here\r");
+        let text = d.render(&source).to_string();
+        assert_eq!(
+            text,
+            "error: bad `\\u{1b}[31m`\n --> perf.toml:1:13\n  |\n1 | x = \"a\\u{1b}b\\r\\0\" y\n  |                    ^ here\\r\n"
+        );
+        assert!(!text.contains(['\u{1b}', '\r', '\0']));
     }
 
     #[test]

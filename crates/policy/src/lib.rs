@@ -7,6 +7,7 @@
 //! problems are collected, so a user fixes their file in one pass.
 
 mod diagnostic;
+pub mod escape;
 mod reader;
 pub mod sections;
 mod source;
@@ -83,9 +84,9 @@ impl Policy {
         match (&self.source, &diagnostic.span) {
             (Some(source), Some(_)) => diagnostic.render(source).to_string(),
             _ => {
-                let mut text = format!("error: {}\n", diagnostic.message);
+                let mut text = format!("error: {}\n", escape::escape_lines(&diagnostic.message));
                 if let Some(help) = &diagnostic.help {
-                    text.push_str(&format!("  = help: {help}\n"));
+                    text.push_str(&format!("  = help: {}\n", escape::escape_lines(help)));
                 }
                 text
             }
@@ -114,7 +115,7 @@ impl fmt::Display for PolicyError {
             writeln!(
                 f,
                 "\nerror: {} has {} problems",
-                self.source.path().display(),
+                escape::escape(&self.source.path().to_string_lossy()),
                 self.diagnostics.len()
             )?;
         }

@@ -9,6 +9,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::{RunReport, Severity};
+use cargo_perf_policy::escape::escape;
 
 use crate::markdown::render_markdown;
 
@@ -70,11 +71,20 @@ fn append(path: &Path, text: &str) -> io::Result<()> {
     file.write_all(b"\n")
 }
 
-/// Escapes a workflow command's message.
+/// Escapes a workflow command's message: GitHub's own escapes for `%` and
+/// line ends, and the terminal escapes for other control characters (the
+/// log viewer would otherwise act on an escape sequence).
 fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            _ => out.push_str(&escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    out
 }
 
 /// Escapes a workflow command's property value.
@@ -118,6 +128,7 @@ mod tests {
     #[test]
     fn escapes_per_github_rules() {
         assert_eq!(data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+        assert_eq!(data("\u{1b}[31mred\0"), "\\u{1b}[31mred\\0");
         assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
     }
 }

@@ -1,6 +1,7 @@
 //! The summary a person reads at the end of a run: one line per task, then
 //! each finding with where and how to fix it, the output tail of failed
-//! commands, the metrics, and a verdict line.
+//! commands, the metrics, and a verdict line. Every text that is not ours
+//! (names, messages, paths, command output) is escaped for the terminal.
 
 use std::fmt::Write as _;
 
@@ -8,6 +9,7 @@ use console::style;
 
 use cargo_perf_engine::progress::status_mark;
 use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus, Verdict};
+use cargo_perf_policy::escape::escape;
 use cargo_perf_policy::units::format_duration;
 
 use crate::values::format_value;
@@ -22,7 +24,7 @@ pub fn render_human(report: &RunReport, quiet: bool) -> String {
             out,
             "{} nothing to run for `{}`: add tasks to perf.toml (see `cargo perf init`)",
             style("note:").cyan().bold(),
-            report.command
+            escape(&report.command)
         );
         return out;
     }
@@ -39,13 +41,13 @@ fn tasks_table(out: &mut String, report: &RunReport) {
     let width = report
         .tasks
         .iter()
-        .map(|t| t.name.chars().count())
+        .map(|t| escape(&t.name).chars().count())
         .max()
         .unwrap_or(0);
     let _ = writeln!(
         out,
         "{}",
-        style(format!("Summary of `{}`", report.command)).bold()
+        style(format!("Summary of `{}`", escape(&report.command))).bold()
     );
     for task in &report.tasks {
         let (glyph, _, colour) = status_mark(task.status);
@@ -54,13 +56,19 @@ fn tasks_table(out: &mut String, report: &RunReport) {
             _ => format_duration(task.duration),
         };
         let detail = crate::task_detail(task);
+        // A summary is one line however it is spelled; a reason's later lines
+        // are output, shown with the findings.
+        let first_line = match task.status {
+            TaskStatus::Passed => &detail,
+            _ => detail.lines().next().unwrap_or_default(),
+        };
         let _ = writeln!(
             out,
             "  {} {:<width$}  {:>7}  {}",
             colour.apply_to(glyph),
-            task.name,
+            escape(&task.name),
             time,
-            style(detail).dim()
+            style(escape(first_line)).dim()
         );
     }
 }
@@ -71,29 +79,31 @@ fn findings(out: &mut String, task: &TaskReport) {
     }
     out.push('\n');
     for finding in &task.findings {
+        let code = escape(&finding.code);
         let label = match finding.severity {
-            Severity::Error => style(format!("error[{}]", finding.code)).red().bold(),
-            Severity::Warning => style(format!("warning[{}]", finding.code)).yellow().bold(),
-            Severity::Info => style(format!("info[{}]", finding.code)).cyan().bold(),
+            Severity::Error => style(format!("error[{code}]")).red().bold(),
+            Severity::Warning => style(format!("warning[{code}]")).yellow().bold(),
+            Severity::Info => style(format!("info[{code}]")).cyan().bold(),
         };
         let _ = writeln!(
             out,
             "{label} {}: {}",
-            style(&task.name).bold(),
-            finding.message
+            style(escape(&task.name)).bold(),
+            escape(&finding.message)
         );
         if let Some(file) = &finding.file {
+            let file = file.to_string_lossy();
             match finding.line {
                 Some(line) => {
-                    let _ = writeln!(out, "  --> {}:{line}", file.display());
+                    let _ = writeln!(out, "  --> {}:{line}", escape(&file));
                 }
                 None => {
-                    let _ = writeln!(out, "  --> {}", file.display());
+                    let _ = writeln!(out, "  --> {}", escape(&file));
                 }
             }
         }
         if let Some(help) = &finding.help {
-            let _ = writeln!(out, "  {} {help}", style("= help:").cyan());
+            let _ = writeln!(out, "  {} {}", style("= help:").cyan(), escape(help));
         }
     }
     if !task.log_tail.is_empty() {
@@ -103,7 +113,7 @@ fn findings(out: &mut String, task: &TaskReport) {
             style(format!("last {} lines of output:", task.log_tail.len())).dim()
         );
         for line in &task.log_tail {
-            let _ = writeln!(out, "  {} {line}", style("│").dim());
+            let _ = writeln!(out, "  {} {}", style("│").dim(), escape(line));
         }
     }
 }
@@ -117,16 +127,19 @@ fn metrics(out: &mut String, report: &RunReport) {
     if rows.is_empty() {
         return;
     }
+    let name = |task: &str, metric: &cargo_perf_engine::Metric| {
+        escape(&format!("{task}.{}", metric.name)).into_owned()
+    };
     let name_width = rows
         .iter()
-        .map(|(task, m)| task.chars().count() + 1 + m.name.chars().count())
+        .map(|(task, m)| name(task, m).chars().count())
         .max()
         .unwrap_or(0);
     let _ = writeln!(out, "\n{}", style("Metrics").bold());
     for (task, metric) in rows {
         let mut line = format!(
             "  {:<name_width$}  {:>12}",
-            format!("{task}.{}", metric.name),
+            name(task, metric),
             format_value(metric.value, metric.unit)
         );
         if let Some(budget) = metric.budget {

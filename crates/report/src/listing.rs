@@ -1,4 +1,5 @@
 //! `cargo perf list`: every task (built-in or custom) and every pipeline.
+//! Names and descriptions come from perf.toml, so the human listing escapes them.
 
 use std::fmt::Write as _;
 
@@ -6,11 +7,12 @@ use console::style;
 use serde_json::json;
 
 use cargo_perf_engine::{Registry, TaskKind};
+use cargo_perf_policy::escape::escape;
 
 pub fn render_listing(registry: &Registry) -> String {
     let width = registry
         .names()
-        .map(|n| n.chars().count())
+        .map(|n| escape(n).chars().count())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
@@ -26,18 +28,21 @@ pub fn render_listing(registry: &Registry) -> String {
         } else {
             format!(
                 " (after {})",
-                deps.iter()
-                    .map(|d| d.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                escape(
+                    &deps
+                        .iter()
+                        .map(|d| d.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             )
         };
         let _ = writeln!(
             out,
             "  {:<width$}  {:<8}  {}{after}",
-            task.name(),
+            escape(task.name()),
             kind,
-            task.description()
+            escape(task.description())
         );
     }
     let _ = writeln!(out, "\n{}", style("Pipelines").bold());
@@ -55,12 +60,13 @@ pub fn render_listing(registry: &Registry) -> String {
         let steps = if steps.is_empty() {
             "(empty)".to_owned()
         } else {
-            steps.join(", ")
+            escape(&steps.join(", ")).into_owned()
         };
         let _ = writeln!(
             out,
             "  {:<width$}  {:<8}  {steps}",
-            pipeline.name.value, origin
+            escape(&pipeline.name.value),
+            origin
         );
     }
     out

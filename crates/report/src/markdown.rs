@@ -1,10 +1,12 @@
 //! The Markdown summary of a run, for a pull-request comment or GitHub's job
 //! summary (`$GITHUB_STEP_SUMMARY`): a table of tasks with status and time,
 //! then the findings, the output of failed commands, and the metrics.
+//! Control characters in any text are escaped, as in the human summary.
 
 use std::fmt::Write as _;
 
 use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus};
+use cargo_perf_policy::escape::escape;
 use cargo_perf_policy::units::format_duration;
 
 use crate::values::format_value;
@@ -20,7 +22,7 @@ pub fn render_markdown(report: &RunReport) -> String {
     let _ = writeln!(
         out,
         "## {icon} `cargo perf {}` {word} in {}\n",
-        report.command,
+        inline(&report.command),
         format_duration(report.duration)
     );
     if report.tasks.is_empty() {
@@ -78,8 +80,8 @@ fn findings(out: &mut String, report: &RunReport) {
                 out,
                 "- {icon} **{}** `{}/{}`: {}",
                 severity(finding.severity),
-                task.name,
-                finding.code,
+                inline(&task.name),
+                inline(&finding.code),
                 inline(&finding.message)
             );
             if let Some(file) = &finding.file {
@@ -87,7 +89,7 @@ fn findings(out: &mut String, report: &RunReport) {
                     Some(line) => format!("{}:{line}", file.display()),
                     None => file.display().to_string(),
                 };
-                let _ = write!(out, " (`{}`)", place.replace('`', "'"));
+                let _ = write!(out, " (`{}`)", escape(&place).replace('`', "'"));
             }
             out.push('\n');
             if let Some(help) = &finding.help {
@@ -100,10 +102,10 @@ fn findings(out: &mut String, report: &RunReport) {
                 out,
                 "\n<details><summary>last {} lines of <code>{}</code> output</summary>\n\n{fence}text",
                 task.log_tail.len(),
-                html(&task.name)
+                html(&inline(&task.name))
             );
             for line in &task.log_tail {
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", escape(line));
             }
             let _ = writeln!(out, "{fence}\n\n</details>\n");
         }
@@ -160,12 +162,14 @@ fn cell(text: &str) -> String {
     inline(text).replace('|', "\\|")
 }
 
-/// Text safe on one Markdown line.
+/// Text safe on one Markdown line (and on a terminal).
 fn inline(text: &str) -> String {
-    text.split(['\r', '\n'])
+    let joined = text
+        .split(['\r', '\n'])
         .filter(|l| !l.trim().is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    escape(&joined).into_owned()
 }
 
 fn html(text: &str) -> String {

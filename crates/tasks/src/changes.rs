@@ -206,13 +206,9 @@ fn is_commit(repo: &GitRepo, rev: &str) -> bool {
     .is_ok()
 }
 
-/// NUL-separated paths from git, relative to the top level.
+/// NUL-separated paths from git, relative to the top level, kept as bytes.
 fn names(stdout: Vec<u8>) -> Vec<PathBuf> {
-    stdout
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
-        .collect()
+    cargo_perf_engine::git::nul_paths(&stdout)
 }
 
 /// Maps paths relative to `toplevel` onto the workspace: files outside the

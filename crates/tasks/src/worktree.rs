@@ -106,10 +106,8 @@ fn remove_abandoned(repo: &GitRepo, parent: &Path, ours: &Path) {
 
 fn remove(repo_root: &Path, path: &Path) {
     let git = |args: &[&std::ffi::OsStr]| {
-        let _ = std::process::Command::new("git")
+        let _ = cargo_perf_engine::git::command(repo_root)
             .args(args)
-            .current_dir(repo_root)
-            .stdin(std::process::Stdio::null())
             .output();
     };
     git(&[

@@ -6,28 +6,12 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use cargo_perf_engine::TaskError;
+use cargo_perf_engine::git::{self, GitError};
 
 /// A git command's failure, with what to do about it.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum GitCallError {
-    #[error("cannot run `git`: {0}")]
-    Spawn(std::io::Error),
-    #[error("`git {args}` failed: {stderr}")]
-    Failed { args: String, stderr: String },
-}
-
-impl From<GitCallError> for TaskError {
-    fn from(err: GitCallError) -> Self {
-        let hint = match &err {
-            GitCallError::Spawn(_) => "install git (e.g. `apt-get install git`) so it is on PATH",
-            GitCallError::Failed { .. } => "check the repository with `git status`",
-        };
-        TaskError::new(err.to_string()).hint(hint)
-    }
-}
+pub(crate) type GitCallError = GitError;
 
 /// Runs `git args` in `dir`, feeding `input` to its stdin. Exit codes in
 /// `ok_codes` count as success (`check-ignore` exits 1 when nothing matched).
@@ -37,18 +21,15 @@ pub(crate) fn run(
     input: Option<&[u8]>,
     ok_codes: &[i32],
 ) -> Result<Vec<u8>, GitCallError> {
-    let mut child = Command::new("git")
+    let mut command = git::command(dir);
+    command
         .args(args)
-        .current_dir(dir)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(GitCallError::Spawn)?;
+        .stderr(Stdio::piped());
+    if input.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = git::spawn(&mut command, dir)?;
     let output = std::thread::scope(|scope| {
         if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
             // A writer thread, so a full stdout pipe can never deadlock us.
@@ -58,7 +39,10 @@ pub(crate) fn run(
         }
         child.wait_with_output()
     })
-    .map_err(GitCallError::Spawn)?;
+    .map_err(|source| GitError::Spawn {
+        dir: dir.to_owned(),
+        source,
+    })?;
     match output.status.code() {
         Some(code) if ok_codes.contains(&code) => Ok(output.stdout),
         _ => Err(GitCallError::Failed {
@@ -68,14 +52,7 @@ pub(crate) fn run(
     }
 }
 
-/// Splits NUL-terminated output into paths.
-pub(crate) fn nul_paths(output: &[u8]) -> Vec<PathBuf> {
-    output
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(OsStr::from_bytes(p)))
-        .collect()
-}
+pub(crate) use git::nul_paths;
 
 /// Splits NUL-terminated output into paths borrowed from it (no allocation
 /// per path: a listing can hold 100,000 of them).

@@ -3,6 +3,8 @@
 //! linked worktrees and `core.hooksPath` work) that runs `cargo perf check`
 //! before a push or commit. A hook that was there before is never lost: it is
 //! moved aside, still runs first, and `uninstall` puts it back as it was.
+//! Nor is an edit made to our own hook: it is set aside under its own name
+//! (unless `--force`) before ours is rewritten or removed.
 
 mod script;
 
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 use cargo_perf_engine::fsutil;
 use cargo_perf_engine::git::{GitError, GitRepo};
 
-pub use script::SAVED_SUFFIX;
+pub use script::{EDITED_SUFFIX, SAVED_SUFFIX};
 
 /// The git hooks cargo-perf can install.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub enum HookError {
     SavedExists { hook: PathBuf, saved: PathBuf },
     #[error("{} is a directory, not a hook", .0.display())]
     NotAFile(PathBuf),
+    #[error("{} was edited, and every name to keep the edits under ({}, ...) is taken", hook.display(), first.display())]
+    NoRoomForEdits { hook: PathBuf, first: PathBuf },
 }
 
 impl HookError {
@@ -64,6 +68,9 @@ impl HookError {
                 saved.display()
             ),
             HookError::NotAFile(_) => "move the directory away, then install again".into(),
+            HookError::NoRoomForEdits { .. } => {
+                "remove the edited copies kept earlier, or pass --force to discard the edits".into()
+            }
         }
     }
 }
@@ -82,19 +89,25 @@ pub struct HookPaths {
 pub enum Installed {
     /// Wrote our hook; `kept` names where a hook that was there before now lives.
     Wrote { kept: Option<PathBuf> },
-    /// Ours was there with other settings and was rewritten.
-    Updated,
+    /// Ours was there with other settings and was rewritten; `edited` names
+    /// where the user's edits to it were set aside.
+    Updated { edited: Option<PathBuf> },
     /// Ours was there, byte for byte.
     Unchanged,
 }
 
-/// What `uninstall` did for one hook.
+/// What `uninstall` did for one hook. `edited` names where the user's edits
+/// to our hook were set aside (`None`: it was as we wrote it, or `--force`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removed {
     /// Ours was removed and the kept hook put back.
-    Restored,
+    Restored {
+        edited: Option<PathBuf>,
+    },
     /// Ours was removed; there was nothing before it.
-    Removed,
+    Removed {
+        edited: Option<PathBuf>,
+    },
     /// The hook there is not ours: left alone.
     NotOurs,
     NotInstalled,
@@ -111,6 +124,8 @@ pub enum State {
         strict: bool,
         /// Whether the script is what `install` would write now.
         current: bool,
+        /// Whether someone edited the script after cargo-perf wrote it.
+        modified: bool,
         /// Whether a kept hook runs before ours.
         keeps_previous: bool,
     },
@@ -149,7 +164,14 @@ impl Hooks {
         script::render(kind, strict, &self.workspace_dir)
     }
 
-    pub fn install(&self, kind: HookKind, strict: bool) -> Result<Installed, HookError> {
+    /// Writes our `kind` hook. A foreign hook there is kept and run first; an
+    /// edited copy of ours is set aside unless `force`.
+    pub fn install(
+        &self,
+        kind: HookKind,
+        strict: bool,
+        force: bool,
+    ) -> Result<Installed, HookError> {
         let paths = self.paths(kind);
         let wanted = self.script(kind, strict);
         fs::create_dir_all(&self.dir).map_err(io_err("create", &self.dir))?;
@@ -159,9 +181,15 @@ impl Hooks {
                 make_executable(&paths.hook)?;
                 return Ok(Installed::Unchanged);
             }
-            Existing::Ours(_) => {
-                write_script(&paths.hook, &wanted)?;
-                return Ok(Installed::Updated);
+            Existing::Ours(bytes) => {
+                let edited = self.set_aside_edits(&paths, &bytes, force)?;
+                if let Err(err) = write_script(&paths.hook, &wanted) {
+                    if let Some(edited) = &edited {
+                        let _ = fs::rename(edited, &paths.hook);
+                    }
+                    return Err(err);
+                }
+                return Ok(Installed::Updated { edited });
             }
             Existing::Foreign => {
                 if exists(&paths.saved) {
@@ -183,20 +211,48 @@ impl Hooks {
         Ok(Installed::Wrote { kept })
     }
 
-    pub fn uninstall(&self, kind: HookKind) -> Result<Removed, HookError> {
+    /// Removes our `kind` hook and puts back the one it replaced. An edited
+    /// copy of ours is set aside unless `force`; someone else's is left alone.
+    pub fn uninstall(&self, kind: HookKind, force: bool) -> Result<Removed, HookError> {
         let paths = self.paths(kind);
-        match Existing::at(&paths.hook)? {
-            Existing::Foreign => Ok(Removed::NotOurs),
-            Existing::Missing if !exists(&paths.saved) => Ok(Removed::NotInstalled),
-            Existing::Missing | Existing::Ours(_) if exists(&paths.saved) => {
-                fs::rename(&paths.saved, &paths.hook).map_err(io_err("restore", &paths.saved))?;
-                Ok(Removed::Restored)
-            }
-            _ => {
-                fs::remove_file(&paths.hook).map_err(io_err("remove", &paths.hook))?;
-                Ok(Removed::Removed)
-            }
+        let edited = match Existing::at(&paths.hook)? {
+            Existing::Foreign => return Ok(Removed::NotOurs),
+            Existing::Missing if !exists(&paths.saved) => return Ok(Removed::NotInstalled),
+            Existing::Missing => None,
+            Existing::Ours(bytes) => self.set_aside_edits(&paths, &bytes, force)?,
+        };
+        if exists(&paths.saved) {
+            fs::rename(&paths.saved, &paths.hook).map_err(io_err("restore", &paths.saved))?;
+            return Ok(Removed::Restored { edited });
         }
+        if edited.is_none() {
+            fs::remove_file(&paths.hook).map_err(io_err("remove", &paths.hook))?;
+        }
+        Ok(Removed::Removed { edited })
+    }
+
+    /// Moves our hook, when someone edited it (and not `force`), to the first
+    /// free `<hook>.cargo-perf-edited[.N]` beside it; returns where it went.
+    fn set_aside_edits(
+        &self,
+        paths: &HookPaths,
+        bytes: &[u8],
+        force: bool,
+    ) -> Result<Option<PathBuf>, HookError> {
+        if force || script::is_pristine(bytes) {
+            return Ok(None);
+        }
+        let name = format!("{}{EDITED_SUFFIX}", paths.kind.name());
+        let first = self.dir.join(&name);
+        let free = std::iter::once(first.clone())
+            .chain((2..100).map(|n| self.dir.join(format!("{name}.{n}"))))
+            .find(|candidate| !exists(candidate))
+            .ok_or_else(|| HookError::NoRoomForEdits {
+                hook: paths.hook.clone(),
+                first,
+            })?;
+        fs::rename(&paths.hook, &free).map_err(io_err("set aside", &paths.hook))?;
+        Ok(Some(free))
     }
 
     /// What is installed for `kind`; `strict` is the policy's current value.
@@ -209,6 +265,7 @@ impl Hooks {
                 strict: script::baked_strict(&bytes),
                 current: bytes == self.script(kind, strict).as_bytes()
                     && is_executable(&paths.hook),
+                modified: !script::is_pristine(&bytes),
                 keeps_previous: exists(&paths.saved),
             },
         })

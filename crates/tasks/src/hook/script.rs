@@ -1,15 +1,24 @@
 //! The hook script `cargo perf hook install` writes: small POSIX sh that runs
 //! a hook kept from before, then `cargo-perf check --hook <kind>`, with git's
 //! arguments and stdin passed to both. Its second line marks it as ours, so
-//! `status` and `uninstall` never touch a hook someone else wrote.
+//! `status` and `uninstall` never touch a hook someone else wrote; its third
+//! carries a checksum of the rest, so an edit made after install is told
+//! apart from a script an older cargo-perf wrote, and is never thrown away.
 
 use super::HookKind;
 
 /// Starts the second line of every script we write.
 pub(crate) const MARKER: &str = "# cargo-perf hook:";
 
+/// Starts the third line: the checksum of every other line.
+const CHECKSUM: &str = "# cargo-perf checksum:";
+
 /// The suffix of a kept hook, next to ours: `pre-push.cargo-perf-saved`.
 pub const SAVED_SUFFIX: &str = ".cargo-perf-saved";
+
+/// The suffix of a user's edited copy of our hook, set aside by `install` or
+/// `uninstall`: `pre-push.cargo-perf-edited`.
+pub const EDITED_SUFFIX: &str = ".cargo-perf-edited";
 
 /// The script for `kind`. `strict` is baked in (the hook must decide without
 /// cargo-perf, so it cannot read perf.toml); `workspace_dir` is the workspace
@@ -21,7 +30,7 @@ pub(crate) fn render(kind: HookKind, strict: bool, workspace_dir: &str) -> Strin
     } else {
         format!("cd {} || exit 1\n", quote(workspace_dir))
     };
-    format!(
+    let body = format!(
         r#"#!/bin/sh
 {MARKER} {name}. Installed by `cargo perf hook install`; `cargo perf hook uninstall` removes it.
 # Runs the hook kept from before (if any), then `cargo-perf check --hook {name}`.
@@ -52,7 +61,61 @@ fi
 "#,
         strict_word = if strict { "true" } else { "false" },
         strict_flag = u8::from(strict),
+    );
+    let (head, rest) = split_after_marker(&body);
+    format!(
+        "{head}{CHECKSUM} {:016x} (of the other lines: `cargo perf hook status` reports an edit)\n{rest}",
+        fnv1a([head.as_bytes(), rest.as_bytes()])
     )
+}
+
+/// Whether one of our scripts is as cargo-perf wrote it (any version): its
+/// checksum line is there and matches the other lines.
+pub(crate) fn is_pristine(bytes: &[u8]) -> bool {
+    let Some((head, line, rest)) = checksum_line(bytes) else {
+        return false;
+    };
+    let recorded = line
+        .strip_prefix(CHECKSUM.as_bytes())
+        .and_then(|tail| tail.get(1..17))
+        .and_then(|hex| std::str::from_utf8(hex).ok())
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+    recorded == Some(fnv1a([head, rest]))
+}
+
+/// The script's first two lines (with their newlines) and the rest.
+fn split_after_marker(text: &str) -> (&str, &str) {
+    let end = text
+        .match_indices('\n')
+        .nth(1)
+        .map_or(text.len(), |(i, _)| i + 1);
+    text.split_at(end)
+}
+
+/// Splits `bytes` around its third line when that line is a checksum:
+/// (lines before, the line without its newline, lines after).
+fn checksum_line(bytes: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let mut newlines = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i);
+    let start = newlines.nth(1)? + 1;
+    let end = newlines.next()?;
+    let line = &bytes[start..end];
+    line.starts_with(CHECKSUM.as_bytes())
+        .then(|| (&bytes[..start], line, &bytes[end + 1..]))
+}
+
+/// 64-bit FNV-1a: a stable checksum (not a defence against an attacker, who
+/// could write any hook anyway) that needs no dependency.
+fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.into_iter().flatten() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 /// Whether `bytes` is a script we wrote.
@@ -88,6 +151,22 @@ mod tests {
             render(HookKind::PrePush, false, "").as_bytes()
         ));
         assert!(!is_ours(b"#!/bin/sh\necho mine\n"));
+    }
+
+    #[test]
+    fn an_edit_anywhere_breaks_the_checksum() {
+        let script = render(HookKind::PrePush, false, "sub");
+        assert!(is_pristine(script.as_bytes()), "{script}");
+        assert!(script.lines().nth(2).unwrap().starts_with(CHECKSUM));
+        let edited = script.replace("exit 0\nfi\n", "exit 0\nfi\necho mine\n");
+        assert_ne!(edited, script);
+        assert!(is_ours(edited.as_bytes()));
+        assert!(!is_pristine(edited.as_bytes()));
+        let first_line = script.replacen("#!/bin/sh", "#!/bin/bash", 1);
+        assert!(!is_pristine(first_line.as_bytes()));
+        assert!(!is_pristine(
+            b"#!/bin/sh\n# cargo-perf hook: pre-push.\necho old\n"
+        ));
     }
 
     #[test]
