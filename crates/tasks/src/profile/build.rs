@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
+use cargo_metadata::{Message, TargetKind as ArtifactKind};
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::workspace::TargetKind;
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
@@ -239,27 +240,22 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
 
 /// The executable of a `compiler-artifact` message for the wanted target.
 fn executable_of(line: &str, target: &Target) -> Option<PathBuf> {
-    if !line.contains("\"compiler-artifact\"") {
+    let Ok(Message::CompilerArtifact(artifact)) = serde_json::from_str::<Message>(line) else {
         return None;
-    }
-    let message: serde_json::Value = serde_json::from_str(line).ok()?;
-    let executable = message.get("executable")?.as_str()?;
-    let kinds: Vec<&str> = message
-        .pointer("/target/kind")?
-        .as_array()?
-        .iter()
-        .filter_map(|k| k.as_str())
-        .collect();
-    let test = message.pointer("/profile/test").and_then(|t| t.as_bool());
+    };
+    let executable = artifact.executable?;
+    let kinds = &artifact.target.kind;
     let wanted = match target {
-        Target::Bin(_) | Target::Default => kinds.contains(&"bin"),
-        Target::Example(_) => kinds.contains(&"example"),
-        Target::Test(_) => kinds.contains(&"test"),
-        Target::Bench(_) => kinds.contains(&"bench"),
-        Target::UnitTest(_) => test == Some(true) && kinds.iter().any(|k| k.ends_with("lib")),
+        Target::Bin(_) | Target::Default => kinds.contains(&ArtifactKind::Bin),
+        Target::Example(_) => kinds.contains(&ArtifactKind::Example),
+        Target::Test(_) => kinds.contains(&ArtifactKind::Test),
+        Target::Bench(_) => kinds.contains(&ArtifactKind::Bench),
+        Target::UnitTest(_) => {
+            artifact.profile.test && kinds.iter().any(|k| k.to_string().ends_with("lib"))
+        }
         Target::Command => false,
     };
-    wanted.then(|| PathBuf::from(executable))
+    wanted.then(|| executable.into_std_path_buf())
 }
 
 /// `--cmd` programs: a path with a slash is relative to the current directory; a bare name is looked up on PATH.
