@@ -7,6 +7,12 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+mod format;
+mod listing;
+
+pub use format::{format_bytes, format_duration, format_value};
+pub use listing::{ListedPipeline, ListedTask, Listing};
+
 /// The version of the JSON document; bump it on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;
 

@@ -7,10 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cargo_perf_engine::model::{ListedPipeline, ListedTask, Listing};
 use cargo_perf_engine::{
     Change, Finding, Metric, RunReport, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
 };
-use cargo_perf_report::{Format, render};
+use cargo_perf_report::{Format, render, render_listing, render_listing_json};
 
 const UPDATE_ENV: &str = "UPDATE_SNAPSHOTS";
 
@@ -302,6 +303,48 @@ fn empty_run() {
     check_all("empty", &report);
 }
 
+#[test]
+fn listing() {
+    let listed = |name: &str, kind, description: &str, depends_on: &[&str]| ListedTask {
+        name: name.into(),
+        kind,
+        description: description.into(),
+        depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+    };
+    let listing = Listing {
+        tasks: vec![
+            listed(
+                "gitignore",
+                TaskKind::Builtin,
+                "git ignores what it must",
+                &[],
+            ),
+            listed("fmt", TaskKind::Custom, "Formatting", &[]),
+            listed(
+                "test",
+                TaskKind::Custom,
+                "cargo test",
+                &["fmt", "gitignore"],
+            ),
+        ],
+        pipelines: vec![
+            ListedPipeline {
+                name: "check".into(),
+                steps: vec!["fmt".into(), "test".into()],
+                from_policy: true,
+            },
+            ListedPipeline {
+                name: "a-long-pipeline-name".into(),
+                steps: Vec::new(),
+                from_policy: false,
+            },
+        ],
+    };
+    console::set_colors_enabled(false);
+    check("listing.human.txt", &render_listing(&listing));
+    check("listing.json", &render_listing_json(&listing));
+}
+
 /// A snapshot no test writes any more would rot unnoticed.
 #[test]
 fn every_snapshot_file_belongs_to_a_test() {
@@ -319,6 +362,7 @@ fn every_snapshot_file_belongs_to_a_test() {
     let expected: Vec<String> = fixtures
         .iter()
         .flat_map(|f| FORMATS.iter().map(move |(_, ext)| format!("{f}.{ext}")))
+        .chain(["listing.human.txt".into(), "listing.json".into()])
         .collect();
     let Ok(entries) = std::fs::read_dir(snapshot_dir()) else {
         panic!("no snapshot dir {}", snapshot_dir().display());
