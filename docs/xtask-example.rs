@@ -1,10 +1,11 @@
 //! An xtask that runs cargo-perf's tasks through the library: `cargo xtask
 //! check` (or any task or pipeline name) runs exactly what `cargo perf check`
-//! runs, with the same policy, progress output, report and exit code.
+//! runs, with the same policy, progress output, report and exit code. It
+//! depends on `cargo-perf-tasks` and, for the progress view, `cargo-perf-progress`.
 
 use std::process::ExitCode;
 
-use cargo_perf_tasks::engine::progress::{self, Verbosity};
+use cargo_perf_progress::{self as progress, Verbosity};
 use cargo_perf_tasks::{OpenOptions, Session, report};
 
 fn main() -> ExitCode {

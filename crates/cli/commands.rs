@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use cargo_perf_engine::progress::{self, Verbosity};
 use cargo_perf_engine::{RunOptions, Task, exit};
 use cargo_perf_policy::escape::escape_lines;
+use cargo_perf_progress::{self as progress, Verbosity};
 use cargo_perf_report::Format;
 use cargo_perf_tasks::{GitignoreOptions, GitignoreTask};
 use clap::CommandFactory;
@@ -15,7 +15,7 @@ use crate::args::{
     ProfileArgs,
 };
 use crate::hook::Scoped;
-use crate::output::{finish_output, print_error};
+use crate::output::{append_step_summary, finish_output, print_error};
 use crate::session::open;
 
 pub fn dispatch(cli: Cli) -> u8 {
@@ -181,14 +181,14 @@ fn run_scoped(
         OutputFormat::Markdown => Format::Markdown,
     };
     let summary = match format {
-        Format::Github => cargo_perf_report::append_step_summary(&report).err(),
+        Format::Github => append_step_summary(&report).err(),
         _ => None,
     };
     if let Some(err) = summary {
         print_error(
             &format!(
                 "cannot append to ${}: {err}",
-                cargo_perf_report::STEP_SUMMARY_ENV
+                crate::output::STEP_SUMMARY_ENV
             ),
             Some("check that the file it names is writable"),
         );
@@ -205,8 +205,8 @@ fn list(global: &GlobalArgs) -> u8 {
         Err(code) => return code,
     };
     let text = match global.format {
-        OutputFormat::Json => cargo_perf_report::render_listing_json(&session.registry),
-        _ => cargo_perf_report::render_listing(&session.registry),
+        OutputFormat::Json => cargo_perf_report::render_listing_json(&session.registry.listing()),
+        _ => cargo_perf_report::render_listing(&session.registry.listing()),
     };
     finish_output(&text, exit::SUCCESS)
 }

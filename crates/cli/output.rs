@@ -1,18 +1,22 @@
-//! Terminal concerns of the binary: colour choice, writing to stdout without
-//! dying on a closed pipe (`cargo perf list | head`), and printing errors with
-//! hints. Text that is not ours (paths, git's messages) is escaped for the
-//! terminal here, as in the report's renderers.
+//! Where the binary's output goes: colour choice, writing to stdout without
+//! dying on a closed pipe (`cargo perf list | head`), printing errors with
+//! hints, and appending the Markdown summary to GitHub's job summary file.
+//! Text that is not ours (paths, git's messages) is escaped for the terminal
+//! here, as in the report's renderers.
 
+use std::fs::OpenOptions;
 use std::io::{self, Write};
-
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use console::style;
 
-use cargo_perf_engine::exit;
+use cargo_perf_engine::{RunReport, exit};
 use cargo_perf_policy::escape::{escape, escape_lines};
 
 use crate::args::ColorChoice;
+
+/// The environment variable GitHub Actions sets to the job summary file.
+pub const STEP_SUMMARY_ENV: &str = "GITHUB_STEP_SUMMARY";
 
 /// Applies `--color`, then `CARGO_TERM_COLOR`, then `NO_COLOR`; otherwise colours follow the terminal.
 pub fn configure_colors(flag: Option<ColorChoice>) {
@@ -78,4 +82,17 @@ pub fn finish_output(text: &str, code: u8) -> u8 {
 /// A path for a human message: on one line, with control characters escaped.
 pub fn shown_path(path: &Path) -> String {
     escape(&path.to_string_lossy()).into_owned()
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set,
+/// returning the file written.
+pub fn append_step_summary(report: &RunReport) -> io::Result<Option<PathBuf>> {
+    let Some(path) = std::env::var_os(STEP_SUMMARY_ENV).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(path);
+    let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
+    file.write_all(cargo_perf_report::render_markdown(report).as_bytes())?;
+    file.write_all(b"\n")?;
+    Ok(Some(path))
 }

@@ -1,7 +1,8 @@
 //! The cargo-perf engine: what a workspace is, what a task is, how a plan of
-//! tasks is made and run with progress output, and the result model every
-//! task reports in. Built-in tasks live in `cargo-perf-tasks`; renderers in
-//! `cargo-perf-report`.
+//! tasks is made and run (sending progress events), and the result model
+//! every task reports in. Built-in tasks live in `cargo-perf-tasks`;
+//! renderers in `cargo-perf-report`; the terminal progress views in
+//! `cargo-perf-progress`.
 
 pub mod exit;
 pub mod fsutil;

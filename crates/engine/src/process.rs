@@ -104,7 +104,10 @@ impl CommandSpec {
     }
 }
 
-/// `word` as a POSIX shell would need it typed: as is when that is safe, else single-quoted.
+/// `word` as a POSIX shell would need it typed: as is when that is safe, else
+/// single-quoted. The one quoter of the tool (commands shown to the user, the
+/// hook script). Hand-written rather than `shell_words::quote`, which leaves
+/// `{`, `!` and non-ASCII characters bare: this lists what is safe instead.
 pub fn shell_quote(word: &str) -> String {
     if !word.is_empty()
         && word

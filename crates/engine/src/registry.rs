@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use cargo_perf_policy::{Diagnostic, Located};
 
+use crate::model::{ListedPipeline, ListedTask, Listing};
 use crate::task::Task;
 
 /// A named list of task or pipeline names.
@@ -88,5 +89,31 @@ impl Registry {
             .iter()
             .map(|t| t.name())
             .chain(self.pipelines.iter().map(|p| p.name.value.as_str()))
+    }
+
+    /// The tasks and pipelines as data, for `cargo perf list`.
+    pub fn listing(&self) -> Listing {
+        let names = |list: &[Located<String>]| list.iter().map(|l| l.value.clone()).collect();
+        Listing {
+            tasks: self
+                .tasks
+                .iter()
+                .map(|t| ListedTask {
+                    name: t.name().to_owned(),
+                    kind: t.kind(),
+                    description: t.description().to_owned(),
+                    depends_on: names(t.depends_on()),
+                })
+                .collect(),
+            pipelines: self
+                .pipelines
+                .iter()
+                .map(|p| ListedPipeline {
+                    name: p.name.value.clone(),
+                    steps: names(&p.steps),
+                    from_policy: p.name.span.is_some(),
+                })
+                .collect(),
+        }
     }
 }

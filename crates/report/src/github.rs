@@ -1,20 +1,12 @@
 //! `--format github`: findings as GitHub Actions workflow commands
 //! (`::error file=..,line=..,title=..::message`), which GitHub turns into
-//! annotations on the pull request, and the Markdown summary appended to the
-//! job summary file named by `$GITHUB_STEP_SUMMARY`.
+//! annotations on the pull request. The binary appends the Markdown summary
+//! to the job summary file named by `$GITHUB_STEP_SUMMARY`.
 
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
-use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::{RunReport, Severity};
-use cargo_perf_policy::escape::escape;
-
-use crate::markdown::render_markdown;
-
-/// The environment variable GitHub Actions sets to the job summary file.
-pub const STEP_SUMMARY_ENV: &str = "GITHUB_STEP_SUMMARY";
+use cargo_perf_engine::model::escape;
 
 /// One workflow command per finding, in task order.
 pub fn render_github(report: &RunReport) -> String {
@@ -50,25 +42,6 @@ pub fn render_github(report: &RunReport) -> String {
         }
     }
     out
-}
-
-/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when it is set,
-/// returning the file written.
-pub fn append_step_summary(report: &RunReport) -> io::Result<Option<PathBuf>> {
-    match std::env::var_os(STEP_SUMMARY_ENV).filter(|v| !v.is_empty()) {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            append(&path, &render_markdown(report))?;
-            Ok(Some(path))
-        }
-        None => Ok(None),
-    }
-}
-
-fn append(path: &Path, text: &str) -> io::Result<()> {
-    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.write_all(b"\n")
 }
 
 /// Escapes a workflow command's message: GitHub's own escapes for `%` and

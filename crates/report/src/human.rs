@@ -7,12 +7,10 @@ use std::fmt::Write as _;
 
 use console::style;
 
-use cargo_perf_engine::progress::status_mark;
+use cargo_perf_engine::model::{escape, format_duration, format_value};
 use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus, Verdict};
-use cargo_perf_policy::escape::escape;
-use cargo_perf_policy::units::format_duration;
 
-use crate::values::format_value;
+use crate::status::status_mark;
 
 pub fn render_human(report: &RunReport, quiet: bool) -> String {
     let mut out = String::new();

@@ -1,19 +1,22 @@
 //! Renderers for a [`RunReport`]. Each works from the shared result model
-//! alone, so every task's findings and metrics show in every format.
+//! alone (`cargo_perf_engine::model`: no registry, no process, no progress),
+//! so every task's findings and metrics show in every format. They return
+//! text and write no file: where it goes is the binary's choice.
 
 mod github;
 mod human;
 mod json;
 mod listing;
 mod markdown;
-mod values;
+mod status;
 
-pub use github::{STEP_SUMMARY_ENV, append_step_summary, render_github};
+pub use cargo_perf_engine::model::format_value;
+pub use github::render_github;
 pub use human::render_human;
 pub use json::render_json;
 pub use listing::{render_listing, render_listing_json};
 pub use markdown::render_markdown;
-pub use values::format_value;
+pub use status::status_mark;
 
 use cargo_perf_engine::{RunReport, Severity, TaskReport, TaskStatus};
 

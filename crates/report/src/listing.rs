@@ -6,53 +6,43 @@ use std::fmt::Write as _;
 use console::style;
 use serde_json::json;
 
-use cargo_perf_engine::{Registry, TaskKind};
-use cargo_perf_policy::escape::escape;
+use cargo_perf_engine::TaskKind;
+use cargo_perf_engine::model::{Listing, REPORT_VERSION, escape};
 
-pub fn render_listing(registry: &Registry) -> String {
-    let width = registry
-        .names()
+pub fn render_listing(listing: &Listing) -> String {
+    let width = listing
+        .tasks
+        .iter()
+        .map(|t| &t.name)
+        .chain(listing.pipelines.iter().map(|p| &p.name))
         .map(|n| escape(n).chars().count())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
     let _ = writeln!(out, "{}", style("Tasks").bold());
-    for task in registry.tasks() {
-        let kind = match task.kind() {
+    for task in &listing.tasks {
+        let kind = match task.kind {
             TaskKind::Builtin => "built-in",
             TaskKind::Custom => "custom",
         };
-        let deps = task.depends_on();
+        let deps = &task.depends_on;
         let after = if deps.is_empty() {
             String::new()
         } else {
-            format!(
-                " (after {})",
-                escape(
-                    &deps
-                        .iter()
-                        .map(|d| d.value.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            )
+            format!(" (after {})", escape(&deps.join(", ")))
         };
         let _ = writeln!(
             out,
             "  {:<width$}  {:<8}  {}{after}",
-            escape(task.name()),
+            escape(&task.name),
             kind,
-            escape(task.description())
+            escape(&task.description)
         );
     }
     let _ = writeln!(out, "\n{}", style("Pipelines").bold());
-    for pipeline in registry.pipelines() {
-        let steps = pipeline
-            .steps
-            .iter()
-            .map(|s| s.value.as_str())
-            .collect::<Vec<_>>();
-        let origin = if pipeline.name.span.is_some() {
+    for pipeline in &listing.pipelines {
+        let steps = &pipeline.steps;
+        let origin = if pipeline.from_policy {
             "perf.toml"
         } else {
             "default"
@@ -62,41 +52,16 @@ pub fn render_listing(registry: &Registry) -> String {
         } else {
             escape(&steps.join(", ")).into_owned()
         };
-        let _ = writeln!(
-            out,
-            "  {:<width$}  {:<8}  {steps}",
-            escape(&pipeline.name.value),
+        let _ = writeln!(out, "  {:<width$}  {:<8}  {steps}",
+            escape(&pipeline.name),
             origin
         );
     }
     out
 }
 
-pub fn render_listing_json(registry: &Registry) -> String {
-    let tasks: Vec<_> = registry
-        .tasks()
-        .iter()
-        .map(|t| {
-            json!({
-                "name": t.name(),
-                "kind": t.kind(),
-                "description": t.description(),
-                "depends_on": t.depends_on().iter().map(|d| d.value.as_str()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let pipelines: Vec<_> = registry
-        .pipelines()
-        .iter()
-        .map(|p| {
-            json!({
-                "name": p.name.value,
-                "steps": p.steps.iter().map(|s| s.value.as_str()).collect::<Vec<_>>(),
-                "from_policy": p.name.span.is_some(),
-            })
-        })
-        .collect();
-    let document = json!({ "version": cargo_perf_engine::model::REPORT_VERSION, "tasks": tasks, "pipelines": pipelines });
+pub fn render_listing_json(listing: &Listing) -> String {
+    let document = json!({ "version": REPORT_VERSION, "tasks": listing.tasks, "pipelines": listing.pipelines });
     format!(
         "{}\n",
         serde_json::to_string_pretty(&document).unwrap_or_default()

@@ -5,11 +5,8 @@
 
 use std::fmt::Write as _;
 
+use cargo_perf_engine::model::{escape, format_duration, format_value};
 use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus};
-use cargo_perf_policy::escape::escape;
-use cargo_perf_policy::units::format_duration;
-
-use crate::values::format_value;
 
 pub fn render_markdown(report: &RunReport) -> String {
     let mut out = String::new();

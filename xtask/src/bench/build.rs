@@ -10,7 +10,7 @@ use std::process::Command;
 use anyhow::{Result, bail};
 use xshell::Shell;
 
-use super::{Contender, TempDir, chain_workspace, compare, release_binary};
+use super::{Contender, TempDir, chain_workspace, compare, release_binary, temp_dir};
 
 const MEMBERS: usize = 20;
 
@@ -77,7 +77,7 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
 
 /// Members in a chain (each depends on the one before), one with a build script.
 fn generate_workspace() -> Result<TempDir> {
-    let dir = TempDir::new("cargo-perf-bench-build")?;
+    let dir = temp_dir("cargo-perf-bench-build")?;
     chain_workspace(
         dir.path(),
         MEMBERS,

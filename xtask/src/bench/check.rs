@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::Result;
 use xshell::Shell;
 
-use super::{Contender, TempDir, chain_workspace, compare, release_binary};
+use super::{Contender, TempDir, chain_workspace, compare, release_binary, temp_dir};
 
 const MEMBERS: usize = 50;
 
@@ -57,7 +57,7 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
 }
 
 fn generate_workspace() -> Result<TempDir> {
-    let dir = TempDir::new("cargo-perf-bench-check")?;
+    let dir = temp_dir("cargo-perf-bench-check")?;
     let root = dir.path();
     chain_workspace(root, MEMBERS, "pub fn f() {}\n")?;
     std::fs::write(

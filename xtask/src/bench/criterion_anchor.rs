@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use super::{TempDir, release_binary};
+use super::{TempDir, release_binary, temp_dir};
 
 /// The bench's fixed CPU loop (the same kind as `bench-quality`'s `BUSY`).
 const LIB_RS: &str = r#"use std::hint::black_box;
@@ -180,7 +180,7 @@ struct Fixture {
 
 impl Fixture {
     fn create() -> Result<Self> {
-        let dir = TempDir::new("cargo-perf-criterion-anchor")?;
+        let dir = temp_dir("cargo-perf-criterion-anchor")?;
         let root = dir.path();
         std::fs::create_dir_all(root.join("src"))?;
         std::fs::create_dir_all(root.join("benches"))?;

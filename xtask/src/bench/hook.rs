@@ -11,7 +11,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use super::{Contender, TempDir, compare, release_binary};
+use super::{Contender, compare, release_binary, temp_dir};
 
 pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let binary = release_binary(sh)?;
@@ -21,7 +21,7 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let dir = TempDir::new("cargo-perf-bench-hook")?;
+    let dir = temp_dir("cargo-perf-bench-hook")?;
     let root = crate::project_root();
     let with = dir.path().join("with-hook");
     let without = dir.path().join("without-hook");

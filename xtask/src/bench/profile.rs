@@ -12,7 +12,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use super::{Contender, TempDir, compare, release_binary};
+use super::{Contender, compare, release_binary, temp_dir};
 
 const FREQUENCY: &str = "997";
 /// Millions of iterations of the hot loop: about a second of work.
@@ -47,7 +47,7 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let binary = release_binary(sh)?;
     cmd!(sh, "cargo build --release --quiet --package xtask").run()?;
     let xtask = crate::project_root().join("target/release/xtask");
-    let dir = TempDir::new("cargo-perf-bench-profile")?;
+    let dir = temp_dir("cargo-perf-bench-profile")?;
     let root = dir.path();
     std::fs::create_dir_all(root.join("src"))?;
     std::fs::write(

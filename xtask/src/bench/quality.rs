@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use super::{TempDir, median, release_binary};
+use super::{median, release_binary, temp_dir};
 
 const BUSY: &str = r#"use std::hint::black_box;
 fn main() {
@@ -159,7 +159,7 @@ struct Outcome {
 }
 
 fn trial(binary: &Path, experiment: &Experiment) -> Result<Outcome> {
-    let dir = TempDir::new("cargo-perf-bench-quality")?;
+    let dir = temp_dir("cargo-perf-bench-quality")?;
     let root = dir.path();
     std::fs::write(
         root.join("Cargo.toml"),

@@ -186,145 +186,36 @@ impl Task for BenchTask {
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        for name in [&self.options.save_baseline, &self.options.baseline]
-            .into_iter()
-            .flatten()
-        {
-            if !history::valid_baseline_name(name) {
-                return Err(TaskError::new(format!("invalid baseline name `{name}`"))
-                    .hint("use letters, digits, `-`, `_` and `.` (e.g. `main`)"));
-            }
-        }
-        let settings = &cx.policy().bench;
-        let filter = self.options.filter.as_deref();
-        let instructions = self.options.instructions
-            || settings.mode == cargo_perf_policy::BenchMode::Instructions;
-        let targets = if instructions {
-            Vec::new()
-        } else {
-            harness::select(cx, &self.options.benches, &self.options.packages)?
-        };
-        let cargo_only = !self.options.benches.is_empty() || !self.options.packages.is_empty();
-        let selected = if cargo_only {
-            Vec::new()
-        } else {
-            commands::select(&settings.commands, filter)
-        };
-        if targets.is_empty() && selected.is_empty() {
-            return Err(nothing_to_run(cx, filter, cargo_only));
-        }
+        check_baseline_names(&self.options)?;
+        let selection = Selection::new(cx, &self.options)?;
         let store = History::new(history_dir(cx.project), cx.workspace().root.clone());
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
-
         // Read the baseline first: a bad name fails before minutes of measuring.
-        let baseline = {
-            let lock = store.lock()?;
-            let (runs, skipped) = store.runs(&lock)?;
-            for s in &skipped {
-                cx.finding(
-                    Finding::warning(
-                        "bench-history-corrupt",
-                        format!("skipped {}: {}", s.path.display(), s.reason),
-                    )
-                    .file(s.path.clone())
-                    .help("cargo-perf left it untouched; move it away if it is not a run of this workspace"),
-                );
-            }
-            match &self.options.baseline {
-                _ if self.options.baseline_rev.is_some() => None,
-                Some(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
-                None => runs
-                    .into_iter()
-                    .rev()
-                    .find(|r| {
-                        r.fingerprint.branch == fingerprint.branch
-                            && r.benchmarks
-                                .iter()
-                                .any(|b| (b.unit == "instructions") == instructions)
-                    })
-                    .map(|r| (format!("run #{}", r.id), r)),
-            }
-        };
-
-        let root = cx.workspace().root.clone();
-        let (mut measured, mut baseline, tree) = match &self.options.baseline_rev {
-            Some(rev) => {
-                let (measured, base, tree) = measure_against_rev(
-                    cx,
-                    rev,
-                    &targets,
-                    &selected,
-                    filter,
-                    instructions,
-                    &fingerprint,
-                )?;
-                (measured, Some(base), Some(tree))
-            }
-            None => {
-                let mut measured = harness::run_all(cx, &targets, filter, None)?;
-                if instructions {
-                    measured.extend(callgrind::measure_all(cx, &selected, &root)?);
-                } else {
-                    measured.extend(commands::measure_all(cx, &selected)?);
-                }
-                (measured, baseline, None)
-            }
-        };
+        let stored = self.stored_baseline(cx, &store, &fingerprint, selection.instructions)?;
+        let Measurement {
+            mut measured,
+            mut baseline,
+            tree,
+        } = self.measure(cx, &selection, stored, &fingerprint)?;
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());
         }
         let comparisons = match &mut baseline {
-            Some((_, base)) => {
-                let comparisons = report::compare(cx, &measured, base, tree.is_some());
-                if settings.confirm {
-                    confirm::confirm(
-                        cx,
-                        &confirm::Measured {
-                            commands: &selected,
-                            targets: &targets,
-                            tree: tree.as_ref(),
-                            instructions,
-                        },
-                        &mut measured,
-                        base,
-                        comparisons,
-                    )?
-                } else {
-                    comparisons
-                }
-            }
+            Some((_, base)) => judge(cx, &selection, tree.as_ref(), &mut measured, base)?,
             None => Vec::new(),
         };
         drop(tree);
         if let Some((label, base)) = &baseline {
-            let differ = fingerprint.differences(&base.fingerprint);
-            if !differ.is_empty() {
-                cx.finding(
-                    Finding::warning(
-                        "bench-fingerprint-differs",
-                        format!(
-                            "comparing with {label}, measured with a different {}",
-                            differ.join(", ")
-                        ),
-                    )
-                    .help("differences may come from the machine or toolchain rather than the code; re-measure the baseline here to be sure"),
-                );
-            }
+            warn_if_fingerprint_differs(cx, &fingerprint, label, base);
         }
-
         let record = RunRecord {
             format: history::FORMAT.to_owned(),
             id: 0,
             fingerprint,
             benchmarks: measured,
         };
-        let lock = store.lock()?;
-        let record = store.append(&lock, record)?;
-        if let Some(name) = &self.options.save_baseline {
-            store.save_baseline(&lock, name, &record)?;
-        }
-        drop(lock);
+        let record = self.store(&store, record)?;
         report::report(
             cx,
             &record,
@@ -334,4 +225,200 @@ impl Task for BenchTask {
         );
         Ok(())
     }
+}
+
+fn check_baseline_names(options: &BenchOptions) -> Result<(), TaskError> {
+    for name in [&options.save_baseline, &options.baseline]
+        .into_iter()
+        .flatten()
+    {
+        if !history::valid_baseline_name(name) {
+            return Err(TaskError::new(format!("invalid baseline name `{name}`"))
+                .hint("use letters, digits, `-`, `_` and `.` (e.g. `main`)"));
+        }
+    }
+    Ok(())
+}
+
+/// The benchmarks a run measures, and how.
+struct Selection {
+    filter: Option<String>,
+    /// Count instructions under callgrind instead of timing.
+    instructions: bool,
+    targets: Vec<harness::BenchTarget>,
+    commands: Vec<cargo_perf_policy::CommandBench>,
+}
+
+impl Selection {
+    fn new(cx: &TaskContext<'_>, options: &BenchOptions) -> Result<Self, TaskError> {
+        let settings = &cx.policy().bench;
+        let filter = options.filter.as_deref();
+        let instructions =
+            options.instructions || settings.mode == cargo_perf_policy::BenchMode::Instructions;
+        let targets = if instructions {
+            Vec::new()
+        } else {
+            harness::select(cx, &options.benches, &options.packages)?
+        };
+        let cargo_only = !options.benches.is_empty() || !options.packages.is_empty();
+        let commands = if cargo_only {
+            Vec::new()
+        } else {
+            commands::select(&settings.commands, filter)
+        };
+        if targets.is_empty() && commands.is_empty() {
+            return Err(nothing_to_run(cx, filter, cargo_only));
+        }
+        Ok(Self {
+            filter: options.filter.clone(),
+            instructions,
+            targets,
+            commands,
+        })
+    }
+}
+
+/// What a run measured, and what it is compared with.
+struct Measurement {
+    measured: Vec<history::BenchRecord>,
+    baseline: Option<Baseline>,
+    /// The other revision of `--baseline-rev`, kept until confirm is done.
+    tree: Option<BaselineTree>,
+}
+
+impl BenchTask {
+    /// The baseline in the history: the named one, or the latest run of
+    /// this branch measured the same way. Corrupt runs are reported and skipped.
+    fn stored_baseline(
+        &self,
+        cx: &mut TaskContext<'_>,
+        store: &History,
+        fingerprint: &fingerprint::Fingerprint,
+        instructions: bool,
+    ) -> Result<Option<Baseline>, TaskError> {
+        let lock = store.lock()?;
+        let (runs, skipped) = store.runs(&lock)?;
+        for s in &skipped {
+            cx.finding(
+                Finding::warning(
+                    "bench-history-corrupt",
+                    format!("skipped {}: {}", s.path.display(), s.reason),
+                )
+                .file(s.path.clone())
+                .help("cargo-perf left it untouched; move it away if it is not a run of this workspace"),
+            );
+        }
+        Ok(match &self.options.baseline {
+            _ if self.options.baseline_rev.is_some() => None,
+            Some(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
+            None => runs
+                .into_iter()
+                .rev()
+                .find(|r| {
+                    r.fingerprint.branch == fingerprint.branch
+                        && r.benchmarks
+                            .iter()
+                            .any(|b| (b.unit == "instructions") == instructions)
+                })
+                .map(|r| (format!("run #{}", r.id), r)),
+        })
+    }
+
+    /// Measures the working tree, and with `--baseline-rev` the other
+    /// revision too, which then is the baseline.
+    fn measure(
+        &self,
+        cx: &mut TaskContext<'_>,
+        selection: &Selection,
+        stored: Option<Baseline>,
+        fingerprint: &fingerprint::Fingerprint,
+    ) -> Result<Measurement, TaskError> {
+        let filter = selection.filter.as_deref();
+        if let Some(rev) = &self.options.baseline_rev {
+            let (measured, base, tree) = measure_against_rev(
+                cx,
+                rev,
+                &selection.targets,
+                &selection.commands,
+                filter,
+                selection.instructions,
+                fingerprint,
+            )?;
+            return Ok(Measurement {
+                measured,
+                baseline: Some(base),
+                tree: Some(tree),
+            });
+        }
+        let root = cx.workspace().root.clone();
+        let mut measured = harness::run_all(cx, &selection.targets, filter, None)?;
+        if selection.instructions {
+            measured.extend(callgrind::measure_all(cx, &selection.commands, &root)?);
+        } else {
+            measured.extend(commands::measure_all(cx, &selection.commands)?);
+        }
+        Ok(Measurement {
+            measured,
+            baseline: stored,
+            tree: None,
+        })
+    }
+
+    /// Appends the run to the history, and saves it as a named baseline when asked.
+    fn store(&self, store: &History, record: RunRecord) -> Result<RunRecord, TaskError> {
+        let lock = store.lock()?;
+        let record = store.append(&lock, record)?;
+        if let Some(name) = &self.options.save_baseline {
+            store.save_baseline(&lock, name, &record)?;
+        }
+        Ok(record)
+    }
+}
+
+/// Compares with the baseline and, with `[bench] confirm`, re-measures the suspects.
+fn judge(
+    cx: &mut TaskContext<'_>,
+    selection: &Selection,
+    tree: Option<&BaselineTree>,
+    measured: &mut [history::BenchRecord],
+    base: &mut RunRecord,
+) -> Result<Vec<verdict::Comparison>, TaskError> {
+    let comparisons = report::compare(cx, measured, base, tree.is_some());
+    if !cx.policy().bench.confirm {
+        return Ok(comparisons);
+    }
+    confirm::confirm(
+        cx,
+        &confirm::Measured {
+            commands: &selection.commands,
+            targets: &selection.targets,
+            tree,
+            instructions: selection.instructions,
+        },
+        measured,
+        base,
+        comparisons,
+    )
+}
+
+fn warn_if_fingerprint_differs(
+    cx: &mut TaskContext<'_>,
+    fingerprint: &fingerprint::Fingerprint,
+    label: &str,
+    base: &RunRecord,
+) {
+    let differ = fingerprint.differences(&base.fingerprint);
+    if differ.is_empty() {
+        return;
+    }
+    cx.finding(
+        Finding::warning(
+            "bench-fingerprint-differs",
+            format!(
+                "comparing with {label}, measured with a different {}",
+                differ.join(", ")
+            ),
+        )
+        .help("differences may come from the machine or toolchain rather than the code; re-measure the baseline here to be sure"),
+    );
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use cargo_perf_engine::model::{Metric, Unit, Verdict};
 use cargo_perf_engine::{Finding, Project, TaskContext, TaskError};
+use cargo_perf_policy::BenchSettings;
 
 use super::fingerprint::format_time;
 use super::history::{BenchRecord, History, RunRecord};
@@ -102,15 +103,14 @@ pub(crate) fn report(
     saved: Option<&str>,
 ) {
     let settings = cx.policy().bench.clone();
+    let cpu = settings.clock == cargo_perf_policy::BenchClock::Cpu;
     let mut counts = [0usize; 4];
     for bench in &run.benchmarks {
         let unit = unit_of(bench);
-        let value = median(&compared(
-            bench,
-            settings.clock == cargo_perf_policy::BenchClock::Cpu,
-        ));
+        let value = median(&compared(bench, cpu));
         let mut metric = Metric::new(&bench.id, value, unit);
-        if let Some(c) = comparisons.iter().find(|c| c.id == bench.id) {
+        let comparison = comparisons.iter().find(|c| c.id == bench.id);
+        if let Some(c) = comparison {
             metric = metric
                 .baseline(c.baseline_median)
                 .verdict(c.verdict)
@@ -122,95 +122,115 @@ pub(crate) fn report(
                 _ => 3,
             };
             counts[slot] += 1;
-            let change = c.change.describe();
-            let level = c.change.confidence.map_or_else(
-                || {
-                    if unit == Unit::Instructions {
-                        "(instruction counts are exact)".to_owned()
-                    } else {
-                        "by the spread the harness reported".to_owned()
-                    }
-                },
-                |l| format!("at {:.1}% confidence", l * 100.0),
-            );
-            match c.verdict {
-                Verdict::Regressed => cx.finding(
-                    Finding::error(
-                        "bench-regressed",
-                        format!("`{}` regressed: {change} {level}", c.id),
-                    )
-                    .help(format!(
-                        "the whole interval is above +{:.1}%; profile it, or re-run to confirm (`[bench] confirm = true`)",
-                        settings.threshold * 100.0
-                    )),
-                ),
-                Verdict::Inconclusive => {
-                    let finding = if settings.fail_on_inconclusive {
-                        Finding::error as fn(String, String) -> Finding
-                    } else {
-                        Finding::warning as fn(String, String) -> Finding
-                    };
-                    cx.finding(
-                        finding(
-                            "bench-inconclusive".into(),
-                            format!("`{}` is inconclusive: {change} {level}", c.id),
-                        )
-                        .help("the interval straddles the threshold; more runs (a longer `max-time`), `--baseline-rev` or a quieter machine narrow it"),
-                    );
-                }
-                Verdict::Improved => cx.finding(Finding::info(
-                    "bench-improved",
-                    format!("`{}` improved: {change} {level}", c.id),
-                )),
-                _ => cx.finding(Finding::info(
-                    "bench-unchanged",
-                    format!("`{}` unchanged: {change} {level}", c.id),
-                )),
-            }
+            cx.finding(comparison_finding(c, unit, &settings));
         }
         if let Some((_, budget)) = settings.budgets.iter().find(|(n, _)| n.value == bench.id)
             && unit == Unit::Nanoseconds
         {
             let budget_ns = budget.as_nanos() as f64;
-            if comparisons.iter().all(|c| c.id != bench.id) {
+            // A comparison's verdict stands; the budget only judges a benchmark without one.
+            if comparison.is_none() {
                 metric = metric.budget(budget_ns);
             } else {
                 metric.budget = Some(budget_ns);
             }
             if value > budget_ns {
-                cx.finding(
-                    Finding::error(
-                        "bench-over-budget",
-                        format!(
-                            "`{}` takes {} (median), over its budget of {}",
-                            bench.id,
-                            nanos(value),
-                            nanos(budget_ns)
-                        ),
-                    )
-                    .help("make it faster, or raise its budget in `[bench.budgets]`"),
-                );
+                cx.finding(over_budget(&bench.id, value, budget_ns));
             }
         }
         cx.metric(metric);
-        if !bench.user_ns.is_empty() {
-            cx.metric(Metric::new(
-                format!("{}.user", bench.id),
-                median(&bench.user_ns),
-                Unit::Nanoseconds,
-            ));
-            cx.metric(Metric::new(
-                format!("{}.sys", bench.id),
-                median(&bench.sys_ns),
-                Unit::Nanoseconds,
-            ));
-            cx.metric(Metric::new(
-                format!("{}.max-rss", bench.id),
-                median(&bench.max_rss_bytes),
-                Unit::Bytes,
-            ));
-        }
+        resource_metrics(cx, bench);
     }
+    cx.summary(summary_line(run, counts, baseline, saved));
+}
+
+/// The finding that says how a benchmark compares with its baseline.
+fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> Finding {
+    let change = c.change.describe();
+    let level = c.change.confidence.map_or_else(
+        || {
+            if unit == Unit::Instructions {
+                "(instruction counts are exact)".to_owned()
+            } else {
+                "by the spread the harness reported".to_owned()
+            }
+        },
+        |l| format!("at {:.1}% confidence", l * 100.0),
+    );
+    match c.verdict {
+        Verdict::Regressed => Finding::error(
+            "bench-regressed",
+            format!("`{}` regressed: {change} {level}", c.id),
+        )
+        .help(format!(
+            "the whole interval is above +{:.1}%; profile it, or re-run to confirm (`[bench] confirm = true`)",
+            settings.threshold * 100.0
+        )),
+        Verdict::Inconclusive => {
+            let finding = if settings.fail_on_inconclusive {
+                Finding::error as fn(String, String) -> Finding
+            } else {
+                Finding::warning as fn(String, String) -> Finding
+            };
+            finding(
+                "bench-inconclusive".into(),
+                format!("`{}` is inconclusive: {change} {level}", c.id),
+            )
+            .help("the interval straddles the threshold; more runs (a longer `max-time`), `--baseline-rev` or a quieter machine narrow it")
+        }
+        Verdict::Improved => Finding::info(
+            "bench-improved",
+            format!("`{}` improved: {change} {level}", c.id),
+        ),
+        _ => Finding::info(
+            "bench-unchanged",
+            format!("`{}` unchanged: {change} {level}", c.id),
+        ),
+    }
+}
+
+fn over_budget(id: &str, value: f64, budget_ns: f64) -> Finding {
+    Finding::error(
+        "bench-over-budget",
+        format!(
+            "`{id}` takes {} (median), over its budget of {}",
+            nanos(value),
+            nanos(budget_ns)
+        ),
+    )
+    .help("make it faster, or raise its budget in `[bench.budgets]`")
+}
+
+/// The user and system time and peak memory of a command benchmark.
+fn resource_metrics(cx: &mut TaskContext<'_>, bench: &BenchRecord) {
+    if bench.user_ns.is_empty() {
+        return;
+    }
+    cx.metric(Metric::new(
+        format!("{}.user", bench.id),
+        median(&bench.user_ns),
+        Unit::Nanoseconds,
+    ));
+    cx.metric(Metric::new(
+        format!("{}.sys", bench.id),
+        median(&bench.sys_ns),
+        Unit::Nanoseconds,
+    ));
+    cx.metric(Metric::new(
+        format!("{}.max-rss", bench.id),
+        median(&bench.max_rss_bytes),
+        Unit::Bytes,
+    ));
+}
+
+/// `3 benchmark(s), run #7 vs run #6: 1 regressed, ...`; `counts` are the
+/// regressed, improved, unchanged and inconclusive comparisons.
+fn summary_line(
+    run: &RunRecord,
+    counts: [usize; 4],
+    baseline: Option<&str>,
+    saved: Option<&str>,
+) -> String {
     let mut summary = format!("{} benchmark(s), run #{}", run.benchmarks.len(), run.id);
     match baseline {
         Some(label) => {
@@ -225,7 +245,7 @@ pub(crate) fn report(
     if let Some(name) = saved {
         let _ = write!(summary, "; saved as baseline `{name}`");
     }
-    cx.summary(summary);
+    summary
 }
 
 fn nanos(ns: f64) -> String {

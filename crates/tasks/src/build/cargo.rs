@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cargo_metadata::Message;
+use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
 use cargo_perf_policy::BuildSettings;
@@ -166,50 +168,12 @@ pub(crate) struct BuildOutput {
     pub stderr_tail: Vec<String>,
 }
 
+/// The one field of a `compiler-message` that `cargo_metadata` leaves out:
+/// the package's manifest, whose directory rustc's relative paths of
+/// non-member packages start from.
 #[derive(Deserialize)]
-struct Message {
-    reason: String,
-    #[serde(default)]
-    package_id: String,
-    #[serde(default)]
+struct ManifestPath {
     manifest_path: Option<PathBuf>,
-    #[serde(default)]
-    target: Option<MessageTarget>,
-    #[serde(default)]
-    profile: Option<MessageProfile>,
-    #[serde(default)]
-    fresh: Option<bool>,
-    #[serde(default)]
-    out_dir: Option<PathBuf>,
-    #[serde(default)]
-    message: Option<Diagnostic>,
-}
-
-#[derive(Deserialize)]
-struct MessageTarget {
-    name: String,
-    kind: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct MessageProfile {
-    test: bool,
-}
-
-#[derive(Deserialize)]
-struct Diagnostic {
-    level: String,
-    #[serde(default)]
-    rendered: Option<String>,
-    #[serde(default)]
-    spans: Vec<Span>,
-}
-
-#[derive(Deserialize)]
-struct Span {
-    file_name: PathBuf,
-    line_start: u32,
-    is_primary: bool,
 }
 
 impl BuildOutput {
@@ -217,43 +181,40 @@ impl BuildOutput {
         let Ok(message) = serde_json::from_str::<Message>(line) else {
             return;
         };
-        match message.reason.as_str() {
-            "compiler-artifact" => {
-                let Some(target) = message.target else { return };
-                self.units.push(Unit {
-                    package: package_name(&message.package_id),
-                    manifest_path: message.manifest_path.unwrap_or_default(),
-                    target: target.name,
-                    kind: target.kind.first().cloned().unwrap_or_default(),
-                    test: message.profile.is_some_and(|p| p.test),
-                    fresh: message.fresh.unwrap_or(false),
+        match message {
+            Message::CompilerArtifact(artifact) => self.units.push(Unit {
+                package: package_name(&artifact.package_id.repr),
+                manifest_path: artifact.manifest_path.into_std_path_buf(),
+                kind: artifact
+                    .target
+                    .kind
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                target: artifact.target.name,
+                test: artifact.profile.test,
+                fresh: artifact.fresh,
+            }),
+            Message::BuildScriptExecuted(script) if !script.out_dir.as_str().is_empty() => {
+                self.scripts.push(Script {
+                    package: package_name(&script.package_id.repr),
+                    out_dir: script.out_dir.into_std_path_buf(),
                 });
             }
-            "build-script-executed" => {
-                if let Some(out_dir) = message.out_dir {
-                    self.scripts.push(Script {
-                        package: package_name(&message.package_id),
-                        out_dir,
-                    });
-                }
-            }
-            "compiler-message" if self.first_error.is_none() => {
-                let Some(diagnostic) = message.message else {
-                    return;
-                };
-                if diagnostic.level != "error" {
-                    return;
-                }
+            Message::CompilerMessage(compiler)
+                if self.first_error.is_none()
+                    && compiler.message.level == DiagnosticLevel::Error =>
+            {
+                let diagnostic = compiler.message;
                 let primary = diagnostic.spans.iter().find(|s| s.is_primary);
-                let manifest_dir = message
-                    .manifest_path
-                    .as_deref()
-                    .and_then(Path::parent)
-                    .map(Path::to_owned);
+                let manifest_dir = serde_json::from_str::<ManifestPath>(line)
+                    .ok()
+                    .and_then(|m| m.manifest_path)
+                    .and_then(|path| path.parent().map(Path::to_owned));
                 self.first_error = Some(CompileError {
+                    file: primary.map(|s| PathBuf::from(&s.file_name)),
+                    line: primary.and_then(|s| u32::try_from(s.line_start).ok()),
                     rendered: diagnostic.rendered.unwrap_or_default(),
-                    file: primary.map(|s| s.file_name.clone()),
-                    line: primary.map(|s| s.line_start),
                     manifest_dir,
                 });
             }
@@ -393,9 +354,12 @@ mod tests {
     #[test]
     fn reads_artifacts_and_the_first_error() {
         let mut out = BuildOutput::default();
-        out.read_message(r#"{"reason":"compiler-artifact","package_id":"path+file:///ws/a#0.1.0","manifest_path":"/ws/a/Cargo.toml","target":{"kind":["lib"],"name":"a"},"profile":{"test":true},"fresh":false}"#);
-        out.read_message(r#"{"reason":"compiler-message","package_id":"path+file:///ws/a#0.1.0","manifest_path":"/ws/a/Cargo.toml","message":{"level":"error","rendered":"error[E0425]: nope\n","spans":[{"file_name":"src/lib.rs","line_start":3,"is_primary":true}]}}"#);
-        out.read_message(r#"{"reason":"compiler-message","package_id":"x","message":{"level":"error","rendered":"second","spans":[]}}"#);
+        // As cargo 1.95 prints them (the error's long explanation cut).
+        out.read_message(r#"{"reason":"compiler-artifact","package_id":"path+file:///ws/a#0.1.0","manifest_path":"/ws/a/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"a","src_path":"/ws/a/src/lib.rs","edition":"2024","doc":true,"doctest":true,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":true},"features":[],"filenames":["/ws/target/debug/deps/a-1903ca8c37965016"],"executable":"/ws/target/debug/deps/a-1903ca8c37965016","fresh":false}"#);
+        out.read_message(r#"{"reason":"build-script-executed","package_id":"path+file:///ws/b#0.1.0","linked_libs":[],"linked_paths":[],"cfgs":[],"env":[],"out_dir":"/ws/target/debug/build/b-5f4d3c2b1a098765/out"}"#);
+        out.read_message(r#"{"reason":"compiler-message","package_id":"path+file:///ws/a#0.1.0","manifest_path":"/ws/a/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"a","src_path":"/ws/a/src/lib.rs","edition":"2024","doc":true,"doctest":true,"test":true},"message":{"rendered":"error[E0425]: nope\n","$message_type":"diagnostic","children":[],"level":"error","message":"cannot find value `nope` in this scope","spans":[{"byte_end":24,"byte_start":20,"column_end":25,"column_start":21,"expansion":null,"file_name":"src/lib.rs","is_primary":true,"label":"not found in this scope","line_end":3,"line_start":3,"suggested_replacement":null,"suggestion_applicability":null,"text":[{"highlight_end":25,"highlight_start":21,"text":"pub fn f() -> u32 { nope }"}]}],"code":{"code":"E0425","explanation":"An unresolved name was used."}}}"#);
+        out.read_message(r#"{"reason":"compiler-message","package_id":"path+file:///ws/x#0.1.0","manifest_path":"/ws/x/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"x","src_path":"/ws/x/src/lib.rs","edition":"2024","doc":true,"doctest":true,"test":true},"message":{"rendered":"second","$message_type":"diagnostic","children":[],"level":"error","message":"second","spans":[],"code":null}}"#);
+        out.read_message("not json: a line some build script printed");
         assert_eq!(out.units[0].describe(), "lib `a` (test)");
         assert_eq!(out.rebuilt().count(), 1);
         let error = out.first_error.unwrap();
@@ -405,5 +369,12 @@ mod tests {
             Path::new("/ws/a/src/lib.rs")
         );
         assert_eq!(error.line, Some(3));
+        assert_eq!(
+            out.scripts,
+            [Script {
+                package: "b".into(),
+                out_dir: "/ws/target/debug/build/b-5f4d3c2b1a098765/out".into()
+            }]
+        );
     }
 }

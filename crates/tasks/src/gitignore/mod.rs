@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::process::shell_quote;
-use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{Finding, Metric, Project, Task, TaskContext, TaskError, Unit};
 use cargo_perf_policy::ByteSize;
 
 use layout::Layout;
@@ -55,117 +55,187 @@ impl Task for GitignoreTask {
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let project = cx.project;
         let Some(repo) = project.git()? else {
-            cx.finding(
-                Finding::warning(
-                    "not-a-git-repository",
-                    format!(
-                        "{} is not in a git repository, so there is nothing to check",
-                        project.workspace.root.display()
-                    ),
-                )
-                .help("run `git init` at the project's root, then `cargo perf gitignore --fix`"),
-            );
-            cx.summary("not a git repository: nothing checked");
+            not_a_repository(cx);
             return Ok(());
         };
         let layout = Layout::new(&repo.toplevel, &project.workspace.root);
-        let policy = &project.policy.gitignore;
-        let allow: Vec<glob::Pattern> = policy
-            .allow_large
-            .iter()
-            .filter_map(|g| glob::Pattern::new(g.value.trim_start_matches('/')).ok())
-            .collect();
-        let scoped: Option<HashSet<PathBuf>> = project
+        let scoped = project
             .scope
             .as_ref()
             .map(|scope| layout.scoped_files(scope).into_iter().collect());
-
         cx.step("listing tracked files");
-        let ws_root = layout.ws_root.as_path();
-        let limit = policy.max_file_size.0;
-        let staged_only = self.options.staged;
-        let staged: Option<HashSet<PathBuf>> = if staged_only {
-            Some(large::staged_paths(ws_root)?.into_iter().collect())
+        let staged = if self.options.staged {
+            Some(large::staged_paths(&layout.ws_root)?.into_iter().collect())
         } else {
             None
         };
-        let keep = |path: &Path| {
-            scoped.as_ref().is_none_or(|s| s.contains(path))
-                && staged.as_ref().is_none_or(|s| s.contains(path))
-        };
-        let filtering = scoped.is_some() || staged.is_some();
-        let keep = filtering.then_some(&keep as &(dyn Fn(&Path) -> bool + Sync));
-        let (requirements, checked_count, ignored, large) = std::thread::scope(|scope| {
-            let ignored = scope.spawn(|| tracked::find(ws_root, keep));
-            let listing = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
-            let tracked = git::nul_path_refs(&listing);
-            let filtered: Vec<&Path>;
-            let checked = match keep {
-                Some(keep) => {
-                    filtered = tracked.iter().copied().filter(|p| keep(p)).collect();
-                    &filtered
-                }
-                None => &tracked,
-            };
-            let large = if staged_only {
-                large::over_limit_staged(ws_root, checked, limit)?
-            } else {
-                large::over_limit_on_disk(ws_root, checked, limit)
-            };
-            let large: Vec<_> = large
-                .into_iter()
-                .filter(|f| !large::allowed(&f.path, &allow))
-                .collect();
-            let has_attributes =
-                !large.is_empty() && attributes_exist(&layout, &repo.common_dir, &tracked);
-            let large = large::without_lfs(ws_root, large, has_attributes)?;
-            let requirements = required::requirements(
-                &layout,
-                &project.workspace,
-                policy,
-                &crate::bench::history_dir(project),
-                &tracked,
-            );
-            let ignored = ignored
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            Ok::<_, git::GitCallError>((requirements, checked.len(), ignored, large))
-        })?;
+        let filter = Filter { scoped, staged };
+        let survey = survey(project, &repo.common_dir, &layout, &filter)?;
 
         cx.step("probing required ignores");
-        let mut statuses = required::evaluate(&layout, &requirements)?;
+        let mut statuses = required::evaluate(&layout, &survey.requirements)?;
         if self.options.fix {
-            statuses = self.fix(cx, &layout, &requirements, statuses)?;
+            statuses = self.fix(cx, &layout, &survey.requirements, statuses)?;
         }
-        let missing = report_requirements(cx, &layout, &requirements, &statuses);
-        let still_ignored = self.report_tracked(cx, &layout, ignored)?;
-        report_large(cx, &large, policy.max_file_size, staged_only);
-
-        cx.metric(Metric::new(
-            "tracked-files",
-            checked_count as f64,
-            Unit::Count,
-        ));
-        cx.metric(Metric::new("missing-ignores", missing as f64, Unit::Count));
-        cx.metric(Metric::new(
-            "tracked-ignored",
-            still_ignored as f64,
-            Unit::Count,
-        ));
-        cx.metric(Metric::new("large-files", large.len() as f64, Unit::Count));
-        let what = match (staged_only, scoped.is_some()) {
-            (true, _) => "staged files",
-            (false, true) => "changed files",
-            (false, false) => "tracked files",
-        };
-        cx.summary(format!(
-            "{checked_count} {what}, {} of {} required ignores in place, {still_ignored} ignored and {} large files tracked",
-            requirements.len() - missing,
-            requirements.len(),
-            large.len()
-        ));
+        let missing = report_requirements(cx, &layout, &survey.requirements, &statuses);
+        let still_ignored = self.report_tracked(cx, &layout, survey.ignored)?;
+        let policy = &project.policy.gitignore;
+        report_large(
+            cx,
+            &survey.large,
+            policy.max_file_size,
+            filter.staged.is_some(),
+        );
+        report_counts(
+            cx,
+            &filter,
+            Counts {
+                checked: survey.checked,
+                required: survey.requirements.len(),
+                missing,
+                still_ignored,
+                large: survey.large.len(),
+            },
+        );
         Ok(())
     }
+}
+
+/// Which tracked files a run checks: all of them, or those of the change
+/// scope, or the staged ones (pre-commit), or both.
+struct Filter {
+    scoped: Option<HashSet<PathBuf>>,
+    staged: Option<HashSet<PathBuf>>,
+}
+
+impl Filter {
+    fn keeps(&self, path: &Path) -> bool {
+        self.scoped.as_ref().is_none_or(|s| s.contains(path))
+            && self.staged.as_ref().is_none_or(|s| s.contains(path))
+    }
+
+    fn is_active(&self) -> bool {
+        self.scoped.is_some() || self.staged.is_some()
+    }
+}
+
+/// What the checks found, before anything is fixed.
+struct Survey {
+    requirements: Vec<Requirement>,
+    /// How many tracked files were checked (after the filter).
+    checked: usize,
+    ignored: Vec<TrackedIgnored>,
+    large: Vec<large::LargeFile>,
+}
+
+/// Lists the tracked files and runs the checks that only read: ignored
+/// tracked files (on a thread of its own), large files, and what must be ignored.
+fn survey(
+    project: &Project,
+    common_dir: &Path,
+    layout: &Layout,
+    filter: &Filter,
+) -> Result<Survey, git::GitCallError> {
+    let policy = &project.policy.gitignore;
+    let allow: Vec<glob::Pattern> = policy
+        .allow_large
+        .iter()
+        .filter_map(|g| glob::Pattern::new(g.value.trim_start_matches('/')).ok())
+        .collect();
+    let ws_root = layout.ws_root.as_path();
+    let limit = policy.max_file_size.0;
+    let keep = |path: &Path| filter.keeps(path);
+    let keep = filter
+        .is_active()
+        .then_some(&keep as &(dyn Fn(&Path) -> bool + Sync));
+    std::thread::scope(|scope| {
+        let ignored = scope.spawn(|| tracked::find(ws_root, keep));
+        let listing = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
+        let tracked = git::nul_path_refs(&listing);
+        let filtered: Vec<&Path>;
+        let checked = match keep {
+            Some(keep) => {
+                filtered = tracked.iter().copied().filter(|p| keep(p)).collect();
+                &filtered
+            }
+            None => &tracked,
+        };
+        let large = if filter.staged.is_some() {
+            large::over_limit_staged(ws_root, checked, limit)?
+        } else {
+            large::over_limit_on_disk(ws_root, checked, limit)
+        };
+        let large: Vec<_> = large
+            .into_iter()
+            .filter(|f| !large::allowed(&f.path, &allow))
+            .collect();
+        let has_attributes = !large.is_empty() && attributes_exist(layout, common_dir, &tracked);
+        let large = large::without_lfs(ws_root, large, has_attributes)?;
+        let requirements = required::requirements(
+            layout,
+            &project.workspace,
+            policy,
+            &crate::bench::history_dir(project),
+            &tracked,
+        );
+        let ignored = ignored
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok(Survey {
+            requirements,
+            checked: checked.len(),
+            ignored,
+            large,
+        })
+    })
+}
+
+fn not_a_repository(cx: &mut TaskContext<'_>) {
+    let root = cx.workspace().root.display().to_string();
+    cx.finding(
+        Finding::warning(
+            "not-a-git-repository",
+            format!("{root} is not in a git repository, so there is nothing to check"),
+        )
+        .help("run `git init` at the project's root, then `cargo perf gitignore --fix`"),
+    );
+    cx.summary("not a git repository: nothing checked");
+}
+
+/// The numbers of a run, after any fix.
+struct Counts {
+    checked: usize,
+    required: usize,
+    missing: usize,
+    still_ignored: usize,
+    large: usize,
+}
+
+fn report_counts(cx: &mut TaskContext<'_>, filter: &Filter, counts: Counts) {
+    let Counts {
+        checked,
+        required,
+        missing,
+        still_ignored,
+        large,
+    } = counts;
+    cx.metric(Metric::new("tracked-files", checked as f64, Unit::Count));
+    cx.metric(Metric::new("missing-ignores", missing as f64, Unit::Count));
+    cx.metric(Metric::new(
+        "tracked-ignored",
+        still_ignored as f64,
+        Unit::Count,
+    ));
+    cx.metric(Metric::new("large-files", large as f64, Unit::Count));
+    let what = match (filter.staged.is_some(), filter.scoped.is_some()) {
+        (true, _) => "staged files",
+        (false, true) => "changed files",
+        (false, false) => "tracked files",
+    };
+    cx.summary(format!(
+        "{checked} {what}, {} of {required} required ignores in place, {still_ignored} ignored and {large} large files tracked",
+        required - missing,
+    ));
 }
 
 impl GitignoreTask {

@@ -5,6 +5,8 @@
 //! carries a checksum of the rest, so an edit made after install is told
 //! apart from a script an older cargo-perf wrote, and is never thrown away.
 
+use cargo_perf_engine::process::shell_quote;
+
 use super::HookKind;
 
 /// Starts the second line of every script we write.
@@ -28,7 +30,7 @@ pub(crate) fn render(kind: HookKind, strict: bool, workspace_dir: &str) -> Strin
     let cd = if workspace_dir.is_empty() {
         String::new()
     } else {
-        format!("cd {} || exit 1\n", quote(workspace_dir))
+        format!("cd {} || exit 1\n", shell_quote(workspace_dir))
     };
     let body = format!(
         r#"#!/bin/sh
@@ -133,11 +135,6 @@ pub(crate) fn baked_strict(bytes: &[u8]) -> bool {
         .any(|line| line == "strict=1")
 }
 
-/// Single-quotes `text` for sh.
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +170,7 @@ mod tests {
     fn workspace_dir_is_quoted() {
         let script = render(HookKind::PreCommit, false, "it's here");
         assert!(script.contains(r"cd 'it'\''s here' || exit 1"), "{script}");
+        let script = render(HookKind::PreCommit, false, "crates/app");
+        assert!(script.contains("\ncd crates/app || exit 1\n"), "{script}");
     }
 }

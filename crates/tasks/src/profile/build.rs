@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
+use cargo_metadata::{Message, TargetKind as ArtifactKind};
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::workspace::TargetKind;
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
@@ -41,26 +42,62 @@ pub(crate) fn build_in(
     target_dir: Option<&Path>,
 ) -> Result<Program, TaskError> {
     if options.target == Target::Command {
-        let (program, args) = options.args.split_first().ok_or_else(|| {
-            TaskError::new("--cmd needs a command to profile")
-                .hint("put it after `--`, e.g. `cargo perf profile --cmd -- ./target/release/app --input big.txt`")
-        })?;
-        let executable = resolve_program(
-            program,
-            &std::env::current_dir().unwrap_or_else(|_| root.to_owned()),
-        )
-        .ok_or_else(|| {
-            TaskError::new(format!("cannot find the program `{program}` to profile"))
-                .hint("give a path to an executable file (e.g. `./target/release/app`) or a program on PATH")
-        })?;
-        return Ok(Program {
-            executable,
-            args: args.to_vec(),
-            cargo_profile: None,
-            debuginfo_note: None,
-        });
+        return command_program(options, root);
     }
     check_target_exists(workspace, options)?;
+    let build = cargo_build(workspace, root, options, target_dir);
+    cx.step(&format!(
+        "building {} ({})",
+        options.target.describe(),
+        build.cargo_profile
+    ));
+    let executables = run_build(cx, &build.spec, options)?;
+    Ok(Program {
+        executable: one_executable(executables, options)?,
+        args: program_args(options),
+        cargo_profile: Some(build.cargo_profile),
+        debuginfo_note: Some(build.debuginfo_note),
+    })
+}
+
+/// `--cmd`: the program after `--`, found on disk or on PATH, run as given.
+fn command_program(options: &Resolved, root: &Path) -> Result<Program, TaskError> {
+    let (program, args) = options.args.split_first().ok_or_else(|| {
+        TaskError::new("--cmd needs a command to profile")
+            .hint("put it after `--`, e.g. `cargo perf profile --cmd -- ./target/release/app --input big.txt`")
+    })?;
+    let executable = resolve_program(
+        program,
+        &std::env::current_dir().unwrap_or_else(|_| root.to_owned()),
+    )
+    .ok_or_else(|| {
+        TaskError::new(format!("cannot find the program `{program}` to profile")).hint(
+            "give a path to an executable file (e.g. `./target/release/app`) or a program on PATH",
+        )
+    })?;
+    Ok(Program {
+        executable,
+        args: args.to_vec(),
+        cargo_profile: None,
+        debuginfo_note: None,
+    })
+}
+
+/// The cargo invocation that builds the target, and what it ensures.
+struct CargoBuild {
+    spec: CommandSpec,
+    cargo_profile: String,
+    debuginfo_note: String,
+}
+
+/// The cargo command for the target, with debug info and frame pointers
+/// asked for through the environment (never by editing Cargo.toml).
+fn cargo_build(
+    workspace: &Workspace,
+    root: &Path,
+    options: &Resolved,
+    target_dir: Option<&Path>,
+) -> CargoBuild {
     let cargo_profile = options.cargo_profile.clone().unwrap_or_else(|| {
         match options.target {
             Target::Bench(_) => "bench",
@@ -91,7 +128,7 @@ pub(crate) fn build_in(
     if !options.features.is_empty() {
         spec = spec.args(["--features", &options.features.join(",")]);
     }
-    let debuginfo_note = if std::env::var_os(&debug_var).is_some() {
+    let mut debuginfo_note = if std::env::var_os(&debug_var).is_some() {
         format!("debug info as set by {debug_var} in your environment")
     } else {
         spec = spec.env(&debug_var, "line-tables-only");
@@ -101,7 +138,6 @@ pub(crate) fn build_in(
     if let Some(dir) = target_dir {
         spec = spec.env("CARGO_TARGET_DIR", dir);
     }
-    let mut debuginfo_note = debuginfo_note;
     if options.call_graph == CallGraph::FramePointers {
         let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
         if !flags.contains("force-frame-pointers") {
@@ -110,13 +146,22 @@ pub(crate) fn build_in(
         spec = spec.env("RUSTFLAGS", flags.trim());
         debuginfo_note.push_str(", with frame pointers (RUSTFLAGS=-C force-frame-pointers=yes)");
     }
-    cx.step(&format!(
-        "building {} ({cargo_profile})",
-        options.target.describe()
-    ));
+    CargoBuild {
+        spec,
+        cargo_profile,
+        debuginfo_note,
+    }
+}
+
+/// Runs the build; returns the executables cargo reported for the target.
+fn run_build(
+    cx: &TaskContext<'_>,
+    spec: &CommandSpec,
+    options: &Resolved,
+) -> Result<Vec<PathBuf>, TaskError> {
     let mut executables = Vec::new();
     let mut tail = VecDeque::new();
-    let finished = process::run_split(&spec, |stream, line| match stream {
+    let finished = process::run_split(spec, |stream, line| match stream {
         Stream::Stdout => {
             if let Some(exe) = executable_of(line, &options.target) {
                 executables.push(exe);
@@ -143,29 +188,35 @@ pub(crate) fn build_in(
         ))
         .hint("fix the build error above, then run cargo perf profile again"));
     }
+    Ok(executables)
+}
+
+/// The one executable to profile, or why there is none or more than one.
+fn one_executable(mut executables: Vec<PathBuf>, options: &Resolved) -> Result<PathBuf, TaskError> {
     executables.dedup();
-    let executable = match executables.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(TaskError::new(format!(
-                "cargo built no executable for {}",
-                options.target.describe()
-            ))
-            .hint("name a binary with --bin NAME (see `cargo perf profile --help`)"));
-        }
-        many => {
-            return Err(TaskError::new(format!(
-                "the build produced {} executables: {}",
-                many.len(),
-                many.iter()
-                    .filter_map(|p| p.file_name())
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .hint("pick one with --bin NAME, or -p PACKAGE"));
-        }
-    };
+    match executables.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(TaskError::new(format!(
+            "cargo built no executable for {}",
+            options.target.describe()
+        ))
+        .hint("name a binary with --bin NAME (see `cargo perf profile --help`)")),
+        many => Err(TaskError::new(format!(
+            "the build produced {} executables: {}",
+            many.len(),
+            many.iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("pick one with --bin NAME, or -p PACKAGE")),
+    }
+}
+
+/// The program's arguments: the harness's own first (one test thread for a
+/// unit test, `--bench` for a bench target), then the user's.
+fn program_args(options: &Resolved) -> Vec<String> {
     let mut args = Vec::new();
     match &options.target {
         Target::UnitTest(filter) => {
@@ -176,12 +227,7 @@ pub(crate) fn build_in(
         _ => {}
     }
     args.extend(options.args.iter().cloned());
-    Ok(Program {
-        executable,
-        args,
-        cargo_profile: Some(cargo_profile),
-        debuginfo_note: Some(debuginfo_note),
-    })
+    args
 }
 
 /// A clear error before building, when the named target does not exist.
@@ -239,27 +285,22 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
 
 /// The executable of a `compiler-artifact` message for the wanted target.
 fn executable_of(line: &str, target: &Target) -> Option<PathBuf> {
-    if !line.contains("\"compiler-artifact\"") {
+    let Ok(Message::CompilerArtifact(artifact)) = serde_json::from_str::<Message>(line) else {
         return None;
-    }
-    let message: serde_json::Value = serde_json::from_str(line).ok()?;
-    let executable = message.get("executable")?.as_str()?;
-    let kinds: Vec<&str> = message
-        .pointer("/target/kind")?
-        .as_array()?
-        .iter()
-        .filter_map(|k| k.as_str())
-        .collect();
-    let test = message.pointer("/profile/test").and_then(|t| t.as_bool());
+    };
+    let executable = artifact.executable?;
+    let kinds = &artifact.target.kind;
     let wanted = match target {
-        Target::Bin(_) | Target::Default => kinds.contains(&"bin"),
-        Target::Example(_) => kinds.contains(&"example"),
-        Target::Test(_) => kinds.contains(&"test"),
-        Target::Bench(_) => kinds.contains(&"bench"),
-        Target::UnitTest(_) => test == Some(true) && kinds.iter().any(|k| k.ends_with("lib")),
+        Target::Bin(_) | Target::Default => kinds.contains(&ArtifactKind::Bin),
+        Target::Example(_) => kinds.contains(&ArtifactKind::Example),
+        Target::Test(_) => kinds.contains(&ArtifactKind::Test),
+        Target::Bench(_) => kinds.contains(&ArtifactKind::Bench),
+        Target::UnitTest(_) => {
+            artifact.profile.test && kinds.iter().any(|k| k.to_string().ends_with("lib"))
+        }
         Target::Command => false,
     };
-    wanted.then(|| PathBuf::from(executable))
+    wanted.then(|| executable.into_std_path_buf())
 }
 
 /// `--cmd` programs: a path with a slash is relative to the current directory; a bare name is looked up on PATH.

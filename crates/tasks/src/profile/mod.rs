@@ -84,131 +84,39 @@ impl Task for ProfileTask {
         } else {
             Some(preflight::perf(cx)?)
         };
-        let workspace = cx.workspace();
-        let cwd = std::env::current_dir().unwrap_or_else(|_| workspace.root.clone());
-        let baseline_source = options.diff.as_deref().map(|d| baseline::source(d, &cwd));
         // A bad baseline fails now, not after a long recording.
-        let saved_baseline = match &baseline_source {
-            Some(baseline::Source::Saved(path)) => Some(baseline::read_saved(cx, path)?),
-            Some(baseline::Source::Revision(rev)) => {
-                let repo = cx.project.git()?.ok_or_else(|| {
-                    TaskError::new(format!(
-                        "`{rev}` is not a saved profile directory, and the workspace is not in a git repository"
-                    ))
-                    .hint("pass the directory of an earlier profile (it holds stacks.folded)")
-                })?;
-                baseline::verify_revision(repo, rev)?;
-                None
-            }
-            None => None,
-        };
+        let baseline = diff_baseline(cx, &options)?;
         let dir = output_dir(cx, &options)?;
 
+        let workspace = cx.workspace();
         let program = build::build(cx, workspace, &workspace.root, &options)?;
         if let Some(note) = &program.debuginfo_note {
             cx.finding(Finding::info("profile-debuginfo", note.clone()));
         }
         let profile = record_and_fold(cx, &options, perf.as_ref(), program, &dir)?;
-
-        let folded_path = dir.join(FOLDED);
-        write(&folded_path, &profile.folded)?;
-        cx.artifact(&folded_path);
-        let text = String::from_utf8_lossy(&profile.folded);
-        let summary = Summary::from_folded(&text);
-        if summary.total == 0 {
-            return Err(TaskError::new(format!(
-                "no samples were recorded: the program {} after {:.2}s",
-                profile.recording.outcome,
-                profile.recording.finished.duration.as_secs_f64()
-            ))
-            .hint("profile a longer run (pass larger inputs after `--`), or raise --freq"));
-        }
-        let style = style(&options, &profile.program, &summary);
-        cx.step("rendering the flamegraph");
-        let svg = render::flamegraph(&profile.folded, &style)
-            .map_err(|err| TaskError::new(format!("cannot render the flamegraph: {err}")))?;
-        let svg_path = dir.join(SVG);
-        write(&svg_path, &svg)?;
-        cx.artifact(&svg_path);
-
+        let drawn = draw(cx, &options, &profile, &dir)?;
         report_program_exit(cx, &profile.recording, &profile.program);
-        report_summary(cx, &summary, options.callgrind);
-
-        let mut diff_json = serde_json::Value::Null;
-        if let Some(source) = baseline_source {
-            let before = match (source, saved_baseline) {
-                (_, Some(saved)) => saved,
-                (baseline::Source::Revision(rev), None) => {
-                    profile_revision(cx, &options, perf.as_ref(), &rev, &dir)?
-                }
-                (baseline::Source::Saved(path), None) => baseline::read_saved(cx, &path)?,
-            };
-            let base = Summary::from_folded(&String::from_utf8_lossy(&before));
-            let mut diff_style = style.clone();
-            diff_style.title = format!("{} (differential: red grew, blue shrank)", style.title);
-            let diff_svg =
-                render::differential(&before, &profile.folded, &diff_style).map_err(|err| {
-                    TaskError::new(format!("cannot render the differential flamegraph: {err}"))
-                })?;
-            let diff_path = dir.join(DIFF_SVG);
-            write(&diff_path, &diff_svg)?;
-            cx.artifact(&diff_path);
-            let changes = summary.changes(&base, TOP);
-            for (name, before, after) in &changes {
-                let verdict = if after - before >= 1.0 {
-                    Verdict::Regressed
-                } else if before - after >= 1.0 {
-                    Verdict::Improved
-                } else {
-                    Verdict::Unchanged
-                };
-                cx.metric(
-                    Metric::new(
-                        format!("changed: {}", short(name)),
-                        manifest::round(*after),
-                        Unit::Percent,
-                    )
-                    .baseline(manifest::round(*before))
-                    .verdict(verdict),
-                );
-            }
-            diff_json = json!({
-                "baseline": options.diff,
-                "baseline_samples": base.total,
-                "svg": DIFF_SVG,
-                "changes": changes.iter().map(|(n, b, a)| json!({"function": n, "before_percent": manifest::round(*b), "after_percent": manifest::round(*a)})).collect::<Vec<_>>(),
-            });
-        }
+        report_summary(cx, &drawn.summary, options.callgrind);
+        let diff = match baseline {
+            Some(baseline) => diff(
+                cx,
+                &options,
+                perf.as_ref(),
+                baseline,
+                &profile,
+                &drawn,
+                &dir,
+            )?,
+            None => serde_json::Value::Null,
+        };
 
         let (commit, rustc) = facts.join().unwrap_or_default();
-        let manifest = json!({
-            "version": 1,
-            "created_unix": manifest::now(),
-            "commit": commit,
-            "rustc": rustc,
-            "target": options.target.describe(),
-            "profile": profile.program.cargo_profile,
-            "command": std::iter::once(profile.program.executable.display().to_string()).chain(profile.program.args.iter().cloned()).collect::<Vec<_>>(),
-            "recorder": profile.recorder,
-            "record_command": profile.recording.command,
-            "program_exit": profile.recording.outcome,
-            "sample_count": summary.total,
-            "recorded_samples": profile.recording.recorded_samples,
-            "lost_samples": profile.recording.lost,
-            "unwind": (!options.callgrind).then(|| json!({
-                "unknown_percent": manifest::round(summary.share(summary.unknown)),
-                "truncated_percent": manifest::round(summary.share(summary.truncated)),
-            })),
-            "top_self": manifest::top_list(&summary.top_self(20)),
-            "top_inclusive": manifest::top_list(&summary.top_inclusive(20)),
-            "diff": diff_json,
-            "files": { "folded": FOLDED, "svg": SVG },
-        });
+        let manifest = manifest_json(&options, &profile, &drawn.summary, diff, commit, rustc);
         write(&dir.join(MANIFEST), &manifest::to_bytes(&manifest))?;
         if options.open {
-            open(cx, &svg_path);
+            open(cx, &drawn.svg_path);
         }
-        let unit = match (options.callgrind, summary.total) {
+        let unit = match (options.callgrind, drawn.summary.total) {
             (true, 1) => "instruction",
             (true, _) => "instructions",
             (false, 1) => "sample",
@@ -216,12 +124,177 @@ impl Task for ProfileTask {
         };
         cx.summary(format!(
             "{} {unit} of {}; flamegraph at {}",
-            summary.total,
+            drawn.summary.total,
             options.target.describe(),
-            shown(cx, &svg_path)
+            shown(cx, &drawn.svg_path)
         ));
         Ok(())
     }
+}
+
+/// What `--diff` compares with, checked before anything is recorded: a
+/// saved profile's folded stacks (read now), or a revision that exists.
+enum DiffBaseline {
+    Saved(Vec<u8>),
+    Revision(String),
+}
+
+fn diff_baseline(
+    cx: &TaskContext<'_>,
+    options: &Resolved,
+) -> Result<Option<DiffBaseline>, TaskError> {
+    let Some(spec) = options.diff.as_deref() else {
+        return Ok(None);
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| cx.workspace().root.clone());
+    match baseline::source(spec, &cwd) {
+        baseline::Source::Saved(path) => {
+            Ok(Some(DiffBaseline::Saved(baseline::read_saved(cx, &path)?)))
+        }
+        baseline::Source::Revision(rev) => {
+            let repo = cx.project.git()?.ok_or_else(|| {
+                TaskError::new(format!(
+                    "`{rev}` is not a saved profile directory, and the workspace is not in a git repository"
+                ))
+                .hint("pass the directory of an earlier profile (it holds stacks.folded)")
+            })?;
+            baseline::verify_revision(repo, &rev)?;
+            Ok(Some(DiffBaseline::Revision(rev)))
+        }
+    }
+}
+
+/// The flamegraph drawn from a profile, and the summary it was titled with.
+struct Drawn {
+    summary: Summary,
+    style: Style,
+    svg_path: PathBuf,
+}
+
+/// Writes the folded stacks and draws the flamegraph; no samples is an error.
+fn draw(
+    cx: &mut TaskContext<'_>,
+    options: &Resolved,
+    profile: &Profile,
+    dir: &Path,
+) -> Result<Drawn, TaskError> {
+    let folded_path = dir.join(FOLDED);
+    write(&folded_path, &profile.folded)?;
+    cx.artifact(&folded_path);
+    let summary = Summary::from_folded(&String::from_utf8_lossy(&profile.folded));
+    if summary.total == 0 {
+        return Err(TaskError::new(format!(
+            "no samples were recorded: the program {} after {:.2}s",
+            profile.recording.outcome,
+            profile.recording.finished.duration.as_secs_f64()
+        ))
+        .hint("profile a longer run (pass larger inputs after `--`), or raise --freq"));
+    }
+    let style = style(options, &profile.program, &summary);
+    cx.step("rendering the flamegraph");
+    let svg = render::flamegraph(&profile.folded, &style)
+        .map_err(|err| TaskError::new(format!("cannot render the flamegraph: {err}")))?;
+    let svg_path = dir.join(SVG);
+    write(&svg_path, &svg)?;
+    cx.artifact(&svg_path);
+    Ok(Drawn {
+        summary,
+        style,
+        svg_path,
+    })
+}
+
+/// `--diff`: the differential flamegraph and the functions whose share
+/// changed most, as metrics; returns the manifest's `diff` entry.
+fn diff(
+    cx: &mut TaskContext<'_>,
+    options: &Resolved,
+    perf: Option<&preflight::Perf>,
+    baseline: DiffBaseline,
+    profile: &Profile,
+    drawn: &Drawn,
+    dir: &Path,
+) -> Result<serde_json::Value, TaskError> {
+    let before = match baseline {
+        DiffBaseline::Saved(saved) => saved,
+        DiffBaseline::Revision(rev) => profile_revision(cx, options, perf, &rev, dir)?,
+    };
+    let base = Summary::from_folded(&String::from_utf8_lossy(&before));
+    let mut diff_style = drawn.style.clone();
+    diff_style.title = format!(
+        "{} (differential: red grew, blue shrank)",
+        drawn.style.title
+    );
+    let diff_svg = render::differential(&before, &profile.folded, &diff_style).map_err(|err| {
+        TaskError::new(format!("cannot render the differential flamegraph: {err}"))
+    })?;
+    let diff_path = dir.join(DIFF_SVG);
+    write(&diff_path, &diff_svg)?;
+    cx.artifact(&diff_path);
+    let changes = drawn.summary.changes(&base, TOP);
+    report_changes(cx, &changes);
+    Ok(json!({
+        "baseline": options.diff,
+        "baseline_samples": base.total,
+        "svg": DIFF_SVG,
+        "changes": changes.iter().map(|(n, b, a)| json!({"function": n, "before_percent": manifest::round(*b), "after_percent": manifest::round(*a)})).collect::<Vec<_>>(),
+    }))
+}
+
+/// One metric per changed function: its share now, against the baseline's.
+fn report_changes(cx: &mut TaskContext<'_>, changes: &[(String, f64, f64)]) {
+    for (name, before, after) in changes {
+        let verdict = if after - before >= 1.0 {
+            Verdict::Regressed
+        } else if before - after >= 1.0 {
+            Verdict::Improved
+        } else {
+            Verdict::Unchanged
+        };
+        cx.metric(
+            Metric::new(
+                format!("changed: {}", short(name)),
+                manifest::round(*after),
+                Unit::Percent,
+            )
+            .baseline(manifest::round(*before))
+            .verdict(verdict),
+        );
+    }
+}
+
+/// The `manifest.json` written next to the flamegraph.
+fn manifest_json(
+    options: &Resolved,
+    profile: &Profile,
+    summary: &Summary,
+    diff: serde_json::Value,
+    commit: Option<String>,
+    rustc: Option<String>,
+) -> serde_json::Value {
+    json!({
+        "version": 1,
+        "created_unix": manifest::now(),
+        "commit": commit,
+        "rustc": rustc,
+        "target": options.target.describe(),
+        "profile": profile.program.cargo_profile,
+        "command": std::iter::once(profile.program.executable.display().to_string()).chain(profile.program.args.iter().cloned()).collect::<Vec<_>>(),
+        "recorder": profile.recorder,
+        "record_command": profile.recording.command,
+        "program_exit": profile.recording.outcome,
+        "sample_count": summary.total,
+        "recorded_samples": profile.recording.recorded_samples,
+        "lost_samples": profile.recording.lost,
+        "unwind": (!options.callgrind).then(|| json!({
+            "unknown_percent": manifest::round(summary.share(summary.unknown)),
+            "truncated_percent": manifest::round(summary.share(summary.truncated)),
+        })),
+        "top_self": manifest::top_list(&summary.top_self(20)),
+        "top_inclusive": manifest::top_list(&summary.top_inclusive(20)),
+        "diff": diff,
+        "files": { "folded": FOLDED, "svg": SVG },
+    })
 }
 
 /// Records the program and folds its stacks, with perf or callgrind.
