@@ -240,8 +240,10 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
 }
 
 fn check_names_are_unique(reader: &mut Reader, policy: &Policy) {
+    let tasks: std::collections::HashSet<&str> =
+        policy.tasks.iter().map(|t| t.name.value.as_str()).collect();
     for pipeline in &policy.pipelines {
-        if policy.task(&pipeline.name.value).is_some() {
+        if tasks.contains(pipeline.name.value.as_str()) {
             reader.report(
                 Diagnostic::new(format!(
                     "`{}` is both a task and a pipeline",
