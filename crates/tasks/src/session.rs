@@ -207,6 +207,10 @@ fn build_registry(policy: &Policy) -> Result<Registry, PolicyError> {
             ),
         });
     }
+    // The same checks a plan makes, over every task and pipeline, so a
+    // command that plans nothing (`list`) rejects what `check` would.
+    diagnostics.extend(cargo_perf_engine::validate(&registry));
+    diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
     match (&policy.source, diagnostics.is_empty()) {
         (Some(source), false) => Err(PolicyError {
             source: source.clone(),
