@@ -89,6 +89,30 @@ fn config_flag_reads_another_file() {
 }
 
 #[test]
+fn a_perf_toml_link_that_cannot_be_followed_is_an_error_not_the_defaults() {
+    let dir = Dir::with_package("demo");
+    let link = dir.join("perf.toml");
+    std::os::unix::fs::symlink("policies/missing.toml", &link).unwrap();
+    for args in [&["check"][..], &["list"], &["run", "gitignore"]] {
+        dir.command(args)
+            .expect_code(2)
+            .stderr_has("cannot read perf.toml: it is a symbolic link to policies/missing.toml, which cannot be followed")
+            .stderr_has("fix or remove the link");
+    }
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("perf.toml", &link).unwrap();
+    dir.command(["check"])
+        .expect_code(2)
+        .stderr_has("it is a symbolic link to perf.toml");
+
+    // A link that leads to a policy is that policy.
+    std::fs::remove_file(&link).unwrap();
+    dir.create("policies/real.toml", "[tasks.linked]\nrun = \"true\"\n");
+    std::os::unix::fs::symlink("policies/real.toml", &link).unwrap();
+    dir.command(["list"]).expect_success().stdout_has("linked");
+}
+
+#[test]
 fn names_that_clash_are_rejected() {
     check_with("[tasks.x]\nrun = \"true\"\n[pipelines]\nx = [\"x\"]\n")
         .stderr_has("`x` is both a task and a pipeline");

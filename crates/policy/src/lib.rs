@@ -136,11 +136,19 @@ pub fn load(path: &Path, shown_as: &Path) -> Result<Policy, PolicyError> {
     let fail = |message: String, help: &str| {
         PolicyError::whole_file(shown_as, String::new(), Diagnostic::new(message).help(help))
     };
-    let metadata = std::fs::metadata(path).map_err(|err| {
-        fail(
+    let metadata = std::fs::metadata(path).map_err(|err| match std::fs::read_link(path) {
+        Ok(target) => fail(
+            format!(
+                "cannot read {}: it is a symbolic link to {}, which cannot be followed ({err})",
+                shown_as.display(),
+                target.display()
+            ),
+            "fix or remove the link (without a policy file cargo perf uses its built-in defaults), or pass another file with `--config`",
+        ),
+        Err(_) => fail(
             format!("cannot read {}: {err}", shown_as.display()),
             "check that the file exists and is readable, or pass another file with `--config`",
-        )
+        ),
     })?;
     if !metadata.is_file() {
         return Err(fail(
