@@ -4,8 +4,9 @@
 
 use std::process::ExitCode;
 
+use cargo_perf_report as report;
 use cargo_perf_tasks::engine::progress::{self, Verbosity};
-use cargo_perf_tasks::{OpenOptions, Session, report};
+use cargo_perf_tasks::{OpenOptions, Session};
 
 fn main() -> ExitCode {
     let name = std::env::args().nth(1).unwrap_or_else(|| "check".to_owned());

@@ -15,7 +15,8 @@ fn an_xtask_runs_the_check_pipeline_through_the_library() {
     dir.create(
         "xtask/Cargo.toml",
         format!(
-            "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\ncargo-perf-tasks = {{ path = {:?} }}\n",
+            "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\ncargo-perf-report = {{ path = {:?} }}\ncargo-perf-tasks = {{ path = {:?} }}\n",
+            repo.join("crates/report"),
             repo.join("crates/tasks")
         ),
     );

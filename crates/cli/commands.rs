@@ -14,7 +14,7 @@ use crate::args::{
     ProfileArgs,
 };
 use crate::hook::Scoped;
-use crate::output::{print_error, print_stdout};
+use crate::output::{print_error, print_stdout, print_warning};
 
 pub fn dispatch(cli: Cli) -> u8 {
     let global = &cli.global;
@@ -230,7 +230,21 @@ fn bench_history(global: &GlobalArgs, id: Option<&str>) -> u8 {
         Err(code) => return code,
     };
     match cargo_perf_tasks::bench_history(&session.project, id) {
-        Ok(text) => finish_output(&text, exit::SUCCESS),
+        Ok(history) => {
+            for skipped in &history.skipped {
+                print_warning(
+                    &format!("skipped {}: {}", skipped.path.display(), skipped.reason),
+                    Some(
+                        "cargo-perf left it untouched; move it away if it is not a run of this workspace",
+                    ),
+                );
+            }
+            let text = match global.format {
+                OutputFormat::Json => cargo_perf_report::render_history_json(&history),
+                _ => cargo_perf_report::render_history(&history),
+            };
+            finish_output(&text, exit::SUCCESS)
+        }
         Err(err) => {
             print_error(&err.message, err.hint.as_deref());
             exit::ERROR
@@ -250,15 +264,32 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
         }
     };
     match cargo_perf_tasks::init::write(&workspace, force) {
-        Ok(path) => {
+        Ok(written) => {
             if !global.quiet {
                 eprintln!(
                     "{:>12} {} (edit it, then run `cargo perf check`)",
-                    console::style("Wrote").green().bold(),
-                    path.display()
+                    console::style(if written.replaced {
+                        "Replaced"
+                    } else {
+                        "Wrote"
+                    })
+                    .green()
+                    .bold(),
+                    written.path.display()
                 );
             }
-            exit::SUCCESS
+            match global.format {
+                OutputFormat::Json => finish_output(
+                    &cargo_perf_report::render_init_json(&cargo_perf_report::InitSummary {
+                        path: &written.path,
+                        replaced: written.replaced,
+                        tasks: &written.tasks,
+                        check: &written.check,
+                    }),
+                    exit::SUCCESS,
+                ),
+                _ => exit::SUCCESS,
+            }
         }
         Err(err) => {
             print_error(&err.to_string(), Some(err.hint()));

@@ -47,3 +47,12 @@ pub fn print_error(message: &str, hint: Option<&str>) {
     }
     eprint!("{text}");
 }
+
+/// Prints `warning: message` and, when given, `= help: hint` to stderr.
+pub fn print_warning(message: &str, hint: Option<&str>) {
+    let mut text = format!("{} {message}\n", style("warning:").yellow().bold());
+    if let Some(hint) = hint {
+        text.push_str(&format!("  {} {hint}\n", style("= help:").cyan()));
+    }
+    eprint!("{text}");
+}

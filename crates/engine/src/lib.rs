@@ -7,6 +7,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod git;
 mod graph;
+pub mod history;
 pub mod interrupt;
 pub mod model;
 pub mod plan;

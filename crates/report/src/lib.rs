@@ -2,14 +2,18 @@
 //! alone, so every task's findings and metrics show in every format.
 
 mod github;
+mod history;
 mod human;
+mod init;
 mod json;
 mod listing;
 mod markdown;
 mod values;
 
 pub use github::{STEP_SUMMARY_ENV, append_step_summary, render_github};
+pub use history::{render_history, render_history_json};
 pub use human::render_human;
+pub use init::{InitSummary, render_init_json};
 pub use json::render_json;
 pub use listing::{render_listing, render_listing_json};
 pub use markdown::render_markdown;

@@ -8,6 +8,7 @@ mod confirm;
 mod fingerprint;
 mod harness;
 mod history;
+mod listing;
 mod report;
 mod sampling;
 mod stats;
@@ -20,7 +21,7 @@ use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
 
 use history::{History, HistoryError, RunRecord};
 
-pub use report::print_history;
+pub use listing::history;
 
 /// How `cargo perf bench` was asked to run.
 #[derive(Debug, Clone, Default)]
