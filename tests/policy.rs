@@ -113,6 +113,27 @@ fn a_perf_toml_link_that_cannot_be_followed_is_an_error_not_the_defaults() {
 }
 
 #[test]
+fn every_section_parses_percentages_the_same_way() {
+    for (policy, location) in [
+        ("[profile]\nmin-width = \"5%%\"\n", "perf.toml:2:13"),
+        ("[bench]\nthreshold = \"5%%\"\n", "perf.toml:2:13"),
+        ("[bench]\nconfidence = \"95%%\"\n", "perf.toml:2:14"),
+    ] {
+        check_with(policy)
+            .stderr_has("` is not a percentage")
+            .stderr_has(location)
+            .stderr_has("write a number followed by `%`");
+    }
+    check_with("[profile]\nmin-width = \"0.5\"\n").stderr_has("does not end with `%`");
+    check_with("[profile]\nmin-width = \"200%\"\n")
+        .stderr_has("`min-width` must be from 0% to 100%");
+    let dir = Dir::with_package("demo");
+    dir.command(["profile", "--min-width", "5%%", "--cmd", "--", "true"])
+        .expect_code(2)
+        .stderr_has("is not a percentage");
+}
+
+#[test]
 fn names_that_clash_are_rejected() {
     check_with("[tasks.x]\nrun = \"true\"\n[pipelines]\nx = [\"x\"]\n")
         .stderr_has("`x` is both a task and a pipeline");

@@ -9,7 +9,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, suggest};
-use crate::units::{ByteSize, Percent, UnitError, parse_duration};
+use crate::units::{ByteSize, Percent, PercentSign, UnitError, parse_duration, parse_percent};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -216,10 +216,18 @@ impl Reader {
         }
     }
 
-    #[allow(dead_code)] // for the percentage keys of task sections
     pub fn percent(&mut self, key: &str, value: &Value<'_>) -> Option<Percent> {
+        self.percent_points(key, value)
+            .map(|points| Percent(points / 100.0))
+    }
+
+    /// A percentage as its number of percent (`"0.5%"` is `0.5`), for keys
+    /// handed on to tools that take it that way.
+    pub fn percent_points(&mut self, key: &str, value: &Value<'_>) -> Option<f64> {
         match value.get_ref() {
-            DeValue::String(text) => self.unit(key, value, text.parse()),
+            DeValue::String(text) => {
+                self.unit(key, value, parse_percent(text, PercentSign::Required))
+            }
             _ => {
                 self.type_error(key, value, "a percentage", &format!("`{key} = \"5%\"`"));
                 None
