@@ -586,6 +586,43 @@ fn history_prints_json_and_warns_on_stderr_about_files_it_skips() {
 }
 
 #[test]
+fn the_history_is_never_written_among_tracked_files() {
+    // `src` holds the crate's tracked sources.
+    let dir = project("0.001", "[bench]\nhistory = \"src\"\n");
+    for args in [&["bench"][..], &["bench", "history"]] {
+        let run = dir.command(args).expect_code(2);
+        assert!(
+            format!("{}{}", run.stdout(), run.stderr()).contains(
+                "the bench history (`[bench] history`) src holds files tracked by git (lib.rs)"
+            ),
+            "{}",
+            run.context()
+        );
+    }
+    assert_eq!(std::fs::read_dir(dir.join("src")).unwrap().count(), 1);
+
+    // A tracked baseline is never replaced by --save-baseline.
+    let dir = project("0.001", "");
+    bench(&dir, &["--save-baseline", "main"]).expect_success();
+    dir.git(["add", "-f", ".cargo-perf/bench/baselines/main.json"]);
+    dir.git(["commit", "-q", "-m", "share the baseline"]);
+    let saved = dir.read(".cargo-perf/bench/baselines/main.json");
+    let run = bench(&dir, &["--save-baseline", "main"]).expect_code(2);
+    run.stdout_has("holds files tracked by git (baselines/main.json)");
+    assert_eq!(dir.read(".cargo-perf/bench/baselines/main.json"), saved);
+    assert_eq!(
+        run_files(&dir),
+        ["000001.json"],
+        "nothing measured or stored"
+    );
+
+    // The target dir itself is a place of its own.
+    let dir = project("0.001", "[bench]\nhistory = \"target\"\n");
+    bench(&dir, &[]).expect_success();
+    assert!(dir.join("target/runs/000001.json").is_file());
+}
+
+#[test]
 fn bad_bench_policy_is_reported_with_its_location() {
     let dir = Dir::with_package("demo");
     dir.policy("[bench]\nthreshold = \"five\"\n");

@@ -134,6 +134,29 @@ fn every_section_parses_percentages_the_same_way() {
 }
 
 #[test]
+fn output_locations_in_perf_toml_stay_inside_the_workspace() {
+    for (section, key) in [("bench", "history"), ("profile", "output-dir")] {
+        let column = key.len() + 4;
+        for (value, message) in [
+            ("", "is empty"),
+            ("   ", "is empty"),
+            ("../elsewhere", "leaves the workspace through `..`"),
+            ("out/../..", "leaves the workspace through `..`"),
+            ("/tmp/outputs", "is an absolute path"),
+            ("~/outputs", "is an absolute path"),
+            (".git", "is inside `.git`"),
+            ("sub/.git/hooks", "is inside `.git`"),
+            (".", "names the workspace root itself"),
+        ] {
+            check_with(&format!("[{section}]\n{key} = \"{value}\"\n"))
+                .stderr_has(&format!("error: `{key}` {message}"))
+                .stderr_has(&format!("perf.toml:2:{column}"))
+                .stderr_has("name a directory inside the workspace");
+        }
+    }
+}
+
+#[test]
 fn names_that_clash_are_rejected() {
     check_with("[tasks.x]\nrun = \"true\"\n[pipelines]\nx = [\"x\"]\n")
         .stderr_has("`x` is both a task and a pipeline");

@@ -10,6 +10,7 @@ mod graph;
 pub mod history;
 pub mod interrupt;
 pub mod model;
+pub mod outputs;
 pub mod plan;
 pub mod process;
 pub mod progress;

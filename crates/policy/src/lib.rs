@@ -7,6 +7,7 @@
 //! problems are collected, so a user fixes their file in one pass.
 
 mod diagnostic;
+mod paths;
 mod reader;
 pub mod sections;
 mod source;

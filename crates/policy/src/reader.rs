@@ -192,6 +192,26 @@ impl Reader {
         Some(out)
     }
 
+    /// A directory perf.toml sends outputs to: relative, below the workspace
+    /// root, outside `.git` (see `paths`). `example` is a good value.
+    pub fn output_dir(&mut self, key: &str, value: &Value<'_>, example: &str) -> Option<String> {
+        let path = self.string(key, value)?;
+        match crate::paths::output_dir_problem(&path.value) {
+            None => Some(path.value),
+            Some((reason, label)) => {
+                self.report(
+                    Diagnostic::new(format!("`{key}` {reason}"))
+                        .at(value.span())
+                        .label(label)
+                        .help(format!(
+                            "name a directory inside the workspace, e.g. `{key} = \"{example}\"`"
+                        )),
+                );
+                None
+            }
+        }
+    }
+
     #[allow(dead_code)] // for the size keys of task sections
     pub fn size(&mut self, key: &str, value: &Value<'_>) -> Option<ByteSize> {
         match value.get_ref() {

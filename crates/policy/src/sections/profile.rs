@@ -137,7 +137,7 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> ProfileSettings {
             }
         }
         "duration" => settings.duration = r.duration(key, value),
-        "output-dir" => settings.output_dir = r.string(key, value).map(|s| s.value),
+        "output-dir" => settings.output_dir = r.output_dir(key, value, "target/profiles"),
         "min-width" => match r.percent_points(key, value) {
             Some(width) if width <= 100.0 => settings.min_width = width,
             Some(_) => r.report(

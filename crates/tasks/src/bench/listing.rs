@@ -5,13 +5,13 @@
 use cargo_perf_engine::history::{BenchHistory, HistoryBench, HistoryRun, SkippedFile};
 use cargo_perf_engine::{Project, TaskError};
 
-use super::history::{History, RunRecord};
+use super::history::RunRecord;
 use super::report::unit_of;
 use super::stats::median;
 
 /// The history of `project`, narrowed to `id`: a run number or a benchmark name.
 pub fn history(project: &Project, id: Option<&str>) -> Result<BenchHistory, TaskError> {
-    let store = History::new(super::history_dir(project), project.workspace.root.clone());
+    let store = super::open_store(project)?;
     let relative = |path: &std::path::Path| project.workspace.relative(path).to_owned();
     let exists = store.root().exists();
     let mut out = BenchHistory::new(relative(store.root()), exists);

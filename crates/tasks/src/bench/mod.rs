@@ -68,6 +68,19 @@ pub(crate) fn history_dir(project: &Project) -> PathBuf {
     }
 }
 
+/// The history store, once its directory is known to be a place cargo perf
+/// may write: inside the workspace or target dir, among no tracked files.
+fn open_store(project: &Project) -> Result<History, TaskError> {
+    let dir = history_dir(project);
+    cargo_perf_engine::outputs::check_output_dir(
+        project,
+        &dir,
+        cargo_perf_engine::outputs::Origin::Policy,
+        "the bench history (`[bench] history`)",
+    )?;
+    Ok(History::new(dir, project.workspace.root.clone()))
+}
+
 /// What a run is compared with, and how to name it in the report.
 type Baseline = (String, RunRecord);
 
@@ -214,7 +227,7 @@ impl Task for BenchTask {
         if targets.is_empty() && selected.is_empty() {
             return Err(nothing_to_run(cx, filter, cargo_only));
         }
-        let store = History::new(history_dir(cx.project), cx.workspace().root.clone());
+        let store = open_store(cx.project)?;
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
 
         // Read the baseline first: a bad name fails before minutes of measuring.
