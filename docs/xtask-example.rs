@@ -6,7 +6,8 @@
 use std::process::ExitCode;
 
 use cargo_perf_progress::{self as progress, Verbosity};
-use cargo_perf_tasks::{OpenOptions, Session, report};
+use cargo_perf_report as report;
+use cargo_perf_tasks::{OpenOptions, Session};
 
 fn main() -> ExitCode {
     let name = std::env::args().nth(1).unwrap_or_else(|| "check".to_owned());

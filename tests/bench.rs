@@ -508,6 +508,121 @@ fn history_lists_runs_a_run_and_a_series() {
 }
 
 #[test]
+fn history_prints_json_and_warns_on_stderr_about_files_it_skips() {
+    let dir = project("0.001", "");
+    let empty = dir
+        .command(["bench", "history", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(empty["exists"], false, "{empty:#}");
+    assert_eq!(empty["version"], 1);
+    bench(&dir, &[]).expect_success();
+    let first = dir.read(".cargo-perf/bench/runs/000001.json");
+    // A copy of run 1 under run 2's name, one under no run's name, a corrupt file.
+    dir.create(".cargo-perf/bench/runs/000002.json", &first);
+    dir.create(".cargo-perf/bench/runs/backup.json", &first);
+    dir.create(".cargo-perf/bench/runs/000005.json", "{ not json");
+
+    let human = dir.command(["bench", "history"]).expect_success();
+    human
+        .stdout_lacks("warning")
+        .stdout_lacks("skipped")
+        .stderr_has("warning: skipped .cargo-perf/bench/runs/000002.json: it holds run #1 but is named as run #2")
+        .stderr_has("backup.json")
+        .stderr_has("000005.json: not valid JSON");
+    let rows = human
+        .stdout()
+        .lines()
+        .filter(|l| l.starts_with("    1  "))
+        .count();
+    assert_eq!(rows, 1, "run 1 is listed once\n{}", human.context());
+
+    let run = dir
+        .command(["bench", "history", "--format", "json"])
+        .expect_success();
+    run.stderr_has("000002.json");
+    let doc = run.json();
+    assert_eq!(doc["version"], 1, "{doc:#}");
+    assert_eq!(doc["exists"], true);
+    assert_eq!(doc["store"], ".cargo-perf/bench");
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{doc:#}");
+    assert_eq!(runs[0]["id"], 1);
+    assert_eq!(runs[0]["benchmarks"][0]["id"], "nap");
+    assert_eq!(runs[0]["benchmarks"][0]["unit"], "nanoseconds");
+    assert_eq!(
+        runs[0]["benchmarks"][0]["samples"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    assert!(runs[0]["benchmarks"][0]["median"].as_f64().unwrap() > 0.0);
+    let skipped: Vec<&str> = doc["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 3, "{doc:#}");
+
+    let one = dir
+        .command(["bench", "history", "1", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(one["run"], 1);
+    assert_eq!(one["runs"].as_array().unwrap().len(), 1);
+    let series = dir
+        .command(["bench", "history", "nap", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(series["benchmark"], "nap");
+    dir.command(["bench", "history", "7", "--format", "json"])
+        .expect_code(2)
+        .stdout_lacks("{");
+    // The files are left as they were.
+    assert_eq!(dir.read(".cargo-perf/bench/runs/000002.json"), first);
+    assert_eq!(dir.read(".cargo-perf/bench/runs/000005.json"), "{ not json");
+}
+
+#[test]
+fn the_history_is_never_written_among_tracked_files() {
+    // `src` holds the crate's tracked sources.
+    let dir = project("0.001", "[bench]\nhistory = \"src\"\n");
+    for args in [&["bench"][..], &["bench", "history"]] {
+        let run = dir.command(args).expect_code(2);
+        assert!(
+            format!("{}{}", run.stdout(), run.stderr()).contains(
+                "the bench history (`[bench] history`) src holds files tracked by git (lib.rs)"
+            ),
+            "{}",
+            run.context()
+        );
+    }
+    assert_eq!(std::fs::read_dir(dir.join("src")).unwrap().count(), 1);
+
+    // A tracked baseline is never replaced by --save-baseline.
+    let dir = project("0.001", "");
+    bench(&dir, &["--save-baseline", "main"]).expect_success();
+    dir.git(["add", "-f", ".cargo-perf/bench/baselines/main.json"]);
+    dir.git(["commit", "-q", "-m", "share the baseline"]);
+    let saved = dir.read(".cargo-perf/bench/baselines/main.json");
+    let run = bench(&dir, &["--save-baseline", "main"]).expect_code(2);
+    run.stdout_has("holds files tracked by git (baselines/main.json)");
+    assert_eq!(dir.read(".cargo-perf/bench/baselines/main.json"), saved);
+    assert_eq!(
+        run_files(&dir),
+        ["000001.json"],
+        "nothing measured or stored"
+    );
+
+    // The target dir itself is a place of its own.
+    let dir = project("0.001", "[bench]\nhistory = \"target\"\n");
+    bench(&dir, &[]).expect_success();
+    assert!(dir.join("target/runs/000001.json").is_file());
+}
+
+#[test]
 fn bad_bench_policy_is_reported_with_its_location() {
     let dir = Dir::with_package("demo");
     dir.policy("[bench]\nthreshold = \"five\"\n");

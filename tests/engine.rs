@@ -178,6 +178,7 @@ fn cycles_and_unknown_names_point_at_the_policy() {
         .stderr_has("unknown task or pipeline `clipy` in pipeline `check`")
         .stderr_has("perf.toml:5:10")
         .stderr_has("did you mean `clippy`?");
+    dir.policy("[tasks.clippy]\nrun = \"true\"\n");
     dir.command(["run", "clipy"])
         .expect_code(2)
         .stderr_has("unknown task or pipeline `clipy` on the command line")
@@ -187,6 +188,73 @@ fn cycles_and_unknown_names_point_at_the_policy() {
     dir.command(["run", "a"])
         .expect_code(2)
         .stderr_has("pipelines include each other in a cycle");
+}
+
+#[test]
+fn list_rejects_every_policy_that_check_rejects() {
+    let dir = Dir::with_package("demo");
+    let cases = [
+        (
+            "[tasks.a]\nrun = \"true\"\ndepends-on = [\"b\"]\n[tasks.b]\nrun = \"true\"\ndepends-on = [\"a\"]\n",
+            "tasks depend on each other in a cycle: `a` -> `b` -> `a`",
+            "perf.toml:6:15",
+        ),
+        (
+            "[pipelines]\ncheck = [\"a\"]\na = [\"b\"]\nb = [\"a\"]\n",
+            "pipelines include each other in a cycle: `a` -> `b` -> `a`",
+            "perf.toml:4:6",
+        ),
+        (
+            "[tasks.a]\nrun = \"true\"\ndepends-on = [\"nope\"]\n",
+            "unknown task or pipeline `nope` in `depends-on` of task `a`",
+            "perf.toml:3:15",
+        ),
+        (
+            "[tasks.a]\nrun = \"true\"\ndepends-on = [\"p\"]\n[pipelines]\np = [\"a\"]\n",
+            "`p` is a pipeline; `depends-on` takes task names",
+            "perf.toml:3:15",
+        ),
+        (
+            "[pipelines]\nextra = [\"ghost\"]\n",
+            "unknown task or pipeline `ghost` in pipeline `extra`",
+            "perf.toml:2:10",
+        ),
+    ];
+    for (policy, message, location) in cases {
+        dir.policy(policy);
+        let check = dir.command(["check"]).expect_code(2);
+        check.stderr_has(message).stderr_has(location);
+        for args in [&["list"][..], &["list", "--format", "json"]] {
+            let list = dir.command(args).expect_code(2);
+            assert_eq!(list.stderr(), check.stderr(), "{}", list.context());
+            assert_eq!(list.stdout(), "", "{}", list.context());
+        }
+    }
+}
+
+#[test]
+fn a_ten_thousand_task_chain_plans_quickly() {
+    let dir = Dir::with_package("demo");
+    let n = 10_000;
+    let mut policy = String::from("[tasks.t0]\nrun = \"false\"\n");
+    for i in 1..n {
+        policy.push_str(&format!(
+            "[tasks.t{i}]\nrun = \"true\"\ndepends-on = [\"t{}\"]\n",
+            i - 1
+        ));
+    }
+    policy.push_str(&format!("[pipelines]\ncheck = [\"t{}\"]\n", n - 1));
+    dir.policy(&policy);
+    let started = std::time::Instant::now();
+    dir.command(["list"])
+        .expect_success()
+        .stdout_has(&format!("t{}", n - 1));
+    // t0 fails, so the other 9,999 are planned and skipped without a process.
+    dir.command(["check", "--format", "json"])
+        .expect_code(1)
+        .stdout_has("\"skipped\"");
+    let took = started.elapsed();
+    assert!(took.as_secs() < 20, "took {took:?}");
 }
 
 #[test]

@@ -58,3 +58,68 @@ fn refuses_to_overwrite_without_force() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary files left behind");
 }
+
+#[test]
+fn a_perf_toml_link_is_not_replaced_without_force_even_when_dangling() {
+    let dir = Dir::with_package("solo");
+    let link = dir.join("perf.toml");
+    std::os::unix::fs::symlink("nowhere.toml", &link).unwrap();
+    dir.command(["init"])
+        .expect_code(2)
+        .stderr_has("perf.toml already exists: a symbolic link to nowhere.toml")
+        .stderr_has("--force")
+        .stdout_lacks("{");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("nowhere.toml")
+    );
+    assert!(
+        !dir.join("nowhere.toml").exists(),
+        "nothing written through the link"
+    );
+
+    let doc = dir
+        .command(["init", "--force", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(doc["replaced"], true, "{doc:#}");
+    assert!(
+        !std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!dir.join("nowhere.toml").exists());
+}
+
+#[test]
+fn json_says_what_was_written() {
+    let dir = Dir::with_package("solo");
+    dir.create("benches/parse.rs", "fn main() {}\n");
+    let run = dir.command(["init", "--format", "json"]).expect_success();
+    let doc = run.json();
+    assert_eq!(doc["version"], 1, "{doc:#}");
+    assert_eq!(doc["replaced"], false);
+    let path = std::path::PathBuf::from(doc["path"].as_str().unwrap());
+    assert_eq!(path.file_name().unwrap(), "perf.toml");
+    assert!(path.is_file(), "{doc:#}");
+    let tasks: Vec<&str> = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    for task in ["fmt", "clippy", "test", "bench-build"] {
+        assert!(tasks.contains(&task), "{doc:#}");
+    }
+    let check: Vec<&str> = doc["check"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        check.contains(&"gitignore") && check.contains(&"bench-build"),
+        "{doc:#}"
+    );
+}

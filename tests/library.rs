@@ -15,9 +15,10 @@ fn an_xtask_runs_the_check_pipeline_through_the_library() {
     dir.create(
         "xtask/Cargo.toml",
         format!(
-            "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\ncargo-perf-tasks = {{ path = {:?} }}\ncargo-perf-progress = {{ path = {:?} }}\n",
-            repo.join("crates/tasks"),
-            repo.join("crates/progress")
+            "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\ncargo-perf-progress = {{ path = {:?} }}\ncargo-perf-report = {{ path = {:?} }}\ncargo-perf-tasks = {{ path = {:?} }}\n",
+            repo.join("crates/progress"),
+            repo.join("crates/report"),
+            repo.join("crates/tasks")
         ),
     );
     dir.create(

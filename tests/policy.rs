@@ -89,6 +89,74 @@ fn config_flag_reads_another_file() {
 }
 
 #[test]
+fn a_perf_toml_link_that_cannot_be_followed_is_an_error_not_the_defaults() {
+    let dir = Dir::with_package("demo");
+    let link = dir.join("perf.toml");
+    std::os::unix::fs::symlink("policies/missing.toml", &link).unwrap();
+    for args in [&["check"][..], &["list"], &["run", "gitignore"]] {
+        dir.command(args)
+            .expect_code(2)
+            .stderr_has("cannot read perf.toml: it is a symbolic link to policies/missing.toml, which cannot be followed")
+            .stderr_has("fix or remove the link");
+    }
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("perf.toml", &link).unwrap();
+    dir.command(["check"])
+        .expect_code(2)
+        .stderr_has("it is a symbolic link to perf.toml");
+
+    // A link that leads to a policy is that policy.
+    std::fs::remove_file(&link).unwrap();
+    dir.create("policies/real.toml", "[tasks.linked]\nrun = \"true\"\n");
+    std::os::unix::fs::symlink("policies/real.toml", &link).unwrap();
+    dir.command(["list"]).expect_success().stdout_has("linked");
+}
+
+#[test]
+fn every_section_parses_percentages_the_same_way() {
+    for (policy, location) in [
+        ("[profile]\nmin-width = \"5%%\"\n", "perf.toml:2:13"),
+        ("[bench]\nthreshold = \"5%%\"\n", "perf.toml:2:13"),
+        ("[bench]\nconfidence = \"95%%\"\n", "perf.toml:2:14"),
+    ] {
+        check_with(policy)
+            .stderr_has("` is not a percentage")
+            .stderr_has(location)
+            .stderr_has("write a number followed by `%`");
+    }
+    check_with("[profile]\nmin-width = \"0.5\"\n").stderr_has("does not end with `%`");
+    check_with("[profile]\nmin-width = \"200%\"\n")
+        .stderr_has("`min-width` must be from 0% to 100%");
+    let dir = Dir::with_package("demo");
+    dir.command(["profile", "--min-width", "5%%", "--cmd", "--", "true"])
+        .expect_code(2)
+        .stderr_has("is not a percentage");
+}
+
+#[test]
+fn output_locations_in_perf_toml_stay_inside_the_workspace() {
+    for (section, key) in [("bench", "history"), ("profile", "output-dir")] {
+        let column = key.len() + 4;
+        for (value, message) in [
+            ("", "is empty"),
+            ("   ", "is empty"),
+            ("../elsewhere", "leaves the workspace through `..`"),
+            ("out/../..", "leaves the workspace through `..`"),
+            ("/tmp/outputs", "is an absolute path"),
+            ("~/outputs", "is an absolute path"),
+            (".git", "is inside `.git`"),
+            ("sub/.git/hooks", "is inside `.git`"),
+            (".", "names the workspace root itself"),
+        ] {
+            check_with(&format!("[{section}]\n{key} = \"{value}\"\n"))
+                .stderr_has(&format!("error: `{key}` {message}"))
+                .stderr_has(&format!("perf.toml:2:{column}"))
+                .stderr_has("name a directory inside the workspace");
+        }
+    }
+}
+
+#[test]
 fn names_that_clash_are_rejected() {
     check_with("[tasks.x]\nrun = \"true\"\n[pipelines]\nx = [\"x\"]\n")
         .stderr_has("`x` is both a task and a pipeline");

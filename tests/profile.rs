@@ -364,6 +364,41 @@ fn bad_input_is_a_clear_error() {
 }
 
 #[test]
+fn outputs_never_replace_tracked_files_nor_leave_the_workspace() {
+    let dir = program("trackprog");
+    dir.create("out/flamegraph.svg", "mine\n");
+    dir.create("out/manifest.json", "{}\n");
+    dir.policy("[profile]\nbin = \"trackprog\"\nargs = [\"1\"]\noutput-dir = \"out\"\n");
+    dir.git_init();
+    dir.command(["profile"])
+        .expect_code(2)
+        .stdout_has(
+            "`[profile] output-dir` out holds files tracked by git (flamegraph.svg, manifest.json)",
+        )
+        .stdout_has("choose a directory of its own");
+    dir.command(["profile", "--output", "."])
+        .expect_code(2)
+        .stdout_has("--output . holds files tracked by git");
+    assert_eq!(dir.read("out/flamegraph.svg"), "mine\n");
+    assert_eq!(dir.read("out/manifest.json"), "{}\n");
+    assert_eq!(dir.git(["status", "--porcelain"]), "");
+
+    // perf.toml may not lead outside through a link; the command line may.
+    let outside = Dir::new();
+    std::os::unix::fs::symlink(outside.path(), dir.join("linked")).unwrap();
+    dir.policy("[profile]\nbin = \"trackprog\"\nargs = [\"1\"]\noutput-dir = \"linked/run\"\n");
+    dir.command(["profile"])
+        .expect_code(2)
+        .stdout_has("outside the workspace and its target dir");
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    let chosen = outside.join("chosen");
+    dir.command(["profile", "--output"])
+        .args([&chosen])
+        .expect_success();
+    assert!(chosen.join("flamegraph.svg").is_file());
+}
+
+#[test]
 fn policy_defaults_drive_a_pipeline_run() {
     let dir = program("polprog");
     dir.policy(

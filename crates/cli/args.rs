@@ -356,8 +356,10 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
-    match text.trim_end_matches('%').parse::<f64>() {
-        Ok(value) if (0.0..=100.0).contains(&value) => Ok(value),
-        _ => Err("expected a percentage from 0 to 100, e.g. 0.5".to_owned()),
+    use cargo_perf_policy::units::{PercentSign, parse_percent};
+    match parse_percent(text, PercentSign::Optional) {
+        Ok(value) if value <= 100.0 => Ok(value),
+        Ok(_) => Err("expected a percentage from 0 to 100, e.g. 0.5".to_owned()),
+        Err(err) => Err(format!("{} ({})", err.reason, err.help)),
     }
 }

@@ -15,7 +15,7 @@ use crate::args::{
     ProfileArgs,
 };
 use crate::hook::Scoped;
-use crate::output::{append_step_summary, finish_output, print_error};
+use crate::output::{append_step_summary, finish_output, print_error, print_warning};
 use crate::session::open;
 
 pub fn dispatch(cli: Cli) -> u8 {
@@ -217,7 +217,25 @@ fn bench_history(global: &GlobalArgs, id: Option<&str>) -> u8 {
         Err(code) => return code,
     };
     match cargo_perf_tasks::bench_history(&session.project, id) {
-        Ok(text) => finish_output(&escape_lines(&text), exit::SUCCESS),
+        Ok(history) => {
+            for skipped in &history.skipped {
+                print_warning(
+                    &format!(
+                        "skipped {}: {}",
+                        crate::output::shown_path(&skipped.path),
+                        escape_lines(&skipped.reason)
+                    ),
+                    Some(
+                        "cargo-perf left it untouched; move it away if it is not a run of this workspace",
+                    ),
+                );
+            }
+            let text = match global.format {
+                OutputFormat::Json => cargo_perf_report::render_history_json(&history),
+                _ => escape_lines(&cargo_perf_report::render_history(&history)).into_owned(),
+            };
+            finish_output(&text, exit::SUCCESS)
+        }
         Err(err) => {
             print_error(&err.message, err.hint.as_deref());
             exit::ERROR
@@ -237,15 +255,32 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
         }
     };
     match cargo_perf_tasks::init::write(&workspace, force) {
-        Ok(path) => {
+        Ok(written) => {
             if !global.quiet {
                 eprintln!(
                     "{:>12} {} (edit it, then run `cargo perf check`)",
-                    console::style("Wrote").green().bold(),
-                    crate::output::shown_path(&path)
+                    console::style(if written.replaced {
+                        "Replaced"
+                    } else {
+                        "Wrote"
+                    })
+                    .green()
+                    .bold(),
+                    crate::output::shown_path(&written.path)
                 );
             }
-            exit::SUCCESS
+            match global.format {
+                OutputFormat::Json => finish_output(
+                    &cargo_perf_report::render_init_json(&cargo_perf_report::InitSummary {
+                        path: &written.path,
+                        replaced: written.replaced,
+                        tasks: &written.tasks,
+                        check: &written.check,
+                    }),
+                    exit::SUCCESS,
+                ),
+                _ => exit::SUCCESS,
+            }
         }
         Err(err) => {
             print_error(&err.to_string(), Some(err.hint()));

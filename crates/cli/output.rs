@@ -96,3 +96,20 @@ pub fn append_step_summary(report: &RunReport) -> io::Result<Option<PathBuf>> {
     file.write_all(b"\n")?;
     Ok(Some(path))
 }
+
+/// Prints `warning: message` and, when given, `= help: hint` to stderr.
+pub fn print_warning(message: &str, hint: Option<&str>) {
+    let mut text = format!(
+        "{} {}\n",
+        style("warning:").yellow().bold(),
+        escape_lines(message)
+    );
+    if let Some(hint) = hint {
+        text.push_str(&format!(
+            "  {} {}\n",
+            style("= help:").cyan(),
+            escape_lines(hint)
+        ));
+    }
+    eprint!("{text}");
+}

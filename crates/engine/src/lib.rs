@@ -7,8 +7,11 @@
 pub mod exit;
 pub mod fsutil;
 pub mod git;
+mod graph;
+pub mod history;
 pub mod interrupt;
 pub mod model;
+pub mod outputs;
 pub mod plan;
 pub mod process;
 pub mod progress;
@@ -22,7 +25,7 @@ pub use model::{
     Change, Finding, Metric, Outcome, RunReport, Severity, TaskKind, TaskReport, TaskStatus, Unit,
     Verdict,
 };
-pub use plan::{Plan, PlanError};
+pub use plan::{Plan, PlanError, validate};
 pub use registry::{PipelineDef, Registry};
 pub use runner::{RunOptions, run_plan};
 pub use scope::ChangeScope;

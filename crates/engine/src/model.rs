@@ -10,10 +10,10 @@ use serde::{Serialize, Serializer};
 mod format;
 mod listing;
 
-pub use format::{format_bytes, format_duration, format_value};
 /// Escaping of text that is not ours for the terminal, shared with the
 /// policy's diagnostics (the policy crate is a leaf, so it lives there).
 pub use cargo_perf_policy::escape::{escape, escape_lines};
+pub use format::{format_bytes, format_duration, format_value};
 pub use listing::{ListedPipeline, ListedTask, Listing};
 
 /// The version of the JSON document; bump it on any incompatible change.

@@ -1,6 +1,7 @@
 //! The set of tasks and pipelines a run can name: built-in tasks, the user's
 //! custom tasks, default pipelines and the policy's own pipelines.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use cargo_perf_policy::{Diagnostic, Located};
@@ -16,10 +17,14 @@ pub struct PipelineDef {
     pub description: String,
 }
 
+/// Tasks and pipelines in the order they were added, with an index by name
+/// so a lookup costs the same for ten names as for ten thousand.
 #[derive(Default, Clone)]
 pub struct Registry {
     tasks: Vec<Arc<dyn Task>>,
     pipelines: Vec<PipelineDef>,
+    task_index: HashMap<String, usize>,
+    pipeline_index: HashMap<String, usize>,
 }
 
 impl Registry {
@@ -30,10 +35,16 @@ impl Registry {
     /// Adds a task; a task of the same name is replaced (so a caller can
     /// swap in a built-in configured from command-line flags).
     pub fn add_task(&mut self, task: Arc<dyn Task>) {
-        match self.tasks.iter_mut().find(|t| t.name() == task.name()) {
-            Some(slot) => *slot = task,
-            None => self.tasks.push(task),
+        match self.task_index.get(task.name()) {
+            Some(&index) => self.tasks[index] = task,
+            None => self.push_task(task),
         }
+    }
+
+    fn push_task(&mut self, task: Arc<dyn Task>) {
+        self.task_index
+            .insert(task.name().to_owned(), self.tasks.len());
+        self.tasks.push(task);
     }
 
     /// Adds a custom task from the policy; it may not shadow a built-in.
@@ -51,28 +62,30 @@ impl Registry {
             }
             return Err(diagnostic);
         }
-        self.tasks.push(task);
+        self.push_task(task);
         Ok(())
     }
 
     /// Adds a pipeline, replacing one of the same name (policy pipelines override defaults).
     pub fn add_pipeline(&mut self, pipeline: PipelineDef) {
-        match self
-            .pipelines
-            .iter_mut()
-            .find(|p| p.name.value == pipeline.name.value)
-        {
-            Some(slot) => *slot = pipeline,
-            None => self.pipelines.push(pipeline),
+        match self.pipeline_index.get(&pipeline.name.value) {
+            Some(&index) => self.pipelines[index] = pipeline,
+            None => {
+                self.pipeline_index
+                    .insert(pipeline.name.value.clone(), self.pipelines.len());
+                self.pipelines.push(pipeline);
+            }
         }
     }
 
     pub fn task(&self, name: &str) -> Option<&Arc<dyn Task>> {
-        self.tasks.iter().find(|t| t.name() == name)
+        self.task_index.get(name).map(|&index| &self.tasks[index])
     }
 
     pub fn pipeline(&self, name: &str) -> Option<&PipelineDef> {
-        self.pipelines.iter().find(|p| p.name.value == name)
+        self.pipeline_index
+            .get(name)
+            .map(|&index| &self.pipelines[index])
     }
 
     pub fn tasks(&self) -> &[Arc<dyn Task>] {

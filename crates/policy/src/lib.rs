@@ -8,6 +8,7 @@
 
 mod diagnostic;
 pub mod escape;
+mod paths;
 mod reader;
 pub mod sections;
 mod source;
@@ -137,11 +138,19 @@ pub fn load(path: &Path, shown_as: &Path) -> Result<Policy, PolicyError> {
     let fail = |message: String, help: &str| {
         PolicyError::whole_file(shown_as, String::new(), Diagnostic::new(message).help(help))
     };
-    let metadata = std::fs::metadata(path).map_err(|err| {
-        fail(
+    let metadata = std::fs::metadata(path).map_err(|err| match std::fs::read_link(path) {
+        Ok(target) => fail(
+            format!(
+                "cannot read {}: it is a symbolic link to {}, which cannot be followed ({err})",
+                shown_as.display(),
+                target.display()
+            ),
+            "fix or remove the link (without a policy file cargo perf uses its built-in defaults), or pass another file with `--config`",
+        ),
+        Err(_) => fail(
             format!("cannot read {}: {err}", shown_as.display()),
             "check that the file exists and is readable, or pass another file with `--config`",
-        )
+        ),
     })?;
     if !metadata.is_file() {
         return Err(fail(
@@ -241,8 +250,10 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
 }
 
 fn check_names_are_unique(reader: &mut Reader, policy: &Policy) {
+    let tasks: std::collections::HashSet<&str> =
+        policy.tasks.iter().map(|t| t.name.value.as_str()).collect();
     for pipeline in &policy.pipelines {
-        if policy.task(&pipeline.name.value).is_some() {
+        if tasks.contains(pipeline.name.value.as_str()) {
             reader.report(
                 Diagnostic::new(format!(
                     "`{}` is both a task and a pipeline",

@@ -9,7 +9,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, suggest};
-use crate::units::{ByteSize, Percent, UnitError, parse_duration};
+use crate::units::{ByteSize, Percent, PercentSign, UnitError, parse_duration, parse_percent};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -192,6 +192,26 @@ impl Reader {
         Some(out)
     }
 
+    /// A directory perf.toml sends outputs to: relative, below the workspace
+    /// root, outside `.git` (see `paths`). `example` is a good value.
+    pub fn output_dir(&mut self, key: &str, value: &Value<'_>, example: &str) -> Option<String> {
+        let path = self.string(key, value)?;
+        match crate::paths::output_dir_problem(&path.value) {
+            None => Some(path.value),
+            Some((reason, label)) => {
+                self.report(
+                    Diagnostic::new(format!("`{key}` {reason}"))
+                        .at(value.span())
+                        .label(label)
+                        .help(format!(
+                            "name a directory inside the workspace, e.g. `{key} = \"{example}\"`"
+                        )),
+                );
+                None
+            }
+        }
+    }
+
     #[allow(dead_code)] // for the size keys of task sections
     pub fn size(&mut self, key: &str, value: &Value<'_>) -> Option<ByteSize> {
         match value.get_ref() {
@@ -216,10 +236,18 @@ impl Reader {
         }
     }
 
-    #[allow(dead_code)] // for the percentage keys of task sections
     pub fn percent(&mut self, key: &str, value: &Value<'_>) -> Option<Percent> {
+        self.percent_points(key, value)
+            .map(|points| Percent(points / 100.0))
+    }
+
+    /// A percentage as its number of percent (`"0.5%"` is `0.5`), for keys
+    /// handed on to tools that take it that way.
+    pub fn percent_points(&mut self, key: &str, value: &Value<'_>) -> Option<f64> {
         match value.get_ref() {
-            DeValue::String(text) => self.unit(key, value, text.parse()),
+            DeValue::String(text) => {
+                self.unit(key, value, parse_percent(text, PercentSign::Required))
+            }
             _ => {
                 self.type_error(key, value, "a percentage", &format!("`{key} = \"5%\"`"));
                 None

@@ -142,27 +142,48 @@ pub fn format_duration(duration: Duration) -> String {
     }
 }
 
+/// Whether a percentage must be written with its `%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PercentSign {
+    /// perf.toml: `"5%"`, so a percentage never reads as a fraction or a count.
+    Required,
+    /// A command-line flag whose name already says percent (`--min-width 0.5`).
+    Optional,
+}
+
+/// The one percentage parser, for every perf.toml section and flag: `"5%"`
+/// (or, with [`PercentSign::Optional`], `"5"`) is `5.0`, a number of percent
+/// from 0 to 1000. Anything after the number but one `%` is an error, so
+/// `"5%%"` is rejected everywhere.
+pub fn parse_percent(text: &str, sign: PercentSign) -> Result<f64, UnitError> {
+    let err = |reason: String| UnitError {
+        reason,
+        help: PERCENT_HELP,
+    };
+    let trimmed = text.trim();
+    let body = match (trimmed.strip_suffix('%'), sign) {
+        (Some(body), _) => body.trim_end(),
+        (None, PercentSign::Optional) => trimmed,
+        (None, PercentSign::Required) => {
+            return Err(err(format!("`{text}` does not end with `%`")));
+        }
+    };
+    let (number, rest) =
+        split_number(body).ok_or_else(|| err(format!("`{text}` is not a percentage")))?;
+    if !rest.trim().is_empty() {
+        return Err(err(format!("`{text}` is not a percentage")));
+    }
+    if number > 1000.0 {
+        return Err(err(format!("`{text}` is larger than 1000%")));
+    }
+    Ok(number)
+}
+
 impl std::str::FromStr for Percent {
     type Err = UnitError;
 
     fn from_str(text: &str) -> Result<Self, UnitError> {
-        let err = |reason: String| UnitError {
-            reason,
-            help: PERCENT_HELP,
-        };
-        let trimmed = text.trim();
-        let body = trimmed
-            .strip_suffix('%')
-            .ok_or_else(|| err(format!("`{text}` does not end with `%`")))?;
-        let (number, rest) = split_number(body.trim_end())
-            .ok_or_else(|| err(format!("`{text}` is not a percentage")))?;
-        if !rest.trim().is_empty() {
-            return Err(err(format!("`{text}` is not a percentage")));
-        }
-        if number > 1000.0 {
-            return Err(err(format!("`{text}` is larger than 1000%")));
-        }
-        Ok(Percent(number / 100.0))
+        parse_percent(text, PercentSign::Required).map(|points| Percent(points / 100.0))
     }
 }
 
@@ -237,6 +258,16 @@ mod tests {
         assert!("5".parse::<Percent>().unwrap_err().reason.contains("`%`"));
         assert!("five%".parse::<Percent>().is_err());
         assert!("5000%".parse::<Percent>().is_err());
+        for doubled in ["5%%", "5 %%", "%", "5%5%", "-5%", "5%\u{0}"] {
+            assert!(doubled.parse::<Percent>().is_err(), "{doubled:?}");
+            assert!(
+                parse_percent(doubled, PercentSign::Optional).is_err(),
+                "{doubled:?}"
+            );
+        }
+        assert_eq!(parse_percent("0.5", PercentSign::Optional), Ok(0.5));
+        assert_eq!(parse_percent("0.5%", PercentSign::Optional), Ok(0.5));
+        assert!(parse_percent("0.5", PercentSign::Required).is_err());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use cargo_perf_engine::{RunReport, Severity};
 use cargo_perf_engine::model::escape;
+use cargo_perf_engine::{RunReport, Severity};
 
 /// One workflow command per finding, in task order.
 pub fn render_github(report: &RunReport) -> String {

@@ -4,15 +4,18 @@
 //! text and write no file: where it goes is the binary's choice.
 
 mod github;
+mod history;
 mod human;
+mod init;
 mod json;
 mod listing;
 mod markdown;
 mod status;
 
-pub use cargo_perf_engine::model::format_value;
 pub use github::render_github;
+pub use history::{render_history, render_history_json};
 pub use human::render_human;
+pub use init::{InitSummary, render_init_json};
 pub use json::render_json;
 pub use listing::{render_listing, render_listing_json};
 pub use markdown::render_markdown;

@@ -52,7 +52,9 @@ pub fn render_listing(listing: &Listing) -> String {
         } else {
             escape(&steps.join(", ")).into_owned()
         };
-        let _ = writeln!(out, "  {:<width$}  {:<8}  {steps}",
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<8}  {steps}",
             escape(&pipeline.name),
             origin
         );

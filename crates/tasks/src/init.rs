@@ -12,6 +12,13 @@ use cargo_perf_policy::TEMPLATE;
 pub enum InitError {
     #[error("{0} already exists")]
     Exists(PathBuf),
+    #[error("{path} already exists: a symbolic link to {target}")]
+    ExistsAsLink { path: PathBuf, target: PathBuf },
+    #[error("cannot tell whether {path} exists: {source}")]
+    Inspect {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -23,9 +30,25 @@ impl InitError {
     pub fn hint(&self) -> &'static str {
         match self {
             InitError::Exists(_) => "pass --force to replace it, or edit the existing file",
+            InitError::ExistsAsLink { .. } => {
+                "pass --force to replace the link with a file, or fix the link"
+            }
+            InitError::Inspect { .. } => "check the permissions of the workspace root",
             InitError::Write { .. } => "check that the workspace root is writable",
         }
     }
+}
+
+/// What `init` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    /// Whether `--force` replaced a file (or link) of that name.
+    pub replaced: bool,
+    /// The custom tasks the policy declares.
+    pub tasks: Vec<String>,
+    /// The steps of its `check` pipeline.
+    pub check: Vec<String>,
 }
 
 /// The perf.toml text for `workspace`.
@@ -86,14 +109,43 @@ run = "cargo bench --workspace --no-run"
     out
 }
 
-/// Writes the policy to `<root>/perf.toml`; refuses to replace a file unless `force`.
-pub fn write(workspace: &Workspace, force: bool) -> Result<PathBuf, InitError> {
+/// Writes the policy to `<root>/perf.toml`; refuses to replace anything of
+/// that name (a file, or a link even when it leads nowhere) unless `force`.
+pub fn write(workspace: &Workspace, force: bool) -> Result<Written, InitError> {
     let path = workspace.root.join(cargo_perf_policy::FILE_NAME);
-    if path.exists() && !force {
-        return Err(InitError::Exists(path));
-    }
-    write_to(&path, &render(workspace))?;
-    Ok(path)
+    let replaced = match std::fs::symlink_metadata(&path) {
+        Ok(_) if force => true,
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            let target = std::fs::read_link(&path).unwrap_or_default();
+            return Err(InitError::ExistsAsLink { path, target });
+        }
+        Ok(_) => return Err(InitError::Exists(path)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => false,
+        Err(source) => return Err(InitError::Inspect { path, source }),
+    };
+    let text = render(workspace);
+    write_to(&path, &text)?;
+    let (tasks, check) = declared(&text);
+    Ok(Written {
+        path,
+        replaced,
+        tasks,
+        check,
+    })
+}
+
+/// The custom tasks and `check` steps of the policy text, as the loader reads them.
+fn declared(text: &str) -> (Vec<String>, Vec<String>) {
+    let source = cargo_perf_policy::SourceFile::new(cargo_perf_policy::FILE_NAME, text);
+    let Ok(policy) = cargo_perf_policy::parse(source) else {
+        return (Vec::new(), Vec::new());
+    };
+    let tasks = policy.tasks.iter().map(|t| t.name.value.clone()).collect();
+    let check = policy
+        .pipeline("check")
+        .map(|p| p.steps.iter().map(|s| s.value.clone()).collect())
+        .unwrap_or_default();
+    (tasks, check)
 }
 
 fn write_to(path: &Path, text: &str) -> Result<(), InitError> {

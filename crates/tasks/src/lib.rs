@@ -17,12 +17,11 @@ pub mod profile;
 mod session;
 mod worktree;
 
-pub use bench::{BenchOptions, BenchTask, print_history as bench_history};
+pub use bench::{BenchOptions, BenchTask, history as bench_history};
 pub use build::{BuildOptions, BuildTask};
 pub use builtin::DEFAULT_CHECK;
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
-pub use cargo_perf_report as report;
 pub use clean::CleanTask;
 pub use command::CommandTask;
 pub use gitignore::{GitignoreOptions, GitignoreTask};

@@ -144,10 +144,15 @@ fn load_policy(
         Some(path) => cwd.join(path),
         None => {
             let path = workspace.root.join(cargo_perf_policy::FILE_NAME);
-            if !path.exists() {
-                return Ok((Policy::default(), None));
+            // Only a name that is not there means "use the defaults": a
+            // dangling or looping link, or one we may not look at, is an
+            // error, or a hook would gate on the wrong policy.
+            match std::fs::symlink_metadata(&path) {
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    return Ok((Policy::default(), None));
+                }
+                _ => path,
             }
-            path
         }
     };
     let shown = path
@@ -207,6 +212,10 @@ fn build_registry(policy: &Policy) -> Result<Registry, PolicyError> {
             ),
         });
     }
+    // The same checks a plan makes, over every task and pipeline, so a
+    // command that plans nothing (`list`) rejects what `check` would.
+    diagnostics.extend(cargo_perf_engine::validate(&registry));
+    diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
     match (&policy.source, diagnostics.is_empty()) {
         (Some(source), false) => Err(PolicyError {
             source: source.clone(),

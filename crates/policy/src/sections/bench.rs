@@ -163,17 +163,8 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
             }
         }
         "history" => {
-            if let Some(path) = r.string(key, value) {
-                if path.value.trim().is_empty() {
-                    r.report(
-                        Diagnostic::new("`history` is empty")
-                            .at(value.span())
-                            .label("no path")
-                            .help("name a directory, e.g. `history = \".cargo-perf/bench\"`"),
-                    );
-                } else {
-                    bench.history = Some(path.value);
-                }
+            if let Some(path) = r.output_dir(key, value, ".cargo-perf/bench") {
+                bench.history = Some(path);
             }
         }
         "threshold" => {

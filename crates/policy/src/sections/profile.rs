@@ -137,20 +137,17 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> ProfileSettings {
             }
         }
         "duration" => settings.duration = r.duration(key, value),
-        "output-dir" => settings.output_dir = r.string(key, value).map(|s| s.value),
-        "min-width" => {
-            if let Some(text) = r.string(key, value) {
-                match text.value.trim_end_matches('%').trim().parse::<f64>() {
-                    Ok(width) if (0.0..=100.0).contains(&width) => settings.min_width = width,
-                    _ => r.report(
-                        Diagnostic::new(format!("invalid value for `min-width`: `{}`", text.value))
-                            .at(value.span())
-                            .label("expected a percentage of the image width")
-                            .help("write it as `min-width = \"0.1%\"`"),
-                    ),
-                }
-            }
-        }
+        "output-dir" => settings.output_dir = r.output_dir(key, value, "target/profiles"),
+        "min-width" => match r.percent_points(key, value) {
+            Some(width) if width <= 100.0 => settings.min_width = width,
+            Some(_) => r.report(
+                Diagnostic::new("`min-width` must be from 0% to 100%")
+                    .at(value.span())
+                    .label("a percentage of the image width")
+                    .help("write it as `min-width = \"0.1%\"`"),
+            ),
+            None => {}
+        },
         _ => settings.no_inline = r.bool(key, value).unwrap_or_default(),
     });
     settings

@@ -186,7 +186,7 @@ impl History {
             if name.starts_with(".cargo-perf-") {
                 continue; // an interrupted atomic write's temporary file
             }
-            match read_record(&path) {
+            match read_record(&path).and_then(|run| named_after_its_id(name, run)) {
                 Ok(run) => runs.push(run),
                 Err(reason) => skipped.push(Skipped { path, reason }),
             }
@@ -292,6 +292,22 @@ pub(crate) fn valid_baseline_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A run's file is named after its id (`000042.json`); a copy under another
+/// name would list the run twice, so it is skipped and reported.
+fn named_after_its_id(name: &str, run: RunRecord) -> Result<RunRecord, String> {
+    match name.strip_suffix(".json").map(str::parse::<u64>) {
+        Some(Ok(id)) if id == run.id => Ok(run),
+        Some(Ok(id)) => Err(format!(
+            "it holds run #{} but is named as run #{id}",
+            run.id
+        )),
+        _ => Err(format!(
+            "holds run #{} but its name is not a run number (runs are named like {:06}.json)",
+            run.id, run.id
+        )),
+    }
 }
 
 fn read_record(path: &Path) -> Result<RunRecord, String> {

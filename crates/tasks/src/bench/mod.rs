@@ -8,6 +8,7 @@ mod confirm;
 mod fingerprint;
 mod harness;
 mod history;
+mod listing;
 mod report;
 mod sampling;
 mod stats;
@@ -20,7 +21,7 @@ use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
 
 use history::{History, HistoryError, RunRecord};
 
-pub use report::print_history;
+pub use listing::history;
 
 /// How `cargo perf bench` was asked to run.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +66,19 @@ pub(crate) fn history_dir(project: &Project) -> PathBuf {
         Some(path) => project.workspace.root.join(path),
         None => project.workspace.state_dir().join("bench"),
     }
+}
+
+/// The history store, once its directory is known to be a place cargo perf
+/// may write: inside the workspace or target dir, among no tracked files.
+fn open_store(project: &Project) -> Result<History, TaskError> {
+    let dir = history_dir(project);
+    cargo_perf_engine::outputs::check_output_dir(
+        project,
+        &dir,
+        cargo_perf_engine::outputs::Origin::Policy,
+        "the bench history (`[bench] history`)",
+    )?;
+    Ok(History::new(dir, project.workspace.root.clone()))
 }
 
 /// What a run is compared with, and how to name it in the report.
@@ -188,7 +202,7 @@ impl Task for BenchTask {
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         check_baseline_names(&self.options)?;
         let selection = Selection::new(cx, &self.options)?;
-        let store = History::new(history_dir(cx.project), cx.workspace().root.clone());
+        let store = open_store(cx.project)?;
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
         // Read the baseline first: a bad name fails before minutes of measuring.
         let stored = self.stored_baseline(cx, &store, &fingerprint, selection.instructions)?;

@@ -1,15 +1,14 @@
 //! What a bench run reports: comparisons as metrics and findings, budgets,
-//! the one-line summary, and the `cargo perf bench history` listing.
+//! and the one-line summary.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use cargo_perf_engine::model::{Metric, Unit, Verdict};
-use cargo_perf_engine::{Finding, Project, TaskContext, TaskError};
+use cargo_perf_engine::{Finding, TaskContext};
 use cargo_perf_policy::BenchSettings;
 
-use super::fingerprint::format_time;
-use super::history::{BenchRecord, History, RunRecord};
+use super::history::{BenchRecord, RunRecord};
 use super::stats::median;
 use super::verdict::{Comparison, Input, judge, judge_by_spread};
 
@@ -87,7 +86,7 @@ pub(crate) fn compared(record: &BenchRecord, cpu: bool) -> Vec<f64> {
     }
 }
 
-fn unit_of(record: &BenchRecord) -> Unit {
+pub(crate) fn unit_of(record: &BenchRecord) -> Unit {
     if record.unit == "instructions" {
         Unit::Instructions
     } else {
@@ -250,105 +249,4 @@ fn summary_line(
 
 fn nanos(ns: f64) -> String {
     cargo_perf_policy::units::format_duration(Duration::from_nanos(ns as u64))
-}
-
-/// `cargo perf bench history [ID]`: the runs, one run (a number) or one
-/// benchmark's series (a name).
-pub fn print_history(project: &Project, id: Option<&str>) -> Result<String, TaskError> {
-    let store = History::new(super::history_dir(project), project.workspace.root.clone());
-    if !store.root().exists() {
-        return Ok(format!(
-            "no bench history yet at {} (run `cargo perf bench`)\n",
-            project.workspace.relative(store.root()).display()
-        ));
-    }
-    let lock = store.lock()?;
-    let (runs, skipped) = store.runs(&lock)?;
-    drop(lock);
-    let mut out = String::new();
-    for s in &skipped {
-        let _ = writeln!(out, "warning: skipped {}: {}", s.path.display(), s.reason);
-    }
-    match id {
-        None => {
-            let _ = writeln!(
-                out,
-                "{:>5}  {:<23}  {:<12}  {:<10}  benchmarks",
-                "run", "time", "branch", "commit"
-            );
-            for run in &runs {
-                let fp = &run.fingerprint;
-                let commit = fp.commit.as_deref().map_or("-".to_owned(), |c| {
-                    format!(
-                        "{}{}",
-                        &c[..c.len().min(8)],
-                        if fp.dirty { "+" } else { "" }
-                    )
-                });
-                let _ = writeln!(
-                    out,
-                    "{:>5}  {:<23}  {:<12}  {:<10}  {}",
-                    run.id,
-                    format_time(fp.time),
-                    fp.branch.as_deref().unwrap_or("-"),
-                    commit,
-                    run.benchmarks.len()
-                );
-            }
-            let baselines = store.baseline_names();
-            if !baselines.is_empty() {
-                let _ = writeln!(out, "baselines: {}", baselines.join(", "));
-            }
-        }
-        Some(id) if id.parse::<u64>().is_ok() => {
-            let number: u64 = id.parse().unwrap_or_default();
-            let run = runs.iter().find(|r| r.id == number).ok_or_else(|| {
-                TaskError::new(format!("no run #{number} in the bench history"))
-                    .hint("`cargo perf bench history` lists the runs")
-            })?;
-            let _ = writeln!(
-                out,
-                "run #{} at {}",
-                run.id,
-                format_time(run.fingerprint.time)
-            );
-            let fp = serde_json::to_string_pretty(&run.fingerprint).unwrap_or_default();
-            let _ = writeln!(out, "fingerprint: {fp}");
-            for b in &run.benchmarks {
-                let _ = writeln!(
-                    out,
-                    "  {:<30} median {:>12}  ({} samples)",
-                    b.id,
-                    show(b, median(&b.samples)),
-                    b.samples.len()
-                );
-            }
-        }
-        Some(name) => {
-            let series: Vec<_> = runs
-                .iter()
-                .filter_map(|r| r.benchmarks.iter().find(|b| b.id == name).map(|b| (r, b)))
-                .collect();
-            if series.is_empty() {
-                return Err(TaskError::new(format!("no run measured a benchmark named `{name}`"))
-                    .hint("give a run number or a benchmark name; `cargo perf bench history` lists the runs"));
-            }
-            let _ = writeln!(out, "{name}:");
-            for (run, b) in series {
-                let _ = writeln!(
-                    out,
-                    "{:>5}  {:<23}  median {:>12}  ({} samples)",
-                    run.id,
-                    format_time(run.fingerprint.time),
-                    show(b, median(&b.samples)),
-                    b.samples.len()
-                );
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn show(b: &BenchRecord, value: f64) -> String {
-    cargo_perf_report::format_value(value, unit_of(b))
 }

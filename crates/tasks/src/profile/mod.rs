@@ -18,6 +18,7 @@ mod summary;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::fsutil::write_atomic;
+use cargo_perf_engine::outputs::{Origin, check_output_dir};
 use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit, Verdict};
 use serde_json::json;
 
@@ -416,6 +417,11 @@ fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskE
     let workspace = cx.workspace();
     if let Some(dir) = &options.output {
         let dir = workspace.root.join(dir);
+        let what = match options.output_origin {
+            Origin::User => "--output",
+            Origin::Policy => "`[profile] output-dir`",
+        };
+        check_output_dir(cx.project, &dir, options.output_origin, what)?;
         std::fs::create_dir_all(&dir).map_err(|err| io_error(&dir, err))?;
         return Ok(dir);
     }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cargo_perf_engine::outputs::Origin;
 use cargo_perf_policy::sections::profile::{ProfileSettings, ProfileTarget};
 
 /// The program to profile.
@@ -98,6 +99,9 @@ pub(crate) struct Resolved {
     pub min_width: f64,
     pub no_inline: bool,
     pub output: Option<PathBuf>,
+    /// Who named `output`: the caller may name any place, perf.toml only
+    /// one inside the workspace.
+    pub output_origin: Origin,
     pub open: bool,
     pub diff: Option<String>,
     pub callgrind: bool,
@@ -144,6 +148,11 @@ impl ProfileOptions {
                 .output
                 .clone()
                 .or_else(|| policy.output_dir.as_ref().map(PathBuf::from)),
+            output_origin: if self.output.is_some() {
+                Origin::User
+            } else {
+                Origin::Policy
+            },
             open: self.open,
             diff: self.diff.clone(),
             callgrind: self.callgrind,
