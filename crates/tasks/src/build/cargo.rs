@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
-use cargo_perf_policy::BuildSettings;
+use cargo_perf_policy::{BuildSettings, Choice};
 use serde::Deserialize;
 
 /// How many lines of cargo's stderr are kept for a failure report.
@@ -24,7 +24,7 @@ pub(crate) struct BuildCommand {
 impl BuildCommand {
     pub(crate) fn new(workspace: &Workspace, settings: &BuildSettings) -> Self {
         let mut spec = CommandSpec::new(&workspace.cargo)
-            .arg(&settings.command)
+            .arg(settings.command.as_str())
             .args([
                 "--workspace",
                 "--all-targets",

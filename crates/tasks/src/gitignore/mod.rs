@@ -70,11 +70,6 @@ impl Task for GitignoreTask {
         };
         let layout = Layout::new(&repo.toplevel, &project.workspace.root);
         let policy = &project.policy.gitignore;
-        let allow: Vec<glob::Pattern> = policy
-            .allow_large
-            .iter()
-            .filter_map(|g| glob::Pattern::new(g.value.trim_start_matches('/')).ok())
-            .collect();
         let scoped: Option<HashSet<PathBuf>> = project
             .scope
             .as_ref()
@@ -114,7 +109,7 @@ impl Task for GitignoreTask {
             };
             let large: Vec<_> = large
                 .into_iter()
-                .filter(|f| !large::allowed(&f.path, &allow))
+                .filter(|f| !large::allowed(&f.path, &policy.allow_large))
                 .collect();
             let has_attributes =
                 !large.is_empty() && attributes_exist(&layout, &repo.common_dir, &tracked);
