@@ -1144,13 +1144,45 @@ fn the_policy_targets_key_selects_bench_targets_and_rejects_unknown_ones() {
     let run = cargo_bench().expect_code(2);
     let text = format!("{}{}", run.stdout(), run.stderr());
     assert!(
-        text.contains("no bench target named `three`"),
+        text.contains("`[bench] targets` names `three`, which is not a bench target"),
         "{}",
         run.context()
     );
+    run.stderr_has("--> perf.toml:2:19");
     assert!(
         text.contains("bench targets: one, two") || text.contains("bench targets: two, one"),
         "{}",
         run.context()
     );
+}
+
+#[test]
+fn a_budget_naming_no_result_of_a_target_that_ran_is_an_error_at_its_place() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"one\"\nharness = false\n",
+    );
+    dir.create("src/lib.rs", "");
+    dir.create(
+        "benches/one.rs",
+        "fn main() {\n    println!(\"test work ... bench:       1,000.00 ns/iter (+/- 10.00)\");\n}\n",
+    );
+    let cargo_bench = |args: &[&str]| bench(&dir, args).env("CARGO_TARGET_DIR", dir.join("target"));
+    dir.policy("[bench.budgets]\n\"one/work\" = \"1s\"\n\"one/wrok\" = \"1s\"\n");
+    let run = cargo_bench(&[]).expect_code(1);
+    let task = task(&run);
+    let unknown = finding(&task, "bench-unknown-budget");
+    assert!(
+        unknown["message"].as_str().unwrap().contains(
+            "`[bench.budgets]` names `one/wrok`, a result bench target `one` did not report"
+        ),
+        "{task:#}"
+    );
+    assert_eq!(unknown["file"], "perf.toml");
+    assert_eq!(unknown["line"], 3);
+    assert_eq!(unknown["help"], "did you mean `one/work`?");
+    assert_eq!(metric(&task, "one/work")["verdict"], "pass");
+    // A filtered run reports only some results: nothing to judge the budget by.
+    cargo_bench(&["work"]).expect_success();
 }

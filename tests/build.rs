@@ -314,8 +314,11 @@ fn unknown_members_and_bad_policy_values_are_usage_errors() {
     dir.policy("[build]\nincremental-budget = { default = \"1s\", beta = \"2s\" }\n");
     build(&dir, &[])
         .expect_code(2)
-        .stdout_has("`[build] incremental-budget` in perf.toml names `beta`")
-        .stdout_has("the workspace members are: alpha");
+        .stderr_has(
+            "`[build] incremental-budget` names `beta`, which is not a member of this workspace",
+        )
+        .stderr_has("--> perf.toml:2:40")
+        .stderr_has("the workspace members are: alpha");
     dir.policy("[build]\ncommand = \"test\"\nincremental-budget = \"soon\"\n");
     build(&dir, &[])
         .expect_code(2)

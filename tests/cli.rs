@@ -62,6 +62,25 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn single_task_subcommands_take_no_run_options() {
+    let dir = Dir::with_package("demo");
+    for args in [
+        ["build", "--jobs", "2"],
+        ["build", "-j", "2"],
+        ["bench", "--fail-fast", "x"],
+        ["bench", "--no-fail-fast", "x"],
+    ] {
+        dir.command(args)
+            .expect_code(2)
+            .stderr_has(&format!("unexpected argument '{}'", args[1]));
+    }
+    // The subcommands that run a plan keep them.
+    dir.policy("[tasks.ok]\nrun = \"true\"\n");
+    dir.command(["run", "ok", "--jobs", "2", "--fail-fast"])
+        .expect_success();
+}
+
+#[test]
 fn outside_a_cargo_project_says_so() {
     let dir = Dir::new();
     dir.command(["check"])

@@ -1,5 +1,7 @@
-//! Bad perf.toml files through the real binary: each error names the file,
-//! line and column, quotes the line, says how to fix it, and exits 2.
+//! perf.toml through the real binary: each error in a bad file names the
+//! file, line and column, quotes the line, says how to fix it, and exits 2;
+//! and the kinds of value every section shares (commands, globs, choices,
+//! names of the workspace) mean the same in every section.
 
 use crate::util::Dir;
 
@@ -195,4 +197,134 @@ error: task `fmt` has no `run` command
 error: perf.toml has 3 problems
 "#
     );
+}
+
+fn with_policy(policy: &str) -> Dir {
+    let dir = Dir::with_package("demo");
+    dir.policy(policy);
+    dir
+}
+
+#[test]
+fn choices_name_the_closest_word_at_their_place() {
+    check_with("[build]\ncommand = \"chek\"\n")
+        .stderr_has("unknown build command `chek`")
+        .stderr_has("--> perf.toml:2:11")
+        .stderr_has("expected `build` or `check`")
+        .stderr_has("did you mean `command = \"check\"`?");
+    check_with("[profile]\ncall-graph = \"dwraf\"\n")
+        .stderr_has("unknown call-graph mode `dwraf`")
+        .stderr_has("--> perf.toml:2:14")
+        .stderr_has("did you mean `call-graph = \"dwarf\"`?");
+    check_with("[clean]\ntoolchains = \"instaled\"\n")
+        .stderr_has("unknown `toolchains` value `instaled`")
+        .stderr_has("did you mean `toolchains = \"installed\"`?");
+    check_with("[bench]\nmode = \"cycles\"\n")
+        .stderr_has("unknown bench mode `cycles`")
+        .stderr_has("write `mode = \"time\"` (the default) or `mode = \"instructions\"`");
+}
+
+#[test]
+fn names_must_not_be_empty() {
+    check_with("[profile]\npackage = \"\"\n")
+        .stderr_has("`package` is empty")
+        .stderr_has("--> perf.toml:2:11")
+        .stderr_has("remove `package` to use its default");
+    check_with("[build]\ntarget = \" \"\n")
+        .stderr_has("`target` is empty")
+        .stderr_has("--> perf.toml:2:10");
+    check_with("[profile]\nbin = \"\"\n").stderr_has("`bin` is empty");
+}
+
+#[test]
+fn a_command_is_a_string_for_sh_or_an_argv_array_everywhere() {
+    // A string with shell syntax runs under `sh -c`, in a task as in a benchmark.
+    let dir = with_policy(
+        "[tasks.piped]\nrun = \"echo hello | tr h j > piped.txt\"\n\n[tasks.quits]\nrun = \"exit 3\"\n\n[bench.commands.array]\nrun = [\"sh\", \"-c\", \"echo run >> array.log\"]\nsetup = [\"touch\", \"setup ran\"]\nruns = 2\nwarmup = 0\n",
+    );
+    dir.command(["run", "piped"]).expect_success();
+    assert_eq!(dir.read("piped.txt"), "jello\n");
+    dir.command(["run", "quits"])
+        .expect_code(1)
+        .stdout_has("exited with status 3");
+    // An array is an argv in `[bench.commands]` too, for `run` and `setup`.
+    dir.command(["bench"]).expect_success();
+    assert_eq!(dir.read("array.log"), "run\nrun\n");
+    assert!(dir.join("setup ran").is_file());
+}
+
+#[test]
+fn bad_commands_are_located_wherever_they_are() {
+    check_with("[bench.commands.x]\nrun = \"echo 'unclosed\"\n")
+        .stderr_has("cannot read `run`: a quote is not closed")
+        .stderr_has("--> perf.toml:2:7");
+    check_with("[bench.commands.x]\nrun = []\n")
+        .stderr_has("`run` is empty")
+        .stderr_has("--> perf.toml:2:7");
+    check_with("[bench.commands.x]\nrun = \"true\"\nsetup = 3\n")
+        .stderr_has("wrong type for `setup`: expected a string or an array of strings")
+        .stderr_has("--> perf.toml:3:9");
+    check_with("[tasks.x]\nrun = [\"\"]\n").stderr_has("`run` is empty");
+}
+
+#[test]
+fn globs_match_like_gitignore_in_clean() {
+    let dir = with_policy(
+        "[[clean.extra]]\nglob = \"perf.data*\"\n\n[[clean.extra]]\nglob = \"/trace.json\"\n",
+    );
+    dir.create("perf.data", "x");
+    dir.create("sub/perf.data.old", "x");
+    dir.create("trace.json", "x");
+    dir.create("sub/trace.json", "x");
+    dir.command(["clean"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success();
+    // Without `/`: any depth. With a leading `/`: the workspace root only.
+    assert!(!dir.join("perf.data").exists());
+    assert!(!dir.join("sub/perf.data.old").exists());
+    assert!(!dir.join("trace.json").exists());
+    assert!(dir.join("sub/trace.json").exists());
+}
+
+#[test]
+fn globs_match_like_gitignore_in_allow_large() {
+    let dir = with_policy("[gitignore]\nmax-file-size = \"100 B\"\nallow-large = [\"/*.bin\"]\n");
+    dir.create(".gitignore", "/target/\n/.cargo-perf/\nperf.data*\n");
+    dir.create("root.bin", vec![1u8; 3000]);
+    dir.create("sub/deep.bin", vec![1u8; 3000]);
+    dir.git_init();
+    let run = dir.command(["gitignore"]).expect_code(1);
+    run.stdout_has("sub/deep.bin").stdout_lacks("root.bin");
+}
+
+#[test]
+fn bad_globs_are_located_with_the_rule() {
+    check_with("[gitignore]\nallow-large = [\"assets/\"]\n")
+        .stderr_has("invalid glob in `allow-large`: a glob cannot end with `/`")
+        .stderr_has("--> perf.toml:2:16")
+        .stderr_has("a glob without `/` matches a name at any depth");
+    check_with("[[clean.extra]]\nglob = \"a/../../x\"\n")
+        .stderr_has("invalid glob in `glob`: the glob must stay inside the workspace")
+        .stderr_has("--> perf.toml:2:8");
+}
+
+#[test]
+fn names_are_checked_against_the_workspace() {
+    let dir = with_policy(
+        "[bench.commands.nap]\nrun = \"true\"\n\n[bench.budgets]\nnpa = \"1s\"\n\n[build]\nmembers = [\"dmeo\"]\n",
+    );
+    let run = dir.command(["bench"]).expect_code(2);
+    run.stderr_has("`[bench.budgets]` names `npa`, which is not a benchmark of this workspace")
+        .stderr_has("--> perf.toml:5:1")
+        .stderr_has("did you mean `nap`?")
+        .stderr_has("`[build] members` names `dmeo`, which is not a member of this workspace")
+        .stderr_has("--> perf.toml:8:12")
+        .stderr_has("did you mean `demo`?")
+        .stderr_has("perf.toml has 2 problems");
+    // A budget for a bench target the workspace lacks is caught before any run.
+    dir.policy("[bench.budgets]\n\"parse/small\" = \"1ms\"\n");
+    dir.command(["check"])
+        .expect_code(2)
+        .stderr_has("`[bench.budgets]` names `parse/small`")
+        .stderr_has("(no bench targets)");
 }

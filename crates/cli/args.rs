@@ -110,8 +110,6 @@ pub enum Command {
         /// Skip the edit-rebuild timings: only check no-op freshness and audit build scripts
         #[arg(long)]
         no_incremental: bool,
-        #[command(flatten)]
-        exec: ExecArgs,
     },
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
@@ -142,8 +140,6 @@ pub enum Command {
         /// Count instructions under valgrind's callgrind instead of timing (command benchmarks)
         #[arg(long)]
         instructions: bool,
-        #[command(flatten)]
-        exec: ExecArgs,
     },
     /// Check that git ignores what it must and tracks no ignored or oversized files
     #[command(

@@ -27,10 +27,8 @@ pub fn dispatch(cli: Cli) -> u8 {
             clean,
             package,
             no_incremental,
-            exec,
         } => run_builtin(
             global,
-            &exec,
             Arc::new(cargo_perf_tasks::BuildTask::new(
                 cargo_perf_tasks::BuildOptions {
                     clean,
@@ -52,10 +50,8 @@ pub fn dispatch(cli: Cli) -> u8 {
             bench,
             package,
             instructions,
-            exec,
         } => run_builtin(
             global,
-            &exec,
             Arc::new(cargo_perf_tasks::BenchTask::new(
                 cargo_perf_tasks::BenchOptions {
                     filter,
@@ -74,7 +70,6 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Hook { action } => crate::hook::hook(global, &action),
         Command::Gitignore(args) => run_builtin(
             global,
-            &ExecArgs::default(),
             Arc::new(GitignoreTask::new(GitignoreOptions {
                 fix: args.fix,
                 untrack: args.untrack,
@@ -83,7 +78,6 @@ pub fn dispatch(cli: Cli) -> u8 {
         ),
         Command::Clean { dry_run, wait } => run_builtin(
             global,
-            &ExecArgs::default(),
             Arc::new(cargo_perf_tasks::CleanTask { dry_run, wait }),
         ),
         Command::Completions { shell } => {
@@ -96,9 +90,17 @@ pub fn dispatch(cli: Cli) -> u8 {
 
 /// Runs one built-in task configured from its own subcommand's flags
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
-fn run_builtin(global: &GlobalArgs, exec: &ExecArgs, task: Arc<dyn Task>) -> u8 {
+/// One task has nothing to run in parallel or stop after, so these
+/// subcommands take no `--jobs` or `--fail-fast`.
+fn run_builtin(global: &GlobalArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
-    run(global, &name, std::slice::from_ref(&name), exec, Some(task))
+    run(
+        global,
+        &name,
+        std::slice::from_ref(&name),
+        &ExecArgs::default(),
+        Some(task),
+    )
 }
 
 fn check(global: &GlobalArgs, args: &CheckArgs) -> u8 {
@@ -329,9 +331,5 @@ fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
         callgrind: args.callgrind,
         args: (!args.args.is_empty()).then_some(args.args),
     };
-    run_builtin(
-        global,
-        &ExecArgs::default(),
-        Arc::new(ProfileTask::new(options)),
-    )
+    run_builtin(global, Arc::new(ProfileTask::new(options)))
 }

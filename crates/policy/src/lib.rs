@@ -6,12 +6,17 @@
 //! tree that keeps spans, then each section module validates its table. All
 //! problems are collected, so a user fixes their file in one pass.
 
+mod choice;
+mod command;
 mod diagnostic;
 pub mod escape;
+mod glob;
+mod names;
 mod paths;
 mod reader;
 pub mod sections;
 mod source;
+mod table;
 pub mod units;
 
 use std::fmt;
@@ -19,10 +24,14 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
+pub use choice::Choice;
+pub use command::CommandLine;
 pub use diagnostic::{Diagnostic, suggest};
+pub use glob::{Glob, GlobError};
+pub use names::WorkspaceNames;
 pub use reader::Located;
 pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench, Runs};
-pub use sections::build::BuildSettings;
+pub use sections::build::{BuildSettings, CargoCommand};
 pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
@@ -32,6 +41,7 @@ pub use source::{Location, SourceFile};
 pub use units::{ByteSize, Percent};
 
 use reader::Reader;
+use table::{Key, key};
 
 /// The file name looked up at the workspace root.
 pub const FILE_NAME: &str = "perf.toml";
@@ -42,16 +52,28 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 /// The commented template `cargo perf init` starts from.
 pub const TEMPLATE: &str = include_str!("../template.toml");
 
-const SECTIONS: &[&str] = &[
-    "settings",
-    "tasks",
-    "pipelines",
-    "hooks",
-    "build",
-    "gitignore",
-    "profile",
-    "clean",
-    "bench",
+/// A top-level section: its name, the `Policy` field it fills, the module that reads it.
+macro_rules! section {
+    ($name:literal, $field:ident, $module:ident) => {
+        key($name, |r, policy, k, v| {
+            if let Some(table) = r.table(k, v) {
+                policy.$field = sections::$module::read(r, table);
+            }
+        })
+    };
+}
+
+/// The top-level sections, each with the reader of its table.
+const SECTIONS: &[Key<Policy>] = &[
+    section!("settings", settings, settings),
+    section!("tasks", tasks, tasks),
+    section!("pipelines", pipelines, pipelines),
+    section!("hooks", hooks, hooks),
+    section!("build", build, build),
+    section!("gitignore", gitignore, gitignore),
+    section!("profile", profile, profile),
+    section!("clean", clean, clean),
+    section!("bench", bench, bench),
 ];
 
 /// A validated policy.
@@ -221,22 +243,7 @@ pub fn parse(source: SourceFile) -> Result<Policy, PolicyError> {
     };
     let mut reader = Reader::default();
     let mut policy = Policy::default();
-    reader.fields(root.get_ref(), "perf.toml", SECTIONS, |r, key, value| {
-        let Some(table) = r.table(key, value) else {
-            return;
-        };
-        match key {
-            "settings" => policy.settings = sections::settings::read(r, table),
-            "tasks" => policy.tasks = sections::tasks::read(r, table),
-            "hooks" => policy.hooks = sections::hooks::read(r, table),
-            "build" => policy.build = sections::build::read(r, table),
-            "gitignore" => policy.gitignore = sections::gitignore::read(r, table),
-            "profile" => policy.profile = sections::profile::read(r, table),
-            "clean" => policy.clean = sections::clean::read(r, table),
-            "bench" => policy.bench = sections::bench::read(r, table),
-            _ => policy.pipelines = sections::pipelines::read(r, table),
-        }
-    });
+    reader.section(root.get_ref(), "perf.toml", SECTIONS, &mut policy);
     check_names_are_unique(&mut reader, &policy);
     if reader.diagnostics.is_empty() {
         policy.source = Some(source);
@@ -311,7 +318,14 @@ check = ["fmt", "test"]
             }
         );
         let fmt = policy.task("fmt").unwrap();
-        assert_eq!(fmt.argv.value, ["cargo", "fmt", "--all", "--", "--check"]);
+        assert_eq!(
+            fmt.run.value,
+            CommandLine::Shell("cargo fmt --all -- --check".into())
+        );
+        assert_eq!(
+            fmt.run.value.argv(),
+            ["cargo", "fmt", "--all", "--", "--check"]
+        );
         assert_eq!(
             fmt.env,
             [("RUSTFLAGS".to_owned(), "-D warnings".to_owned())]

@@ -44,36 +44,22 @@ impl Reader {
         self.diagnostics.push(diagnostic);
     }
 
-    /// Calls `visit` for every known key of `table`; unknown keys become
-    /// diagnostics that name the closest known key.
-    pub fn fields<'t, 'i>(
-        &mut self,
-        table: &'t DeTable<'i>,
-        context: &str,
-        known: &[&str],
-        mut visit: impl FnMut(&mut Self, &str, &'t Value<'i>),
-    ) {
-        for (key, value) in table {
-            let name = key.get_ref().as_ref();
-            if known.contains(&name) {
-                visit(self, name, value);
-            } else {
-                let help = match suggest(name, known.iter().copied()) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None if known.is_empty() => format!("{context} takes no keys"),
-                    None => format!("the keys allowed in {context} are: {}", backticked(known)),
-                };
-                self.report(
-                    Diagnostic::new(format!("unknown key `{name}` in {context}"))
-                        .at(key.span())
-                        .label("unknown key")
-                        .help(help),
-                );
-            }
-        }
+    /// Reports `name`, a key `context` does not know, with the closest known one.
+    pub fn unknown_key(&mut self, name: &str, span: Range<usize>, context: &str, known: &[&str]) {
+        let help = match suggest(name, known.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if known.is_empty() => format!("{context} takes no keys"),
+            None => format!("the keys allowed in {context} are: {}", backticked(known)),
+        };
+        self.report(
+            Diagnostic::new(format!("unknown key `{name}` in {context}"))
+                .at(span)
+                .label("unknown key")
+                .help(help),
+        );
     }
 
-    fn type_error(&mut self, key: &str, value: &Value<'_>, expected: &str, example: &str) {
+    pub fn type_error(&mut self, key: &str, value: &Value<'_>, expected: &str, example: &str) {
         self.report(
             Diagnostic::new(format!(
                 "wrong type for `{key}`: expected {expected}, found {}",
@@ -108,6 +94,29 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// A string that names something (a profile, a directory), so it cannot
+    /// be empty or blank; `example` shows a valid value in the hint.
+    pub fn non_empty(
+        &mut self,
+        key: &str,
+        value: &Value<'_>,
+        example: &str,
+    ) -> Option<Located<String>> {
+        let text = self.string(key, value)?;
+        if text.value.trim().is_empty() {
+            self.report(
+                Diagnostic::new(format!("`{key}` is empty"))
+                    .at(value.span())
+                    .label("empty string")
+                    .help(format!(
+                        "remove `{key}` to use its default, or name one, e.g. `{key} = \"{example}\"`"
+                    )),
+            );
+            return None;
+        }
+        Some(text)
     }
 
     pub fn bool(&mut self, key: &str, value: &Value<'_>) -> Option<bool> {
@@ -178,6 +187,15 @@ impl Reader {
             }
         }
         Some(out)
+    }
+
+    /// An array of strings, without their places (e.g. arguments passed on).
+    pub fn strings(&mut self, key: &str, value: &Value<'_>) -> Vec<String> {
+        self.string_list(key, value)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.value)
+            .collect()
     }
 
     /// A table whose values are all strings, such as `env = { KEY = "value" }`.

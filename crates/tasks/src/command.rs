@@ -1,6 +1,7 @@
 //! Custom command tasks: `[tasks.NAME] run = "..."` in perf.toml. The command
-//! runs from the workspace root (or `cwd`); a non-zero exit fails the task and
-//! the last lines of its output go into the report.
+//! (a string runs as `sh -c` would run it, an array directly) runs from the
+//! workspace root (or `cwd`); a non-zero exit fails the task and the last
+//! lines of its output go into the report.
 
 use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::{Finding, Task, TaskContext, TaskError, TaskKind};
@@ -16,7 +17,7 @@ impl CommandTask {
         let description = spec
             .description
             .clone()
-            .unwrap_or_else(|| format!("runs `{}`", shell_join(&spec.argv.value)));
+            .unwrap_or_else(|| format!("runs `{}`", spec.run.value));
         Self { spec, description }
     }
 }
@@ -39,10 +40,8 @@ impl Task for CommandTask {
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        let (program, args) = self
-            .spec
-            .argv
-            .value
+        let argv = self.spec.run.value.argv();
+        let (program, args) = argv
             .split_first()
             .ok_or_else(|| TaskError::new("the task has no command"))?;
         let root = &cx.workspace().root;
@@ -77,10 +76,4 @@ impl Task for CommandTask {
         }
         Ok(())
     }
-}
-
-fn shell_join(words: &[String]) -> String {
-    CommandSpec::new(words.first().map_or("", String::as_str))
-        .args(words.iter().skip(1))
-        .display()
 }

@@ -11,7 +11,7 @@ use cargo_perf_engine::{
     PipelineDef, Plan, PlanError, Project, Registry, RunOptions, RunReport, Workspace,
     WorkspaceError, run_plan,
 };
-use cargo_perf_policy::{Diagnostic, Located, Policy, PolicyError};
+use cargo_perf_policy::{Diagnostic, Located, Policy, PolicyError, WorkspaceNames};
 
 use crate::command::CommandTask;
 
@@ -61,6 +61,7 @@ impl Session {
             .map_or_else(|| cwd.clone(), |d| cwd.join(d));
         let workspace = Workspace::discover(&dir, options.manifest_path.as_deref())?;
         let (policy, policy_path) = load_policy(&workspace, options.config.as_deref(), &cwd)?;
+        policy.check_names(&workspace_names(&workspace))?;
         let registry = build_registry(&policy)?;
         Ok(Session {
             project: Project::new(workspace, policy, policy_path),
@@ -161,6 +162,20 @@ fn load_policy(
         .unwrap_or_else(|_| path.clone());
     let policy = cargo_perf_policy::load(&path, &shown)?;
     Ok((policy, Some(path)))
+}
+
+/// What of the workspace perf.toml's names are checked against.
+fn workspace_names(workspace: &Workspace) -> WorkspaceNames {
+    WorkspaceNames {
+        members: workspace.members.iter().map(|m| m.name.clone()).collect(),
+        bench_targets: workspace
+            .members
+            .iter()
+            .flat_map(|m| &m.targets)
+            .filter(|t| t.kind == cargo_perf_engine::workspace::TargetKind::Bench)
+            .map(|t| t.name.clone())
+            .collect(),
+    }
 }
 
 fn build_registry(policy: &Policy) -> Result<Registry, PolicyError> {

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use toml::de::DeTable;
 
+use crate::choice::Choice;
+use crate::command::CommandLine;
 use crate::diagnostic::Diagnostic;
 use crate::reader::{Located, Reader, Value};
+use crate::table::{Key, key};
 
 /// What command benchmarks measure.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,14 +72,14 @@ impl Default for BenchSettings {
     }
 }
 
-/// `[bench.commands.NAME]`: a shell command timed by cargo-perf itself.
+/// `[bench.commands.NAME]`: a command timed by cargo-perf itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandBench {
     pub name: Located<String>,
-    /// Run with `sh -c` from the workspace root.
-    pub run: String,
-    /// Run once before every measured run, not timed.
-    pub setup: Option<String>,
+    /// Run from the workspace root (see [`CommandLine`] for how a string and an array run).
+    pub run: CommandLine,
+    /// Run once before the warm-up, not timed.
+    pub setup: Option<CommandLine>,
     /// Untimed runs before the measured ones (default 1).
     pub warmup: u32,
     pub runs: Runs,
@@ -114,94 +117,87 @@ impl Default for Runs {
     }
 }
 
-const KEYS: &[&str] = &[
-    "mode",
-    "clock",
-    "history",
-    "threshold",
-    "confidence",
-    "fail-on-inconclusive",
-    "confirm",
-    "budgets",
-    "targets",
-    "commands",
-];
+impl Choice for BenchMode {
+    const WHAT: &'static str = "bench mode";
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("time", BenchMode::Time),
+        ("instructions", BenchMode::Instructions),
+    ];
+}
 
-const COMMAND_KEYS: &[&str] = &[
-    "run", "setup", "warmup", "runs", "min-runs", "max-runs", "max-time", "env",
+impl Choice for BenchClock {
+    const WHAT: &'static str = "bench clock";
+    const VALUES: &'static [(&'static str, Self)] =
+        &[("wall", BenchClock::Wall), ("cpu", BenchClock::Cpu)];
+}
+
+pub(crate) const KEYS: &[Key<BenchSettings>] = &[
+    key("mode", |r, b, k, v| {
+        if let Some(mode) = r.choice(k, v) {
+            b.mode = mode;
+        }
+    }),
+    key("clock", |r, b, k, v| {
+        if let Some(clock) = r.choice(k, v) {
+            b.clock = clock;
+        }
+    }),
+    key("history", read_history),
+    key("threshold", read_threshold),
+    key("confidence", read_confidence),
+    key("fail-on-inconclusive", |r, b, k, v| {
+        b.fail_on_inconclusive = r.bool(k, v).unwrap_or(false)
+    }),
+    key("confirm", |r, b, k, v| {
+        b.confirm = r.bool(k, v).unwrap_or(false)
+    }),
+    key("budgets", |r, b, _, v| b.budgets = read_budgets(r, v)),
+    key("targets", |r, b, k, v| {
+        b.targets = r.string_list(k, v).unwrap_or_default()
+    }),
+    key("commands", |r, b, _, v| b.commands = read_commands(r, v)),
 ];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {
     let mut bench = BenchSettings::default();
-    r.fields(table, "[bench]", KEYS, |r, key, value| match key {
-        "mode" => {
-            if let Some(mode) = r.string(key, value) {
-                match mode.value.as_str() {
-                    "time" => bench.mode = BenchMode::Time,
-                    "instructions" => bench.mode = BenchMode::Instructions,
-                    other => r.report(
-                        Diagnostic::new(format!("unknown bench mode `{other}`"))
-                            .at(value.span())
-                            .label("expected `time` or `instructions`")
-                            .help("write `mode = \"time\"` (the default) or `mode = \"instructions\"`"),
-                    ),
-                }
-            }
-        }
-        "clock" => {
-            if let Some(clock) = r.string(key, value) {
-                match clock.value.as_str() {
-                    "wall" => bench.clock = BenchClock::Wall,
-                    "cpu" => bench.clock = BenchClock::Cpu,
-                    other => r.report(
-                        Diagnostic::new(format!("unknown bench clock `{other}`"))
-                            .at(value.span())
-                            .label("expected `wall` or `cpu`")
-                            .help("write `clock = \"wall\"` (the default) or `clock = \"cpu\"`"),
-                    ),
-                }
-            }
-        }
-        "history" => {
-            if let Some(path) = r.output_dir(key, value, ".cargo-perf/bench") {
-                bench.history = Some(path);
-            }
-        }
-        "threshold" => {
-            if let Some(p) = r.percent(key, value) {
-                if p.0 <= 0.0 || p.0 >= 1.0 {
-                    r.report(
-                        Diagnostic::new("`threshold` must be above 0% and below 100%")
-                            .at(value.span())
-                            .label("out of range")
-                            .help("a typical threshold is `threshold = \"5%\"`"),
-                    );
-                } else {
-                    bench.threshold = p.0;
-                }
-            }
-        }
-        "confidence" => {
-            if let Some(p) = r.percent(key, value) {
-                if !(0.5..1.0).contains(&p.0) {
-                    r.report(
-                        Diagnostic::new("`confidence` must be at least 50% and below 100%")
-                            .at(value.span())
-                            .label("out of range")
-                            .help("write e.g. `confidence = \"95%\"`"),
-                    );
-                } else {
-                    bench.confidence = p.0;
-                }
-            }
-        }
-        "fail-on-inconclusive" => bench.fail_on_inconclusive = r.bool(key, value).unwrap_or(false),
-        "confirm" => bench.confirm = r.bool(key, value).unwrap_or(false),
-        "budgets" => bench.budgets = read_budgets(r, value),
-        "targets" => bench.targets = r.string_list(key, value).unwrap_or_default(),
-        _ => bench.commands = read_commands(r, value),
-    });
+    r.section(table, "[bench]", KEYS, &mut bench);
     bench
+}
+
+fn read_history(r: &mut Reader, bench: &mut BenchSettings, key: &str, value: &Value<'_>) {
+    if let Some(path) = r.output_dir(key, value, ".cargo-perf/bench") {
+        bench.history = Some(path);
+    }
+}
+
+fn read_threshold(r: &mut Reader, bench: &mut BenchSettings, key: &str, value: &Value<'_>) {
+    if let Some(p) = r.percent(key, value) {
+        if p.0 <= 0.0 || p.0 >= 1.0 {
+            r.report(
+                Diagnostic::new("`threshold` must be above 0% and below 100%")
+                    .at(value.span())
+                    .label("out of range")
+                    .help("a typical threshold is `threshold = \"5%\"`"),
+            );
+        } else {
+            bench.threshold = p.0;
+        }
+    }
+}
+
+fn read_confidence(r: &mut Reader, bench: &mut BenchSettings, key: &str, value: &Value<'_>) {
+    if let Some(p) = r.percent(key, value) {
+        if !(0.5..1.0).contains(&p.0) {
+            r.report(
+                Diagnostic::new("`confidence` must be at least 50% and below 100%")
+                    .at(value.span())
+                    .label("out of range")
+                    .help("write e.g. `confidence = \"95%\"`"),
+            );
+        } else {
+            bench.confidence = p.0;
+        }
+    }
 }
 
 fn read_budgets(r: &mut Reader, value: &Value<'_>) -> Vec<(Located<String>, Duration)> {
@@ -220,6 +216,38 @@ fn read_budgets(r: &mut Reader, value: &Value<'_>) -> Vec<(Located<String>, Dura
     out
 }
 
+/// A `[bench.commands.NAME]` table being read.
+pub(crate) struct Draft {
+    bench: CommandBench,
+    run: Option<CommandLine>,
+    sampling: SamplingKeys,
+}
+
+pub(crate) const COMMAND_KEYS: &[Key<Draft>] = &[
+    key("run", |r, d, k, v| d.run = r.command(k, v).map(|c| c.value)),
+    key("setup", |r, d, k, v| {
+        d.bench.setup = r.command(k, v).map(|c| c.value)
+    }),
+    key("warmup", |r, d, k, v| {
+        d.bench.warmup = r.integer(k, v, 0, 1000).map_or(1, |n| n as u32)
+    }),
+    key("runs", |r, d, k, v| {
+        d.sampling.runs = located_count(r, k, v)
+    }),
+    key("min-runs", |r, d, k, v| {
+        d.sampling.min = located_count(r, k, v)
+    }),
+    key("max-runs", |r, d, k, v| {
+        d.sampling.max = located_count(r, k, v)
+    }),
+    key("max-time", |r, d, k, v| {
+        d.sampling.max_time = r.duration(k, v).map(|t| Located::new(t, v.span()))
+    }),
+    key("env", |r, d, k, v| {
+        d.bench.env = r.string_map(k, v).unwrap_or_default()
+    }),
+];
+
 fn read_commands(r: &mut Reader, value: &Value<'_>) -> Vec<CommandBench> {
     let Some(table) = r.table("commands", value) else {
         return Vec::new();
@@ -231,30 +259,24 @@ fn read_commands(r: &mut Reader, value: &Value<'_>) -> Vec<CommandBench> {
             continue;
         };
         let context = format!("[bench.commands.{}]", name.value);
-        let mut run = None;
-        let mut bench = CommandBench {
-            name,
-            run: String::new(),
-            setup: None,
-            warmup: 1,
-            runs: Runs::default(),
-            env: Vec::new(),
+        let mut draft = Draft {
+            bench: CommandBench {
+                name,
+                run: CommandLine::Argv(Vec::new()),
+                setup: None,
+                warmup: 1,
+                runs: Runs::default(),
+                env: Vec::new(),
+            },
+            run: None,
+            sampling: SamplingKeys::default(),
         };
-        let mut sampling = SamplingKeys::default();
-        r.fields(body, &context, COMMAND_KEYS, |r, key, value| match key {
-            "run" => run = command_line(r, key, value),
-            "setup" => bench.setup = command_line(r, key, value),
-            "warmup" => bench.warmup = r.integer(key, value, 0, 1000).map_or(1, |n| n as u32),
-            "runs" => sampling.runs = located_count(r, key, value),
-            "min-runs" => sampling.min = located_count(r, key, value),
-            "max-runs" => sampling.max = located_count(r, key, value),
-            "max-time" => {
-                sampling.max_time = r
-                    .duration(key, value)
-                    .map(|d| Located::new(d, value.span()));
-            }
-            _ => bench.env = r.string_map(key, value).unwrap_or_default(),
-        });
+        r.section(body, &context, COMMAND_KEYS, &mut draft);
+        let Draft {
+            mut bench,
+            run,
+            sampling,
+        } = draft;
         bench.runs = sampling.resolve(r);
         match run {
             Some(run) => {
@@ -339,20 +361,4 @@ impl SamplingKeys {
 fn located_count(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<Located<u32>> {
     r.integer(key, value, 2, 10_000)
         .map(|n| Located::new(n as u32, value.span()))
-}
-
-fn command_line(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<String> {
-    let text = r.string(key, value)?;
-    if text.value.trim().is_empty() {
-        r.report(
-            Diagnostic::new(format!("`{key}` is empty"))
-                .at(value.span())
-                .label("no command")
-                .help(format!(
-                    "write a shell command, e.g. `{key} = \"sleep 0.01\"`"
-                )),
-        );
-        return None;
-    }
-    Some(text.value)
 }

@@ -5,17 +5,34 @@ use std::time::Duration;
 
 use toml::de::{DeTable, DeValue};
 
+use crate::choice::Choice;
 use crate::diagnostic::Diagnostic;
 use crate::reader::{Located, Reader, Value};
+use crate::table::{Key, key};
 
-/// The cargo subcommands the task may drive.
-pub const COMMANDS: &[&str] = &["build", "check"];
+/// The cargo subcommand the task drives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CargoCommand {
+    /// `cargo build`: compiles and links, what a developer waits for.
+    #[default]
+    Build,
+    /// `cargo check`: type-checks only, faster.
+    Check,
+}
+
+impl Choice for CargoCommand {
+    const WHAT: &'static str = "build command";
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("build", CargoCommand::Build),
+        ("check", CargoCommand::Check),
+    ];
+}
 
 /// Settings of the `build` task. Command-line flags override some of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildSettings {
     /// `build` or `check` (default `build`).
-    pub command: String,
+    pub command: CargoCommand,
     /// A cargo profile (`--profile`); `None` is cargo's default (`dev`).
     pub profile: Option<String>,
     /// Features to enable (`--features`).
@@ -37,7 +54,7 @@ pub struct BuildSettings {
 impl Default for BuildSettings {
     fn default() -> Self {
         Self {
-            command: "build".to_owned(),
+            command: CargoCommand::Build,
             profile: None,
             features: Vec::new(),
             target: None,
@@ -61,75 +78,39 @@ impl BuildSettings {
     }
 }
 
-const KEYS: &[&str] = &[
-    "command",
-    "profile",
-    "features",
-    "target",
-    "args",
-    "members",
-    "incremental",
-    "incremental-budget",
+pub(crate) const KEYS: &[Key<BuildSettings>] = &[
+    key("command", |r, b, k, v| {
+        if let Some(command) = r.choice(k, v) {
+            b.command = command;
+        }
+    }),
+    key("profile", |r, b, k, v| {
+        b.profile = r.non_empty(k, v, "release").map(|s| s.value)
+    }),
+    key("features", |r, b, k, v| b.features = r.strings(k, v)),
+    key("target", |r, b, k, v| {
+        b.target = r
+            .non_empty(k, v, "x86_64-unknown-linux-gnu")
+            .map(|s| s.value)
+    }),
+    key("args", |r, b, k, v| b.args = r.strings(k, v)),
+    key("members", |r, b, k, v| {
+        b.members = r.string_list(k, v).unwrap_or_default()
+    }),
+    key("incremental", |r, b, k, v| {
+        b.incremental = r.bool(k, v).unwrap_or(true)
+    }),
+    key("incremental-budget", read_budget),
 ];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BuildSettings {
     let mut build = BuildSettings::default();
-    r.fields(table, "[build]", KEYS, |r, key, value| match key {
-        "command" => {
-            if let Some(command) = r.string(key, value) {
-                if COMMANDS.contains(&command.value.as_str()) {
-                    build.command = command.value;
-                } else {
-                    r.report(
-                        Diagnostic::new(format!(
-                            "unknown build command `{}`",
-                            command.value
-                        ))
-                        .at(value.span())
-                        .label("expected `build` or `check`")
-                        .help("write `command = \"build\"` (the default) or `command = \"check\"`"),
-                    );
-                }
-            }
-        }
-        "profile" => build.profile = non_empty(r, key, value),
-        "target" => build.target = non_empty(r, key, value),
-        "features" => {
-            build.features = strings(r.string_list(key, value));
-        }
-        "args" => build.args = strings(r.string_list(key, value)),
-        "members" => build.members = r.string_list(key, value).unwrap_or_default(),
-        "incremental" => build.incremental = r.bool(key, value).unwrap_or(true),
-        _ => read_budget(r, key, value, &mut build),
-    });
+    r.section(table, "[build]", KEYS, &mut build);
     build
 }
 
-fn strings(list: Option<Vec<Located<String>>>) -> Vec<String> {
-    list.unwrap_or_default()
-        .into_iter()
-        .map(|s| s.value)
-        .collect()
-}
-
-fn non_empty(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<String> {
-    let text = r.string(key, value)?;
-    if text.value.trim().is_empty() {
-        r.report(
-            Diagnostic::new(format!("`{key}` is empty"))
-                .at(value.span())
-                .label("empty string")
-                .help(format!(
-                    "remove `{key}` to use cargo's default, or name one"
-                )),
-        );
-        return None;
-    }
-    Some(text.value)
-}
-
 /// `incremental-budget = "20s"` or `incremental-budget = { default = "20s", core = "60s" }`.
-fn read_budget(r: &mut Reader, key: &str, value: &Value<'_>, build: &mut BuildSettings) {
+fn read_budget(r: &mut Reader, build: &mut BuildSettings, key: &str, value: &Value<'_>) {
     let DeValue::Table(table) = value.get_ref() else {
         if let DeValue::String(_) = value.get_ref() {
             build.incremental_budget = r.duration(key, value);
@@ -182,7 +163,7 @@ mod tests {
         let b = build(
             "[build]\ncommand = \"check\"\nprofile = \"release\"\nfeatures = [\"x\"]\ntarget = \"wasm32-unknown-unknown\"\nargs = [\"--locked\"]\nmembers = [\"a\"]\nincremental = false\nincremental-budget = { default = \"10s\", a = \"1m\" }\n",
         );
-        assert_eq!(b.command, "check");
+        assert_eq!(b.command, super::CargoCommand::Check);
         assert_eq!(b.profile.as_deref(), Some("release"));
         assert_eq!(b.features, ["x"]);
         assert_eq!(b.args, ["--locked"]);

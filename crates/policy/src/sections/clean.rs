@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use toml::de::{DeTable, DeValue};
 
+use crate::choice::Choice;
 use crate::diagnostic::Diagnostic;
+use crate::glob::Glob;
 use crate::reader::{Located, Reader, Value};
+use crate::table::{Key, key};
 use crate::units::ByteSize;
 
 /// Which toolchains' build units to keep.
@@ -24,8 +27,8 @@ pub enum Toolchains {
 /// Extra files to remove: untracked paths matching `glob`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extra {
-    /// Matched against the path relative to the workspace root (`**/` for any depth).
-    pub glob: Located<String>,
+    /// Which paths (see [`Glob`] for how it matches).
+    pub glob: Located<Glob>,
     pub larger_than: Option<ByteSize>,
     pub older_than: Option<Duration>,
 }
@@ -39,35 +42,41 @@ pub struct Clean {
     pub extra: Vec<Extra>,
 }
 
-const KEYS: &[&str] = &["max-age", "toolchains", "max-size", "extra"];
-const EXTRA_KEYS: &[&str] = &["glob", "larger-than", "older-than"];
+impl Choice for Toolchains {
+    const WHAT: &'static str = "`toolchains` value";
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("any", Toolchains::Any),
+        ("installed", Toolchains::Installed),
+    ];
+}
+
+pub(crate) const KEYS: &[Key<Clean>] = &[
+    key("max-age", |r, c, k, v| c.max_age = r.duration(k, v)),
+    key("toolchains", |r, c, k, v| {
+        c.toolchains = r.choice(k, v).unwrap_or_default()
+    }),
+    key("max-size", |r, c, k, v| c.max_size = r.size(k, v)),
+    key("extra", |r, c, _, v| c.extra = read_extras(r, v)),
+];
+
+/// An `[[clean.extra]]` entry being read.
+#[derive(Default)]
+pub(crate) struct Draft {
+    glob: Option<Located<Glob>>,
+    larger_than: Option<ByteSize>,
+    older_than: Option<Duration>,
+}
+
+pub(crate) const EXTRA_KEYS: &[Key<Draft>] = &[
+    key("glob", |r, d, k, v| d.glob = r.glob(k, v)),
+    key("larger-than", |r, d, k, v| d.larger_than = r.size(k, v)),
+    key("older-than", |r, d, k, v| d.older_than = r.duration(k, v)),
+];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> Clean {
     let mut clean = Clean::default();
-    r.fields(table, "[clean]", KEYS, |r, key, value| match key {
-        "max-age" => clean.max_age = r.duration(key, value),
-        "max-size" => clean.max_size = r.size(key, value),
-        "toolchains" => clean.toolchains = read_toolchains(r, key, value),
-        _ => clean.extra = read_extras(r, value),
-    });
+    r.section(table, "[clean]", KEYS, &mut clean);
     clean
-}
-
-fn read_toolchains(r: &mut Reader, key: &str, value: &Value<'_>) -> Toolchains {
-    match r.string(key, value).as_ref().map(|s| s.value.as_str()) {
-        Some("installed") => Toolchains::Installed,
-        Some("any") => Toolchains::Any,
-        Some(other) => {
-            r.report(
-                Diagnostic::new(format!("unknown value `{other}` for `toolchains`"))
-                    .at(value.span())
-                    .label("expected \"installed\" or \"any\"")
-                    .help("write `toolchains = \"installed\"` to remove units of toolchains that are no longer installed, or `\"any\"` to keep them"),
-            );
-            Toolchains::Any
-        }
-        None => Toolchains::Any,
-    }
 }
 
 fn read_extras(r: &mut Reader, value: &Value<'_>) -> Vec<Extra> {
@@ -88,24 +97,13 @@ fn read_extras(r: &mut Reader, value: &Value<'_>) -> Vec<Extra> {
         let Some(table) = r.table("clean.extra", item) else {
             continue;
         };
-        let mut glob = None;
-        let mut larger_than = None;
-        let mut older_than = None;
-        r.fields(
-            table,
-            "[[clean.extra]]",
-            EXTRA_KEYS,
-            |r, key, value| match key {
-                "glob" => glob = r.string(key, value).and_then(|g| check_glob(r, g)),
-                "larger-than" => larger_than = r.size(key, value),
-                _ => older_than = r.duration(key, value),
-            },
-        );
-        match glob {
+        let mut draft = Draft::default();
+        r.section(table, "[[clean.extra]]", EXTRA_KEYS, &mut draft);
+        match draft.glob {
             Some(glob) => extras.push(Extra {
                 glob,
-                larger_than,
-                older_than,
+                larger_than: draft.larger_than,
+                older_than: draft.older_than,
             }),
             None if !table.contains_key("glob") => r.report(
                 Diagnostic::new("a `[[clean.extra]]` entry has no `glob`")
@@ -117,31 +115,6 @@ fn read_extras(r: &mut Reader, value: &Value<'_>) -> Vec<Extra> {
         }
     }
     extras
-}
-
-fn check_glob(r: &mut Reader, glob: Located<String>) -> Option<Located<String>> {
-    let span = glob.span.clone().unwrap_or_default();
-    let problem = if glob.value.trim().is_empty() {
-        Some("the glob is empty".to_owned())
-    } else if glob.value.starts_with('/') || glob.value.split('/').any(|part| part == "..") {
-        Some("the glob must stay inside the workspace (no leading `/`, no `..`)".to_owned())
-    } else {
-        glob::Pattern::new(&glob.value)
-            .err()
-            .map(|err| format!("invalid glob: {}", err.msg))
-    };
-    match problem {
-        Some(message) => {
-            r.report(
-                Diagnostic::new(format!("{message} (`{}`)", glob.value))
-                    .at(span)
-                    .label("bad glob")
-                    .help("write a path relative to the workspace root, e.g. `glob = \"**/*.profraw\"`"),
-            );
-            None
-        }
-        None => Some(glob),
-    }
 }
 
 #[cfg(test)]
@@ -162,7 +135,7 @@ mod tests {
         assert_eq!(clean.toolchains, Toolchains::Installed);
         assert_eq!(clean.max_size, Some(ByteSize(10 << 30)));
         assert_eq!(clean.extra.len(), 1);
-        assert_eq!(clean.extra[0].glob.value, "**/*.profraw");
+        assert_eq!(clean.extra[0].glob.value.as_str(), "**/*.profraw");
         assert_eq!(clean.extra[0].larger_than, Some(ByteSize(1 << 20)));
     }
 
@@ -174,7 +147,7 @@ mod tests {
         ))
         .unwrap_err()
         .to_string();
-        assert!(text.contains("unknown value `some`"), "{text}");
+        assert!(text.contains("unknown `toolchains` value `some`"), "{text}");
         assert!(text.contains("perf.toml:2:14"), "{text}");
         assert!(text.contains("must stay inside the workspace"), "{text}");
         assert!(text.contains("has no `glob`"), "{text}");

@@ -5,7 +5,9 @@
 use toml::de::DeTable;
 
 use crate::diagnostic::Diagnostic;
+use crate::glob::Glob;
 use crate::reader::{Located, Reader};
+use crate::table::{Key, key};
 use crate::units::ByteSize;
 
 /// The default `max-file-size`.
@@ -19,8 +21,8 @@ pub struct Gitignore {
     pub require: Vec<Located<String>>,
     /// Tracked files larger than this are findings.
     pub max_file_size: ByteSize,
-    /// Globs (relative to the workspace root) of files exempt from `max_file_size`.
-    pub allow_large: Vec<Located<String>>,
+    /// Globs of files exempt from `max_file_size` (see [`Glob`] for how they match).
+    pub allow_large: Vec<Located<Glob>>,
 }
 
 impl Default for Gitignore {
@@ -33,30 +35,27 @@ impl Default for Gitignore {
     }
 }
 
-const KEYS: &[&str] = &["require", "max-file-size", "allow-large"];
+pub(crate) const KEYS: &[Key<Gitignore>] = &[
+    key("require", |r, g, k, v| {
+        let list = r.string_list(k, v).unwrap_or_default();
+        g.require = list.into_iter().filter(|p| check_required(r, p)).collect();
+    }),
+    key("max-file-size", |r, g, k, v| match r.size(k, v) {
+        Some(ByteSize(0)) => r.report(
+            Diagnostic::new("`max-file-size` must be larger than zero")
+                .at(v.span())
+                .label("every file would be too large")
+                .help("write a size such as \"1 MiB\" or \"500 KiB\""),
+        ),
+        Some(size) => g.max_file_size = size,
+        None => {}
+    }),
+    key("allow-large", |r, g, k, v| g.allow_large = r.globs(k, v)),
+];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> Gitignore {
     let mut settings = Gitignore::default();
-    r.fields(table, "[gitignore]", KEYS, |r, key, value| match key {
-        "require" => {
-            let list = r.string_list(key, value).unwrap_or_default();
-            settings.require = list.into_iter().filter(|p| check_required(r, p)).collect();
-        }
-        "max-file-size" => match r.size(key, value) {
-            Some(ByteSize(0)) => r.report(
-                Diagnostic::new("`max-file-size` must be larger than zero")
-                    .at(value.span())
-                    .label("every file would be too large")
-                    .help("write a size such as \"1 MiB\" or \"500 KiB\""),
-            ),
-            Some(size) => settings.max_file_size = size,
-            None => {}
-        },
-        _ => {
-            let list = r.string_list(key, value).unwrap_or_default();
-            settings.allow_large = list.into_iter().filter(|g| check_glob(r, g)).collect();
-        }
-    });
+    r.section(table, "[gitignore]", KEYS, &mut settings);
     settings
 }
 
@@ -92,23 +91,6 @@ fn check_required(r: &mut Reader, path: &Located<String>) -> bool {
     }
 }
 
-fn check_glob(r: &mut Reader, glob: &Located<String>) -> bool {
-    match glob::Pattern::new(&glob.value) {
-        Ok(_) => true,
-        Err(err) => {
-            r.report(
-                Diagnostic::new(format!("invalid glob in `allow-large`: {}", err.msg))
-                    .at(glob.span.clone().unwrap_or_default())
-                    .label(format!("error at character {}", err.pos + 1))
-                    .help(
-                        "write a glob relative to the workspace root, such as \"assets/**/*.png\"",
-                    ),
-            );
-            false
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{SourceFile, parse};
@@ -124,7 +106,7 @@ mod tests {
         .unwrap();
         assert_eq!(policy.gitignore.max_file_size, DEFAULT_MAX_FILE_SIZE);
         assert_eq!(policy.gitignore.require[0].value, "dist/");
-        assert_eq!(policy.gitignore.allow_large[0].value, "*.png");
+        assert_eq!(policy.gitignore.allow_large[0].value.as_str(), "*.png");
         let policy = parse(SourceFile::new(
             "perf.toml",
             "[gitignore]\nmax-file-size = 2048\n",

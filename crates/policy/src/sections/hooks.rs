@@ -4,8 +4,9 @@
 use toml::de::DeTable;
 
 use crate::diagnostic::Diagnostic;
-use crate::reader::{Located, Reader};
+use crate::reader::{Located, Reader, Value};
 use crate::sections::tasks::is_valid_name;
+use crate::table::{Key, key};
 
 /// The pipeline both hooks run unless perf.toml says otherwise.
 pub const DEFAULT_PIPELINE: &str = "check";
@@ -31,36 +32,42 @@ impl Default for Hooks {
     }
 }
 
+pub(crate) const KEYS: &[Key<Hooks>] = &[
+    key("pre-push", |r, hooks, k, v| {
+        if let Some(name) = pipeline_name(r, k, v) {
+            hooks.pre_push = name;
+        }
+    }),
+    key("pre-commit", |r, hooks, k, v| {
+        if let Some(name) = pipeline_name(r, k, v) {
+            hooks.pre_commit = name;
+        }
+    }),
+    key("strict", |r, hooks, k, v| {
+        hooks.strict = r.bool(k, v).unwrap_or_default()
+    }),
+];
+
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> Hooks {
     let mut hooks = Hooks::default();
-    r.fields(
-        table,
-        "[hooks]",
-        &["pre-push", "pre-commit", "strict"],
-        |r, key, value| match key {
-            "strict" => hooks.strict = r.bool(key, value).unwrap_or_default(),
-            _ => {
-                let Some(name) = r.string(key, value) else {
-                    return;
-                };
-                if !is_valid_name(&name.value) {
-                    r.report(
-                        Diagnostic::new(format!("`{key}` names no valid task or pipeline"))
-                            .at(name.span.clone().unwrap_or_default())
-                            .label("not a valid name")
-                            .help(format!(
-                                "write a task or pipeline name, e.g. `{key} = \"check\"`"
-                            )),
-                    );
-                } else if key == "pre-push" {
-                    hooks.pre_push = name;
-                } else {
-                    hooks.pre_commit = name;
-                }
-            }
-        },
-    );
+    r.section(table, "[hooks]", KEYS, &mut hooks);
     hooks
+}
+
+fn pipeline_name(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<Located<String>> {
+    let name = r.string(key, value)?;
+    if is_valid_name(&name.value) {
+        return Some(name);
+    }
+    r.report(
+        Diagnostic::new(format!("`{key}` names no valid task or pipeline"))
+            .at(name.span.clone().unwrap_or_default())
+            .label("not a valid name")
+            .help(format!(
+                "write a task or pipeline name, e.g. `{key} = \"check\"`"
+            )),
+    );
+    None
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use toml::de::DeTable;
 
+use crate::choice::Choice;
 use crate::diagnostic::Diagnostic;
-use crate::reader::Reader;
+use crate::reader::{Reader, Value};
+use crate::table::{Key, key};
 
 /// The sampling frequency when nothing sets one, in Hz.
 pub const DEFAULT_FREQUENCY: u32 = 997;
@@ -30,8 +32,7 @@ pub struct ProfileSettings {
     pub cargo_profile: Option<String>,
     pub args: Vec<String>,
     pub frequency: u32,
-    /// `dwarf` or `fp`.
-    pub call_graph: String,
+    pub call_graph: CallGraph,
     pub duration: Option<Duration>,
     /// Where profile runs go, relative to the workspace root (default: under the target dir).
     pub output_dir: Option<String>,
@@ -48,7 +49,7 @@ impl Default for ProfileSettings {
             cargo_profile: None,
             args: Vec::new(),
             frequency: DEFAULT_FREQUENCY,
-            call_graph: "dwarf".to_owned(),
+            call_graph: CallGraph::Dwarf,
             duration: None,
             output_dir: None,
             min_width: 0.01,
@@ -57,100 +58,107 @@ impl Default for ProfileSettings {
     }
 }
 
-const KEYS: &[&str] = &[
-    "bin",
-    "example",
-    "test",
-    "bench",
-    "package",
-    "features",
-    "cargo-profile",
-    "args",
-    "frequency",
-    "call-graph",
-    "duration",
-    "output-dir",
-    "min-width",
-    "no-inline",
+/// How perf unwinds stacks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CallGraph {
+    /// DWARF unwinding: works without frame pointers, larger recordings.
+    #[default]
+    Dwarf,
+    /// Frame pointers: small and fast, needs code built with them.
+    FramePointers,
+}
+
+impl Choice for CallGraph {
+    const WHAT: &'static str = "call-graph mode";
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("dwarf", CallGraph::Dwarf),
+        ("fp", CallGraph::FramePointers),
+    ];
+}
+
+/// `[profile]` being read, and how many targets it named so far.
+#[derive(Default)]
+pub(crate) struct Draft {
+    settings: ProfileSettings,
+    targets: usize,
+}
+
+pub(crate) const KEYS: &[Key<Draft>] = &[
+    key("bin", read_target),
+    key("example", read_target),
+    key("test", read_target),
+    key("bench", read_target),
+    key("package", |r, d, k, v| {
+        d.settings.package = r.non_empty(k, v, "my-crate").map(|s| s.value)
+    }),
+    key("features", |r, d, k, v| {
+        d.settings.features = r.strings(k, v)
+    }),
+    key("cargo-profile", |r, d, k, v| {
+        d.settings.cargo_profile = r.non_empty(k, v, "release").map(|s| s.value)
+    }),
+    key("args", |r, d, k, v| d.settings.args = r.strings(k, v)),
+    key("frequency", |r, d, k, v| {
+        if let Some(n) = r.integer(k, v, 1, 100_000) {
+            d.settings.frequency = n as u32;
+        }
+    }),
+    key("call-graph", |r, d, k, v| {
+        if let Some(mode) = r.choice(k, v) {
+            d.settings.call_graph = mode;
+        }
+    }),
+    key("duration", |r, d, k, v| {
+        d.settings.duration = r.duration(k, v)
+    }),
+    key("output-dir", |r, d, k, v| {
+        d.settings.output_dir = r.output_dir(k, v, "target/profiles")
+    }),
+    key("min-width", read_min_width),
+    key("no-inline", |r, d, k, v| {
+        d.settings.no_inline = r.bool(k, v).unwrap_or_default()
+    }),
 ];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> ProfileSettings {
-    let mut settings = ProfileSettings::default();
-    let mut targets = 0;
-    r.fields(table, "[profile]", KEYS, |r, key, value| match key {
-        "bin" | "example" | "test" | "bench" => {
-            targets += 1;
-            if targets > 1 {
-                r.report(
-                    Diagnostic::new("[profile] names more than one target")
-                        .at(value.span())
-                        .label("second target")
-                        .help("keep one of `bin`, `example`, `test` or `bench`"),
-                );
-                return;
-            }
-            let Some(name) = r.string(key, value).map(|s| s.value) else {
-                return;
-            };
-            settings.target = Some(match key {
-                "bin" => ProfileTarget::Bin(name),
-                "example" => ProfileTarget::Example(name),
-                "test" => ProfileTarget::Test(name),
-                _ => ProfileTarget::Bench(name),
-            });
-        }
-        "package" => settings.package = r.string(key, value).map(|s| s.value),
-        "features" => {
-            settings.features = r
-                .string_list(key, value)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| s.value)
-                .collect()
-        }
-        "cargo-profile" => settings.cargo_profile = r.string(key, value).map(|s| s.value),
-        "args" => {
-            settings.args = r
-                .string_list(key, value)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| s.value)
-                .collect()
-        }
-        "frequency" => {
-            if let Some(n) = r.integer(key, value, 1, 100_000) {
-                settings.frequency = n as u32;
-            }
-        }
-        "call-graph" => {
-            if let Some(mode) = r.string(key, value) {
-                if mode.value == "dwarf" || mode.value == "fp" {
-                    settings.call_graph = mode.value;
-                } else {
-                    r.report(
-                        Diagnostic::new(format!("unknown call-graph mode `{}`", mode.value))
-                            .at(value.span())
-                            .label("expected `dwarf` or `fp`")
-                            .help("write `call-graph = \"dwarf\"` (default) or `call-graph = \"fp\"` (frame pointers)"),
-                    );
-                }
-            }
-        }
-        "duration" => settings.duration = r.duration(key, value),
-        "output-dir" => settings.output_dir = r.output_dir(key, value, "target/profiles"),
-        "min-width" => match r.percent_points(key, value) {
-            Some(width) if width <= 100.0 => settings.min_width = width,
-            Some(_) => r.report(
-                Diagnostic::new("`min-width` must be from 0% to 100%")
-                    .at(value.span())
-                    .label("a percentage of the image width")
-                    .help("write it as `min-width = \"0.1%\"`"),
-            ),
-            None => {}
-        },
-        _ => settings.no_inline = r.bool(key, value).unwrap_or_default(),
+    let mut draft = Draft::default();
+    r.section(table, "[profile]", KEYS, &mut draft);
+    draft.settings
+}
+
+fn read_target(r: &mut Reader, draft: &mut Draft, key: &str, value: &Value<'_>) {
+    draft.targets += 1;
+    if draft.targets > 1 {
+        r.report(
+            Diagnostic::new("[profile] names more than one target")
+                .at(value.span())
+                .label("second target")
+                .help("keep one of `bin`, `example`, `test` or `bench`"),
+        );
+        return;
+    }
+    let Some(name) = r.non_empty(key, value, "my-app").map(|s| s.value) else {
+        return;
+    };
+    draft.settings.target = Some(match key {
+        "bin" => ProfileTarget::Bin(name),
+        "example" => ProfileTarget::Example(name),
+        "test" => ProfileTarget::Test(name),
+        _ => ProfileTarget::Bench(name),
     });
-    settings
+}
+
+fn read_min_width(r: &mut Reader, draft: &mut Draft, key: &str, value: &Value<'_>) {
+    match r.percent_points(key, value) {
+        Some(width) if width <= 100.0 => draft.settings.min_width = width,
+        Some(_) => r.report(
+            Diagnostic::new("`min-width` must be from 0% to 100%")
+                .at(value.span())
+                .label("a percentage of the image width")
+                .help("write it as `min-width = \"0.1%\"`"),
+        ),
+        None => {}
+    }
 }
 
 #[cfg(test)]
@@ -173,7 +181,7 @@ mod tests {
         assert_eq!(p.cargo_profile.as_deref(), Some("profiling"));
         assert_eq!(p.args, ["-n", "3"]);
         assert_eq!(p.frequency, 4999);
-        assert_eq!(p.call_graph, "fp");
+        assert_eq!(p.call_graph, CallGraph::FramePointers);
         assert_eq!(p.duration, Some(Duration::from_secs(30)));
         assert_eq!(p.output_dir.as_deref(), Some("profiles"));
         assert_eq!(p.min_width, 0.5);

@@ -3,6 +3,7 @@
 use toml::de::DeTable;
 
 use crate::reader::Reader;
+use crate::table::{Key, key};
 
 /// Engine settings. Command-line flags override them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,16 +14,17 @@ pub struct Settings {
     pub fail_fast: bool,
 }
 
+pub(crate) const KEYS: &[Key<Settings>] = &[
+    key("jobs", |r, s, k, v| {
+        s.jobs = r.integer(k, v, 1, 1024).map(|n| n as usize)
+    }),
+    key("fail-fast", |r, s, k, v| {
+        s.fail_fast = r.bool(k, v).unwrap_or_default()
+    }),
+];
+
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> Settings {
     let mut settings = Settings::default();
-    r.fields(
-        table,
-        "[settings]",
-        &["jobs", "fail-fast"],
-        |r, key, value| match key {
-            "jobs" => settings.jobs = r.integer(key, value, 1, 1024).map(|n| n as usize),
-            _ => settings.fail_fast = r.bool(key, value).unwrap_or_default(),
-        },
-    );
+    r.section(table, "[settings]", KEYS, &mut settings);
     settings
 }

@@ -3,18 +3,20 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
+use crate::command::CommandLine;
 use crate::diagnostic::Diagnostic;
 use crate::reader::{Located, Reader, Value};
+use crate::table::{Key, key};
 
 /// A command the user declared as a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomTask {
     pub name: Located<String>,
     pub description: Option<String>,
-    /// The program and its arguments (a `run` string is split like a shell would).
-    pub argv: Located<Vec<String>>,
+    /// The command (see [`CommandLine`] for how a string and an array run).
+    pub run: Located<CommandLine>,
     /// Working directory, relative to the workspace root.
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
@@ -22,7 +24,28 @@ pub struct CustomTask {
     pub timeout: Option<Duration>,
 }
 
-const KEYS: &[&str] = &["run", "description", "cwd", "env", "depends-on", "timeout"];
+/// A task being read: its keys so far, and its `run` once seen.
+pub(crate) struct Draft {
+    task: CustomTask,
+    run: Option<Located<CommandLine>>,
+}
+
+pub(crate) const KEYS: &[Key<Draft>] = &[
+    key("run", |r, d, k, v| d.run = r.command(k, v)),
+    key("description", |r, d, k, v| {
+        d.task.description = r.string(k, v).map(|s| s.value)
+    }),
+    key("cwd", |r, d, k, v| {
+        d.task.cwd = r.string(k, v).map(|s| PathBuf::from(s.value))
+    }),
+    key("env", |r, d, k, v| {
+        d.task.env = r.string_map(k, v).unwrap_or_default()
+    }),
+    key("depends-on", |r, d, k, v| {
+        d.task.depends_on = r.string_list(k, v).unwrap_or_default()
+    }),
+    key("timeout", |r, d, k, v| d.task.timeout = r.duration(k, v)),
+];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> Vec<CustomTask> {
     let mut tasks = Vec::with_capacity(table.len());
@@ -54,27 +77,23 @@ fn read_task(
     whole: &Value<'_>,
 ) -> Option<CustomTask> {
     let context = format!("[tasks.{}]", name.value);
-    let mut argv = None;
-    let mut task = CustomTask {
-        name,
-        description: None,
-        argv: Located::builtin(Vec::new()),
-        cwd: None,
-        env: Vec::new(),
-        depends_on: Vec::new(),
-        timeout: None,
+    let mut draft = Draft {
+        task: CustomTask {
+            name,
+            description: None,
+            run: Located::builtin(CommandLine::Argv(Vec::new())),
+            cwd: None,
+            env: Vec::new(),
+            depends_on: Vec::new(),
+            timeout: None,
+        },
+        run: None,
     };
-    r.fields(body, &context, KEYS, |r, key, value| match key {
-        "run" => argv = read_argv(r, value),
-        "description" => task.description = r.string(key, value).map(|s| s.value),
-        "cwd" => task.cwd = r.string(key, value).map(|s| PathBuf::from(s.value)),
-        "env" => task.env = r.string_map(key, value).unwrap_or_default(),
-        "depends-on" => task.depends_on = r.string_list(key, value).unwrap_or_default(),
-        _ => task.timeout = r.duration(key, value),
-    });
-    match argv {
-        Some(argv) => {
-            task.argv = argv;
+    r.section(body, &context, KEYS, &mut draft);
+    let Draft { mut task, run } = draft;
+    match run {
+        Some(run) => {
+            task.run = run;
             Some(task)
         }
         None if !body.contains_key("run") => {
@@ -88,50 +107,6 @@ fn read_task(
         }
         None => None,
     }
-}
-
-fn read_argv(r: &mut Reader, value: &Value<'_>) -> Option<Located<Vec<String>>> {
-    let argv = match value.get_ref() {
-        DeValue::String(line) => match shell_words::split(line) {
-            Ok(words) => words,
-            Err(_) => {
-                r.report(
-                    Diagnostic::new("cannot split `run` into words: a quote is not closed")
-                        .at(value.span())
-                        .label("unbalanced quotes")
-                        .help("close the quote, or write `run` as an array: `run = [\"prog\", \"arg one\"]`"),
-                );
-                return None;
-            }
-        },
-        DeValue::Array(_) => r
-            .string_list("run", value)?
-            .into_iter()
-            .map(|w| w.value)
-            .collect(),
-        _ => {
-            r.report(
-                Diagnostic::new(format!(
-                    "wrong type for `run`: expected a string or an array of strings, found a {}",
-                    value.get_ref().type_str()
-                ))
-                .at(value.span())
-                .label("expected a command")
-                .help("write it as `run = \"cargo test\"` or `run = [\"cargo\", \"test\"]`"),
-            );
-            return None;
-        }
-    };
-    if argv.is_empty() {
-        r.report(
-            Diagnostic::new("`run` is empty")
-                .at(value.span())
-                .label("no program to run")
-                .help("name the program and its arguments, e.g. `run = \"cargo test\"`"),
-        );
-        return None;
-    }
-    Some(Located::new(argv, value.span()))
 }
 
 pub(crate) fn is_valid_name(name: &str) -> bool {

@@ -43,7 +43,7 @@ pub(crate) fn measure_all(
                 "--callgrind-out-file={}",
                 temp.path().join("callgrind.out.%p").display()
             ))
-            .args(["sh", "-c", &bench.run])
+            .args(bench.run.argv())
             .current_dir(root)
             .envs(bench.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())

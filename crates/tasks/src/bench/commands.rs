@@ -132,10 +132,9 @@ pub(crate) fn measure_interleaved(
                     )
                     .help(format!(
                         "run it by hand to see its whole output: {}",
-                        if phase == "setup" {
-                            bench.setup.as_deref().unwrap_or_default()
-                        } else {
-                            &bench.run
+                        match &bench.setup {
+                            Some(setup) if phase == "setup" => setup,
+                            _ => &bench.run,
                         }
                     )),
                 );
@@ -143,7 +142,7 @@ pub(crate) fn measure_interleaved(
             }
             Err((_, other)) => {
                 return Err(TaskError::new(format!("benchmark `{name}`: {other}"))
-                    .hint("cargo-perf runs benchmarks with `sh -c`; check that `sh` is on PATH"));
+                    .hint("check that the program is installed and on PATH (a `run` string with shell syntax runs under `sh -c`)"));
             }
         }
     }

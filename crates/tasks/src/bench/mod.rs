@@ -2,6 +2,7 @@
 //! appends the run to the history store, compares it with a baseline and
 //! fails on a regression or a budget overrun.
 
+mod budgets;
 mod callgrind;
 mod commands;
 mod confirm;
@@ -237,6 +238,7 @@ impl Task for BenchTask {
             baseline.as_ref().map(|(label, _)| label.as_str()),
             self.options.save_baseline.as_deref(),
         );
+        budgets::check_unmatched(cx, &record.benchmarks, selection.filter.as_deref());
         Ok(())
     }
 }

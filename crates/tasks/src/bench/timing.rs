@@ -1,4 +1,4 @@
-//! Times one run of a shell command the way hyperfine does: wall clock around
+//! Times one run of a command the way hyperfine does: wall clock around
 //! spawn and reap, and the child's own user/system time and peak memory from
 //! `wait4`'s rusage (so concurrent work elsewhere in this process never leaks in).
 
@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+use cargo_perf_policy::CommandLine;
 
 /// One measured run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,8 +22,8 @@ pub(crate) struct Sample {
 /// Why a run did not give a sample.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RunError {
-    #[error("cannot start `sh`: {0}")]
-    Spawn(std::io::Error),
+    #[error("cannot start `{0}`: {1}")]
+    Spawn(String, std::io::Error),
     #[error("cannot wait for the command: {0}")]
     Wait(std::io::Error),
     #[error("the command {status}")]
@@ -33,16 +35,17 @@ pub(crate) enum RunError {
 
 const STDERR_LINES: usize = 20;
 
-/// Runs `sh -c line` in `cwd` with `env`, its stdout discarded.
+/// Runs `line` in `cwd` with `env`, its stdout discarded.
 pub(crate) fn run_once(
-    line: &str,
+    line: &CommandLine,
     cwd: &Path,
     env: &[(String, String)],
 ) -> Result<Sample, RunError> {
-    let mut command = Command::new("sh");
+    let argv = line.argv();
+    let program = argv.first().map_or("sh", String::as_str);
+    let mut command = Command::new(program);
     command
-        .arg("-c")
-        .arg(line)
+        .args(argv.iter().skip(1))
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -51,7 +54,9 @@ pub(crate) fn run_once(
         command.env(key, value);
     }
     let start = Instant::now();
-    let mut child = command.spawn().map_err(RunError::Spawn)?;
+    let mut child = command
+        .spawn()
+        .map_err(|err| RunError::Spawn(program.to_owned(), err))?;
     let stderr = child.stderr.take();
     let reader = std::thread::spawn(move || {
         let mut tail = VecDeque::with_capacity(STDERR_LINES);

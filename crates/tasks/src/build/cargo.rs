@@ -11,7 +11,7 @@ use cargo_metadata::Message;
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
-use cargo_perf_policy::BuildSettings;
+use cargo_perf_policy::{BuildSettings, Choice};
 use serde::Deserialize;
 
 /// How many lines of cargo's stderr are kept for a failure report.
@@ -26,7 +26,7 @@ pub(crate) struct BuildCommand {
 impl BuildCommand {
     pub(crate) fn new(workspace: &Workspace, settings: &BuildSettings) -> Self {
         let mut spec = CommandSpec::new(&workspace.cargo)
-            .arg(&settings.command)
+            .arg(settings.command.as_str())
             .args([
                 "--workspace",
                 "--all-targets",

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use cargo_perf_policy::ByteSize;
 use cargo_perf_policy::sections::clean::Extra;
-use glob::{MatchOptions, Pattern};
 
 /// One path an extra rule selected.
 #[derive(Debug, Clone)]
@@ -21,21 +20,11 @@ pub(crate) struct ExtraMatch {
     pub reason: String,
 }
 
-const OPTIONS: MatchOptions = MatchOptions {
-    case_sensitive: true,
-    require_literal_separator: true,
-    require_literal_leading_dot: false,
-};
-
 /// Walks `root` (skipping `skip`) and returns what the rules select, in path order.
 pub(crate) fn find(root: &Path, skip: &[PathBuf], rules: &[Extra], now: i64) -> Vec<ExtraMatch> {
-    let patterns: Vec<(Pattern, &Extra)> = rules
-        .iter()
-        .filter_map(|rule| Pattern::new(&rule.glob.value).ok().map(|p| (p, rule)))
-        .collect();
     let mut out = Vec::new();
-    if !patterns.is_empty() {
-        walk(root, root, skip, &patterns, now, &mut out);
+    if !rules.is_empty() {
+        walk(root, root, skip, rules, now, &mut out);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -45,7 +34,7 @@ fn walk(
     root: &Path,
     dir: &Path,
     skip: &[PathBuf],
-    patterns: &[(Pattern, &Extra)],
+    rules: &[Extra],
     now: i64,
     out: &mut Vec<ExtraMatch>,
 ) {
@@ -59,10 +48,8 @@ fn walk(
         }
         let Ok(meta) = entry.metadata() else { continue };
         let rel = path.strip_prefix(root).unwrap_or(&path);
-        let matched = patterns
-            .iter()
-            .find(|(pattern, _)| pattern.matches_path_with(rel, OPTIONS));
-        if let Some((_, rule)) = matched {
+        let matched = rules.iter().find(|rule| rule.glob.value.matches(rel));
+        if let Some(rule) = matched {
             let (bytes, newest) = if meta.is_dir() {
                 tree_usage(&path)
             } else {
@@ -78,7 +65,7 @@ fn walk(
             }
         }
         if meta.is_dir() {
-            walk(root, &path, skip, patterns, now, out);
+            walk(root, &path, skip, rules, now, out);
         }
     }
 }

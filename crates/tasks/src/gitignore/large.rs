@@ -9,6 +9,8 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use cargo_perf_policy::{Glob, Located};
+
 use super::git::{self, GitCallError};
 
 /// The first line of a Git LFS pointer file.
@@ -218,20 +220,9 @@ fn is_lfs_pointer(path: &Path) -> bool {
         .is_ok_and(|()| head == LFS_POINTER)
 }
 
-/// Whether `path` (relative to the workspace root) matches an `allow-large`
-/// glob. A glob without `/` matches the file name at any depth, as in .gitignore.
-pub(crate) fn allowed(path: &Path, globs: &[glob::Pattern]) -> bool {
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
-    let name = path.file_name().map(Path::new);
-    globs.iter().any(|glob| {
-        glob.matches_path_with(path, options)
-            || (!glob.as_str().contains('/')
-                && name.is_some_and(|n| glob.matches_path_with(n, options)))
-    })
+/// Whether `path` (relative to the workspace root) matches an `allow-large` glob.
+pub(crate) fn allowed(path: &Path, globs: &[Located<Glob>]) -> bool {
+    globs.iter().any(|glob| glob.value.matches(path))
 }
 
 #[cfg(test)]
@@ -240,9 +231,9 @@ mod tests {
 
     #[test]
     fn allow_large_globs() {
-        let globs: Vec<glob::Pattern> = ["*.png", "assets/**/*.bin", "/data/x"]
+        let globs: Vec<Located<Glob>> = ["*.png", "assets/**/*.bin", "/data/x"]
             .iter()
-            .map(|g| glob::Pattern::new(g.trim_start_matches('/')).unwrap())
+            .map(|g| Located::builtin(Glob::new(g).unwrap()))
             .collect();
         assert!(allowed(Path::new("a/b/logo.png"), &globs));
         assert!(allowed(Path::new("assets/x/y/z.bin"), &globs));

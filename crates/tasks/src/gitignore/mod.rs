@@ -137,11 +137,6 @@ fn survey(
     filter: &Filter,
 ) -> Result<Survey, git::GitCallError> {
     let policy = &project.policy.gitignore;
-    let allow: Vec<glob::Pattern> = policy
-        .allow_large
-        .iter()
-        .filter_map(|g| glob::Pattern::new(g.value.trim_start_matches('/')).ok())
-        .collect();
     let ws_root = layout.ws_root.as_path();
     let limit = policy.max_file_size.0;
     let keep = |path: &Path| filter.keeps(path);
@@ -167,7 +162,7 @@ fn survey(
         };
         let large: Vec<_> = large
             .into_iter()
-            .filter(|f| !large::allowed(&f.path, &allow))
+            .filter(|f| !large::allowed(&f.path, &policy.allow_large))
             .collect();
         let has_attributes = !large.is_empty() && attributes_exist(layout, common_dir, &tracked);
         let large = large::without_lfs(ws_root, large, has_attributes)?;

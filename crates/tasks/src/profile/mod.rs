@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use cargo_perf_engine::fsutil::write_atomic;
 use cargo_perf_engine::outputs::{Origin, check_output_dir};
 use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit, Verdict};
+use cargo_perf_policy::Choice as _;
 use serde_json::json;
 
 pub use options::{CallGraph, ProfileOptions, Target};

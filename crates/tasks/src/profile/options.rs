@@ -36,28 +36,7 @@ impl Target {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallGraph {
-    Dwarf,
-    FramePointers,
-}
-
-impl CallGraph {
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        match text {
-            "dwarf" => Some(CallGraph::Dwarf),
-            "fp" => Some(CallGraph::FramePointers),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            CallGraph::Dwarf => "dwarf",
-            CallGraph::FramePointers => "fp",
-        }
-    }
-}
+pub use cargo_perf_policy::sections::profile::CallGraph;
 
 /// Everything a profile run needs; `Default` is "use `[profile]` from perf.toml".
 #[derive(Debug, Clone, Default)]
@@ -134,10 +113,7 @@ impl ProfileOptions {
                 .clone()
                 .or_else(|| policy.cargo_profile.clone()),
             frequency: self.frequency.unwrap_or(policy.frequency),
-            call_graph: self
-                .call_graph
-                .or_else(|| CallGraph::parse(&policy.call_graph))
-                .unwrap_or(CallGraph::Dwarf),
+            call_graph: self.call_graph.unwrap_or(policy.call_graph),
             duration: self.duration.or(policy.duration),
             title: self.title.clone(),
             reverse: self.reverse,

@@ -1,0 +1,167 @@
+//! Commands in perf.toml (`[tasks.NAME] run`, `[bench.commands.NAME] run`
+//! and `setup`), with one meaning everywhere: a string is a shell command
+//! line, run as `sh -c` runs it; an array is a program and its arguments, run
+//! directly without a shell.
+//!
+//! A string that uses no shell syntax and starts with no shell builtin means
+//! the same with or without the shell, so it runs directly (GNU make does the
+//! same): no shell is started, and a missing program is reported as one.
+
+use std::fmt;
+
+use toml::de::DeValue;
+
+use crate::diagnostic::Diagnostic;
+use crate::reader::{Located, Reader, Value};
+
+/// A command as perf.toml wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandLine {
+    /// A string: a shell command line (`"cargo test | tee log"`).
+    Shell(String),
+    /// An array: the program and its arguments, no shell involved.
+    Argv(Vec<String>),
+}
+
+/// Characters that make a string mean something only a shell can do
+/// (pipes, redirections, expansions, globs, comments, grouping).
+const SHELL_SYNTAX: &[char] = &[
+    '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '*', '?', '[', ']', '#', '~', '{', '}', '!',
+    '\n', '\r',
+];
+
+/// Words `sh` runs itself (keywords, and builtins that have no program or
+/// whose program may behave differently, such as `echo`): a string starting
+/// with one needs the shell. (`true` and `false` mean the same either way.)
+const SHELL_WORDS: &[&str] = &[
+    "!", ".", ":", "[", "[[", "alias", "bg", "break", "case", "cd", "command", "continue", "do",
+    "done", "echo", "elif", "else", "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi",
+    "for", "function", "getopts", "hash", "if", "in", "jobs", "kill", "local", "newgrp", "printf",
+    "pwd", "read", "readonly", "return", "select", "set", "shift", "source", "test", "then",
+    "time", "times", "trap", "type", "ulimit", "umask", "unalias", "unset", "until", "wait",
+    "while", "{", "}",
+];
+
+impl CommandLine {
+    /// The program and arguments to execute: an array as written; a string
+    /// split into words when the shell would only have split it, else
+    /// `sh -c STRING`.
+    pub fn argv(&self) -> Vec<String> {
+        match self {
+            CommandLine::Argv(words) => words.clone(),
+            CommandLine::Shell(line) => match plain_words(line) {
+                Some(words) => words,
+                None => vec!["sh".to_owned(), "-c".to_owned(), line.clone()],
+            },
+        }
+    }
+}
+
+/// The words of `line` when running them directly means what `sh -c line` means.
+fn plain_words(line: &str) -> Option<Vec<String>> {
+    if line.contains(SHELL_SYNTAX) {
+        return None;
+    }
+    let words = shell_words::split(line).ok()?;
+    let program = words.first()?;
+    if SHELL_WORDS.contains(&program.as_str()) || program.contains('=') {
+        return None;
+    }
+    Some(words)
+}
+
+impl fmt::Display for CommandLine {
+    /// The command as the user wrote it (an array shell-quoted), to show and to copy.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandLine::Shell(line) => f.write_str(line),
+            CommandLine::Argv(words) => f.write_str(&shell_words::join(words)),
+        }
+    }
+}
+
+impl Reader {
+    /// A command: a non-empty string whose quotes close, or a non-empty array of strings.
+    pub fn command(&mut self, key: &str, value: &Value<'_>) -> Option<Located<CommandLine>> {
+        let command = match value.get_ref() {
+            DeValue::String(line) if line.trim().is_empty() => None,
+            DeValue::String(line) => {
+                if shell_words::split(line).is_err() {
+                    self.report(
+                        Diagnostic::new(format!("cannot read `{key}`: a quote is not closed"))
+                            .at(value.span())
+                            .label("unbalanced quotes")
+                            .help(format!("close the quote, or write `{key}` as an array: `{key} = [\"prog\", \"arg one\"]`")),
+                    );
+                    return None;
+                }
+                Some(CommandLine::Shell(line.to_string()))
+            }
+            DeValue::Array(_) => {
+                let words: Vec<String> = self
+                    .string_list(key, value)?
+                    .into_iter()
+                    .map(|w| w.value)
+                    .collect();
+                words
+                    .first()
+                    .is_some_and(|program| !program.is_empty())
+                    .then_some(CommandLine::Argv(words))
+            }
+            _ => {
+                self.type_error(
+                    key,
+                    value,
+                    "a string or an array of strings",
+                    &format!("`{key} = \"cargo test\"` or `{key} = [\"cargo\", \"test\"]`"),
+                );
+                return None;
+            }
+        };
+        if command.is_none() {
+            self.report(
+                Diagnostic::new(format!("`{key}` is empty"))
+                    .at(value.span())
+                    .label("no program to run")
+                    .help(format!(
+                        "name the program and its arguments, e.g. `{key} = \"cargo test\"`"
+                    )),
+            );
+        }
+        command.map(|c| Located::new(c, value.span()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(line: &str) -> Vec<String> {
+        CommandLine::Shell(line.to_owned()).argv()
+    }
+
+    #[test]
+    fn plain_strings_run_directly_and_the_rest_under_sh() {
+        assert_eq!(
+            argv("cargo test -- --test-threads=1"),
+            ["cargo", "test", "--", "--test-threads=1"]
+        );
+        assert_eq!(argv("grep 'a b' file"), ["grep", "a b", "file"]);
+        for shell in [
+            "cargo test | tee log",
+            "sleep $(cat delay.txt)",
+            "echo hi",
+            "exit 3",
+            "RUST_LOG=debug app",
+            "ls *.rs",
+            "a && b",
+            "test ! -e x",
+            "make # comment",
+        ] {
+            assert_eq!(argv(shell), ["sh", "-c", shell], "{shell}");
+        }
+        let array = CommandLine::Argv(vec!["echo".into(), "a b".into()]);
+        assert_eq!(array.argv(), ["echo", "a b"]);
+        assert_eq!(array.to_string(), "echo 'a b'");
+    }
+}
