@@ -24,12 +24,12 @@ pub struct GlobalArgs {
     /// Path to the workspace's Cargo.toml (default: search from the current directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
-    /// Policy file to use instead of perf.toml at the workspace root
+    /// Policy file to use instead of the workspace's perf.toml (or .config/perf.toml) [env: CARGO_PERF_CONFIG]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format of the report
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human, alias = "message-format")]
-    pub format: OutputFormat,
+    /// Output format of the report [default: human] [env: CARGO_PERF_FORMAT]
+    #[arg(long, global = true, value_enum, alias = "message-format")]
+    pub format: Option<OutputFormat>,
     /// When to use colors [default: auto; honours CARGO_TERM_COLOR and NO_COLOR]
     #[arg(long, global = true, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
@@ -39,6 +39,15 @@ pub struct GlobalArgs {
     /// Show every line of every command's output, and each task's steps
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// `CARGO_PERF_JOBS`, for the subcommands whose `--jobs` is not given.
+    #[arg(skip)]
+    pub env_jobs: Option<u16>,
+}
+
+impl GlobalArgs {
+    pub fn format(&self) -> OutputFormat {
+        self.format.unwrap_or(OutputFormat::Human)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -180,7 +189,7 @@ pub enum Command {
 /// How a plan runs; these override `[settings]` in perf.toml.
 #[derive(Debug, Args, Default)]
 pub struct ExecArgs {
-    /// How many tasks may run at once [default: one per CPU]
+    /// How many tasks may run at once [default: one per CPU] [env: CARGO_PERF_JOBS]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Start no new task after the first failure

@@ -171,7 +171,10 @@ fn run_scoped(
     };
     let defaults = session.run_options();
     let options = RunOptions {
-        jobs: exec.jobs.map_or(defaults.jobs, usize::from),
+        jobs: exec
+            .jobs
+            .or(global.env_jobs)
+            .map_or(defaults.jobs, usize::from),
         fail_fast: if exec.fail_fast {
             true
         } else if exec.no_fail_fast {
@@ -187,7 +190,7 @@ fn run_scoped(
     };
     let sink = progress::for_stderr(verbosity);
     let report = session.run(command, &plan, options, &*sink);
-    let format = match global.format {
+    let format = match global.format() {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
@@ -217,7 +220,7 @@ fn list(global: &GlobalArgs) -> u8 {
         Ok(session) => session,
         Err(code) => return code,
     };
-    let text = match global.format {
+    let text = match global.format() {
         OutputFormat::Json => cargo_perf_report::render_listing_json(&session.registry),
         _ => cargo_perf_report::render_listing(&session.registry),
     };

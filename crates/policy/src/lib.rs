@@ -7,6 +7,7 @@
 //! problems are collected, so a user fixes their file in one pass.
 
 mod diagnostic;
+mod locate;
 mod reader;
 pub mod sections;
 mod source;
@@ -18,6 +19,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 pub use diagnostic::{Diagnostic, suggest};
+pub use locate::{LOOKUP, locate};
 pub use reader::Located;
 pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench, Runs};
 pub use sections::build::BuildSettings;
@@ -31,7 +33,7 @@ pub use units::{ByteSize, Percent};
 
 use reader::Reader;
 
-/// The file name looked up at the workspace root.
+/// The file name looked up at the workspace root (then in `.config/`: [`LOOKUP`]).
 pub const FILE_NAME: &str = "perf.toml";
 
 /// Files larger than this are refused before parsing.

@@ -86,12 +86,19 @@ run = "cargo bench --workspace --no-run"
     out
 }
 
-/// Writes the policy to `<root>/perf.toml`; refuses to replace a file unless `force`.
+/// Writes the policy to `<root>/perf.toml`, or over the workspace's existing
+/// policy (`.config/perf.toml` too) when `force`; refuses to replace one otherwise.
 pub fn write(workspace: &Workspace, force: bool) -> Result<PathBuf, InitError> {
-    let path = workspace.root.join(cargo_perf_policy::FILE_NAME);
-    if path.exists() && !force {
-        return Err(InitError::Exists(path));
+    let existing = cargo_perf_policy::LOOKUP
+        .iter()
+        .map(|rel| workspace.root.join(rel))
+        .find(|path| path.exists());
+    if let Some(path) = &existing
+        && !force
+    {
+        return Err(InitError::Exists(path.clone()));
     }
+    let path = existing.unwrap_or_else(|| workspace.root.join(cargo_perf_policy::FILE_NAME));
     write_to(&path, &render(workspace))?;
     Ok(path)
 }
