@@ -107,7 +107,7 @@ pub enum Command {
     },
     /// Check incremental build health: no-op freshness, build scripts, edit-rebuild time
     #[command(
-        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)"
+        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)\n  cargo perf build --targets all     also build the benches (default: what cargo build and cargo test build)"
     )]
     Build {
         /// Also time a clean build, in a separate target dir (yours is never wiped)
@@ -119,6 +119,9 @@ pub enum Command {
         /// Skip the edit-rebuild timings: only check no-op freshness and audit build scripts
         #[arg(long)]
         no_incremental: bool,
+        /// Kinds of targets to build, comma separated: lib, bins, tests, benches, examples, or all [default: `[build] targets`, or lib,bins,tests,examples]
+        #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_targets)]
+        targets: Vec<TargetsArg>,
         #[command(flatten)]
         exec: ExecArgs,
     },
@@ -352,6 +355,16 @@ pub struct ProfileArgs {
 pub enum CallGraphArg {
     Dwarf,
     Fp,
+}
+
+/// One `--targets` entry: a kind, or `all`.
+#[derive(Debug, Clone)]
+pub struct TargetsArg(pub Vec<cargo_perf_policy::BuildTarget>);
+
+fn parse_targets(text: &str) -> Result<TargetsArg, String> {
+    cargo_perf_policy::BuildTarget::parse(text.trim())
+        .map(TargetsArg)
+        .map_err(|help| format!("unknown target kind ({help})"))
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -25,6 +25,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             clean,
             package,
             no_incremental,
+            targets,
             exec,
         } => run_builtin(
             global,
@@ -34,6 +35,12 @@ pub fn dispatch(cli: Cli) -> u8 {
                     clean,
                     members: package,
                     no_incremental,
+                    targets: (!targets.is_empty()).then(|| {
+                        let mut kinds: Vec<_> = targets.into_iter().flat_map(|t| t.0).collect();
+                        kinds.sort();
+                        kinds.dedup();
+                        kinds
+                    }),
                 },
             )),
         ),

@@ -22,7 +22,7 @@ pub use diagnostic::{Diagnostic, suggest};
 pub use locate::{LOOKUP, locate};
 pub use reader::Located;
 pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench, Runs};
-pub use sections::build::BuildSettings;
+pub use sections::build::{BuildSettings, BuildTarget};
 pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
