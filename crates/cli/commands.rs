@@ -259,22 +259,51 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
             return exit::ERROR;
         }
     };
-    match cargo_perf_tasks::init::write(&workspace, force) {
-        Ok(path) => {
-            if !global.quiet {
-                eprintln!(
-                    "{:>12} {} (edit it, then run `cargo perf check`)",
-                    console::style("Wrote").green().bold(),
-                    path.display()
-                );
-            }
-            exit::SUCCESS
-        }
+    let path = match cargo_perf_tasks::init::write(&workspace, force) {
+        Ok(path) => path,
         Err(err) => {
             print_error(&err.to_string(), Some(err.hint()));
-            exit::ERROR
+            return exit::ERROR;
+        }
+    };
+    let status = |verb: &str, text: String| {
+        if !global.quiet {
+            eprintln!("{:>12} {text}", console::style(verb).green().bold());
+        }
+    };
+    status(
+        "Wrote",
+        format!("{} (edit it, then run `cargo perf check`)", path.display()),
+    );
+    let session = match open(global) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    match cargo_perf_tasks::add_required_ignores(&session.project) {
+        Ok(Some(added)) if !added.lines.is_empty() => {
+            let patterns: Vec<String> = added.lines.iter().map(|(p, _)| format!("`{p}`")).collect();
+            status(
+                "Added",
+                format!(
+                    "{} to {} (what builds, profiles and benchmarks write must never be committed)",
+                    patterns.join(", "),
+                    added.gitignore.display()
+                ),
+            );
+        }
+        Ok(_) => {}
+        Err(err) => {
+            print_error(
+                &format!(
+                    "{} (perf.toml was written, .gitignore was not changed)",
+                    err.message
+                ),
+                err.hint.as_deref(),
+            );
+            return exit::ERROR;
         }
     }
+    exit::SUCCESS
 }
 
 pub(crate) fn finish_output(text: &str, code: u8) -> u8 {

@@ -25,5 +25,5 @@ pub use cargo_perf_policy as policy;
 pub use cargo_perf_report as report;
 pub use clean::CleanTask;
 pub use command::CommandTask;
-pub use gitignore::{GitignoreOptions, GitignoreTask};
+pub use gitignore::{AddedIgnores, GitignoreOptions, GitignoreTask, add_required_ignores};
 pub use session::{OpenError, OpenOptions, Session};
