@@ -109,7 +109,10 @@ fn init_then_check_passes_on_a_fresh_cargo_new_crate() {
             .current_dir(&root)
             .expect_success()
             .stderr_lacks("Added");
-        assert_eq!(std::fs::read_to_string(root.join(".gitignore")).unwrap(), ignore);
+        assert_eq!(
+            std::fs::read_to_string(root.join(".gitignore")).unwrap(),
+            ignore
+        );
     }
 }
 
