@@ -354,3 +354,129 @@ fn a_root_file_linked_from_outside_the_workspace_is_never_touched() {
     assert!(!task["metrics"].to_string().contains("incremental/linked"));
     assert_eq!(std::fs::metadata(&target).unwrap().modified().unwrap(), old);
 }
+
+/// Members `a` and `b`; `b` has an integration test, an example, and a
+/// libtest bench that only nightly compiles, as many published crates do.
+/// `RUSTC_BOOTSTRAP=-1` makes even a nightly rustc behave as stable.
+fn nightly_bench_workspace() -> Dir {
+    let dir = Dir::new();
+    dir.workspace(&["a", "b"]);
+    dir.create(
+        "crates/b/benches/nightly.rs",
+        "#![feature(test)]\nextern crate test;\n\n#[bench]\nfn answer(bench: &mut test::Bencher) {\n    bench.iter(b::answer);\n}\n",
+    );
+    dir.create(
+        "crates/b/examples/demo.rs",
+        "fn main() {\n    println!(\"{}\", b::answer());\n}\n",
+    );
+    dir.create(
+        "crates/b/tests/it.rs",
+        "#[test]\nfn answers() {\n    assert_eq!(b::answer(), 42);\n}\n",
+    );
+    dir
+}
+
+fn stable_build(dir: &Dir, args: &[&str]) -> TestCommand {
+    build(dir, args).env("RUSTC_BOOTSTRAP", "-1")
+}
+
+fn built_names(dir: &Dir, sub: &str) -> Vec<String> {
+    std::fs::read_dir(dir.join("target/debug").join(sub))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn by_default_it_builds_what_cargo_build_and_cargo_test_build_not_benches() {
+    let dir = nightly_bench_workspace();
+    let run = stable_build(&dir, &["--no-incremental", "-v"]).expect_success();
+    run.stderr_has("build --workspace --lib --bins --tests --examples --message-format=json");
+    assert!(
+        built_names(&dir, "examples").iter().any(|n| n == "demo"),
+        "the example is built\n{}",
+        run.context()
+    );
+    let deps = built_names(&dir, "deps");
+    assert!(deps.iter().any(|n| n.starts_with("it-")), "{deps:?}");
+    assert!(!deps.iter().any(|n| n.starts_with("nightly-")), "{deps:?}");
+
+    // A package with no library: cargo refuses `--lib`, so it is not passed.
+    let bin_only = Dir::new();
+    bin_only.create(
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    bin_only.create("src/main.rs", "fn main() {}\n");
+    build(&bin_only, &["--no-incremental"]).expect_success();
+    build(&bin_only, &["--no-incremental", "--targets", "lib"])
+        .expect_code(2)
+        .stdout_has("no workspace member has a target of the kinds selected (lib)");
+}
+
+#[test]
+fn a_bench_that_needs_nightly_is_reported_as_such_with_the_selection_to_drop_it() {
+    let dir = nightly_bench_workspace();
+    let run = stable_build(
+        &dir,
+        &["--no-incremental", "--targets", "all", "--format", "json"],
+    )
+    .expect_code(1);
+    let task = task(&run);
+    let found = findings(&task, "build-nightly-only");
+    assert_eq!(found.len(), 1, "{}", run.context());
+    assert!(findings(&task, "build-failed").is_empty(), "{task:#}");
+    let finding = found[0];
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("bench `nightly` of `b` uses `#![feature]`, which only a nightly toolchain accepts (rustc: error[E0554])"),
+        "{finding:#}"
+    );
+    assert_eq!(finding["file"], "crates/b/benches/nightly.rs");
+    assert_eq!(finding["line"], 1);
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.contains(r#"`[build] targets = ["lib", "bins", "tests", "examples"]`"#)
+            && help.contains("`--targets lib,bins,tests,examples`"),
+        "{help}"
+    );
+
+    // The same through perf.toml; the hint keeps the rest of that selection.
+    dir.policy("[build]\ntargets = [\"lib\", \"tests\", \"benches\"]\n");
+    stable_build(&dir, &["--no-incremental"])
+        .expect_code(1)
+        .stdout_has("error[build-nightly-only]")
+        .stdout_has(r#"`[build] targets = ["lib", "tests"]`"#);
+    // A flag wins over the policy.
+    stable_build(&dir, &["--no-incremental", "--targets", "lib,tests"]).expect_success();
+}
+
+#[test]
+fn bad_target_selections_are_usage_errors() {
+    let dir = Dir::new();
+    dir.workspace(&["alpha"]);
+    dir.policy("[build]\ntargets = [\"lib\", \"bench\"]\n");
+    build(&dir, &[])
+        .expect_code(2)
+        .stderr_has("unknown target kind `bench`")
+        .stderr_has("perf.toml:2:19")
+        .stderr_has("did you mean `benches`?");
+    dir.policy("[build]\ntargets = []\n");
+    build(&dir, &[])
+        .expect_code(2)
+        .stderr_has("`targets` selects no target");
+    dir.policy("[build]\ntargets = 5\n");
+    build(&dir, &[])
+        .expect_code(2)
+        .stderr_has("expected \"all\" or an array of target kinds");
+    build(&dir, &["--targets", "lib,nope"])
+        .expect_code(2)
+        .stderr_has("invalid value 'nope' for '--targets <KINDS>'")
+        .stderr_has("lib, bins, tests, benches, examples, all");
+}

@@ -49,6 +49,15 @@ fn json(dir: &Dir, args: &[&str], code: i32) -> Run {
         .expect_code(code)
 }
 
+/// Creates, untracked, what the built-in requirements stand for (a target
+/// dir, the state dir, a `perf.data`): missing ignores for paths on disk are
+/// errors, for paths not created yet warnings.
+fn outputs(dir: &Dir) {
+    dir.create("target/debug/.keep", "");
+    dir.create(".cargo-perf/bench/.keep", "");
+    dir.create("perf.data", "");
+}
+
 fn tracked(dir: &Dir) -> String {
     dir.git(["ls-files"])
 }
@@ -84,6 +93,7 @@ fn every_spelling_git_honours_counts() {
 #[test]
 fn missing_ignores_name_the_path_and_the_line_to_add() {
     let dir = repo("");
+    outputs(&dir);
     let run = dir.command(["gitignore"]).expect_code(1);
     run.stdout_has("error[missing-ignore]")
         .stdout_has("target/ (the workspace's target dir) is not ignored by git")
@@ -102,8 +112,43 @@ fn missing_ignores_name_the_path_and_the_line_to_add() {
 }
 
 #[test]
+fn a_missing_ignore_for_a_path_not_created_yet_is_a_warning_until_it_exists() {
+    let dir = repo("/target\n");
+    let run = dir.command(["gitignore"]).expect_success();
+    run.stdout_has("warning[gitignore-missing-ignore-absent]")
+        .stdout_has(".cargo-perf/ (the cargo perf state dir) is not ignored by git")
+        .stdout_has("nothing is there yet")
+        .stdout_has("add the line `/.cargo-perf/`")
+        .stdout_has("add the line `perf.data*`")
+        .stdout_lacks("error[");
+    assert_eq!(
+        findings(&json(&dir, &[], 0), "gitignore-missing-ignore-absent").len(),
+        2
+    );
+    // Once the path exists, it is an error, whatever its spelling.
+    dir.create("perf.data.1234", "");
+    let run = json(&dir, &[], 1);
+    let errors = messages(&run, "missing-ignore");
+    assert_eq!(errors.len(), 1, "{}", run.context());
+    assert!(errors[0].contains("perf.data"), "{errors:?}");
+    dir.create(".cargo-perf/bench/runs/000001.json", "{}");
+    assert_eq!(messages(&json(&dir, &[], 1), "missing-ignore").len(), 2);
+    // `[gitignore] require` is the user's own rule: an error even before the path exists.
+    dir.command(["gitignore", "--fix"]).expect_success();
+    dir.policy("[gitignore]\nrequire = [\"dist/\"]\n");
+    let run = json(&dir, &[], 1);
+    assert_eq!(
+        messages(&run, "missing-ignore").len(),
+        1,
+        "{}",
+        run.context()
+    );
+}
+
+#[test]
 fn a_rule_that_re_includes_the_path_is_named_with_its_line() {
     let dir = repo("/target/\n/.cargo-perf/\nperf.data*\n!perf.data.old\n");
+    dir.create("perf.data", "");
     let run = json(&dir, &[], 1);
     let found = findings(&run, "missing-ignore");
     assert_eq!(found.len(), 1, "{}", run.context());
@@ -197,6 +242,16 @@ fn other_manifests_imply_their_own_ignores() {
     dir.create("web/package.json", "{}\n");
     dir.create("tools/py/pyproject.toml", "[project]\nname = \"x\"\n");
     dir.git_init();
+    let run = json(&dir, &[], 0);
+    assert_eq!(
+        findings(&run, "gitignore-missing-ignore-absent").len(),
+        3,
+        "not installed yet: {}",
+        run.context()
+    );
+    dir.create("web/node_modules/left-pad/index.js", "");
+    dir.create("tools/py/.venv/bin/python", "");
+    dir.create("tools/py/__pycache__/x.pyc", "");
     let run = json(&dir, &[], 1);
     let missing = messages(&run, "missing-ignore");
     assert_eq!(missing.len(), 3, "{}", run.context());
@@ -405,6 +460,9 @@ fn a_repository_above_the_workspace() {
     dir.git(["add", "-A"]);
     dir.git(["add", "-f", "rust/app/build.log"]);
     dir.git(["commit", "-qm", "init"]);
+    dir.create("rust/app/target/debug/.keep", "");
+    dir.create("rust/app/.cargo-perf/.keep", "");
+    dir.create("rust/app/perf.data", "");
     let ws = dir.join("rust/app");
     let run = dir
         .command(["gitignore", "--format", "json"])
@@ -488,6 +546,7 @@ fn outside_git_it_is_a_warning_not_a_crash() {
 #[test]
 fn check_runs_gitignore_by_default() {
     let dir = repo("");
+    outputs(&dir);
     dir.command(["check"])
         .expect_code(1)
         .stdout_has("error[missing-ignore] gitignore");
@@ -527,6 +586,7 @@ fn a_change_scoped_run_checks_only_the_changed_files() {
     assert_eq!(files, [Path::new("changed.o")], "{findings:?}");
     // Required ignores are still checked in a scoped run (an empty change set skips every task).
     dir.create(".gitignore", "*.o\n");
+    outputs(&dir);
     let findings = run(vec![dir.join("Cargo.toml")]);
     assert_eq!(
         findings
@@ -581,6 +641,7 @@ fn symlinks_are_never_followed_out_of_the_workspace() {
 fn a_custom_benchmark_history_dir_must_be_ignored_too() {
     let dir = repo(GOOD_IGNORE);
     dir.policy("[bench]\nhistory = \"perf-history\"\n");
+    dir.create("perf-history/runs/000001.json", "{}");
     dir.command(["gitignore"])
         .expect_code(1)
         .stdout_has("error[missing-ignore] gitignore")

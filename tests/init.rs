@@ -123,3 +123,76 @@ fn json_says_what_was_written() {
         "{doc:#}"
     );
 }
+
+/// `cargo new --vcs git KIND demo` in a fresh directory: the crate a new user starts from.
+fn cargo_new(kind: &str) -> (Dir, std::path::PathBuf) {
+    let dir = Dir::new();
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["new", "--quiet", "--vcs", "git", kind, "demo"])
+        .current_dir(dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("run cargo new");
+    assert!(status.success(), "cargo new {kind} failed");
+    let root = dir.join("demo");
+    (dir, root)
+}
+
+#[test]
+fn init_then_check_passes_on_a_fresh_cargo_new_crate() {
+    for kind in ["--lib", "--bin"] {
+        let (dir, root) = cargo_new(kind);
+        // Even before init, the built-in check passes: what is not there yet only warns.
+        dir.command(["check"])
+            .current_dir(&root)
+            .env_remove("CARGO_TARGET_DIR")
+            .expect_success()
+            .stdout_has("warning[gitignore-missing-ignore-absent]");
+        dir.command(["init"])
+            .current_dir(&root)
+            .env_remove("CARGO_TARGET_DIR")
+            .expect_success()
+            .stderr_has("Wrote")
+            .stderr_has("Added `/.cargo-perf/`, `perf.data*` to .gitignore");
+        let ignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+        assert_eq!(
+            ignore, "/target\n\n# added by cargo perf init\n/.cargo-perf/\nperf.data*\n",
+            "cargo new's own line is kept ({kind})"
+        );
+        let run = dir
+            .command(["check"])
+            .current_dir(&root)
+            .env_remove("CARGO_TARGET_DIR")
+            .expect_success();
+        run.stdout_has("3 of 3 required ignores in place")
+            .stdout_lacks("warning[")
+            .stdout_lacks("error[");
+        // A second init (with --force) finds nothing to add.
+        dir.command(["init", "--force"])
+            .current_dir(&root)
+            .expect_success()
+            .stderr_lacks("Added");
+        assert_eq!(
+            std::fs::read_to_string(root.join(".gitignore")).unwrap(),
+            ignore
+        );
+    }
+}
+
+#[test]
+fn init_says_so_when_it_cannot_write_the_gitignore() {
+    let (dir, root) = cargo_new("--lib");
+    let elsewhere = Dir::new();
+    elsewhere.create("ignore", "/target\n");
+    std::fs::remove_file(root.join(".gitignore")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("ignore"), root.join(".gitignore")).unwrap();
+    dir.command(["init"])
+        .current_dir(&root)
+        .expect_code(2)
+        .stderr_has("is a symbolic link")
+        .stderr_has("perf.toml was written, .gitignore was not changed");
+    assert!(root.join("perf.toml").is_file());
+    assert_eq!(elsewhere.read("ignore"), "/target\n");
+}

@@ -328,3 +328,120 @@ fn names_are_checked_against_the_workspace() {
         .stderr_has("`[bench.budgets]` names `parse/small`")
         .stderr_has("(no bench targets)");
 }
+
+#[test]
+fn the_policy_may_live_in_dot_config() {
+    let dir = Dir::with_package("demo");
+    dir.create(
+        ".config/perf.toml",
+        "[tasks.from-config-dir]\nrun = \"true\"\n",
+    );
+    dir.command(["list"])
+        .expect_success()
+        .stdout_has("from-config-dir");
+    dir.create(
+        ".config/perf.toml",
+        "[tasks.x]\nrun = \"true\"\nbogus = 1\n",
+    );
+    dir.command(["list"])
+        .expect_code(2)
+        .stderr_has("--> .config/perf.toml:3:1");
+    // init refuses to write a second policy next to it, and --force replaces that one.
+    dir.command(["init"])
+        .expect_code(2)
+        .stderr_has(".config/perf.toml already exists");
+    dir.command(["init", "--force"]).expect_success();
+    assert!(dir.read(".config/perf.toml").contains("[tasks.clippy]"));
+    assert!(!dir.join("perf.toml").exists());
+}
+
+#[test]
+fn a_policy_in_both_places_is_an_error_naming_both() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.root]\nrun = \"true\"\n");
+    dir.create(".config/perf.toml", "[tasks.nested]\nrun = \"true\"\n");
+    dir.command(["check"])
+        .expect_code(2)
+        .stderr_has("there is a policy in both perf.toml and .config/perf.toml")
+        .stderr_has("--config");
+    std::fs::create_dir_all(dir.join("src/deep")).unwrap();
+    dir.command(["list"])
+        .current_dir(dir.join("src/deep"))
+        .expect_code(2)
+        .stderr_has(&format!(
+            "{} and {}",
+            dir.join("perf.toml").display(),
+            dir.join(".config/perf.toml").display()
+        ));
+    // Naming one of them settles it.
+    dir.command(["list", "--config", ".config/perf.toml"])
+        .expect_success()
+        .stdout_has("nested")
+        .stdout_lacks("root");
+}
+
+#[test]
+fn environment_overrides_and_flags_win_over_them() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.from-default]\nrun = \"true\"\n");
+    dir.create("ci/perf-ci.toml", "[tasks.from-ci]\nrun = \"true\"\n");
+    dir.create("ci/other.toml", "[tasks.from-other]\nrun = \"true\"\n");
+    dir.command(["list"])
+        .env("CARGO_PERF_CONFIG", "ci/perf-ci.toml")
+        .expect_success()
+        .stdout_has("from-ci")
+        .stdout_lacks("from-default");
+    dir.command(["list", "--config", "ci/other.toml"])
+        .env("CARGO_PERF_CONFIG", "ci/perf-ci.toml")
+        .expect_success()
+        .stdout_has("from-other")
+        .stdout_lacks("from-ci");
+    dir.command(["list"])
+        .env("CARGO_PERF_CONFIG", "")
+        .expect_success()
+        .stdout_has("from-default");
+
+    let run = dir
+        .command(["list"])
+        .env("CARGO_PERF_FORMAT", "json")
+        .expect_success();
+    assert!(run.json()["tasks"].is_array(), "{}", run.context());
+    dir.command(["list", "--format", "human"])
+        .env("CARGO_PERF_FORMAT", "json")
+        .expect_success()
+        .stdout_has("Tasks");
+    dir.command(["list"])
+        .env("CARGO_PERF_FORMAT", "xml")
+        .expect_code(2)
+        .stderr_has("CARGO_PERF_FORMAT=xml is not an output format")
+        .stderr_has("human, json, github, markdown");
+
+    // Each task waits (up to 2 s) for the other to start: only two at once pass.
+    let task = |me: &str, other: &str| {
+        format!(
+            "[tasks.{me}]\nrun = [\"sh\", \"-c\", \"touch {me}.started; i=0; while [ ! -e {other}.started ]; do i=$((i+1)); [ $i -gt 200 ] && exit 9; sleep 0.01; done\"]\n"
+        )
+    };
+    dir.policy(&format!(
+        "{}{}[pipelines]\npair = [\"left\", \"right\"]\n",
+        task("left", "right"),
+        task("right", "left")
+    ));
+    let clear = || {
+        for name in ["left.started", "right.started"] {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+    };
+    dir.command(["run", "pair"])
+        .env("CARGO_PERF_JOBS", "1")
+        .expect_code(1);
+    clear();
+    dir.command(["run", "pair", "--jobs", "2"])
+        .env("CARGO_PERF_JOBS", "1")
+        .expect_success();
+    clear();
+    dir.command(["run", "pair"])
+        .env("CARGO_PERF_JOBS", "0")
+        .expect_code(2)
+        .stderr_has("CARGO_PERF_JOBS=0 is not a number of tasks");
+}

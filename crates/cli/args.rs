@@ -24,12 +24,12 @@ pub struct GlobalArgs {
     /// Path to the workspace's Cargo.toml (default: search from the current directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
-    /// Policy file to use instead of perf.toml at the workspace root
+    /// Policy file to use instead of the workspace's perf.toml (or .config/perf.toml) [env: CARGO_PERF_CONFIG]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format of the report
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human, alias = "message-format")]
-    pub format: OutputFormat,
+    /// Output format of the report [default: human] [env: CARGO_PERF_FORMAT]
+    #[arg(long, global = true, value_enum, alias = "message-format")]
+    pub format: Option<OutputFormat>,
     /// When to use colors [default: auto; honours CARGO_TERM_COLOR and NO_COLOR]
     #[arg(long, global = true, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
@@ -39,6 +39,15 @@ pub struct GlobalArgs {
     /// Show every line of every command's output, and each task's steps
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// `CARGO_PERF_JOBS`, for the subcommands whose `--jobs` is not given.
+    #[arg(skip)]
+    pub env_jobs: Option<u16>,
+}
+
+impl GlobalArgs {
+    pub fn format(&self) -> OutputFormat {
+        self.format.unwrap_or(OutputFormat::Human)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,7 +107,7 @@ pub enum Command {
     },
     /// Check incremental build health: no-op freshness, build scripts, edit-rebuild time
     #[command(
-        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)"
+        after_help = "Examples:\n  cargo perf build                   no-op check, audit, edit-rebuild time of each member\n  cargo perf build -p core -p cli    time edits of these members only\n  cargo perf build --no-incremental  only the no-op freshness check and the audit\n  cargo perf build --clean           also time a clean build (in target/cargo-perf/clean-build)\n  cargo perf build --targets all     also build the benches (default: what cargo build and cargo test build)"
     )]
     Build {
         /// Also time a clean build, in a separate target dir (yours is never wiped)
@@ -110,6 +119,9 @@ pub enum Command {
         /// Skip the edit-rebuild timings: only check no-op freshness and audit build scripts
         #[arg(long)]
         no_incremental: bool,
+        /// Kinds of targets to build, comma separated: lib, bins, tests, benches, examples, or all [default: `[build] targets`, or lib,bins,tests,examples]
+        #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_targets)]
+        targets: Vec<TargetsArg>,
     },
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
@@ -176,7 +188,7 @@ pub enum Command {
 /// How a plan runs; these override `[settings]` in perf.toml.
 #[derive(Debug, Args, Default)]
 pub struct ExecArgs {
-    /// How many tasks may run at once [default: one per CPU]
+    /// How many tasks may run at once [default: one per CPU] [env: CARGO_PERF_JOBS]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Start no new task after the first failure
@@ -344,6 +356,16 @@ pub struct ProfileArgs {
 pub enum CallGraphArg {
     Dwarf,
     Fp,
+}
+
+/// One `--targets` entry: a kind, or `all`.
+#[derive(Debug, Clone)]
+pub struct TargetsArg(pub Vec<cargo_perf_policy::BuildTarget>);
+
+fn parse_targets(text: &str) -> Result<TargetsArg, String> {
+    cargo_perf_policy::BuildTarget::parse(text.trim())
+        .map(TargetsArg)
+        .map_err(|help| format!("unknown target kind ({help})"))
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

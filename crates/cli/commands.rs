@@ -27,6 +27,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             clean,
             package,
             no_incremental,
+            targets,
         } => run_builtin(
             global,
             Arc::new(cargo_perf_tasks::BuildTask::new(
@@ -34,6 +35,12 @@ pub fn dispatch(cli: Cli) -> u8 {
                     clean,
                     members: package,
                     no_incremental,
+                    targets: (!targets.is_empty()).then(|| {
+                        let mut kinds: Vec<_> = targets.into_iter().flat_map(|t| t.0).collect();
+                        kinds.sort();
+                        kinds.dedup();
+                        kinds
+                    }),
                 },
             )),
         ),
@@ -160,7 +167,10 @@ fn run_scoped(
     };
     let defaults = session.run_options();
     let options = RunOptions {
-        jobs: exec.jobs.map_or(defaults.jobs, usize::from),
+        jobs: exec
+            .jobs
+            .or(global.env_jobs)
+            .map_or(defaults.jobs, usize::from),
         fail_fast: if exec.fail_fast {
             true
         } else if exec.no_fail_fast {
@@ -176,7 +186,7 @@ fn run_scoped(
     };
     let sink = progress::for_stderr(verbosity);
     let report = session.run(command, &plan, options, &*sink);
-    let format = match global.format {
+    let format = match global.format() {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
@@ -206,7 +216,7 @@ fn list(global: &GlobalArgs) -> u8 {
         Ok(session) => session,
         Err(code) => return code,
     };
-    let text = match global.format {
+    let text = match global.format() {
         OutputFormat::Json => cargo_perf_report::render_listing_json(&session.registry.listing()),
         _ => cargo_perf_report::render_listing(&session.registry.listing()),
     };
@@ -232,7 +242,7 @@ fn bench_history(global: &GlobalArgs, id: Option<&str>) -> u8 {
                     ),
                 );
             }
-            let text = match global.format {
+            let text = match global.format() {
                 OutputFormat::Json => cargo_perf_report::render_history_json(&history),
                 _ => escape_lines(&cargo_perf_report::render_history(&history)).into_owned(),
             };
@@ -256,38 +266,67 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
             return exit::ERROR;
         }
     };
-    match cargo_perf_tasks::init::write(&workspace, force) {
-        Ok(written) => {
-            if !global.quiet {
-                eprintln!(
-                    "{:>12} {} (edit it, then run `cargo perf check`)",
-                    console::style(if written.replaced {
-                        "Replaced"
-                    } else {
-                        "Wrote"
-                    })
-                    .green()
-                    .bold(),
-                    crate::output::shown_path(&written.path)
-                );
-            }
-            match global.format {
-                OutputFormat::Json => finish_output(
-                    &cargo_perf_report::render_init_json(&cargo_perf_report::InitSummary {
-                        path: &written.path,
-                        replaced: written.replaced,
-                        tasks: &written.tasks,
-                        check: &written.check,
-                    }),
-                    exit::SUCCESS,
-                ),
-                _ => exit::SUCCESS,
-            }
-        }
+    let written = match cargo_perf_tasks::init::write(&workspace, force) {
+        Ok(written) => written,
         Err(err) => {
             print_error(&err.to_string(), Some(err.hint()));
-            exit::ERROR
+            return exit::ERROR;
         }
+    };
+    let status = |verb: &str, text: String| {
+        if !global.quiet {
+            eprintln!("{:>12} {text}", console::style(verb).green().bold());
+        }
+    };
+    status(
+        if written.replaced {
+            "Replaced"
+        } else {
+            "Wrote"
+        },
+        format!(
+            "{} (edit it, then run `cargo perf check`)",
+            crate::output::shown_path(&written.path)
+        ),
+    );
+    let session = match open(global) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let added = match cargo_perf_tasks::add_required_ignores(&session.project) {
+        Ok(added) => added.map(|added| added.lines).unwrap_or_default(),
+        Err(err) => {
+            print_error(
+                &format!(
+                    "{} (perf.toml was written, .gitignore was not changed)",
+                    err.message
+                ),
+                err.hint.as_deref(),
+            );
+            return exit::ERROR;
+        }
+    };
+    if !added.is_empty() {
+        let patterns: Vec<String> = added.iter().map(|(p, _)| format!("`{p}`")).collect();
+        status(
+            "Added",
+            format!(
+                "{} to .gitignore (what builds, profiles and benchmarks write must never be committed)",
+                escape_lines(&patterns.join(", "))
+            ),
+        );
+    }
+    match global.format() {
+        OutputFormat::Json => finish_output(
+            &cargo_perf_report::render_init_json(&cargo_perf_report::InitSummary {
+                path: &written.path,
+                replaced: written.replaced,
+                tasks: &written.tasks,
+                check: &written.check,
+            }),
+            exit::SUCCESS,
+        ),
+        _ => exit::SUCCESS,
     }
 }
 

@@ -287,7 +287,7 @@ fn status(global: &GlobalArgs, session: &Session, hooks: &Hooks) -> u8 {
             }
         }
     }
-    let text = match global.format {
+    let text = match global.format() {
         OutputFormat::Json => status_json(hooks, &found),
         _ => status_human(hooks, &found),
     };

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod env;
 mod hook;
 mod output;
 mod session;
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
     if argv.get(1).is_some_and(|a| a == "perf") {
         argv.remove(1);
     }
-    let cli = match args::Cli::try_parse_from(argv) {
+    let mut cli = match args::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
@@ -31,5 +32,9 @@ fn main() -> ExitCode {
         }
     };
     output::configure_colors(cli.global.color);
+    if let Err(bad) = env::apply(&mut cli.global) {
+        output::print_error(&bad.message, Some(&bad.hint));
+        return ExitCode::from(exit::ERROR);
+    }
     ExitCode::from(commands::dispatch(cli))
 }

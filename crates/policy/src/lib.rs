@@ -11,6 +11,7 @@ mod command;
 mod diagnostic;
 pub mod escape;
 mod glob;
+mod locate;
 mod names;
 mod paths;
 mod reader;
@@ -28,10 +29,11 @@ pub use choice::Choice;
 pub use command::CommandLine;
 pub use diagnostic::{Diagnostic, suggest};
 pub use glob::{Glob, GlobError};
+pub use locate::{LOOKUP, locate, present};
 pub use names::WorkspaceNames;
 pub use reader::Located;
 pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench, Runs};
-pub use sections::build::{BuildSettings, CargoCommand};
+pub use sections::build::{BuildSettings, BuildTarget, CargoCommand};
 pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;
 pub use sections::pipelines::Pipeline;
@@ -43,7 +45,7 @@ pub use units::{ByteSize, Percent};
 use reader::Reader;
 use table::{Key, key};
 
-/// The file name looked up at the workspace root.
+/// The file name looked up at the workspace root (then in `.config/`: [`LOOKUP`]).
 pub const FILE_NAME: &str = "perf.toml";
 
 /// Files larger than this are refused before parsing.

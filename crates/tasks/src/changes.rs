@@ -260,7 +260,9 @@ pub(crate) fn map(
 fn affects_everything(rel: &Path) -> bool {
     rel == Path::new("Cargo.toml")
         || rel == Path::new("Cargo.lock")
-        || rel == Path::new(cargo_perf_policy::FILE_NAME)
+        || cargo_perf_policy::LOOKUP
+            .iter()
+            .any(|p| rel == Path::new(p))
         || rel.starts_with(".cargo")
 }
 
@@ -328,10 +330,12 @@ mod tests {
             "ws/Cargo.lock",
             "ws/.cargo/config.toml",
             "ws/perf.toml",
+            "ws/.config/perf.toml",
             "ws/Cargo.toml",
         ] {
             assert!(mapped(&[file]).everything, "{file}");
         }
         assert!(!mapped(&["ws/crates/outer/Cargo.toml"]).everything);
+        assert!(!mapped(&["ws/.config/nextest.toml"]).everything);
     }
 }

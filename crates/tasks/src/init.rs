@@ -109,19 +109,14 @@ run = "cargo bench --workspace --no-run"
     out
 }
 
-/// Writes the policy to `<root>/perf.toml`; refuses to replace anything of
-/// that name (a file, or a link even when it leads nowhere) unless `force`.
+/// Writes the policy to `<root>/perf.toml`, or over the workspace's existing
+/// policy (`.config/perf.toml` too) when `force`; refuses to replace one
+/// otherwise (a file, or a link even when it leads nowhere).
 pub fn write(workspace: &Workspace, force: bool) -> Result<Written, InitError> {
-    let path = workspace.root.join(cargo_perf_policy::FILE_NAME);
-    let replaced = match std::fs::symlink_metadata(&path) {
-        Ok(_) if force => true,
-        Ok(metadata) if metadata.file_type().is_symlink() => {
-            let target = std::fs::read_link(&path).unwrap_or_default();
-            return Err(InitError::ExistsAsLink { path, target });
-        }
-        Ok(_) => return Err(InitError::Exists(path)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => false,
-        Err(source) => return Err(InitError::Inspect { path, source }),
+    let (path, replaced) = match existing_policy(workspace)? {
+        Some(path) if force => (path, true),
+        Some(path) => return Err(refusal(path)),
+        None => (workspace.root.join(cargo_perf_policy::FILE_NAME), false),
     };
     let text = render(workspace);
     write_to(&path, &text)?;
@@ -132,6 +127,29 @@ pub fn write(workspace: &Workspace, force: bool) -> Result<Written, InitError> {
         tasks,
         check,
     })
+}
+
+/// The first policy file of the lookup order that exists as a name.
+fn existing_policy(workspace: &Workspace) -> Result<Option<PathBuf>, InitError> {
+    for rel in cargo_perf_policy::LOOKUP {
+        let path = workspace.root.join(rel);
+        match std::fs::symlink_metadata(&path) {
+            Ok(_) => return Ok(Some(path)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(InitError::Inspect { path, source }),
+        }
+    }
+    Ok(None)
+}
+
+fn refusal(path: PathBuf) -> InitError {
+    match std::fs::symlink_metadata(&path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            let target = std::fs::read_link(&path).unwrap_or_default();
+            InitError::ExistsAsLink { path, target }
+        }
+        _ => InitError::Exists(path),
+    }
 }
 
 /// The custom tasks and `check` steps of the policy text, as the loader reads them.

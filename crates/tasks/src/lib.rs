@@ -24,5 +24,5 @@ pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
 pub use clean::CleanTask;
 pub use command::CommandTask;
-pub use gitignore::{GitignoreOptions, GitignoreTask};
+pub use gitignore::{AddedIgnores, GitignoreOptions, GitignoreTask, add_required_ignores};
 pub use session::{OpenError, OpenOptions, Session};

@@ -22,7 +22,7 @@ pub struct OpenOptions {
     pub dir: Option<PathBuf>,
     /// A Cargo.toml to use instead of searching from `dir`.
     pub manifest_path: Option<PathBuf>,
-    /// A policy file to use instead of `<workspace root>/perf.toml`.
+    /// A policy file to use instead of the workspace's own (`perf.toml`, else `.config/perf.toml`).
     pub config: Option<PathBuf>,
 }
 
@@ -141,26 +141,19 @@ fn load_policy(
     config: Option<&Path>,
     cwd: &Path,
 ) -> Result<(Policy, Option<PathBuf>), PolicyError> {
+    let shown = |path: &Path| {
+        path.strip_prefix(cwd)
+            .map(Path::to_owned)
+            .unwrap_or_else(|_| path.to_owned())
+    };
     let path = match config {
         Some(path) => cwd.join(path),
-        None => {
-            let path = workspace.root.join(cargo_perf_policy::FILE_NAME);
-            // Only a name that is not there means "use the defaults": a
-            // dangling or looping link, or one we may not look at, is an
-            // error, or a hook would gate on the wrong policy.
-            match std::fs::symlink_metadata(&path) {
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    return Ok((Policy::default(), None));
-                }
-                _ => path,
-            }
-        }
+        None => match cargo_perf_policy::locate(&workspace.root, shown)? {
+            Some(path) => path,
+            None => return Ok((Policy::default(), None)),
+        },
     };
-    let shown = path
-        .strip_prefix(cwd)
-        .map(Path::to_owned)
-        .unwrap_or_else(|_| path.clone());
-    let policy = cargo_perf_policy::load(&path, &shown)?;
+    let policy = cargo_perf_policy::load(&path, &shown(&path))?;
     Ok((policy, Some(path)))
 }
 

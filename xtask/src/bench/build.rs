@@ -14,8 +14,8 @@ use super::{Contender, TempDir, chain_workspace, compare, release_binary, temp_d
 
 const MEMBERS: usize = 20;
 
-/// The build the task runs twice, with the same flags.
-const BUILD: &str = "build --workspace --all-targets --message-format=json -v";
+/// The build the task runs twice, with the same flags (its default selection).
+const BUILD: &str = "build --workspace --lib --bins --tests --examples --message-format=json -v";
 
 pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let binary = release_binary(sh)?;
@@ -25,7 +25,15 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     let warm = Command::new(&cargo)
-        .args(["build", "--workspace", "--all-targets", "--quiet"])
+        .args([
+            "build",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--examples",
+            "--quiet",
+        ])
         .current_dir(root)
         .env("CARGO_TARGET_DIR", &target)
         .status()?;

@@ -28,6 +28,71 @@ impl Choice for CargoCommand {
     ];
 }
 
+/// A kind of target the `build` task compiles, as cargo's selection flags
+/// name them (`--lib`, `--bins`, `--tests`, `--benches`, `--examples`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BuildTarget {
+    Lib,
+    Bins,
+    Tests,
+    Benches,
+    Examples,
+}
+
+impl BuildTarget {
+    /// Every kind: `"all"`, cargo's `--all-targets`.
+    pub const ALL: [BuildTarget; 5] = [
+        BuildTarget::Lib,
+        BuildTarget::Bins,
+        BuildTarget::Tests,
+        BuildTarget::Benches,
+        BuildTarget::Examples,
+    ];
+
+    /// What `cargo build` and `cargo test` compile: everything but benches,
+    /// which often need nightly (`#![feature(test)]`).
+    pub const DEFAULT: [BuildTarget; 4] = [
+        BuildTarget::Lib,
+        BuildTarget::Bins,
+        BuildTarget::Tests,
+        BuildTarget::Examples,
+    ];
+
+    /// The name in perf.toml and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            BuildTarget::Lib => "lib",
+            BuildTarget::Bins => "bins",
+            BuildTarget::Tests => "tests",
+            BuildTarget::Benches => "benches",
+            BuildTarget::Examples => "examples",
+        }
+    }
+
+    /// One entry of `[build] targets` or `--targets`: a kind, or `all`.
+    /// The error is the help to show.
+    pub fn parse(text: &str) -> Result<Vec<BuildTarget>, String> {
+        if text == "all" {
+            return Ok(Self::ALL.to_vec());
+        }
+        if let Some(kind) = Self::ALL.into_iter().find(|k| k.name() == text) {
+            return Ok(vec![kind]);
+        }
+        let names: Vec<&str> = Self::ALL.iter().map(|k| k.name()).chain(["all"]).collect();
+        // `bench` for `benches`: cargo's own flags have both forms.
+        let plural = names
+            .iter()
+            .copied()
+            .find(|name| text.len() >= 3 && name.starts_with(text));
+        Err(
+            match plural.or_else(|| crate::suggest(text, names.iter().copied())) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the target kinds are {}", names.join(", ")),
+            },
+        )
+    }
+}
+
 /// Settings of the `build` task. Command-line flags override some of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildSettings {
@@ -41,6 +106,8 @@ pub struct BuildSettings {
     pub target: Option<String>,
     /// Extra arguments passed to every cargo build.
     pub args: Vec<String>,
+    /// The kinds of targets built (default [`BuildTarget::DEFAULT`]); never empty.
+    pub targets: Vec<BuildTarget>,
     /// Members whose incremental rebuild is timed; empty means all of them.
     pub members: Vec<Located<String>>,
     /// Whether to time incremental rebuilds at all (default true).
@@ -59,6 +126,7 @@ impl Default for BuildSettings {
             features: Vec::new(),
             target: None,
             args: Vec::new(),
+            targets: BuildTarget::DEFAULT.to_vec(),
             members: Vec::new(),
             incremental: true,
             incremental_budget: None,
@@ -94,6 +162,11 @@ pub(crate) const KEYS: &[Key<BuildSettings>] = &[
             .map(|s| s.value)
     }),
     key("args", |r, b, k, v| b.args = r.strings(k, v)),
+    key("targets", |r, b, k, v| {
+        if let Some(targets) = read_targets(r, k, v) {
+            b.targets = targets;
+        }
+    }),
     key("members", |r, b, k, v| {
         b.members = r.string_list(k, v).unwrap_or_default()
     }),
@@ -107,6 +180,58 @@ pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BuildSettings {
     let mut build = BuildSettings::default();
     r.section(table, "[build]", KEYS, &mut build);
     build
+}
+
+/// `targets = "all"`, `targets = "lib"` or `targets = ["lib", "bins", "benches"]`.
+fn read_targets(r: &mut Reader, key: &str, value: &Value<'_>) -> Option<Vec<BuildTarget>> {
+    let entries = match value.get_ref() {
+        DeValue::String(text) => vec![Located::new(text.to_string(), value.span())],
+        DeValue::Array(_) => r.string_list(key, value)?,
+        other => {
+            r.report(
+                Diagnostic::new(format!(
+                    "wrong type for `{key}`: expected \"all\" or an array of target kinds, found {}",
+                    other.type_str()
+                ))
+                .at(value.span())
+                .label("expected a string or an array of strings")
+                .help(format!(
+                    "write `{key} = \"all\"` or `{key} = [\"lib\", \"bins\", \"tests\", \"examples\"]`"
+                )),
+            );
+            return None;
+        }
+    };
+    if entries.is_empty() {
+        r.report(
+            Diagnostic::new(format!("`{key}` selects no target"))
+                .at(value.span())
+                .label("empty")
+                .help(format!(
+                    "remove `{key}` to build what `cargo build` and `cargo test` build, or name kinds: lib, bins, tests, benches, examples, all"
+                )),
+        );
+        return None;
+    }
+    let mut targets = Vec::new();
+    let mut ok = true;
+    for entry in &entries {
+        match BuildTarget::parse(&entry.value) {
+            Ok(kinds) => targets.extend(kinds),
+            Err(help) => {
+                ok = false;
+                r.report(
+                    Diagnostic::new(format!("unknown target kind `{}`", entry.value))
+                        .at(entry.span.clone().unwrap_or_default())
+                        .label("not a target kind")
+                        .help(help),
+                );
+            }
+        }
+    }
+    targets.sort();
+    targets.dedup();
+    ok.then_some(targets)
 }
 
 /// `incremental-budget = "20s"` or `incremental-budget = { default = "20s", core = "60s" }`.
@@ -171,6 +296,26 @@ mod tests {
         assert!(!b.incremental);
         assert_eq!(b.budget_for("a"), Some(std::time::Duration::from_secs(60)));
         assert_eq!(b.budget_for("b"), Some(std::time::Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn targets_are_kinds_or_all() {
+        use super::BuildTarget;
+        assert_eq!(build("[build]\n").targets, BuildTarget::DEFAULT);
+        assert_eq!(
+            build("[build]\ntargets = \"all\"\n").targets,
+            BuildTarget::ALL
+        );
+        assert_eq!(
+            build("[build]\ntargets = [\"benches\", \"lib\", \"lib\"]\n").targets,
+            [BuildTarget::Lib, BuildTarget::Benches]
+        );
+        let text = errors("[build]\ntargets = [\"lib\", \"bench\"]\n");
+        assert!(text.contains("unknown target kind `bench`"), "{text}");
+        assert!(text.contains("perf.toml:2:19"), "{text}");
+        assert!(text.contains("did you mean `benches`?"), "{text}");
+        assert!(errors("[build]\ntargets = []\n").contains("selects no target"));
+        assert!(errors("[build]\ntargets = 1\n").contains("expected \"all\" or an array"));
     }
 
     #[test]

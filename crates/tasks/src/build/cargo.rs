@@ -27,12 +27,9 @@ impl BuildCommand {
     pub(crate) fn new(workspace: &Workspace, settings: &BuildSettings) -> Self {
         let mut spec = CommandSpec::new(&workspace.cargo)
             .arg(settings.command.as_str())
-            .args([
-                "--workspace",
-                "--all-targets",
-                "--message-format=json",
-                "-v",
-            ])
+            .arg("--workspace")
+            .args(super::targets::cargo_args(workspace, &settings.targets))
+            .args(["--message-format=json", "-v"])
             .cwd(&workspace.root)
             .env("CARGO_TERM_COLOR", "never");
         if let Some(profile) = &settings.profile {

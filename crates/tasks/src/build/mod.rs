@@ -10,14 +10,16 @@ mod cargo;
 mod clean;
 mod freshness;
 mod incremental;
+mod nightly;
+mod targets;
 mod tree;
 
 use std::time::{Duration, SystemTime};
 
 use cargo_perf_engine::workspace::Member;
 use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit};
-use cargo_perf_policy::BuildSettings;
 use cargo_perf_policy::units::format_duration;
+use cargo_perf_policy::{BuildSettings, BuildTarget};
 
 use cargo::{BuildCommand, BuildOutput};
 use incremental::Timing;
@@ -35,6 +37,8 @@ pub struct BuildOptions {
     pub members: Vec<String>,
     /// Only check no-op freshness and audit build scripts.
     pub no_incremental: bool,
+    /// The kinds of targets to build (`--targets`); `None` means `[build] targets`.
+    pub targets: Option<Vec<BuildTarget>>,
 }
 
 pub struct BuildTask {
@@ -44,6 +48,15 @@ pub struct BuildTask {
 impl BuildTask {
     pub fn new(options: BuildOptions) -> Self {
         Self { options }
+    }
+
+    /// The policy's `[build]` with this run's flags applied: flags win.
+    fn resolve(&self, policy: &BuildSettings) -> BuildSettings {
+        let mut settings = policy.clone();
+        if let Some(targets) = &self.options.targets {
+            settings.targets = targets.clone();
+        }
+        settings
     }
 
     /// The members whose edit-rebuild cycle is timed.
@@ -102,9 +115,10 @@ impl Task for BuildTask {
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        let settings = &cx.policy().build;
+        let settings = &self.resolve(&cx.policy().build);
         let workspace = cx.workspace();
         let members = self.members(cx, settings)?;
+        targets::check(workspace, &settings.targets)?;
         let command = BuildCommand::new(workspace, settings);
 
         let before = Snapshot::take(workspace);
@@ -116,7 +130,7 @@ impl Task for BuildTask {
         cx.step(&format!("{} (first build)", command.display()));
         let first = command.run(cx)?;
         if !first.success {
-            return report_failure(cx, &command, &first, "the build");
+            return report_failure(cx, &command, settings, &first, "the build");
         }
         for finding in audit::env_changes(&first, false) {
             cx.finding(finding);
@@ -125,7 +139,7 @@ impl Task for BuildTask {
         cx.step("the same build again: it must do nothing");
         let noop = command.run(cx)?;
         if !noop.success {
-            return report_failure(cx, &command, &noop, "the second build");
+            return report_failure(cx, &command, settings, &noop, "the second build");
         }
         cx.metric(Metric::new(
             "noop",
@@ -165,7 +179,7 @@ impl Task for BuildTask {
             }
         }
         if self.options.clean {
-            match clean_build(cx, &command)? {
+            match clean_build(cx, &command, settings)? {
                 Some(part) => parts.push(part),
                 None => return Ok(()),
             }
@@ -211,8 +225,14 @@ impl BuildTask {
             cx.step(&format!("timing an edit of `{}`", member.name));
             let timing = incremental::time_member(cx, command, member, root, always_dirty)?;
             if !timing.build.success {
-                return report_failure(cx, command, &timing.build, "an incremental build")
-                    .map(|()| None);
+                return report_failure(
+                    cx,
+                    command,
+                    settings,
+                    &timing.build,
+                    "an incremental build",
+                )
+                .map(|()| None);
             }
             timings.push(timing);
         }
@@ -313,6 +333,7 @@ fn report_timing(
 fn clean_build(
     cx: &mut TaskContext<'_>,
     command: &BuildCommand,
+    settings: &BuildSettings,
 ) -> Result<Option<String>, TaskError> {
     let dir = clean::target_dir(&cx.workspace().target_dir);
     clean::reset(&dir).map_err(|err| {
@@ -328,7 +349,7 @@ fn clean_build(
     let build = timed.run(cx)?;
     if !build.success {
         clean::discard_outputs(&dir);
-        return report_failure(cx, &timed, &build, "the clean build").map(|()| None);
+        return report_failure(cx, &timed, settings, &build, "the clean build").map(|()| None);
     }
     cx.metric(Metric::new(
         "clean-build",
@@ -368,14 +389,24 @@ fn clean_build(
     )))
 }
 
-/// A failed build: the compiler's first error, or cargo's own last words.
+/// A failed build: a target that needs nightly, the compiler's first error,
+/// or cargo's own last words.
 fn report_failure(
     cx: &mut TaskContext<'_>,
     command: &BuildCommand,
+    settings: &BuildSettings,
     build: &BuildOutput,
     what: &str,
 ) -> Result<(), TaskError> {
     let shown = command.display();
+    if let Some(error) = &build.first_error
+        && let Some(finding) = nightly::diagnose(cx.workspace(), error, &settings.targets, what)
+    {
+        cx.finding(finding);
+        cx.log_tail(error.rendered.lines().map(str::to_owned).collect());
+        cx.summary(format!("{what} failed: a target needs a nightly toolchain"));
+        return Ok(());
+    }
     match &build.first_error {
         Some(error) => {
             let first_line = error.rendered.lines().next().unwrap_or("a compile error");

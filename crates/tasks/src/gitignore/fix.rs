@@ -11,6 +11,9 @@ use cargo_perf_engine::fsutil::write_atomic;
 /// The comment line above the patterns `--fix` adds.
 pub(crate) const HEADER: &str = "# added by cargo perf gitignore --fix";
 
+/// The comment line above the patterns `cargo perf init` adds.
+pub(crate) const INIT_HEADER: &str = "# added by cargo perf init";
+
 /// What `--fix` did: each added pattern with its 1-based line number.
 #[derive(Debug, Default)]
 pub(crate) struct Added {
@@ -19,8 +22,12 @@ pub(crate) struct Added {
     pub already_present: Vec<String>,
 }
 
-/// Appends `patterns` that `gitignore` does not already contain.
-pub(crate) fn append(gitignore: &Path, patterns: &[String]) -> Result<Added, TaskError> {
+/// Appends `patterns` that `gitignore` does not already contain, under `header`.
+pub(crate) fn append(
+    gitignore: &Path,
+    patterns: &[String],
+    header: &str,
+) -> Result<Added, TaskError> {
     let shown = gitignore.display();
     let existing = match std::fs::symlink_metadata(gitignore) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -69,7 +76,7 @@ pub(crate) fn append(gitignore: &Path, patterns: &[String]) -> Result<Added, Tas
             line += 1;
         }
     }
-    out.extend_from_slice(HEADER.as_bytes());
+    out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(eol.as_bytes());
     line += 1;
     for pattern in new_lines {
@@ -96,7 +103,7 @@ mod tests {
             std::fs::write(&path, before).unwrap();
         }
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        let added = append(&path, &patterns).unwrap();
+        let added = append(&path, &patterns, HEADER).unwrap();
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         std::fs::remove_dir_all(&dir).unwrap();
         (text, added)

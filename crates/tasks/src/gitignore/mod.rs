@@ -9,6 +9,7 @@ mod git;
 mod large;
 mod layout;
 mod required;
+mod seed;
 mod tracked;
 
 use std::collections::HashSet;
@@ -21,6 +22,8 @@ use cargo_perf_policy::ByteSize;
 use layout::Layout;
 use required::{Requirement, Status};
 use tracked::TrackedIgnored;
+
+pub use seed::{AddedIgnores, add_required_ignores};
 
 /// How the task runs, from `cargo perf gitignore`'s flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -242,18 +245,13 @@ impl GitignoreTask {
         requirements: &[Requirement],
         statuses: Vec<Status>,
     ) -> Result<Vec<Status>, TaskError> {
-        let patterns: Vec<String> = requirements
-            .iter()
-            .zip(&statuses)
-            .filter(|(_, s)| !matches!(s, Status::Ignored))
-            .map(|(r, _)| r.pattern.clone())
-            .collect();
+        let patterns = required::to_add(requirements, &statuses);
         if patterns.is_empty() {
             return Ok(statuses);
         }
         cx.step("writing .gitignore");
         let gitignore = layout.root_gitignore();
-        let added = fix::append(&gitignore, &patterns)?;
+        let added = fix::append(&gitignore, &patterns, fix::HEADER)?;
         let shown = layout.shown(Path::new(".gitignore"));
         for (pattern, line) in &added.lines {
             cx.finding(
@@ -388,11 +386,26 @@ fn report_requirements(
                         gitignore.display()
                     ));
                 }
+                if !requirement.enforced {
+                    finding = not_there_yet(finding);
+                }
                 cx.finding(finding);
             }
         }
     }
     missing
+}
+
+/// A missing ignore for a path nothing has created yet: nothing can be
+/// committed by mistake, so it warns; it is an error once the path exists,
+/// and a push is checked after that.
+fn not_there_yet(mut finding: Finding) -> Finding {
+    finding.severity = cargo_perf_engine::Severity::Warning;
+    finding.code = "gitignore-missing-ignore-absent".to_owned();
+    finding.message.push_str(
+        "; nothing is there yet, so this warns until something creates it, then it is an error",
+    );
+    finding
 }
 
 fn report_large(

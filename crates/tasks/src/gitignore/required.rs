@@ -34,6 +34,10 @@ pub(crate) struct Requirement {
     pub what: String,
     /// Paths relative to the top level that must all be ignored.
     pub probes: Vec<PathBuf>,
+    /// Whether a missing ignore is an error: what it stands for is on disk
+    /// (so the next `git add -A` commits it), or perf.toml requires it. A
+    /// path nothing has created yet can reach no commit: it is a warning.
+    pub enforced: bool,
 }
 
 /// How a requirement stands.
@@ -87,6 +91,7 @@ pub(crate) fn requirements(
         pattern: "perf.data*".into(),
         what: "`perf record` output".into(),
         probes: vec![prefix.join("perf.data"), prefix.join("perf.data.old")],
+        enforced: has_entry_starting(&layout.ws_root, "perf.data"),
     });
 
     let mut implied: Vec<(&str, BTreeSet<PathBuf>, BTreeSet<&str>)> = Vec::new();
@@ -113,6 +118,9 @@ pub(crate) fn requirements(
         }
     }
     for (dir, parents, manifests) in implied {
+        let enforced = parents
+            .iter()
+            .any(|p| exists(layout, &layout.in_workspace(&p.join(dir))));
         out.push(Requirement {
             pattern: dir.to_owned(),
             what: format!(
@@ -127,6 +135,7 @@ pub(crate) fn requirements(
                 .iter()
                 .map(|p| safe_probe(layout, &layout.in_workspace(&p.join(dir).join(PROBE))))
                 .collect(),
+            enforced,
         });
     }
 
@@ -152,6 +161,7 @@ fn directory(layout: &Layout, top_relative: &Path, what: &str) -> Requirement {
         pattern,
         what: what.to_owned(),
         probes: vec![probe],
+        enforced: exists(layout, top_relative),
     }
 }
 
@@ -175,7 +185,24 @@ fn from_policy(layout: &Layout, entry: &str) -> Requirement {
         pattern,
         what: "required by perf.toml".into(),
         probes: vec![safe_probe(layout, &layout.in_workspace(Path::new(&probe)))],
+        enforced: true,
     }
+}
+
+/// Whether `top_relative` is on disk (a dangling symbolic link counts).
+fn exists(layout: &Layout, top_relative: &Path) -> bool {
+    std::fs::symlink_metadata(layout.toplevel.join(top_relative)).is_ok()
+}
+
+/// Whether `dir` holds an entry whose name starts with `prefix`.
+fn has_entry_starting(dir: &Path, prefix: &str) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_name()
+                .as_encoded_bytes()
+                .starts_with(prefix.as_bytes())
+        })
+    })
 }
 
 /// `git check-ignore` refuses a path below a symbolic link; probe the link instead.
@@ -225,6 +252,16 @@ pub(crate) fn evaluate(
         out.push(status);
     }
     Ok(out)
+}
+
+/// The patterns to write so every requirement is ignored where every clone sees it.
+pub(crate) fn to_add(requirements: &[Requirement], statuses: &[Status]) -> Vec<String> {
+    requirements
+        .iter()
+        .zip(statuses)
+        .filter(|(_, s)| !matches!(s, Status::Ignored))
+        .map(|(r, _)| r.pattern.clone())
+        .collect()
 }
 
 /// The path a probe stands for, as a user would name it (a directory ends in
