@@ -14,6 +14,7 @@ mod engine;
 mod gitignore;
 mod hooks;
 mod init;
+mod interrupt;
 mod library;
 mod policy;
 mod profile;
