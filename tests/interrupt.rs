@@ -406,3 +406,28 @@ fn sigint_stops_a_baseline_rev_benchmark() {
         "94.3",
     );
 }
+
+#[test]
+fn a_benchmark_that_leaves_a_process_running_is_warned_about_not_waited_for() {
+    let dir = Dir::with_package("demo");
+    let pids = dir.join("pids");
+    dir.policy(&format!(
+        "[bench.commands.leak]\nrun = \"sleep 30.1 & echo $! >> '{}'\"\nwarmup = 0\nruns = 2\n",
+        pids.display()
+    ));
+    let mut reaper = Reaper::default();
+    let run = dir.command(["bench", "--format", "json"]).output();
+    for pid in dir.read("pids").lines() {
+        reaper.add(pid.parse().unwrap());
+    }
+    assert_eq!(run.output.status.code(), Some(0), "{}", run.context());
+    let task = &run.json()["tasks"][0];
+    let left = finding(task, "bench-leftover-processes");
+    assert_eq!(left["severity"], "warning");
+    let first = dir.read("pids").lines().next().unwrap().to_owned();
+    assert!(
+        left["message"].as_str().unwrap().contains(&first),
+        "{left:#}"
+    );
+    assert_eq!(reaper.0.len(), 2, "one process per run, none waited for");
+}
