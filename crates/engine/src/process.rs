@@ -86,7 +86,9 @@ impl CommandSpec {
             .join(" ")
     }
 
-    fn spawn(&self, stdout: Stdio, stderr: Stdio) -> Result<Child, ProcessError> {
+    /// Starts the command; returns it with the instant just before the
+    /// spawn (what a benchmark's wall clock starts from).
+    fn spawn(&self, stdout: Stdio, stderr: Stdio) -> Result<(Child, Instant), ProcessError> {
         let stdout = if self.discard_stdout {
             Stdio::null()
         } else {
@@ -103,11 +105,12 @@ impl CommandSpec {
         if let Some(dir) = &self.cwd {
             command.current_dir(dir);
         }
+        let started = Instant::now();
         let child = command.spawn().map_err(|source| self.error(source));
         // Our copies of the pipe's write ends close with `command`, so the
         // reader sees end-of-file when the child's tree is done writing.
         drop(command);
-        child
+        Ok((child?, started))
     }
 
     fn error(&self, source: std::io::Error) -> ProcessError {
@@ -209,10 +212,9 @@ pub fn run_streaming(
     spec: &CommandSpec,
     mut on_line: impl FnMut(&str),
 ) -> Result<Finished, ProcessError> {
-    let started = Instant::now();
     let (reader, writer) = std::io::pipe().map_err(|source| spec.error(source))?;
     let writer_for_stderr = writer.try_clone().map_err(|source| spec.error(source))?;
-    let child = spec.spawn(Stdio::from(writer), Stdio::from(writer_for_stderr))?;
+    let (child, started) = spec.spawn(Stdio::from(writer), Stdio::from(writer_for_stderr))?;
     let pipes = vec![Pipe::new(Stream::Stdout, reader)];
     Ok(supervise::watch(spec, child, pipes, started, |_, bytes| {
         on_line(&line_of(bytes));
@@ -234,8 +236,7 @@ pub fn run_split(
     spec: &CommandSpec,
     mut on_line: impl FnMut(Stream, &str),
 ) -> Result<Finished, ProcessError> {
-    let started = Instant::now();
-    let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
+    let (mut child, started) = spec.spawn(Stdio::piped(), Stdio::piped())?;
     let pipes = child_pipes(&mut child);
     Ok(supervise::watch(
         spec,
@@ -250,8 +251,7 @@ pub fn run_split(
 
 /// Runs `spec` to completion and returns its whole stdout and stderr.
 pub fn run_captured(spec: &CommandSpec) -> Result<(Finished, Vec<u8>, Vec<u8>), ProcessError> {
-    let started = Instant::now();
-    let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
+    let (mut child, started) = spec.spawn(Stdio::piped(), Stdio::piped())?;
     let pipes = child_pipes(&mut child);
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let finished = supervise::watch(spec, child, pipes, started, |stream, bytes| match stream {
@@ -293,6 +293,22 @@ mod tests {
         let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
         assert_eq!(lines, ["one", "two", "three"]);
         assert_eq!(finished.describe(), "exited with status 3");
+    }
+
+    #[test]
+    fn long_output_arrives_whole_in_lines_and_a_last_unterminated_line_too() {
+        let spec = CommandSpec::new("sh").args(["-c", "seq 1 50000; printf tail"]);
+        let mut lines = Vec::new();
+        let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
+        assert!(finished.success());
+        assert_eq!(lines.len(), 50001);
+        assert_eq!(lines[49999], "50000");
+        assert_eq!(lines[50000], "tail");
+        let (_, stdout, _) = run_captured(&spec).unwrap();
+        assert_eq!(
+            stdout.len(),
+            lines.iter().map(|l| l.len() + 1).sum::<usize>() - 1
+        );
     }
 
     #[test]
