@@ -405,7 +405,7 @@ fn a_failing_benchmark_is_a_failed_task_with_its_error() {
         failed["message"]
             .as_str()
             .unwrap()
-            .contains("exited with code 3"),
+            .contains("`run` exited with status 3"),
         "{task:#}"
     );
     assert!(
@@ -894,6 +894,34 @@ fn instruction_counts_are_exact_and_catch_a_small_slowdown() {
         .expect_code(2)
         .stderr_has("unknown bench mode `cycles`")
         .stderr_has("perf.toml:2:8");
+}
+
+#[test]
+fn a_benchmark_failing_under_callgrind_says_how_it_ended_like_every_command() {
+    if std::process::Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("valgrind is not installed; skipping the --instructions test");
+        return;
+    }
+    let dir = Dir::with_package("demo");
+    dir.policy("[bench.commands.boom]\nrun = \"echo 'it broke' >&2; exit 3\"\n");
+    let run = bench(&dir, &["--instructions"]).expect_code(1);
+    let task = task(&run);
+    let failed = finding(&task, "bench-command-failed");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("under callgrind: valgrind exited with status 3"),
+        "{task:#}"
+    );
+    assert!(
+        task["log_tail"].to_string().contains("it broke"),
+        "{task:#}"
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod escape;
 mod gitignore;
 mod hooks;
 mod init;
+mod interrupt;
 mod library;
 mod policy;
 mod profile;

@@ -1,7 +1,9 @@
 //! Ctrl-C handling. Every command a task starts runs in its own process group,
 //! registered here; on the first Ctrl-C the groups get SIGINT (as a terminal
 //! would send), and whatever still runs three seconds later gets SIGKILL. A
-//! second Ctrl-C kills everything at once and exits with 130.
+//! second Ctrl-C kills everything at once and exits with 130. (Once a group's
+//! leader has exited after Ctrl-C, the process layer kills the rest of the
+//! group at once: nothing would wait for it.)
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod registry;
 pub mod runner;
 pub mod scope;
+pub mod tail;
 pub mod task;
 pub mod workspace;
 

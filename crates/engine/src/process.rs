@@ -1,19 +1,20 @@
 //! Running the commands tasks are made of: each in its own process group (so
 //! Ctrl-C and timeouts stop the whole tree), with output read line by line as
 //! it arrives, and failures to start turned into errors that say what to install.
+//! Every command of every task (custom commands, cargo, benchmarks, valgrind)
+//! runs through here, so all get the same interrupt, timeout and leftover handling.
+
+mod leftover;
+mod supervise;
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::interrupt::{self, GroupGuard};
+pub use leftover::Leftover;
+use supervise::Pipe;
 
 /// A command to run.
 #[derive(Debug, Clone)]
@@ -23,6 +24,9 @@ pub struct CommandSpec {
     pub cwd: Option<PathBuf>,
     pub env: Vec<(OsString, OsString)>,
     pub timeout: Option<Duration>,
+    /// Send stdout to /dev/null instead of reading it (benchmarks: writing
+    /// to a pipe we read would be part of what is timed).
+    pub discard_stdout: bool,
 }
 
 impl CommandSpec {
@@ -33,6 +37,7 @@ impl CommandSpec {
             cwd: None,
             env: Vec::new(),
             timeout: None,
+            discard_stdout: false,
         }
     }
 
@@ -67,6 +72,11 @@ impl CommandSpec {
         self
     }
 
+    pub fn discard_stdout(mut self) -> Self {
+        self.discard_stdout = true;
+        self
+    }
+
     /// The command line as a user would type it.
     pub fn display(&self) -> String {
         std::iter::once(&self.program)
@@ -76,7 +86,14 @@ impl CommandSpec {
             .join(" ")
     }
 
-    fn spawn(&self, stdout: Stdio, stderr: Stdio) -> Result<Child, ProcessError> {
+    /// Starts the command; returns it with the instant just before the
+    /// spawn (what a benchmark's wall clock starts from).
+    fn spawn(&self, stdout: Stdio, stderr: Stdio) -> Result<(Child, Instant), ProcessError> {
+        let stdout = if self.discard_stdout {
+            Stdio::null()
+        } else {
+            stdout
+        };
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -88,11 +105,12 @@ impl CommandSpec {
         if let Some(dir) = &self.cwd {
             command.current_dir(dir);
         }
+        let started = Instant::now();
         let child = command.spawn().map_err(|source| self.error(source));
         // Our copies of the pipe's write ends close with `command`, so the
         // reader sees end-of-file when the child's tree is done writing.
         drop(command);
-        child
+        Ok((child?, started))
     }
 
     fn error(&self, source: std::io::Error) -> ProcessError {
@@ -147,11 +165,25 @@ impl ProcessError {
 }
 
 /// How a command ended.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Finished {
     pub status: ExitStatus,
     pub timed_out: Option<Duration>,
+    /// From just before the start to the reaping of the command itself.
     pub duration: Duration,
+    /// What the command and the descendants it waited for used.
+    pub usage: Usage,
+    /// Processes the command left running when it exited, if any: they were
+    /// not waited for, and their later output was not read.
+    pub leftover: Option<Leftover>,
+}
+
+/// The resources a command used (`wait4`'s rusage).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub user: Duration,
+    pub system: Duration,
+    pub max_rss_bytes: u64,
 }
 
 impl Finished {
@@ -159,7 +191,8 @@ impl Finished {
         self.status.success() && self.timed_out.is_none()
     }
 
-    /// "exited with status 1", "was killed by signal 9", "timed out after 5s".
+    /// "exited with status 1", "was killed by signal 9", "timed out after 5s":
+    /// the one wording of how a command ended, used by every task.
     pub fn describe(&self) -> String {
         if let Some(limit) = self.timed_out {
             return format!(
@@ -182,19 +215,13 @@ pub fn run_streaming(
     spec: &CommandSpec,
     mut on_line: impl FnMut(&str),
 ) -> Result<Finished, ProcessError> {
-    let started = Instant::now();
     let (reader, writer) = std::io::pipe().map_err(|source| spec.error(source))?;
     let writer_for_stderr = writer.try_clone().map_err(|source| spec.error(source))?;
-    let mut child = spec.spawn(Stdio::from(writer), Stdio::from(writer_for_stderr))?;
-    let running = Running::watch(&child, spec.timeout);
-    let mut reader = BufReader::new(reader);
-    let mut buffer = Vec::new();
-    while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
-        let line = String::from_utf8_lossy(&buffer);
-        on_line(line.trim_end_matches(['\n', '\r']));
-        buffer.clear();
-    }
-    Ok(running.wait(&mut child, started))
+    let (child, started) = spec.spawn(Stdio::from(writer), Stdio::from(writer_for_stderr))?;
+    let pipes = vec![Pipe::new(Stream::Stdout, reader)];
+    Ok(supervise::watch(spec, child, pipes, started, |_, bytes| {
+        on_line(&line_of(bytes));
+    }))
 }
 
 /// Which stream a line came from, for [`run_split`].
@@ -212,118 +239,49 @@ pub fn run_split(
     spec: &CommandSpec,
     mut on_line: impl FnMut(Stream, &str),
 ) -> Result<Finished, ProcessError> {
-    let started = Instant::now();
-    let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
-    let running = Running::watch(&child, spec.timeout);
-    let (tx, rx) = mpsc::channel();
-    let pipes: [(Stream, Option<Box<dyn Read + Send>>); 2] = [
-        (
-            Stream::Stdout,
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ),
-        (
-            Stream::Stderr,
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ),
-    ];
-    let readers: Vec<_> = pipes
-        .into_iter()
-        .filter_map(|(stream, pipe)| pipe.map(|pipe| (stream, pipe)))
-        .map(|(stream, pipe)| {
-            let tx = tx.clone();
-            thread::spawn(move || {
-                let mut reader = BufReader::new(pipe);
-                let mut buffer = Vec::new();
-                while matches!(reader.read_until(b'\n', &mut buffer), Ok(n) if n > 0) {
-                    let line = String::from_utf8_lossy(&buffer)
-                        .trim_end_matches(['\n', '\r'])
-                        .to_owned();
-                    if tx.send((stream, line)).is_err() {
-                        break;
-                    }
-                    buffer.clear();
-                }
-            })
-        })
-        .collect();
-    drop(tx);
-    for (stream, line) in rx {
-        on_line(stream, &line);
-    }
-    for reader in readers {
-        let _ = reader.join();
-    }
-    Ok(running.wait(&mut child, started))
+    let (mut child, started) = spec.spawn(Stdio::piped(), Stdio::piped())?;
+    let pipes = child_pipes(&mut child);
+    Ok(supervise::watch(
+        spec,
+        child,
+        pipes,
+        started,
+        |stream, bytes| {
+            on_line(stream, &line_of(bytes));
+        },
+    ))
 }
 
 /// Runs `spec` to completion and returns its whole stdout and stderr.
 pub fn run_captured(spec: &CommandSpec) -> Result<(Finished, Vec<u8>, Vec<u8>), ProcessError> {
-    let started = Instant::now();
-    let mut child = spec.spawn(Stdio::piped(), Stdio::piped())?;
-    let running = Running::watch(&child, spec.timeout);
-    let stderr = child.stderr.take().map(|mut pipe| {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
+    let (mut child, started) = spec.spawn(Stdio::piped(), Stdio::piped())?;
+    let pipes = child_pipes(&mut child);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let finished = supervise::watch(spec, child, pipes, started, |stream, bytes| match stream {
+        Stream::Stdout => stdout.extend_from_slice(bytes),
+        Stream::Stderr => stderr.extend_from_slice(bytes),
     });
-    let mut stdout = Vec::new();
-    if let Some(mut pipe) = child.stdout.take() {
-        let _ = pipe.read_to_end(&mut stdout);
-    }
-    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    Ok((running.wait(&mut child, started), stdout, stderr))
+    Ok((finished, stdout, stderr))
 }
 
-/// A started child's registration for Ctrl-C and its timeout watchdog.
-struct Running {
-    _group: GroupGuard,
-    watchdog: Option<(mpsc::Sender<()>, Arc<AtomicBool>, Duration)>,
+fn child_pipes(child: &mut Child) -> Vec<Pipe> {
+    let mut pipes = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        pipes.push(Pipe::new(Stream::Stdout, out));
+    }
+    if let Some(err) = child.stderr.take() {
+        pipes.push(Pipe::new(Stream::Stderr, err));
+    }
+    pipes
 }
 
-impl Running {
-    fn watch(child: &Child, timeout: Option<Duration>) -> Self {
-        let group = child.id() as i32;
-        let guard = GroupGuard::register(group);
-        let watchdog = timeout.map(|limit| {
-            let (stop, stopped) = mpsc::channel::<()>();
-            let fired = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&fired);
-            thread::spawn(move || {
-                if stopped.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
-                    flag.store(true, Ordering::SeqCst);
-                    interrupt::signal_group(group, libc::SIGKILL);
-                }
-            });
-            (stop, fired, limit)
-        });
-        Running {
-            _group: guard,
-            watchdog,
-        }
-    }
-
-    fn wait(self, child: &mut Child, started: Instant) -> Finished {
-        let status = child
-            .wait()
-            .unwrap_or_else(|_| ExitStatus::from_raw(1 << 8));
-        let timed_out = self.watchdog.and_then(|(stop, fired, limit)| {
-            drop(stop);
-            fired.load(Ordering::SeqCst).then_some(limit)
-        });
-        Finished {
-            status,
-            timed_out,
-            duration: started.elapsed(),
-        }
-    }
+/// One line as read, without its line ending.
+fn line_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b'\n' | b'\r'))
+        .map_or(0, |last| last + 1);
+    String::from_utf8_lossy(&bytes[..end])
 }
 
 #[cfg(test)]
@@ -338,6 +296,22 @@ mod tests {
         let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
         assert_eq!(lines, ["one", "two", "three"]);
         assert_eq!(finished.describe(), "exited with status 3");
+    }
+
+    #[test]
+    fn long_output_arrives_whole_in_lines_and_a_last_unterminated_line_too() {
+        let spec = CommandSpec::new("sh").args(["-c", "seq 1 50000; printf tail"]);
+        let mut lines = Vec::new();
+        let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
+        assert!(finished.success());
+        assert_eq!(lines.len(), 50001);
+        assert_eq!(lines[49999], "50000");
+        assert_eq!(lines[50000], "tail");
+        let (_, stdout, _) = run_captured(&spec).unwrap();
+        assert_eq!(
+            stdout.len(),
+            lines.iter().map(|l| l.len() + 1).sum::<usize>() - 1
+        );
     }
 
     #[test]
@@ -364,6 +338,60 @@ mod tests {
         assert!(!finished.success());
         assert!(finished.describe().starts_with("timed out after"));
         assert!(finished.duration < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_background_child_holding_the_output_is_reported_not_waited_for() {
+        let spec = CommandSpec::new("sh")
+            .args(["-c", "sleep 30 & echo $!; echo done"])
+            .timeout(Some(Duration::from_secs(20)));
+        let mut lines = Vec::new();
+        let finished = run_streaming(&spec, |line| lines.push(line.to_owned())).unwrap();
+        let pid: u32 = lines[0].parse().unwrap();
+        unsafe_kill(pid);
+        assert!(finished.success(), "{}", finished.describe());
+        assert!(finished.duration < Duration::from_secs(10));
+        assert_eq!(lines, [pid.to_string(), "done".to_owned()]);
+        let left = finished.leftover.expect("the sleep is left over");
+        assert!(left.holds_output);
+        assert_eq!(left.processes, [(pid, "sleep".to_owned())]);
+    }
+
+    #[test]
+    fn a_group_member_without_the_output_is_reported_too() {
+        let spec = CommandSpec::new("sh").args(["-c", "sleep 30 >/dev/null 2>&1 & echo $!"]);
+        let (finished, stdout, _) = run_captured(&spec).unwrap();
+        let pid: u32 = String::from_utf8(stdout).unwrap().trim().parse().unwrap();
+        unsafe_kill(pid);
+        let left = finished.leftover.expect("the sleep is left over");
+        assert!(!left.holds_output);
+        assert_eq!(left.processes, [(pid, "sleep".to_owned())]);
+    }
+
+    #[test]
+    fn a_command_that_waits_for_its_children_leaves_nothing() {
+        let spec = CommandSpec::new("sh").args(["-c", "sleep 0.1 & wait; echo done"]);
+        let (finished, stdout, _) = run_captured(&spec).unwrap();
+        assert_eq!(stdout, b"done\n");
+        assert_eq!(finished.leftover, None);
+    }
+
+    #[test]
+    fn usage_counts_the_cpu_time_of_the_command() {
+        let spec = CommandSpec::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+            .discard_stdout();
+        let (finished, _, _) = run_captured(&spec).unwrap();
+        assert!(finished.success());
+        assert!(finished.usage.user + finished.usage.system > Duration::ZERO);
+        assert!(finished.usage.max_rss_bytes > 0);
+    }
+
+    fn unsafe_kill(pid: u32) {
+        // SAFETY: kill only sends a signal, to a process this test started.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
     }
 
     #[test]

@@ -10,11 +10,11 @@ use std::thread;
 use std::time::Instant;
 
 use crate::interrupt;
-use crate::model::{Finding, TaskReport, TaskStatus};
+use crate::model::{Finding, Severity, TaskReport, TaskStatus};
 use crate::plan::Plan;
 use crate::progress::ProgressSink;
 use crate::scope::ChangeScope;
-use crate::task::{Project, Task, TaskContext};
+use crate::task::{Project, Task, TaskContext, TaskError};
 
 /// How a plan runs.
 #[derive(Debug, Clone, Copy)]
@@ -45,168 +45,223 @@ pub fn run_plan(
     options: RunOptions,
     progress: &dyn ProgressSink,
 ) -> Vec<TaskReport> {
-    let count = plan.tasks.len();
-    let mut states: Vec<State> = (0..count).map(|_| State::Waiting).collect();
-    let mut reports: Vec<Option<TaskReport>> = vec![None; count];
-    let mut stop_reason: Option<String> = None;
-    // Skipped because the change scope does not touch them: that counts as
-    // passing for the tasks that depend on them.
-    let mut unaffected = vec![false; count];
-    let jobs = options.jobs.max(1);
-
+    let mut board = Board::new(plan, options);
     thread::scope(|scope| {
         let (done_tx, done_rx) = mpsc::channel::<(usize, TaskReport)>();
-        let mut running = 0;
         loop {
-            if stop_reason.is_none() && interrupt::is_interrupted() {
-                stop_reason = Some("interrupted".to_owned());
-            }
-            for index in 0..count {
-                if !matches!(states[index], State::Waiting) {
-                    continue;
-                }
-                if interrupt::is_interrupted() {
-                    continue;
-                }
-                let planned = &plan.tasks[index];
-                let failed_dep = planned.deps.iter().find(|d| match states[**d] {
-                    State::Done(status) => status != TaskStatus::Passed && !unaffected[**d],
-                    _ => false,
-                });
-                if let Some(dep) = failed_dep {
-                    let report = TaskReport::not_run(
-                        planned.task.name(),
-                        planned.task.kind(),
-                        TaskStatus::Skipped,
-                        format!(
-                            "skipped: it depends on `{}`, which did not pass",
-                            plan.tasks[*dep].task.name()
-                        ),
-                    );
-                    progress.finished(&report);
-                    states[index] = State::Done(TaskStatus::Skipped);
-                    reports[index] = Some(report);
-                    continue;
-                }
-                if let Some(reason) = project
-                    .scope
-                    .as_ref()
-                    .and_then(|scope| scope_skip(scope, planned.task.as_ref(), project))
-                {
-                    let report = TaskReport::not_run(
-                        planned.task.name(),
-                        planned.task.kind(),
-                        TaskStatus::Skipped,
-                        format!("skipped: {reason}"),
-                    );
-                    progress.finished(&report);
-                    states[index] = State::Done(TaskStatus::Skipped);
-                    unaffected[index] = true;
-                    reports[index] = Some(report);
-                    continue;
-                }
-                let ready = planned
-                    .deps
-                    .iter()
-                    .all(|d| matches!(states[*d], State::Done(_)));
-                if !ready || running >= jobs || stop_reason.is_some() {
-                    continue;
-                }
-                states[index] = State::Running;
-                running += 1;
+            for index in board.start_ready(project, progress) {
                 let done_tx = done_tx.clone();
-                let task = &planned.task;
+                let task = &plan.tasks[index].task;
                 scope.spawn(move || {
-                    progress.started(task.name());
-                    let started = Instant::now();
-                    let mut cx = TaskContext::new(project, progress, task.name(), task.kind());
-                    let outcome = catch_unwind(AssertUnwindSafe(|| task.run(&mut cx)));
-                    let mut report = cx.into_report();
-                    report.duration = started.elapsed();
-                    report.status = match outcome {
-                        Ok(Ok(())) if report.findings.iter().any(|f| f.severity == crate::model::Severity::Error) => {
-                            TaskStatus::Failed
-                        }
-                        Ok(Ok(())) => TaskStatus::Passed,
-                        Ok(Err(err)) => {
-                            // A message's later lines are a command's output: shown as such.
-                            let message = match err.message.split_once('\n') {
-                                Some((first, rest)) if report.log_tail.is_empty() => {
-                                    report.log_tail = rest.lines().map(str::to_owned).collect();
-                                    first
-                                }
-                                _ => &err.message,
-                            };
-                            let mut finding = Finding::error("task-error", message);
-                            if let Some(hint) = &err.hint {
-                                finding = finding.help(hint.clone());
-                            }
-                            report.findings.push(finding);
-                            report.reason = Some(err.message);
-                            TaskStatus::Error
-                        }
-                        Err(panic) => {
-                            let message = panic
-                                .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
-                                .or_else(|| panic.downcast_ref::<String>().cloned())
-                                .unwrap_or_else(|| "unknown panic".to_owned());
-                            report.findings.push(
-                                Finding::error("task-panicked", format!("task `{}` panicked: {message}", task.name()))
-                                    .help("this is a bug in cargo-perf; please report it with the output of --verbose"),
-                            );
-                            TaskStatus::Error
-                        }
-                    };
-                    if interrupt::is_interrupted() && report.status != TaskStatus::Passed {
-                        report.status = TaskStatus::Cancelled;
-                        report.reason = Some("stopped by Ctrl-C".to_owned());
-                    }
-                    progress.finished(&report);
+                    let report = run_task(task.as_ref(), project, progress);
                     let _ = done_tx.send((index, report));
                 });
             }
-            if running == 0 {
+            if board.running == 0 {
                 break;
             }
             let Ok((index, report)) = done_rx.recv() else {
                 break;
             };
-            running -= 1;
-            if report.status != TaskStatus::Passed && options.fail_fast && stop_reason.is_none() {
-                stop_reason = Some(format!(
-                    "not started: fail-fast stopped the run after `{}` failed",
-                    report.name
-                ));
-            }
-            states[index] = State::Done(report.status);
-            reports[index] = Some(report);
+            board.finished(index, report, options.fail_fast);
         }
     });
+    board.into_reports()
+}
 
-    let interrupted = interrupt::is_interrupted();
-    plan.tasks
-        .iter()
-        .zip(reports)
-        .map(|(planned, report)| {
-            report.unwrap_or_else(|| {
-                let (status, reason) = if interrupted {
-                    (
-                        TaskStatus::Cancelled,
-                        "not started: interrupted by Ctrl-C".to_owned(),
-                    )
-                } else {
-                    (
-                        TaskStatus::Skipped,
-                        stop_reason
-                            .clone()
-                            .unwrap_or_else(|| "not started".to_owned()),
-                    )
-                };
-                TaskReport::not_run(planned.task.name(), planned.task.kind(), status, reason)
+/// Where every task of a plan stands while it runs.
+struct Board<'p> {
+    plan: &'p Plan,
+    states: Vec<State>,
+    reports: Vec<Option<TaskReport>>,
+    /// Why no new task starts any more (fail-fast, Ctrl-C).
+    stop_reason: Option<String>,
+    /// Skipped because the change scope does not touch them: that counts as
+    /// passing for the tasks that depend on them.
+    unaffected: Vec<bool>,
+    running: usize,
+    jobs: usize,
+}
+
+impl<'p> Board<'p> {
+    fn new(plan: &'p Plan, options: RunOptions) -> Self {
+        let count = plan.tasks.len();
+        Self {
+            plan,
+            states: (0..count).map(|_| State::Waiting).collect(),
+            reports: vec![None; count],
+            stop_reason: None,
+            unaffected: vec![false; count],
+            running: 0,
+            jobs: options.jobs.max(1),
+        }
+    }
+
+    /// Settles the waiting tasks that will not run (a dependency failed, the
+    /// change scope does not touch them) and marks as running, and returns,
+    /// those that can start now.
+    fn start_ready(&mut self, project: &Project, progress: &dyn ProgressSink) -> Vec<usize> {
+        if interrupt::is_interrupted() {
+            self.stop_reason
+                .get_or_insert_with(|| "interrupted".to_owned());
+            return Vec::new();
+        }
+        let mut start = Vec::new();
+        for index in 0..self.plan.tasks.len() {
+            if !matches!(self.states[index], State::Waiting) {
+                continue;
+            }
+            if let Some((reason, unaffected)) = self.skip_reason(index, project) {
+                let task = &self.plan.tasks[index].task;
+                let report =
+                    TaskReport::not_run(task.name(), task.kind(), TaskStatus::Skipped, reason);
+                progress.finished(&report);
+                self.states[index] = State::Done(TaskStatus::Skipped);
+                self.unaffected[index] = unaffected;
+                self.reports[index] = Some(report);
+                continue;
+            }
+            let ready = self.plan.tasks[index]
+                .deps
+                .iter()
+                .all(|d| matches!(self.states[*d], State::Done(_)));
+            if ready && self.running < self.jobs && self.stop_reason.is_none() {
+                self.states[index] = State::Running;
+                self.running += 1;
+                start.push(index);
+            }
+        }
+        start
+    }
+
+    /// Why task `index` is skipped, and whether because it is unaffected.
+    fn skip_reason(&self, index: usize, project: &Project) -> Option<(String, bool)> {
+        let planned = &self.plan.tasks[index];
+        let failed_dep = planned.deps.iter().find(|d| match self.states[**d] {
+            State::Done(status) => status != TaskStatus::Passed && !self.unaffected[**d],
+            _ => false,
+        });
+        if let Some(dep) = failed_dep {
+            let reason = format!(
+                "skipped: it depends on `{}`, which did not pass",
+                self.plan.tasks[*dep].task.name()
+            );
+            return Some((reason, false));
+        }
+        let scope = project.scope.as_ref()?;
+        let reason = scope_skip(scope, planned.task.as_ref(), project)?;
+        Some((format!("skipped: {reason}"), true))
+    }
+
+    fn finished(&mut self, index: usize, report: TaskReport, fail_fast: bool) {
+        self.running -= 1;
+        if report.status != TaskStatus::Passed && fail_fast && self.stop_reason.is_none() {
+            self.stop_reason = Some(format!(
+                "not started: fail-fast stopped the run after `{}` failed",
+                report.name
+            ));
+        }
+        self.states[index] = State::Done(report.status);
+        self.reports[index] = Some(report);
+    }
+
+    /// Every task's report, in plan order; those that never started say why.
+    fn into_reports(self) -> Vec<TaskReport> {
+        let interrupted = interrupt::is_interrupted();
+        let stop_reason = self.stop_reason;
+        self.plan
+            .tasks
+            .iter()
+            .zip(self.reports)
+            .map(|(planned, report)| {
+                report.unwrap_or_else(|| {
+                    let (status, reason) = if interrupted {
+                        (
+                            TaskStatus::Cancelled,
+                            "not started: interrupted by Ctrl-C".to_owned(),
+                        )
+                    } else {
+                        (
+                            TaskStatus::Skipped,
+                            stop_reason
+                                .clone()
+                                .unwrap_or_else(|| "not started".to_owned()),
+                        )
+                    };
+                    TaskReport::not_run(planned.task.name(), planned.task.kind(), status, reason)
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
+}
+
+/// Runs one task on this thread and returns its report.
+fn run_task(task: &dyn Task, project: &Project, progress: &dyn ProgressSink) -> TaskReport {
+    progress.started(task.name());
+    let started = Instant::now();
+    let mut cx = TaskContext::new(project, progress, task.name(), task.kind());
+    let outcome = catch_unwind(AssertUnwindSafe(|| task.run(&mut cx)));
+    let mut report = cx.into_report();
+    report.duration = started.elapsed();
+    report.status = status_of(outcome, &mut report, task.name());
+    if interrupt::is_interrupted() && report.status != TaskStatus::Passed {
+        report.status = TaskStatus::Cancelled;
+        report.reason = Some("stopped by Ctrl-C".to_owned());
+    }
+    progress.finished(&report);
+    report
+}
+
+/// The status of a task that ran, from how `run` ended and what it found;
+/// an error or a panic becomes a finding of `report`.
+fn status_of(
+    outcome: thread::Result<Result<(), TaskError>>,
+    report: &mut TaskReport,
+    name: &str,
+) -> TaskStatus {
+    match outcome {
+        Ok(Ok(()))
+            if report
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error) =>
+        {
+            TaskStatus::Failed
+        }
+        Ok(Ok(())) => TaskStatus::Passed,
+        Ok(Err(err)) => {
+            // A message's later lines are a command's output: shown as such.
+            let message = match err.message.split_once('\n') {
+                Some((first, rest)) if report.log_tail.is_empty() => {
+                    report.log_tail = rest.lines().map(str::to_owned).collect();
+                    first
+                }
+                _ => &err.message,
+            };
+            let mut finding = Finding::error("task-error", message);
+            if let Some(hint) = &err.hint {
+                finding = finding.help(hint.clone());
+            }
+            report.findings.push(finding);
+            report.reason = Some(err.message);
+            TaskStatus::Error
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            report.findings.push(
+                Finding::error(
+                    "task-panicked",
+                    format!("task `{name}` panicked: {message}"),
+                )
+                .help("this is a bug in cargo-perf; please report it with the output of --verbose"),
+            );
+            TaskStatus::Error
+        }
+    }
 }
 
 /// Why a change-scoped run skips `task`, if it does.

@@ -2,7 +2,6 @@
 //! metrics through a [`TaskContext`]. Built-in tasks and custom commands both
 //! implement [`Task`], so the engine plans and runs them the same way.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -12,10 +11,8 @@ use crate::git::GitRepo;
 use crate::model::{Finding, Metric, TaskKind, TaskReport};
 use crate::process::{self, CommandSpec, Finished};
 use crate::progress::ProgressSink;
+use crate::tail::OutputTail;
 use crate::workspace::Workspace;
-
-/// How many lines of a command's output are kept for the failure report.
-pub const LOG_TAIL_LINES: usize = 30;
 
 /// A unit of work the engine can plan and run.
 pub trait Task: Send + Sync {
@@ -172,15 +169,12 @@ impl<'a> TaskContext<'a> {
     /// Runs a command, streaming its output to the progress view (shown with
     /// `--verbose`), and returns how it ended with the last lines it printed.
     pub fn run_command(&self, spec: &CommandSpec) -> Result<(Finished, Vec<String>), TaskError> {
-        let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
+        let mut tail = OutputTail::new();
         let finished = process::run_streaming(spec, |line| {
-            let line = console::strip_ansi_codes(line);
-            self.progress.output(&self.report.name, &line);
-            if tail.len() == LOG_TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(line.into_owned());
+            self.progress
+                .output(&self.report.name, &console::strip_ansi_codes(line));
+            tail.push(line);
         })?;
-        Ok((finished, tail.into()))
+        Ok((finished, tail.into_lines()))
     }
 }

@@ -1,7 +1,8 @@
 //! Custom command tasks: `[tasks.NAME] run = "..."` in perf.toml. The command
 //! (a string runs as `sh -c` would run it, an array directly) runs from the
 //! workspace root (or `cwd`); a non-zero exit fails the task and the last
-//! lines of its output go into the report.
+//! lines of its output go into the report. Processes it leaves running are a
+//! warning, never waited for.
 
 use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::{Finding, Task, TaskContext, TaskError, TaskKind};
@@ -61,7 +62,7 @@ impl Task for CommandTask {
         cx.step(&shown);
         let (finished, tail) = cx.run_command(&command)?;
         if finished.success() {
-            cx.summary(shown);
+            cx.summary(shown.clone());
         } else {
             cx.finding(
                 Finding::error(
@@ -73,6 +74,9 @@ impl Task for CommandTask {
                 )),
             );
             cx.log_tail(tail);
+        }
+        if let Some(left) = &finished.leftover {
+            cx.finding(left.finding("command-leftover-processes", &shown));
         }
         Ok(())
     }

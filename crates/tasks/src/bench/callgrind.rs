@@ -1,11 +1,14 @@
 //! Instruction counts (`--instructions`): a command benchmark runs once under
 //! valgrind's callgrind, following every child process, and its count is the
 //! sum of the `totals:` (or older `summary:`) lines of the files it wrote.
-//! Counts do not depend on machine noise, so one run is enough.
+//! Counts do not depend on machine noise, so one run is enough. valgrind runs
+//! through the engine's process layer, as the profile task's does.
 
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+use cargo_perf_engine::process::{self, CommandSpec};
+use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::{Finding, TaskContext, TaskError};
 use cargo_perf_policy::CommandBench;
 
@@ -18,9 +21,7 @@ pub(crate) fn measure_all(
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let mut out = Vec::new();
     for (index, bench) in benches.iter().enumerate() {
-        if cargo_perf_engine::interrupt::is_interrupted() {
-            return Err(TaskError::new("interrupted; the history was not changed"));
-        }
+        check_interrupt()?;
         cx.step(&format!(
             "[{}/{}] {}: callgrind",
             index + 1,
@@ -28,66 +29,89 @@ pub(crate) fn measure_all(
             bench.name.value
         ));
         if let Some(setup) = &bench.setup {
-            super::timing::run_once(setup, root, &bench.env).map_err(|e| {
+            let ran = super::timing::run_once(setup, root, &bench.env);
+            check_interrupt()?;
+            ran.map_err(|e| {
                 TaskError::new(format!("benchmark `{}`: `setup` {e}", bench.name.value))
             })?;
         }
-        let temp = tempfile::Builder::new()
-            .prefix("cargo-perf-callgrind-")
-            .tempdir()
-            .map_err(|e| TaskError::new(format!("cannot create a temporary directory: {e}")))?;
-        let output = Command::new("valgrind")
-            .arg("--tool=callgrind")
-            .arg("--trace-children=yes")
-            .arg(format!(
-                "--callgrind-out-file={}",
-                temp.path().join("callgrind.out.%p").display()
-            ))
-            .args(bench.run.argv())
-            .current_dir(root)
-            .envs(bench.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| {
-                TaskError::new(format!("cannot run valgrind: {e}"))
-                    .hint("install valgrind (e.g. `apt install valgrind`), or drop --instructions")
-            })?;
-        if !output.status.success() {
-            cx.finding(
-                Finding::error(
-                    "bench-command-failed",
-                    format!(
-                        "benchmark `{}` under callgrind: {}",
-                        bench.name.value, output.status
-                    ),
-                )
-                .help(format!("run it by hand: {}", bench.run)),
-            );
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let lines: Vec<String> = stderr.lines().map(str::to_owned).collect();
-            cx.log_tail(lines[lines.len().saturating_sub(30)..].to_vec());
-            continue;
+        if let Some(record) = measure(cx, bench, root)? {
+            out.push(record);
         }
-        let count = total_instructions(temp.path()).ok_or_else(|| {
-            TaskError::new(format!(
-                "callgrind wrote no instruction count for `{}`",
-                bench.name.value
-            ))
-            .hint("check that valgrind works here: `valgrind --tool=callgrind true`")
-        })?;
-        out.push(BenchRecord {
-            id: bench.name.value.clone(),
-            unit: "instructions".into(),
-            samples: vec![count],
-            spread: Some(0.0),
-            user_ns: Vec::new(),
-            sys_ns: Vec::new(),
-            max_rss_bytes: Vec::new(),
-        });
     }
     Ok(out)
+}
+
+/// One run of `bench` under callgrind: its record, or `None` when it failed
+/// (an error finding with the last lines of valgrind's stderr).
+fn measure(
+    cx: &mut TaskContext<'_>,
+    bench: &CommandBench,
+    root: &Path,
+) -> Result<Option<BenchRecord>, TaskError> {
+    let temp = tempfile::Builder::new()
+        .prefix("cargo-perf-callgrind-")
+        .tempdir()
+        .map_err(|e| TaskError::new(format!("cannot create a temporary directory: {e}")))?;
+    let mut out_file = OsString::from("--callgrind-out-file=");
+    out_file.push(temp.path().join("callgrind.out.%p"));
+    let mut spec = CommandSpec::new("valgrind")
+        .args(["--tool=callgrind", "--trace-children=yes"])
+        .arg(out_file)
+        .args(bench.run.argv())
+        .cwd(root)
+        .discard_stdout();
+    for (key, value) in &bench.env {
+        spec = spec.env(key, value);
+    }
+    let mut tail = OutputTail::new();
+    let finished = process::run_split(&spec, |_, line| tail.push(line)).map_err(|e| {
+        TaskError::new(e.to_string())
+            .hint("install valgrind (e.g. `apt install valgrind`), or drop --instructions")
+    })?;
+    check_interrupt()?;
+    if let Some(left) = &finished.leftover {
+        cx.finding(left.finding("bench-leftover-processes", &spec.display()));
+    }
+    if !finished.success() {
+        cx.finding(
+            Finding::error(
+                "bench-command-failed",
+                format!(
+                    "benchmark `{}` under callgrind: valgrind {}",
+                    bench.name.value,
+                    finished.describe()
+                ),
+            )
+            .help(format!("run it by hand: {}", bench.run)),
+        );
+        cx.log_tail(tail.into_lines());
+        return Ok(None);
+    }
+    let count = total_instructions(temp.path()).ok_or_else(|| {
+        TaskError::new(format!(
+            "callgrind wrote no instruction count for `{}`",
+            bench.name.value
+        ))
+        .hint("check that valgrind works here: `valgrind --tool=callgrind true`")
+    })?;
+    Ok(Some(BenchRecord {
+        id: bench.name.value.clone(),
+        unit: "instructions".into(),
+        samples: vec![count],
+        spread: Some(0.0),
+        user_ns: Vec::new(),
+        sys_ns: Vec::new(),
+        max_rss_bytes: Vec::new(),
+    }))
+}
+
+fn check_interrupt() -> Result<(), TaskError> {
+    if cargo_perf_engine::interrupt::is_interrupted() {
+        Err(TaskError::new("interrupted; the history was not changed"))
+    } else {
+        Ok(())
+    }
 }
 
 /// The sum of the instruction totals of every callgrind file in `dir`.

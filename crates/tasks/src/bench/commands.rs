@@ -1,17 +1,20 @@
 //! Command benchmarks (`[bench.commands.NAME]`): selection by name filter and
 //! measurement: setup once, untimed warmup runs, then the timed runs until
-//! the sampling rule is satisfied.
+//! the sampling rule is satisfied. Ctrl-C stops the running command (the
+//! process layer signals it) and the benchmark with it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::interrupt::is_interrupted;
+use cargo_perf_engine::process::Leftover;
 use cargo_perf_engine::{Finding, TaskContext, TaskError};
+use cargo_perf_policy::CommandLine;
 use cargo_perf_policy::{BenchClock, CommandBench};
 
 use super::history::BenchRecord;
 use super::report::compared;
 use super::sampling::{Imprecise, Sampler, percent};
-use super::timing::{RunError, run_once};
+use super::timing::{RunError, Sample, run_once};
 
 /// The declared benchmarks whose name contains `filter`, in policy order.
 pub(crate) fn select(declared: &[CommandBench], filter: Option<&str>) -> Vec<CommandBench> {
@@ -44,109 +47,201 @@ pub(crate) fn measure_interleaved(
     benches: &[CommandBench],
     roots: &[PathBuf],
 ) -> Result<Vec<Vec<BenchRecord>>, TaskError> {
-    let total = benches.len();
     let settings = &cx.policy().bench;
-    let (threshold, confidence) = (settings.threshold, settings.confidence);
-    let cpu = settings.clock == BenchClock::Cpu;
-    let mut out = Vec::with_capacity(total);
+    let judging = Judging {
+        threshold: settings.threshold,
+        confidence: settings.confidence,
+        cpu: settings.clock == BenchClock::Cpu,
+    };
+    let mut out = Vec::with_capacity(benches.len());
     for (index, bench) in benches.iter().enumerate() {
-        let name = &bench.name.value;
-        let step = |cx: &TaskContext<'_>, what: &str| {
-            cx.step(&format!("[{}/{total}] {name}: {what}", index + 1));
+        let step = Step {
+            index,
+            total: benches.len(),
+            name: &bench.name.value,
         };
-        let mut imprecise = None;
-        let measured = (|| -> Result<Vec<BenchRecord>, (&str, RunError)> {
-            for root in roots {
-                if let Some(setup) = &bench.setup {
-                    step(cx, "setup");
-                    run_once(setup, root, &bench.env).map_err(|e| ("setup", e))?;
-                }
-            }
-            for i in 0..bench.warmup {
-                for root in roots {
-                    if is_interrupted() {
-                        return Ok(Vec::new());
-                    }
-                    step(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
-                    run_once(&bench.run, root, &bench.env).map_err(|e| ("run", e))?;
-                }
-            }
-            let mut records: Vec<BenchRecord> = roots
-                .iter()
-                .map(|_| BenchRecord {
-                    id: name.clone(),
-                    unit: "ns".into(),
-                    samples: Vec::new(),
-                    spread: None,
-                    user_ns: Vec::new(),
-                    sys_ns: Vec::new(),
-                    max_rss_bytes: Vec::new(),
-                })
-                .collect();
-            // Made now, so `max-time` counts the timed runs only.
-            let sampler = Sampler::new(bench.runs, threshold, confidence, total, roots.len() == 2);
-            loop {
-                let judged = judged_samples(&records, cpu);
-                if !sampler.wants_more(&judged) {
-                    imprecise = sampler.imprecise(&judged);
-                    break;
-                }
-                let mut order: Vec<usize> = (0..roots.len()).collect();
-                // A B, B A, A B, ...: each side runs first equally often.
-                if records[0].samples.len() % 2 == 1 {
-                    order.reverse();
-                }
-                step(cx, &sampler.describe(&judged));
-                for which in order {
-                    if is_interrupted() {
-                        return Ok(Vec::new());
-                    }
-                    let sample =
-                        run_once(&bench.run, &roots[which], &bench.env).map_err(|e| ("run", e))?;
-                    let record = &mut records[which];
-                    record.samples.push(sample.wall_ns);
-                    record.user_ns.push(sample.user_ns);
-                    record.sys_ns.push(sample.sys_ns);
-                    record.max_rss_bytes.push(sample.max_rss_bytes);
-                }
-            }
-            Ok(records)
-        })();
+        let mut runs = Runs {
+            bench,
+            leftover: None,
+        };
+        let measured = runs
+            .prepare(cx, &step, roots)
+            .and_then(|()| runs.timed(cx, &step, roots, &judging));
         check_interrupt()?;
-        if let Some(why) = imprecise {
-            cx.finding(imprecise_finding(name, &why));
+        if let Some(left) = &runs.leftover {
+            cx.finding(left.finding("bench-leftover-processes", &bench.run.to_string()));
         }
         match measured {
-            Ok(records) => out.push(records),
-            Err((
-                phase,
-                RunError::Failed {
-                    status,
-                    stderr_tail,
-                },
-            )) => {
-                cx.finding(
-                    Finding::error(
-                        "bench-command-failed",
-                        format!("benchmark `{name}`: `{phase}` {status}"),
-                    )
-                    .help(format!(
-                        "run it by hand to see its whole output: {}",
-                        match &bench.setup {
-                            Some(setup) if phase == "setup" => setup,
-                            _ => &bench.run,
-                        }
-                    )),
-                );
-                cx.log_tail(stderr_tail);
+            Ok((records, imprecise)) => {
+                if let Some(why) = imprecise {
+                    cx.finding(imprecise_finding(step.name, &why));
+                }
+                out.push(records);
             }
-            Err((_, other)) => {
-                return Err(TaskError::new(format!("benchmark `{name}`: {other}"))
-                    .hint("check that the program is installed and on PATH (a `run` string with shell syntax runs under `sh -c`)"));
-            }
+            Err(failure) => report_failure(cx, bench, failure)?,
         }
     }
     Ok(out)
+}
+
+/// How the timed runs are judged, from `[bench]`.
+struct Judging {
+    threshold: f64,
+    confidence: f64,
+    cpu: bool,
+}
+
+/// Which benchmark is being measured, for the progress view.
+struct Step<'a> {
+    index: usize,
+    total: usize,
+    name: &'a str,
+}
+
+impl Step<'_> {
+    fn show(&self, cx: &TaskContext<'_>, what: &str) {
+        cx.step(&format!(
+            "[{}/{}] {}: {what}",
+            self.index + 1,
+            self.total,
+            self.name
+        ));
+    }
+}
+
+/// A run that failed, and in which phase (`setup` or `run`).
+type Failure = (&'static str, RunError);
+
+/// The runs of one benchmark, and what the first of them left running.
+struct Runs<'a> {
+    bench: &'a CommandBench,
+    leftover: Option<Leftover>,
+}
+
+impl Runs<'_> {
+    fn once(
+        &mut self,
+        phase: &'static str,
+        line: &CommandLine,
+        root: &Path,
+    ) -> Result<Sample, Failure> {
+        if is_interrupted() {
+            return Err((phase, RunError::Interrupted));
+        }
+        let sample = run_once(line, root, &self.bench.env).map_err(|e| (phase, e))?;
+        if self.leftover.is_none() {
+            self.leftover.clone_from(&sample.leftover);
+        }
+        Ok(sample)
+    }
+
+    /// The setup once in each tree, then the untimed warmup runs.
+    fn prepare(
+        &mut self,
+        cx: &TaskContext<'_>,
+        step: &Step<'_>,
+        roots: &[PathBuf],
+    ) -> Result<(), Failure> {
+        let bench = self.bench;
+        if let Some(setup) = &bench.setup {
+            for root in roots {
+                step.show(cx, "setup");
+                self.once("setup", setup, root)?;
+            }
+        }
+        for i in 0..bench.warmup {
+            for root in roots {
+                step.show(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
+                self.once("run", &bench.run, root)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The timed runs, A B, B A, A B, ... until the sampling rule is
+    /// satisfied: one record per tree, and why precision fell short if it did.
+    fn timed(
+        &mut self,
+        cx: &TaskContext<'_>,
+        step: &Step<'_>,
+        roots: &[PathBuf],
+        judging: &Judging,
+    ) -> Result<(Vec<BenchRecord>, Option<Imprecise>), Failure> {
+        let bench = self.bench;
+        let mut records: Vec<BenchRecord> = roots
+            .iter()
+            .map(|_| BenchRecord {
+                id: step.name.to_owned(),
+                unit: "ns".into(),
+                samples: Vec::new(),
+                spread: None,
+                user_ns: Vec::new(),
+                sys_ns: Vec::new(),
+                max_rss_bytes: Vec::new(),
+            })
+            .collect();
+        // Made now, so `max-time` counts the timed runs only.
+        let sampler = Sampler::new(
+            bench.runs,
+            judging.threshold,
+            judging.confidence,
+            step.total,
+            roots.len() == 2,
+        );
+        loop {
+            let judged = judged_samples(&records, judging.cpu);
+            if !sampler.wants_more(&judged) {
+                return Ok((records, sampler.imprecise(&judged)));
+            }
+            let mut order: Vec<usize> = (0..roots.len()).collect();
+            // Each side runs first equally often.
+            if records[0].samples.len() % 2 == 1 {
+                order.reverse();
+            }
+            step.show(cx, &sampler.describe(&judged));
+            for which in order {
+                let sample = self.once("run", &bench.run, &roots[which])?;
+                let record = &mut records[which];
+                record.samples.push(sample.wall_ns);
+                record.user_ns.push(sample.user_ns);
+                record.sys_ns.push(sample.sys_ns);
+                record.max_rss_bytes.push(sample.max_rss_bytes);
+            }
+        }
+    }
+}
+
+/// A failed run is an error finding with the last lines of its stderr; a
+/// command that could not start at all is an error of the task.
+fn report_failure(
+    cx: &mut TaskContext<'_>,
+    bench: &CommandBench,
+    (phase, error): Failure,
+) -> Result<(), TaskError> {
+    let name = &bench.name.value;
+    match error {
+        RunError::Failed {
+            status,
+            stderr_tail,
+        } => {
+            let line = match &bench.setup {
+                Some(setup) if phase == "setup" => setup,
+                _ => &bench.run,
+            };
+            cx.finding(
+                Finding::error(
+                    "bench-command-failed",
+                    format!("benchmark `{name}`: `{phase}` {status}"),
+                )
+                .help(format!("run it by hand to see its whole output: {line}")),
+            );
+            cx.log_tail(stderr_tail);
+            Ok(())
+        }
+        RunError::Interrupted => check_interrupt(),
+        RunError::Spawn(error) => Err(TaskError::new(format!("benchmark `{name}`: {error}"))
+            .hint("check that the program is installed and on PATH (a `run` string with shell syntax runs under `sh -c`)")),
+    }
 }
 
 /// What the stopping rule judges: one tree's samples (on the clock verdicts

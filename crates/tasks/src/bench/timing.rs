@@ -1,31 +1,34 @@
 //! Times one run of a command the way hyperfine does: wall clock around
 //! spawn and reap, and the child's own user/system time and peak memory from
-//! `wait4`'s rusage (so concurrent work elsewhere in this process never leaks in).
+//! `wait4`'s rusage (so concurrent work elsewhere in this process never leaks
+//! in). The run goes through the engine's process layer, so Ctrl-C stops it
+//! like any other command.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Instant;
+
+use cargo_perf_engine::process::{self, CommandSpec, Leftover, ProcessError};
+use cargo_perf_engine::tail::OutputTail;
 
 use cargo_perf_policy::CommandLine;
 
 /// One measured run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Sample {
     pub(crate) wall_ns: f64,
     pub(crate) user_ns: f64,
     pub(crate) sys_ns: f64,
     pub(crate) max_rss_bytes: f64,
+    /// Processes the run left behind (not waited for, so not timed).
+    pub(crate) leftover: Option<Leftover>,
 }
 
 /// Why a run did not give a sample.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RunError {
-    #[error("cannot start `{0}`: {1}")]
-    Spawn(String, std::io::Error),
-    #[error("cannot wait for the command: {0}")]
-    Wait(std::io::Error),
+    #[error(transparent)]
+    Spawn(#[from] ProcessError),
+    #[error("interrupted")]
+    Interrupted,
     #[error("the command {status}")]
     Failed {
         status: String,
@@ -33,7 +36,19 @@ pub(crate) enum RunError {
     },
 }
 
-const STDERR_LINES: usize = 20;
+/// `line` (its argv: a shell line runs under `sh -c`) in `cwd` with `env`,
+/// its stdout discarded.
+pub(crate) fn spec(line: &CommandLine, cwd: &Path, env: &[(String, String)]) -> CommandSpec {
+    let argv = line.argv();
+    let mut spec = CommandSpec::new(&argv[0])
+        .args(&argv[1..])
+        .cwd(cwd)
+        .discard_stdout();
+    for (key, value) in env {
+        spec = spec.env(key, value);
+    }
+    spec
+}
 
 /// Runs `line` in `cwd` with `env`, its stdout discarded.
 pub(crate) fn run_once(
@@ -41,71 +56,20 @@ pub(crate) fn run_once(
     cwd: &Path,
     env: &[(String, String)],
 ) -> Result<Sample, RunError> {
-    let argv = line.argv();
-    let program = argv.first().map_or("sh", String::as_str);
-    let mut command = Command::new(program);
-    command
-        .args(argv.iter().skip(1))
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let start = Instant::now();
-    let mut child = command
-        .spawn()
-        .map_err(|err| RunError::Spawn(program.to_owned(), err))?;
-    let stderr = child.stderr.take();
-    let reader = std::thread::spawn(move || {
-        let mut tail = VecDeque::with_capacity(STDERR_LINES);
-        if let Some(stderr) = stderr {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tail.len() == STDERR_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-        }
-        Vec::from(tail)
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is our child, not yet reaped; the pointers are valid.
-        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if rc == pid {
-            break;
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(RunError::Wait(err));
-        }
-    }
-    let wall = start.elapsed();
-    let stderr_tail = reader.join().unwrap_or_default();
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        let status = if libc::WIFEXITED(status) {
-            format!("exited with code {}", libc::WEXITSTATUS(status))
-        } else if libc::WIFSIGNALED(status) {
-            format!("was killed by signal {}", libc::WTERMSIG(status))
-        } else {
-            "ended abnormally".to_owned()
-        };
+    let mut tail = OutputTail::new();
+    let finished = process::run_split(&spec(line, cwd, env), |_, line| tail.push(line))?;
+    if !finished.success() {
         return Err(RunError::Failed {
-            status,
-            stderr_tail,
+            status: finished.describe(),
+            stderr_tail: tail.into_lines(),
         });
     }
-    let tv = |t: libc::timeval| t.tv_sec as f64 * 1e9 + t.tv_usec as f64 * 1e3;
+    let ns = |d: std::time::Duration| d.as_nanos() as f64;
     Ok(Sample {
-        wall_ns: wall.as_nanos() as f64,
-        user_ns: tv(usage.ru_utime),
-        sys_ns: tv(usage.ru_stime),
-        // Linux reports ru_maxrss in KiB.
-        max_rss_bytes: usage.ru_maxrss as f64 * 1024.0,
+        wall_ns: ns(finished.duration),
+        user_ns: ns(finished.usage.user),
+        sys_ns: ns(finished.usage.system),
+        max_rss_bytes: finished.usage.max_rss_bytes as f64,
+        leftover: finished.leftover,
     })
 }

@@ -3,19 +3,16 @@
 //! runs, compiler errors) and the `-v` lines on stderr (`Dirty <pkg>: <reason>`,
 //! build scripts being re-run), which carry reasons the JSON does not.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cargo_metadata::Message;
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
+use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
 use cargo_perf_policy::{BuildSettings, Choice};
 use serde::Deserialize;
-
-/// How many lines of cargo's stderr are kept for a failure report.
-const TAIL: usize = 30;
 
 /// The cargo invocation every build of the task uses.
 #[derive(Debug, Clone)]
@@ -63,17 +60,14 @@ impl BuildCommand {
     /// Runs the build, parsing its output as it arrives.
     pub(crate) fn run(&self, cx: &TaskContext<'_>) -> Result<BuildOutput, TaskError> {
         let mut out = BuildOutput::default();
-        let mut tail = VecDeque::with_capacity(TAIL);
+        let mut tail = OutputTail::new();
         let finished = process::run_split(&self.spec, |stream, line| match stream {
             Stream::Stdout => out.read_message(line),
             Stream::Stderr => {
                 if let Some(step) = out.read_stderr(line) {
                     cx.step(&step);
                 }
-                if tail.len() == TAIL {
-                    tail.pop_front();
-                }
-                tail.push_back(line.to_owned());
+                tail.push(line);
             }
         })?;
         if cargo_perf_engine::interrupt::is_interrupted() {
@@ -82,7 +76,7 @@ impl BuildCommand {
         out.success = finished.success();
         out.status = finished.describe();
         out.duration = finished.duration;
-        out.stderr_tail = tail.into();
+        out.stderr_tail = tail.into_lines();
         Ok(out)
     }
 }

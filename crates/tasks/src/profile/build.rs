@@ -2,11 +2,11 @@
 //! chosen target, with debug info switched on through the environment (never
 //! by editing Cargo.toml), and the executable path read from cargo's JSON.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use cargo_metadata::{Message, TargetKind as ArtifactKind};
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
+use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::TargetKind;
 use cargo_perf_engine::{TaskContext, TaskError, Workspace};
 
@@ -160,7 +160,7 @@ fn run_build(
     options: &Resolved,
 ) -> Result<Vec<PathBuf>, TaskError> {
     let mut executables = Vec::new();
-    let mut tail = VecDeque::new();
+    let mut tail = OutputTail::new();
     let finished = process::run_split(spec, |stream, line| match stream {
         Stream::Stdout => {
             if let Some(exe) = executable_of(line, &options.target) {
@@ -172,10 +172,7 @@ fn run_build(
             if trimmed.starts_with("Compiling") {
                 cx.step(trimmed);
             }
-            if tail.len() == 20 {
-                tail.pop_front();
-            }
-            tail.push_back(line.to_owned());
+            tail.push(line);
         }
     })?;
     if !finished.success() {
@@ -184,7 +181,7 @@ fn run_build(
             options.target.describe(),
             spec.display(),
             finished.describe(),
-            Vec::from(tail).join("\n")
+            tail.into_lines().join("\n")
         ))
         .hint("fix the build error above, then run cargo perf profile again"));
     }

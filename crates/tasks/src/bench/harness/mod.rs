@@ -1,4 +1,5 @@
-//! Cargo bench targets: which to run, running them with `cargo bench`, and
+//! Cargo bench targets: which to run, running them with `cargo bench` (through
+//! the engine's process layer, so Ctrl-C stops the build and the harness), and
 //! reading what their harness reported (libtest, divan, criterion) into one
 //! common shape.
 
@@ -10,6 +11,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
+use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::TargetKind;
 use cargo_perf_engine::{ChangeScope, Finding, TaskContext, TaskError, Workspace};
 
@@ -153,19 +155,19 @@ pub(crate) fn run_all(
         }
         let started = SystemTime::now();
         let mut stdout = String::new();
-        let mut tail = std::collections::VecDeque::new();
+        let mut tail = OutputTail::new();
         let finished = process::run_split(&spec, |stream, line| {
             if stream == Stream::Stdout {
                 stdout.push_str(line);
                 stdout.push('\n');
             }
-            if tail.len() == cargo_perf_engine::task::LOG_TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(console_free(line));
+            tail.push(line);
         })?;
         if cargo_perf_engine::interrupt::is_interrupted() {
             return Err(TaskError::new("interrupted; the history was not changed"));
+        }
+        if let Some(left) = &finished.leftover {
+            cx.finding(left.finding("bench-leftover-processes", &spec.display()));
         }
         if !finished.success() {
             cx.finding(
@@ -182,7 +184,7 @@ pub(crate) fn run_all(
                     "it failed to build or panicked; its last lines are below, or run it by hand",
                 ),
             );
-            cx.log_tail(tail.into());
+            cx.log_tail(tail.into_lines());
             continue;
         }
         let mut found = parse_output(&stdout);
@@ -219,12 +221,6 @@ pub(crate) fn parse_output(stdout: &str) -> Vec<Parsed> {
     let mut found = libtest::parse(stdout);
     found.extend(divan::parse(stdout));
     found
-}
-
-fn console_free(line: &str) -> String {
-    line.chars()
-        .filter(|c| !c.is_control() || *c == '\t')
-        .collect()
 }
 
 #[cfg(test)]
