@@ -40,7 +40,15 @@ pub(crate) fn age_tree(path: &Path, days: u64) {
 
 /// A unit in cargo's layout under `profile` (e.g. `target/debug`), built
 /// `days` ago by the toolchain whose fingerprint hash is `rustc`.
-pub(crate) fn fake_unit(dir: &Dir, profile: &str, name: &str, hash: &str, rustc: u64, days: u64, rlib: usize) {
+pub(crate) fn fake_unit(
+    dir: &Dir,
+    profile: &str,
+    name: &str,
+    hash: &str,
+    rustc: u64,
+    days: u64,
+    rlib: usize,
+) {
     let p = Path::new(profile);
     let crate_name = name.replace('-', "_");
     let fingerprint = p.join(".fingerprint").join(format!("{name}-{hash}"));
@@ -752,7 +760,10 @@ pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
             let path = entry.path();
             let meta = fs::symlink_metadata(&path).expect("stat");
             let what = if meta.file_type().is_symlink() {
-                format!("link to {}", fs::read_link(&path).expect("readlink").display())
+                format!(
+                    "link to {}",
+                    fs::read_link(&path).expect("readlink").display()
+                )
             } else if meta.is_dir() {
                 walk(&path, out);
                 "dir".to_owned()
@@ -780,7 +791,10 @@ pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
 /// Sets the times of a symlink itself (`touch -h`) to `days` ago.
 pub(crate) fn set_link_age(path: &Path, days: u64) {
     let then = SystemTime::now() - Duration::from_secs(days * DAY);
-    let secs = then.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let secs = then
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let status = Command::new("touch")
         .args(["-h", "-d", &format!("@{secs}")])
         .arg(path)
@@ -813,7 +827,15 @@ fn a_symlinked_fingerprint_dir_is_never_followed() {
     );
     age_tree(&outside.join("fingerprint"), 40);
     // A unit whose fingerprint dir is a link to the outside, with old files of its own ...
-    fake_unit(&dir, "target/debug", "linked", "00000000000000e1", 1, 40, 10);
+    fake_unit(
+        &dir,
+        "target/debug",
+        "linked",
+        "00000000000000e1",
+        1,
+        40,
+        10,
+    );
     let linked = dir.join("target/debug/.fingerprint/linked-00000000000000e1");
     fs::remove_dir_all(&linked).unwrap();
     std::os::unix::fs::symlink(outside.join("fingerprint"), &linked).unwrap();
@@ -829,7 +851,11 @@ fn a_symlinked_fingerprint_dir_is_never_followed() {
         .args(["--dry-run", "--format", "json"])
         .expect_success()
         .json();
-    assert_eq!(snapshot(outside.path()), before, "the dry run changed the outside");
+    assert_eq!(
+        snapshot(outside.path()),
+        before,
+        "the dry run changed the outside"
+    );
     let real = clean(&dir)
         .args(["--format", "json"])
         .expect_success()
@@ -886,7 +912,12 @@ fn git_in(dir: &Path, args: &[&str]) {
 fn tracked_contents(dir: &Dir) -> BTreeMap<String, Vec<u8>> {
     dir.git(["ls-files", "--recurse-submodules"])
         .lines()
-        .map(|file| (file.to_owned(), fs::read(dir.join(file)).unwrap_or_default()))
+        .map(|file| {
+            (
+                file.to_owned(),
+                fs::read(dir.join(file)).unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -903,13 +934,19 @@ fn extra_globs_never_enter_a_nested_repository_or_a_submodule() {
         dir.policy(&format!("[[clean.extra]]\nglob = \"{glob}\"\n"));
         dir.git_init();
         // A nested repository, with tracked and untracked files of its own.
-        dir.create("vendor/nested/kept.profraw", "tracked by the nested repository");
+        dir.create(
+            "vendor/nested/kept.profraw",
+            "tracked by the nested repository",
+        );
         dir.create("vendor/nested/src/main.rs", "fn main() {}");
         let nested = dir.join("vendor/nested");
         git_in(&nested, &["init", "-q"]);
         git_in(&nested, &["add", "-A"]);
         git_in(&nested, &["commit", "-q", "-m", "nested"]);
-        dir.create("vendor/nested/loose.profraw", "untracked in the nested repository");
+        dir.create(
+            "vendor/nested/loose.profraw",
+            "untracked in the nested repository",
+        );
         // A registered submodule, and one whose `.git` file is gone.
         for at in ["modules/sub", "modules/lost"] {
             let mut args: Vec<&OsStr> = file_protocol.iter().map(OsStr::new).collect();
@@ -950,7 +987,10 @@ fn extra_globs_never_enter_a_nested_repository_or_a_submodule() {
             "glob `{glob}` kept vendor/junk.profraw: {real:#}"
         );
         for file in files(&real) {
-            assert!(!dir.join(&file).exists(), "glob `{glob}`: {file} is still there");
+            assert!(
+                !dir.join(&file).exists(),
+                "glob `{glob}`: {file} is still there"
+            );
             assert!(
                 !repos.iter().any(|r| Path::new(&file).starts_with(r)),
                 "glob `{glob}` listed {file}"
@@ -963,7 +1003,15 @@ fn extra_globs_never_enter_a_nested_repository_or_a_submodule() {
 fn sizes_count_a_hard_linked_file_once() {
     let dir = Dir::with_package("tiny");
     // A build script: two names of one binary, both in its unit.
-    fake_unit(&dir, "target/debug", "script", "00000000000000a1", 1, 40, 10);
+    fake_unit(
+        &dir,
+        "target/debug",
+        "script",
+        "00000000000000a1",
+        1,
+        40,
+        10,
+    );
     let script = dir.create(
         "target/debug/build/script-00000000000000a1/build_script_build-00000000000000a1",
         vec![1u8; 256 << 10],
@@ -975,7 +1023,15 @@ fn sizes_count_a_hard_linked_file_once() {
     .unwrap();
     age_tree(&dir.join("target/debug/build/script-00000000000000a1"), 40);
     // A library cargo uplifted into the profile dir: removing its unit frees nothing of it.
-    fake_unit(&dir, "target/debug", "uplifted", "00000000000000a2", 1, 40, 256 << 10);
+    fake_unit(
+        &dir,
+        "target/debug",
+        "uplifted",
+        "00000000000000a2",
+        1,
+        40,
+        256 << 10,
+    );
     fs::hard_link(
         dir.join("target/debug/deps/libuplifted-00000000000000a2.rlib"),
         dir.join("target/debug/libuplifted.rlib"),
@@ -1000,7 +1056,11 @@ fn sizes_count_a_hard_linked_file_once() {
         .args(["--dry-run", "--format", "json"])
         .expect_success()
         .json();
-    assert_eq!(metric(&run, "target-bytes-before"), Some(usage as f64), "{run:#}");
+    assert_eq!(
+        metric(&run, "target-bytes-before"),
+        Some(usage as f64),
+        "{run:#}"
+    );
     assert_eq!(files(&run), Vec::<String>::new(), "{run:#}");
     assert!(findings(&run, "over-budget").is_empty(), "{run:#}");
 
@@ -1011,7 +1071,11 @@ fn sizes_count_a_hard_linked_file_once() {
         .json();
     assert_eq!(files(&run).len(), 2, "{run:#}");
     let freed = usage - du();
-    assert_eq!(metric(&run, "reclaimed-bytes"), Some(freed as f64), "{run:#}");
+    assert_eq!(
+        metric(&run, "reclaimed-bytes"),
+        Some(freed as f64),
+        "{run:#}"
+    );
     assert_eq!(
         metric(&run, "target-bytes-after"),
         Some(du() as f64),
@@ -1064,7 +1128,9 @@ fn an_interrupted_clean_says_what_it_removed_and_does_not_pass() {
     dir.policy("[clean]\nmax-age = \"30d\"\n");
     fs::create_dir_all(dir.join("target/debug/deps")).unwrap();
     // More units on each try, until Ctrl-C lands while removals are under way.
-    let mut tries = [500, 2000, 8000].into_iter().map(|units| (units, interrupt_clean(&dir, units)));
+    let mut tries = [500, 2000, 8000]
+        .into_iter()
+        .map(|units| (units, interrupt_clean(&dir, units)));
     let (units, (code, json, _)) = tries
         .find(|(_, (_, _, stopped))| *stopped)
         .expect("Ctrl-C never came while clean was removing");
@@ -1077,10 +1143,16 @@ fn an_interrupted_clean_says_what_it_removed_and_does_not_pass() {
     assert!(!removed.is_empty(), "{json:#}");
     assert_eq!(removed.len() + left.len(), units);
     for file in &removed {
-        assert!(!dir.join(file).exists(), "listed as removed, still there: {file}");
+        assert!(
+            !dir.join(file).exists(),
+            "listed as removed, still there: {file}"
+        );
     }
     for file in &left {
-        assert!(dir.join(file).exists(), "listed as not removed, gone: {file}");
+        assert!(
+            dir.join(file).exists(),
+            "listed as not removed, gone: {file}"
+        );
     }
     assert_ne!(task(&json)["status"], "passed", "{:#}", task(&json));
     let interrupted = findings(&json, "clean-interrupted");

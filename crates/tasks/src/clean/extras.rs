@@ -46,8 +46,8 @@ pub(crate) struct Extras {
 pub(crate) struct Skip<'a> {
     /// The target dir (units are judged whole, elsewhere), by device and inode.
     pub target: Option<(u64, u64)>,
-    /// Names never entered at the workspace root (the tool's state dir).
-    pub root_names: &'a [&'a str],
+    /// Paths never entered (the tool's state dir, the target dir as configured).
+    pub paths: &'a [PathBuf],
     pub tracked: &'a Tracked,
 }
 
@@ -140,7 +140,7 @@ impl<'a> Walk<'a> {
         inherited: Option<&'a Extra>,
         outcome: &mut DirOutcome,
     ) -> bool {
-        if name.to_bytes() == b".git" || self.is_skipped_root_name(path) {
+        if name.to_bytes() == b".git" || self.skip.paths.iter().any(|p| p == path) {
             return false;
         }
         let st = match stat(parent.as_fd(), name) {
@@ -228,7 +228,9 @@ impl<'a> Walk<'a> {
         }
         let inner = self.dir(&fd, path, rule);
         if top_match && inner.tracked > 0 {
-            self.out.tracked.push((path.to_owned(), Some(inner.tracked)));
+            self.out
+                .tracked
+                .push((path.to_owned(), Some(inner.tracked)));
         } else {
             outcome.tracked += inner.tracked;
         }
@@ -245,13 +247,6 @@ impl<'a> Walk<'a> {
             is_dir: true,
         });
         true
-    }
-
-    fn is_skipped_root_name(&self, path: &Path) -> bool {
-        path.parent() == Some(self.root)
-            && path
-                .file_name()
-                .is_some_and(|name| self.skip.root_names.iter().any(|n| name == *n))
     }
 }
 

@@ -126,7 +126,11 @@ fn triple(top: &mut TopLevel, dir: Arc<OwnedFd>, triple: &str, path: &Path) -> i
                 fd: Arc::new(fd),
             }),
             _ => {
-                let kind = if text == "doc" { Kind::Docs } else { Kind::Other };
+                let kind = if text == "doc" {
+                    Kind::Docs
+                } else {
+                    Kind::Other
+                };
                 top.loose.push(loose(&dir, name, inner_path, kind));
             }
         }

@@ -58,8 +58,8 @@ impl Task for CleanTask {
 struct Anchors {
     root: Anchor,
     target: Option<Anchor>,
-    /// Names at the workspace root an extra glob never enters.
-    root_skip: Vec<String>,
+    /// Paths an extra glob never enters (besides `.git`, repositories and the target dir).
+    extra_skip: Vec<PathBuf>,
 }
 
 impl Anchors {
@@ -91,10 +91,7 @@ impl Cleaner {
             .canonicalize()
             .and_then(|root| Anchor::open(&root))
             .map_err(|err| {
-                TaskError::new(format!(
-                    "cannot open {}: {err}",
-                    workspace.root.display()
-                ))
+                TaskError::new(format!("cannot open {}: {err}", workspace.root.display()))
             })?;
         let target = match workspace.target_dir.canonicalize() {
             Ok(target) => Some(Anchor::open(&target)),
@@ -109,18 +106,16 @@ impl Cleaner {
             ))
             .hint("check that the target dir is readable")
         })?;
-        let mut root_skip = vec![cargo_perf_engine::workspace::STATE_DIR.to_owned()];
-        // A target dir reached through a symlink at the root is the target dir too.
-        if let Ok(rel) = workspace.target_dir.strip_prefix(&workspace.root)
-            && let Some(first) = rel.components().next()
-        {
-            root_skip.push(first.as_os_str().to_string_lossy().into_owned());
+        let mut extra_skip = vec![root.path.join(cargo_perf_engine::workspace::STATE_DIR)];
+        // The target dir as configured, even when it is a symlink to the real one.
+        if let Ok(rel) = workspace.target_dir.strip_prefix(&workspace.root) {
+            extra_skip.push(root.path.join(rel));
         }
         Ok(Cleaner {
             anchors: Anchors {
                 root,
                 target,
-                root_skip,
+                extra_skip,
             },
             dry_run: task.dry_run,
             wait: task.wait,
@@ -198,9 +193,9 @@ impl Cleaner {
         let Some(target) = &self.anchors.target else {
             return Ok(None);
         };
-        layout::top_level(target).map(Some).map_err(|err| {
-            TaskError::new(format!("cannot read {}: {err}", target.path.display()))
-        })
+        layout::top_level(target)
+            .map(Some)
+            .map_err(|err| TaskError::new(format!("cannot read {}: {err}", target.path.display())))
     }
 
     fn lock(

@@ -41,6 +41,9 @@ pub(crate) struct Stat {
 }
 
 impl Stat {
+    // The field types of `struct stat` differ between architectures
+    // (`st_nlink` is 32 bits on aarch64): the conversions are not useless there.
+    #[allow(clippy::useless_conversion)]
     fn from_raw(st: &rustix::fs::Stat) -> Self {
         let kind = match FileType::from_raw_mode(st.st_mode) {
             FileType::Directory => Type::Dir,
@@ -127,6 +130,16 @@ impl Listing {
         Ok(Listing(Dir::read_from(fd)?))
     }
 
+    /// Lists the directory `fd` refers to, through `fd` itself.
+    pub(crate) fn take(fd: OwnedFd) -> io::Result<Listing> {
+        Ok(Listing(Dir::new(fd)?))
+    }
+
+    /// The directory's descriptor, for steps relative to it.
+    pub(crate) fn fd(&self) -> io::Result<BorrowedFd<'_>> {
+        Ok(self.0.fd()?)
+    }
+
     pub(crate) fn next_entry(&mut self) -> Option<io::Result<rustix::fs::DirEntry>> {
         loop {
             match self.0.read()? {
@@ -190,7 +203,7 @@ impl Anchor {
 
     /// A descriptor of the anchor of its own.
     pub(crate) fn dup(&self) -> io::Result<OwnedFd> {
-        Ok(self.fd.try_clone()?)
+        self.fd.try_clone()
     }
 
     /// Opens the directory `path`, the anchor or below it, without following any symlink.

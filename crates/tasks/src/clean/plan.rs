@@ -133,7 +133,10 @@ fn scan_notes(inputs: &Inputs<'_>) -> Vec<Finding> {
             .file(inputs.anchors.shown(&profile.dir))
             .help("run again when the build has finished, or pass `--wait` to wait for it")
         });
-    let unreadable = scan.errors.iter().map(|(path, err)| unreadable(inputs, path, err));
+    let unreadable = scan
+        .errors
+        .iter()
+        .map(|(path, err)| unreadable(inputs, path, err));
     locked.chain(unreadable).collect()
 }
 
@@ -214,10 +217,9 @@ fn unit_items(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Planned> {
 /// The extra files, and notes on what matched but is kept.
 fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
     let anchors = inputs.anchors;
-    let root_skip: Vec<&str> = anchors.root_skip.iter().map(String::as_str).collect();
     let skip = extras::Skip {
         target: anchors.target.as_ref().map(|t| (t.stat.dev, t.stat.ino)),
-        root_names: &root_skip,
+        paths: &anchors.extra_skip,
         tracked: inputs.tracked,
     };
     let found = extras::find(&anchors.root, &skip, &inputs.policy.extra, inputs.now);
@@ -246,7 +248,12 @@ fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
             .help("clean it from inside that repository (e.g. `git clean`), or narrow the glob"),
         );
     }
-    notes.extend(found.errors.iter().map(|(path, err)| unreadable(inputs, path, err)));
+    notes.extend(
+        found
+            .errors
+            .iter()
+            .map(|(path, err)| unreadable(inputs, path, err)),
+    );
     found
         .found
         .into_iter()

@@ -163,7 +163,15 @@ pub(crate) fn scan(top: TopLevel, use_atime: bool) -> Scan {
             kind: loose.kind,
             unit: None,
         };
-        count(&loose.parent, &loose.name, &loose.path, &owner, &queue, &mut seed, use_atime);
+        count(
+            &loose.parent,
+            &loose.name,
+            &loose.path,
+            &owner,
+            &queue,
+            &mut seed,
+            use_atime,
+        );
     }
     for (index, profile) in top.profiles.iter().enumerate() {
         if let Err(err) = profile_dir(index, profile, &queue, &mut seed, use_atime) {
@@ -246,7 +254,7 @@ fn run_job(job: Job, queue: &Queue, acc: &mut Acc, use_atime: bool) {
             path,
             owner,
         } => match open_dir(parent.as_fd(), &name) {
-            Ok(fd) => tree(&fd, &path, &owner, acc, use_atime),
+            Ok(fd) => tree(fd, &path, &owner, acc, use_atime),
             Err(err) => acc.errors.push((path, err)),
         },
         Job::UnitDir {
@@ -277,8 +285,15 @@ struct UnitDir<'a> {
 }
 
 impl UnitDir<'_> {
-    fn scan(&self, parent: &OwnedFd, queue: &Queue, acc: &mut Acc, use_atime: bool) -> io::Result<()> {
-        let c_dir = CString::new(self.name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    fn scan(
+        &self,
+        parent: &OwnedFd,
+        queue: &Queue,
+        acc: &mut Acc,
+        use_atime: bool,
+    ) -> io::Result<()> {
+        let c_dir =
+            CString::new(self.name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         let fd = Arc::new(open_dir(parent.as_fd(), &c_dir)?);
         let mut listing = Listing::new(fd.as_fd())?;
         let mut usage = 0;
@@ -301,9 +316,6 @@ impl UnitDir<'_> {
                 });
             } else {
                 usage += st.bytes;
-                if let Some(key) = &key {
-                    unit_acc(acc, self.profile, key).bytes += st.bytes;
-                }
             }
             if st.is_dir() {
                 queue.push(Job::Tree {
@@ -318,15 +330,28 @@ impl UnitDir<'_> {
                 });
             }
         }
-        *acc.usage.entry((Some(self.profile), self.kind)).or_default() += usage;
+        *acc.usage
+            .entry((Some(self.profile), self.kind))
+            .or_default() += usage;
         Ok(())
     }
 
-    /// Adds the entry to the unit it belongs to, if any, and returns that unit.
-    fn record(&self, name: &CStr, path: &Path, st: &Stat, acc: &mut Acc, use_atime: bool) -> Option<UnitKey> {
+    /// Adds the entry (and its blocks, unless shared) to the unit it belongs
+    /// to, if any, and returns that unit.
+    fn record(
+        &self,
+        name: &CStr,
+        path: &Path,
+        st: &Stat,
+        acc: &mut Acc,
+        use_atime: bool,
+    ) -> Option<UnitKey> {
         let text = name.to_str().ok()?;
         let (key, unit_name) = layout::unit_of(self.name, text)?;
         let unit = unit_acc(acc, self.profile, &key);
+        if !st.is_shared() {
+            unit.bytes += st.bytes;
+        }
         if st.is_symlink() {
             unit.newest_link = unit.newest_link.max(st.mtime);
         } else {
@@ -372,7 +397,7 @@ fn count(
 }
 
 /// Sums a whole tree locally, then adds it to its owner once.
-fn tree(fd: &OwnedFd, path: &Path, owner: &Owner, acc: &mut Acc, use_atime: bool) {
+fn tree(fd: OwnedFd, path: &Path, owner: &Owner, acc: &mut Acc, use_atime: bool) {
     let mut sum = Sum {
         owner,
         use_atime,
@@ -381,7 +406,9 @@ fn tree(fd: &OwnedFd, path: &Path, owner: &Owner, acc: &mut Acc, use_atime: bool
         links: &mut acc.links,
         errors: &mut acc.errors,
     };
-    sum.dir(fd, path);
+    if let Err(err) = sum.dir(fd, path) {
+        sum.errors.push((path.to_owned(), err));
+    }
     let (bytes, newest) = (sum.bytes, sum.newest);
     *acc.usage.entry((owner.profile, owner.kind)).or_default() += bytes;
     if let (Some(profile), Some(key)) = (owner.profile, &owner.unit) {
@@ -401,18 +428,13 @@ struct Sum<'a> {
 }
 
 impl Sum<'_> {
-    fn dir(&mut self, fd: &OwnedFd, path: &Path) {
-        let mut listing = match Listing::new(fd.as_fd()) {
-            Ok(listing) => listing,
-            Err(err) => return self.errors.push((path.to_owned(), err)),
-        };
+    fn dir(&mut self, fd: OwnedFd, path: &Path) -> io::Result<()> {
+        let mut listing = Listing::take(fd)?;
         while let Some(entry) = listing.next_entry() {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => return self.errors.push((path.to_owned(), err)),
-            };
+            let entry = entry?;
             let name = entry.file_name();
-            let Ok(st) = stat(fd.as_fd(), name) else {
+            let fd = listing.fd()?;
+            let Ok(st) = stat(fd, name) else {
                 continue;
             };
             if st.is_shared() {
@@ -425,12 +447,13 @@ impl Sum<'_> {
             }
             if st.is_dir() {
                 let child = path.join(os_name(name));
-                match open_dir(fd.as_fd(), name) {
-                    Ok(child_fd) => self.dir(&child_fd, &child),
-                    Err(err) => self.errors.push((child, err)),
+                if let Err(err) = open_dir(fd, name).and_then(|child_fd| self.dir(child_fd, &child))
+                {
+                    self.errors.push((child, err));
                 }
             }
         }
+        Ok(())
     }
 }
 

@@ -108,7 +108,12 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
 fn rule_reason(index: usize, unit: &Unit, inputs: &Inputs<'_>) -> Option<String> {
     if let (Toolchains::Installed, Some(installed)) = (inputs.policy.toolchains, inputs.installed) {
         // A hash of 0 (old build-script fingerprints) names no toolchain: keep.
-        if let Some(hash) = inputs.rustc.get(index).copied().flatten().filter(|h| *h != 0)
+        if let Some(hash) = inputs
+            .rustc
+            .get(index)
+            .copied()
+            .flatten()
+            .filter(|h| *h != 0)
             && hash != installed.current
             && !installed.hashes.contains_key(&hash)
         {
