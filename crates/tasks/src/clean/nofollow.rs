@@ -245,3 +245,34 @@ fn is_redirect(err: &io::Error) -> bool {
     code == Some(rustix::io::Errno::LOOP.raw_os_error())
         || code == Some(rustix::io::Errno::NOTDIR.raw_os_error())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlink_on_the_way_is_refused_and_a_path_elsewhere_is_outside() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("inside/real")).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), root.join("inside/link")).unwrap();
+        let anchor = Anchor::open(&root).unwrap();
+
+        assert!(anchor.open_dir(&root.join("inside/real")).is_ok());
+        match anchor.open_dir(&root.join("inside/link/deeper")) {
+            Err(Unreachable::Redirected(at)) => assert_eq!(at, root.join("inside/link")),
+            other => panic!("followed the link: {other:?}"),
+        }
+        assert!(matches!(
+            anchor.parent_of(elsewhere.path()),
+            Err(Unreachable::Outside(_))
+        ));
+        assert!(matches!(
+            anchor.open_dir(&root.join("inside/../inside")),
+            Err(Unreachable::Outside(_))
+        ));
+        let link = stat(anchor.fd.as_fd(), c"inside").unwrap();
+        assert!(link.is_dir());
+    }
+}

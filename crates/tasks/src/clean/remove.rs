@@ -241,3 +241,47 @@ fn remove_dir(parent: BorrowedFd<'_>, name: &CStr, path: &Path, failures: &mut V
         Ok(()) => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_behind_links_loses_only_the_links() {
+        let temp = tempfile::tempdir().unwrap();
+        let target = temp.path().canonicalize().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("lib-foo"), "hash").unwrap();
+        let fingerprints = target.join("debug/.fingerprint");
+        std::fs::create_dir_all(&fingerprints).unwrap();
+        std::fs::create_dir_all(target.join("debug/deps")).unwrap();
+        let fingerprint = fingerprints.join("foo-0123456789abcdef");
+        std::os::unix::fs::symlink(outside.path(), &fingerprint).unwrap();
+        let rlib = target.join("debug/deps/libfoo-0123456789abcdef.rlib");
+        std::fs::write(&rlib, "rlib").unwrap();
+        let anchor = Anchor::open(&target).unwrap();
+
+        let failures = Remover::new(&anchor).unit(Some(&fingerprint), &[rlib.clone()]);
+        assert!(failures.is_empty(), "{failures:?}");
+        assert!(std::fs::symlink_metadata(&fingerprint).is_err());
+        assert!(std::fs::symlink_metadata(&rlib).is_err());
+        assert!(outside.path().join("lib-foo").exists());
+    }
+
+    #[test]
+    fn a_directory_replaced_by_a_link_since_the_scan_is_refused() {
+        let temp = tempfile::tempdir().unwrap();
+        let target = temp.path().canonicalize().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("libfoo-0123456789abcdef.rlib"), "keep").unwrap();
+        std::fs::create_dir_all(target.join("debug")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), target.join("debug/deps")).unwrap();
+        let anchor = Anchor::open(&target).unwrap();
+
+        let rlib = target.join("debug/deps/libfoo-0123456789abcdef.rlib");
+        let failures = Remover::new(&anchor).unit(None, &[rlib]);
+        assert_eq!(failures.len(), 1);
+        assert!(failures[0].is_refusal(), "{failures:?}");
+        assert!(outside.path().join("libfoo-0123456789abcdef.rlib").exists());
+    }
+}

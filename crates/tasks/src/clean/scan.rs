@@ -618,3 +618,47 @@ fn count_links_once(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(ino: u64, nlink: u64, usage: (Option<usize>, Kind), unit: Option<u64>) -> Link {
+        Link {
+            dev: 1,
+            ino,
+            nlink,
+            bytes: 4096,
+            usage,
+            unit: unit.map(|hash| (0, UnitKey::Hash(hash))),
+        }
+    }
+
+    #[test]
+    fn a_hard_linked_inode_counts_once_and_in_a_unit_only_when_all_its_names_are_there() {
+        let deps = (Some(0), Kind::Deps);
+        let other = (Some(0), Kind::Other);
+        let links = vec![
+            // Two names in unit 1: it frees the blocks.
+            name(10, 2, deps, Some(1)),
+            name(10, 2, deps, Some(1)),
+            // One in unit 2, one uplifted to the profile dir: unit 2 does not.
+            name(11, 2, other, None),
+            name(11, 2, deps, Some(2)),
+            // A name outside the target dir: unit 3 does not either.
+            name(12, 2, deps, Some(3)),
+        ];
+        let mut scan = Scan::default();
+        let mut units = FastMap::default();
+        count_links_once(&mut scan, &mut units, links);
+        assert_eq!(scan.total, 3 * 4096);
+        assert_eq!(scan.usage.get(&deps), Some(&(3 * 4096)));
+        assert_eq!(scan.usage.get(&other), None);
+        let bytes = |hash| {
+            units
+                .get(&(0, UnitKey::Hash(hash)))
+                .map_or(0, |u: &UnitAcc| u.bytes)
+        };
+        assert_eq!((bytes(1), bytes(2), bytes(3)), (4096, 0, 0));
+    }
+}
