@@ -261,7 +261,7 @@ mod tests {
         std::fs::write(&rlib, "rlib").unwrap();
         let anchor = Anchor::open(&target).unwrap();
 
-        let failures = Remover::new(&anchor).unit(Some(&fingerprint), &[rlib.clone()]);
+        let failures = Remover::new(&anchor).unit(Some(&fingerprint), std::slice::from_ref(&rlib));
         assert!(failures.is_empty(), "{failures:?}");
         assert!(std::fs::symlink_metadata(&fingerprint).is_err());
         assert!(std::fs::symlink_metadata(&rlib).is_err());
