@@ -1164,3 +1164,39 @@ fn an_interrupted_clean_says_what_it_removed_and_does_not_pass() {
         "{summary}"
     );
 }
+
+#[test]
+fn ctrl_c_while_waiting_for_the_build_lock_removes_nothing_and_does_not_pass() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(&dir, "target/debug", "busy", "00000000000000b0", 1, 10, 10);
+    dir.create("target/debug/.cargo-lock", "");
+    let Some(_holder) = LockHolder::hold(&dir.join("target/debug/.cargo-lock")) else {
+        eprintln!("skipped: flock(1) from util-linux is not installed");
+        return;
+    };
+    let mut command = clean(&dir).args(["--wait", "--format", "json"]);
+    let child = command
+        .inner()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cargo-perf");
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait for cargo-perf");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(130), "{json:#}");
+    assert_ne!(task(&json)["status"], "passed", "{json:#}");
+    assert_eq!(findings(&json, "clean-interrupted").len(), 1, "{json:#}");
+    assert!(files(&json).is_empty(), "{json:#}");
+    assert!(
+        dir.join("target/debug/deps/libbusy-00000000000000b0.rlib")
+            .exists()
+    );
+}
