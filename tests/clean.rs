@@ -2,6 +2,8 @@
 //! each safety rule (tracked files, symlinks, cargo's build lock, files that
 //! cannot be removed), and `cargo build` after a clean.
 
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs::{self, File, FileTimes};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,10 +14,10 @@ use serde_json::Value;
 
 use crate::util::{Dir, TestCommand};
 
-const DAY: u64 = 86_400;
+pub(crate) const DAY: u64 = 86_400;
 
 /// Sets the access and modification times of `path` to `days` ago.
-fn set_age(path: &Path, days: u64) {
+pub(crate) fn set_age(path: &Path, days: u64) {
     let time = SystemTime::now() - Duration::from_secs(days * DAY);
     let file = File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     file.set_times(FileTimes::new().set_accessed(time).set_modified(time))
@@ -23,7 +25,7 @@ fn set_age(path: &Path, days: u64) {
 }
 
 /// Ages every entry below `path` (and `path`), never following symlinks.
-fn age_tree(path: &Path, days: u64) {
+pub(crate) fn age_tree(path: &Path, days: u64) {
     let meta = fs::symlink_metadata(path).expect("stat");
     if meta.file_type().is_symlink() {
         return;
@@ -38,7 +40,15 @@ fn age_tree(path: &Path, days: u64) {
 
 /// A unit in cargo's layout under `profile` (e.g. `target/debug`), built
 /// `days` ago by the toolchain whose fingerprint hash is `rustc`.
-fn fake_unit(dir: &Dir, profile: &str, name: &str, hash: &str, rustc: u64, days: u64, rlib: usize) {
+pub(crate) fn fake_unit(
+    dir: &Dir,
+    profile: &str,
+    name: &str,
+    hash: &str,
+    rustc: u64,
+    days: u64,
+    rlib: usize,
+) {
     let p = Path::new(profile);
     let crate_name = name.replace('-', "_");
     let fingerprint = p.join(".fingerprint").join(format!("{name}-{hash}"));
@@ -68,17 +78,17 @@ fn fake_unit(dir: &Dir, profile: &str, name: &str, hash: &str, rustc: u64, days:
     }
 }
 
-fn clean(dir: &Dir) -> TestCommand {
+pub(crate) fn clean(dir: &Dir) -> TestCommand {
     dir.command(["clean"])
         .env("CARGO_TARGET_DIR", dir.join("target"))
 }
 
-fn task(json: &Value) -> &Value {
+pub(crate) fn task(json: &Value) -> &Value {
     &json["tasks"][0]
 }
 
 /// The `remove` findings: (file, message), in report order.
-fn removals(json: &Value) -> Vec<(String, String)> {
+pub(crate) fn removals(json: &Value) -> Vec<(String, String)> {
     findings(json, "remove")
         .into_iter()
         .map(|f| {
@@ -90,14 +100,14 @@ fn removals(json: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn findings<'a>(json: &'a Value, code: &str) -> Vec<&'a Value> {
+pub(crate) fn findings<'a>(json: &'a Value, code: &str) -> Vec<&'a Value> {
     task(json)["findings"]
         .as_array()
         .map(|all| all.iter().filter(|f| f["code"] == code).collect())
         .unwrap_or_default()
 }
 
-fn metric(json: &Value, name: &str) -> Option<f64> {
+pub(crate) fn metric(json: &Value, name: &str) -> Option<f64> {
     task(json)["metrics"]
         .as_array()?
         .iter()
@@ -608,6 +618,19 @@ fn a_file_that_cannot_be_removed_is_an_error_and_exit_code_1() {
     let json = run.json();
     let failed = findings(&json, "remove-failed");
     assert_eq!(failed.len(), 1, "{json:#}");
+    // What could not be removed is not listed as removed.
+    assert_eq!(
+        files(&json),
+        ["target/debug/.fingerprint/fine-00000000000000f1"],
+        "{json:#}"
+    );
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unit `stuck-00000000000000f0`"),
+        "{json:#}"
+    );
     assert_eq!(
         failed[0]["file"],
         "target/debug/deps/libstuck-00000000000000f0.rlib"
@@ -721,6 +744,459 @@ fn a_target_dir_outside_the_workspace_is_cleaned_too() {
     assert!(
         elsewhere
             .join("debug/deps/libnear-00000000000000fb.rlib")
+            .exists()
+    );
+}
+
+/// Every path below `root` with what it is, never following a symlink: a
+/// link's target, a file's size and content hash, or `dir`. Reading a file
+/// leaves its access time as it was, so units keep their age.
+pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
+    fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, String>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let meta = fs::symlink_metadata(&path).expect("stat");
+            let what = if meta.file_type().is_symlink() {
+                format!(
+                    "link to {}",
+                    fs::read_link(&path).expect("readlink").display()
+                )
+            } else if meta.is_dir() {
+                walk(&path, out);
+                "dir".to_owned()
+            } else {
+                let bytes = fs::read(&path).unwrap_or_default();
+                let times = FileTimes::new()
+                    .set_accessed(meta.accessed().expect("atime"))
+                    .set_modified(meta.modified().expect("mtime"));
+                if let Ok(file) = File::options().write(true).open(&path) {
+                    let _ = file.set_times(times);
+                }
+                let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+                });
+                format!("file of {} bytes, hash {hash:x}", bytes.len())
+            };
+            out.insert(path, what);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, &mut out);
+    out
+}
+
+/// Sets the times of a symlink itself (`touch -h`) to `days` ago.
+pub(crate) fn set_link_age(path: &Path, days: u64) {
+    let then = SystemTime::now() - Duration::from_secs(days * DAY);
+    let secs = then
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let status = Command::new("touch")
+        .args(["-h", "-d", &format!("@{secs}")])
+        .arg(path)
+        .status()
+        .expect("run touch");
+    assert!(status.success(), "touch -h {}", path.display());
+}
+
+fn files(json: &Value) -> Vec<String> {
+    removals(json).into_iter().map(|(file, _)| file).collect()
+}
+
+#[test]
+fn a_symlinked_fingerprint_dir_is_never_followed() {
+    let dir = Dir::with_package("tiny");
+    let outside = Dir::new();
+    for name in [
+        "lib-linked",
+        "bin-linked",
+        "test-lib-linked",
+        "output-lib-linked",
+        "build-script-build-script-build",
+        "dep-lib-linked",
+    ] {
+        outside.create(format!("fingerprint/{name}"), "0123456789abcdef");
+    }
+    outside.create(
+        "fingerprint/lib-linked.json",
+        "{\"rustc\":12345,\"features\":\"[]\",\"deps\":[]}",
+    );
+    age_tree(&outside.join("fingerprint"), 40);
+    // A unit whose fingerprint dir is a link to the outside, with old files of its own ...
+    fake_unit(
+        &dir,
+        "target/debug",
+        "linked",
+        "00000000000000e1",
+        1,
+        40,
+        10,
+    );
+    let linked = dir.join("target/debug/.fingerprint/linked-00000000000000e1");
+    fs::remove_dir_all(&linked).unwrap();
+    std::os::unix::fs::symlink(outside.join("fingerprint"), &linked).unwrap();
+    set_link_age(&linked, 40);
+    // ... and one that is nothing but such a link, as old as what it points to.
+    let lone = dir.join("target/debug/.fingerprint/lone-00000000000000e2");
+    std::os::unix::fs::symlink(outside.join("fingerprint"), &lone).unwrap();
+    set_link_age(&lone, 40);
+    dir.policy("[clean]\nmax-age = \"30d\"\n");
+    let before = snapshot(outside.path());
+
+    let dry = clean(&dir)
+        .args(["--dry-run", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(
+        snapshot(outside.path()),
+        before,
+        "the dry run changed the outside"
+    );
+    let real = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(
+        snapshot(outside.path()),
+        before,
+        "clean changed files outside the target dir: {real:#}"
+    );
+    assert_eq!(removals(&real), removals(&dry));
+    assert_eq!(
+        files(&real),
+        [
+            "target/debug/.fingerprint/linked-00000000000000e1",
+            "target/debug/.fingerprint/lone-00000000000000e2"
+        ],
+        "{real:#}"
+    );
+    // The links went, as links, with the unit's own files.
+    assert!(fs::symlink_metadata(&linked).is_err());
+    assert!(fs::symlink_metadata(&lone).is_err());
+    assert!(
+        !dir.join("target/debug/deps/liblinked-00000000000000e1.rlib")
+            .exists()
+    );
+
+    // The toolchain rule reads no rustc hash through such a link either.
+    let again = dir.join("target/debug/.fingerprint/again-00000000000000e3");
+    std::os::unix::fs::symlink(outside.join("fingerprint"), &again).unwrap();
+    dir.policy("[clean]\ntoolchains = \"installed\"\n");
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(files(&run), Vec::<String>::new(), "{run:#}");
+    assert_eq!(snapshot(outside.path()), before);
+    assert!(fs::symlink_metadata(&again).is_ok());
+}
+
+/// Runs git in `dir` (which need not be a test workspace's root).
+fn git_in(dir: &Path, args: &[&str]) {
+    let output = crate::util::git_command(dir)
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Contents of every file git (and each submodule) tracks.
+fn tracked_contents(dir: &Dir) -> BTreeMap<String, Vec<u8>> {
+    dir.git(["ls-files", "--recurse-submodules"])
+        .lines()
+        .map(|file| {
+            (
+                file.to_owned(),
+                fs::read(dir.join(file)).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn extra_globs_never_enter_a_nested_repository_or_a_submodule() {
+    let upstream = Dir::new();
+    upstream.create("sub.profraw", "tracked by the submodule");
+    upstream.create("lib.rs", "// code");
+    upstream.git_init();
+    let file_protocol = ["-c", "protocol.file.allow=always", "submodule", "add", "-q"];
+    for glob in ["**", "*", "?*/**", "[!z]*", "vendor/**", "**/*.profraw"] {
+        let dir = Dir::with_package("tiny");
+        dir.create(".gitignore", "/target\n");
+        dir.policy(&format!("[[clean.extra]]\nglob = \"{glob}\"\n"));
+        dir.git_init();
+        // A nested repository, with tracked and untracked files of its own.
+        dir.create(
+            "vendor/nested/kept.profraw",
+            "tracked by the nested repository",
+        );
+        dir.create("vendor/nested/src/main.rs", "fn main() {}");
+        let nested = dir.join("vendor/nested");
+        git_in(&nested, &["init", "-q"]);
+        git_in(&nested, &["add", "-A"]);
+        git_in(&nested, &["commit", "-q", "-m", "nested"]);
+        dir.create(
+            "vendor/nested/loose.profraw",
+            "untracked in the nested repository",
+        );
+        // A registered submodule, and one whose `.git` file is gone.
+        for at in ["modules/sub", "modules/lost"] {
+            let mut args: Vec<&OsStr> = file_protocol.iter().map(OsStr::new).collect();
+            args.extend([upstream.path().as_os_str(), OsStr::new(at)]);
+            dir.git(args);
+        }
+        dir.git(["commit", "-q", "-m", "submodules"]);
+        fs::remove_file(dir.join("modules/lost/.git")).unwrap();
+        dir.create("modules/sub/loose.profraw", "untracked in the submodule");
+        dir.create("modules/lost/loose.profraw", "untracked in the submodule");
+        // What the glob is there for.
+        dir.create("vendor/junk.profraw", "junk");
+        let repos = ["vendor/nested", "modules/sub", "modules/lost"];
+        let before: Vec<_> = repos.iter().map(|r| snapshot(&dir.join(r))).collect();
+        let tracked = tracked_contents(&dir);
+
+        let dry = clean(&dir)
+            .args(["--dry-run", "--format", "json"])
+            .expect_success()
+            .json();
+        let real = clean(&dir)
+            .args(["--format", "json"])
+            .expect_success()
+            .json();
+        assert_eq!(removals(&real), removals(&dry), "glob `{glob}`");
+        for (repo, before) in repos.iter().zip(&before) {
+            assert_eq!(
+                &snapshot(&dir.join(repo)),
+                before,
+                "glob `{glob}` changed {repo}: {real:#}"
+            );
+        }
+        assert!(dir.join("vendor/nested/.git/HEAD").is_file());
+        assert!(dir.join("modules/sub/.git").is_file());
+        assert_eq!(tracked_contents(&dir), tracked, "glob `{glob}`: {real:#}");
+        assert!(
+            !dir.join("vendor/junk.profraw").exists(),
+            "glob `{glob}` kept vendor/junk.profraw: {real:#}"
+        );
+        for file in files(&real) {
+            assert!(
+                !dir.join(&file).exists(),
+                "glob `{glob}`: {file} is still there"
+            );
+            assert!(
+                !repos.iter().any(|r| Path::new(&file).starts_with(r)),
+                "glob `{glob}` listed {file}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sizes_count_a_hard_linked_file_once() {
+    let dir = Dir::with_package("tiny");
+    // A build script: two names of one binary, both in its unit.
+    fake_unit(
+        &dir,
+        "target/debug",
+        "script",
+        "00000000000000a1",
+        1,
+        40,
+        10,
+    );
+    let script = dir.create(
+        "target/debug/build/script-00000000000000a1/build_script_build-00000000000000a1",
+        vec![1u8; 256 << 10],
+    );
+    fs::hard_link(
+        &script,
+        dir.join("target/debug/build/script-00000000000000a1/build-script-build"),
+    )
+    .unwrap();
+    age_tree(&dir.join("target/debug/build/script-00000000000000a1"), 40);
+    // A library cargo uplifted into the profile dir: removing its unit frees nothing of it.
+    fake_unit(
+        &dir,
+        "target/debug",
+        "uplifted",
+        "00000000000000a2",
+        1,
+        40,
+        256 << 10,
+    );
+    fs::hard_link(
+        dir.join("target/debug/deps/libuplifted-00000000000000a2.rlib"),
+        dir.join("target/debug/libuplifted.rlib"),
+    )
+    .unwrap();
+    fake_unit(&dir, "target/debug", "fresh", "00000000000000a3", 1, 1, 10);
+    let du = || {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen = std::collections::HashSet::new();
+        snapshot(&dir.join("target"))
+            .keys()
+            .map(|path| fs::symlink_metadata(path).unwrap())
+            .filter(|meta| seen.insert((meta.dev(), meta.ino())))
+            .map(|meta| meta.blocks() * 512)
+            .sum::<u64>()
+    };
+    let usage = du();
+
+    // Exactly at the budget: counted once, nothing needs to go.
+    dir.policy(&format!("[clean]\nmax-size = \"{usage} B\"\n"));
+    let run = clean(&dir)
+        .args(["--dry-run", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(
+        metric(&run, "target-bytes-before"),
+        Some(usage as f64),
+        "{run:#}"
+    );
+    assert_eq!(files(&run), Vec::<String>::new(), "{run:#}");
+    assert!(findings(&run, "over-budget").is_empty(), "{run:#}");
+
+    dir.policy("[clean]\nmax-age = \"30d\"\n");
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(files(&run).len(), 2, "{run:#}");
+    let freed = usage - du();
+    assert_eq!(
+        metric(&run, "reclaimed-bytes"),
+        Some(freed as f64),
+        "{run:#}"
+    );
+    assert_eq!(
+        metric(&run, "target-bytes-after"),
+        Some(du() as f64),
+        "{run:#}"
+    );
+    assert!(dir.join("target/debug/libuplifted.rlib").exists());
+}
+
+/// Starts a real clean of `units` old one-file units in `dir` and sends it
+/// Ctrl-C once the first is gone; returns its exit code, its JSON report
+/// and whether some units are still there.
+fn interrupt_clean(dir: &Dir, units: usize) -> (Option<i32>, Value, bool) {
+    let rlib = |i: usize| dir.join(format!("target/debug/deps/libu{i:05}-{i:016x}.rlib"));
+    for i in 0..units {
+        fs::write(rlib(i), "rlib").unwrap();
+        set_age(&rlib(i), 40);
+    }
+    set_age(&dir.join("target/debug/deps"), 40);
+    let mut command = clean(dir).args(["--format", "json"]);
+    let child = command
+        .inner()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cargo-perf");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while rlib(0).exists() && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    // It may have ended already; then the next try takes more units.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let output = child.wait_with_output().expect("wait for cargo-perf");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "not JSON ({err}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let stopped = (0..units).any(|i| rlib(i).exists());
+    (output.status.code(), json, stopped)
+}
+
+#[test]
+fn an_interrupted_clean_says_what_it_removed_and_does_not_pass() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"30d\"\n");
+    fs::create_dir_all(dir.join("target/debug/deps")).unwrap();
+    // More units on each try, until Ctrl-C lands while removals are under way.
+    let mut tries = [500, 2000, 8000]
+        .into_iter()
+        .map(|units| (units, interrupt_clean(&dir, units)));
+    let (units, (code, json, _)) = tries
+        .find(|(_, (_, _, stopped))| *stopped)
+        .expect("Ctrl-C never came while clean was removing");
+    let removed = files(&json);
+    let left: Vec<String> = findings(&json, "clean-not-removed")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(code, Some(130), "{json:#}");
+    assert!(!removed.is_empty(), "{json:#}");
+    assert_eq!(removed.len() + left.len(), units);
+    for file in &removed {
+        assert!(
+            !dir.join(file).exists(),
+            "listed as removed, still there: {file}"
+        );
+    }
+    for file in &left {
+        assert!(
+            dir.join(file).exists(),
+            "listed as not removed, gone: {file}"
+        );
+    }
+    assert_ne!(task(&json)["status"], "passed", "{:#}", task(&json));
+    let interrupted = findings(&json, "clean-interrupted");
+    assert_eq!(interrupted.len(), 1, "{:#}", task(&json));
+    assert_eq!(interrupted[0]["severity"], "error");
+    let summary = task(&json)["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(&format!("interrupted: removed {} units", removed.len())),
+        "{summary}"
+    );
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_the_build_lock_removes_nothing_and_does_not_pass() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(&dir, "target/debug", "busy", "00000000000000b0", 1, 10, 10);
+    dir.create("target/debug/.cargo-lock", "");
+    let Some(_holder) = LockHolder::hold(&dir.join("target/debug/.cargo-lock")) else {
+        eprintln!("skipped: flock(1) from util-linux is not installed");
+        return;
+    };
+    let mut command = clean(&dir).args(["--wait", "--format", "json"]);
+    let child = command
+        .inner()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cargo-perf");
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait for cargo-perf");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(130), "{json:#}");
+    assert_ne!(task(&json)["status"], "passed", "{json:#}");
+    assert_eq!(findings(&json, "clean-interrupted").len(), 1, "{json:#}");
+    assert!(files(&json).is_empty(), "{json:#}");
+    assert!(
+        dir.join("target/debug/deps/libbusy-00000000000000b0.rlib")
             .exists()
     );
 }

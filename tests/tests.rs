@@ -9,6 +9,7 @@ mod build;
 mod changed;
 mod ci_formats;
 mod clean;
+mod clean_props;
 mod cli;
 mod engine;
 mod escape;

@@ -3,8 +3,13 @@
 //! `deps/`, `build/`, `.fingerprint/`, `examples/` or `incremental/` maps to
 //! the build unit (`<name>-<16 hex digits>`) it belongs to.
 
-use std::fs;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::nofollow::{Anchor, Listing, Stat, open_dir, os_name, stat};
 
 /// The per-profile directories whose entries belong to build units.
 pub(crate) const UNIT_DIRS: &[(&str, Kind)] = &[
@@ -43,6 +48,8 @@ pub(crate) struct Profile {
     /// `debug`, or `<triple>/debug` for a cross target.
     pub name: String,
     pub dir: PathBuf,
+    /// The directory, opened without following a symlink: everything in it is reached from here.
+    pub fd: Arc<OwnedFd>,
 }
 
 /// What identifies a build unit inside one profile.
@@ -54,56 +61,105 @@ pub(crate) enum UnitKey {
     Incremental(Box<str>),
 }
 
+/// An entry outside every profile, and the directory holding it.
+#[derive(Debug)]
+pub(crate) struct Loose {
+    pub parent: Arc<OwnedFd>,
+    pub name: CString,
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
 /// The top level of a target dir: its profiles, and everything else by kind.
 #[derive(Debug, Default)]
 pub(crate) struct TopLevel {
     pub profiles: Vec<Profile>,
     /// Entries outside any profile: `doc/` (docs) and the rest (other).
-    pub loose: Vec<(PathBuf, Kind)>,
+    pub loose: Vec<Loose>,
+    /// The blocks of the cross-target dirs themselves (those holding profiles).
+    pub triple_dirs_bytes: u64,
 }
 
-/// Finds the profiles of `target`. Symlinks are never followed.
-pub(crate) fn top_level(target: &Path) -> std::io::Result<TopLevel> {
+/// Finds the profiles of the target dir. Symlinks are never followed: a
+/// link where a profile or a triple dir would be is an entry of its own.
+pub(crate) fn top_level(target: &Anchor) -> io::Result<TopLevel> {
+    let root = Arc::new(target.dup()?);
     let mut top = TopLevel::default();
-    for entry in fs::read_dir(target)? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_dir = entry.file_type()?.is_dir();
-        if !is_dir {
-            top.loose.push((path, Kind::Other));
-        } else if name == "doc" {
-            top.loose.push((path, Kind::Docs));
-        } else if is_profile(&path) {
-            top.profiles.push(Profile { name, dir: path });
-        } else if looks_like_triple(&name) {
-            for inner in fs::read_dir(&path)? {
-                let inner = inner?;
-                let inner_path = inner.path();
-                let inner_name = inner.file_name().to_string_lossy().into_owned();
-                if inner.file_type()?.is_dir() && is_profile(&inner_path) {
-                    top.profiles.push(Profile {
-                        name: format!("{name}/{inner_name}"),
-                        dir: inner_path,
-                    });
-                } else if inner_name == "doc" {
-                    top.loose.push((inner_path, Kind::Docs));
-                } else {
-                    top.loose.push((inner_path, Kind::Other));
-                }
+    for (name, stat) in entries(&root)? {
+        let path = target.path.join(os_name(&name));
+        let text = name.to_string_lossy().into_owned();
+        let opened = stat
+            .is_dir()
+            .then(|| open_dir(root.as_fd(), &name).ok())
+            .flatten();
+        match opened {
+            Some(_) if text == "doc" => top.loose.push(loose(&root, name, path, Kind::Docs)),
+            Some(fd) if is_profile(&fd) => top.profiles.push(Profile {
+                name: text,
+                dir: path,
+                fd: Arc::new(fd),
+            }),
+            Some(fd) if looks_like_triple(&text) => {
+                top.triple_dirs_bytes += stat.bytes;
+                triple(&mut top, Arc::new(fd), &text, &path)?;
             }
-        } else {
-            top.loose.push((path, Kind::Other));
+            _ => top.loose.push(loose(&root, name, path, Kind::Other)),
         }
     }
     top.profiles.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(top)
 }
 
-fn is_profile(dir: &Path) -> bool {
-    [".fingerprint", "deps"]
+/// The profiles (and the rest) of a cross-target dir `target/<triple>`.
+fn triple(top: &mut TopLevel, dir: Arc<OwnedFd>, triple: &str, path: &Path) -> io::Result<()> {
+    for (name, stat) in entries(&dir)? {
+        let inner_path = path.join(os_name(&name));
+        let text = name.to_string_lossy().into_owned();
+        let opened = stat
+            .is_dir()
+            .then(|| open_dir(dir.as_fd(), &name).ok())
+            .flatten();
+        match opened {
+            Some(fd) if is_profile(&fd) => top.profiles.push(Profile {
+                name: format!("{triple}/{text}"),
+                dir: inner_path,
+                fd: Arc::new(fd),
+            }),
+            _ => {
+                let kind = if text == "doc" {
+                    Kind::Docs
+                } else {
+                    Kind::Other
+                };
+                top.loose.push(loose(&dir, name, inner_path, kind));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn loose(parent: &Arc<OwnedFd>, name: CString, path: PathBuf, kind: Kind) -> Loose {
+    Loose {
+        parent: Arc::clone(parent),
+        name,
+        path,
+        kind,
+    }
+}
+
+/// The entries of a directory with their stats, in name order (vanished ones left out).
+fn entries(dir: &OwnedFd) -> io::Result<Vec<(CString, Stat)>> {
+    let names = Listing::new(dir.as_fd())?.names()?;
+    Ok(names
+        .into_iter()
+        .filter_map(|name| stat(dir.as_fd(), &name).ok().map(|s| (name, s)))
+        .collect())
+}
+
+fn is_profile(dir: &OwnedFd) -> bool {
+    [c".fingerprint", c"deps"]
         .iter()
-        .any(|sub| fs::symlink_metadata(dir.join(sub)).is_ok_and(|m| m.is_dir()))
+        .any(|sub| stat(dir.as_fd(), sub).is_ok_and(|s| s.is_dir()))
 }
 
 /// Target triples have at least three parts (`wasm32-unknown-unknown`); this

@@ -1,31 +1,37 @@
 //! The rules that make cleaning safe: git-tracked files (and the directories
-//! holding them) are never removed; every path removed lies inside the
-//! target dir or the workspace, checked after resolving its parent; and a
-//! profile dir is cleaned only while we hold cargo's build lock on it.
+//! holding them) are never removed, and neither is anything of a submodule;
+//! a profile dir is cleaned only while we hold cargo's build lock on it.
+//! (That nothing outside the target dir or the workspace is reached is the
+//! job of [`super::nofollow`]: every path is resolved from their handles.)
 
 use std::collections::HashSet;
-use std::fs::File;
+use std::ffi::{OsStr, OsString};
+use std::fs::{File, TryLockError};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cargo_perf_engine::git::GitRepo;
+use cargo_perf_engine::git::{GitError, GitRepo};
 use cargo_perf_engine::interrupt;
 
-/// Paths git tracks under some roots, and every directory above them.
+use super::layout::Profile;
+use super::nofollow::open_file;
+
+/// Paths git tracks under some roots, and every directory above them; and
+/// the submodules registered there.
 #[derive(Debug, Default)]
 pub(crate) struct Tracked {
     files: HashSet<PathBuf>,
     dirs: HashSet<PathBuf>,
+    submodules: HashSet<PathBuf>,
 }
 
 impl Tracked {
-    /// Asks git once for the tracked files under `roots` (those outside the work tree are skipped).
-    pub(crate) fn load(
-        repo: &GitRepo,
-        roots: &[&Path],
-    ) -> Result<Self, cargo_perf_engine::git::GitError> {
+    /// Asks git for the tracked files under `roots` (those outside the work
+    /// tree are skipped), the files of every submodule included.
+    pub(crate) fn load(repo: &GitRepo, roots: &[&Path]) -> Result<Self, GitError> {
         let toplevel = repo
             .toplevel
             .canonicalize()
@@ -39,26 +45,42 @@ impl Tracked {
         if inside.is_empty() {
             return Ok(tracked);
         }
-        let mut args: Vec<std::ffi::OsString> = vec![
-            "ls-files".into(),
-            "-z".into(),
-            "--full-name".into(),
-            "--".into(),
-        ];
-        args.extend(inside.iter().map(|p| p.as_os_str().to_owned()));
-        let stdout = repo.run(&args)?;
-        for rel in stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-            let path = toplevel.join(String::from_utf8_lossy(rel).as_ref());
-            let mut dir = path.parent();
-            while let Some(d) = dir {
-                if d == toplevel || !tracked.dirs.insert(d.to_owned()) {
-                    break;
-                }
-                dir = d.parent();
+        let ls_files = |extra: &str| {
+            let mut args: Vec<OsString> = vec!["ls-files".into(), "-z".into(), extra.into()];
+            args.extend(["--full-name".into(), "--".into()]);
+            args.extend(inside.iter().map(|p| p.as_os_str().to_owned()));
+            repo.run(&args)
+        };
+        // `--stage` shows a submodule as one entry of mode 160000.
+        for entry in ls_files("--stage")?.split(|b| *b == 0) {
+            let Some(tab) = entry.iter().position(|b| *b == b'\t') else {
+                continue;
+            };
+            let path = toplevel.join(OsStr::from_bytes(&entry[tab + 1..]));
+            if entry.starts_with(b"160000 ") {
+                tracked.submodules.insert(path);
+            } else {
+                tracked.add(&toplevel, path);
             }
-            tracked.files.insert(path);
+        }
+        if !tracked.submodules.is_empty() {
+            let files = ls_files("--recurse-submodules")?;
+            for rel in files.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+                tracked.add(&toplevel, toplevel.join(OsStr::from_bytes(rel)));
+            }
         }
         Ok(tracked)
+    }
+
+    fn add(&mut self, toplevel: &Path, path: PathBuf) {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == toplevel || !self.dirs.insert(d.to_owned()) {
+                break;
+            }
+            dir = d.parent();
+        }
+        self.files.insert(path);
     }
 
     /// Whether `path` is tracked or is a directory holding a tracked file.
@@ -66,24 +88,13 @@ impl Tracked {
         self.files.contains(path) || self.dirs.contains(path)
     }
 
+    /// Whether `path` is where a submodule is registered.
+    pub(crate) fn is_submodule(&self, path: &Path) -> bool {
+        self.submodules.contains(path)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.files.is_empty()
-    }
-}
-
-/// Checks that `path` lies inside `root` once its parent directory is
-/// resolved (so a symlinked parent cannot lead elsewhere). `path` itself may
-/// be a symlink: it is removed as a link.
-pub(crate) fn is_inside(path: &Path, root: &Path) -> bool {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-        return false;
-    };
-    if name == ".." || name == "." {
-        return false;
-    }
-    match parent.canonicalize() {
-        Ok(parent) => parent.join(name).starts_with(root) && parent.join(name) != root,
-        Err(_) => false,
     }
 }
 
@@ -99,9 +110,10 @@ pub(crate) enum Locking {
     Busy,
 }
 
-/// Tries to take the lock; with `wait`, waits for it (Ctrl-C stops waiting).
-pub(crate) fn lock_profile(profile_dir: &Path, wait: bool) -> io::Result<Locking> {
-    let file = match File::open(profile_dir.join(".cargo-lock")) {
+/// Tries to take the lock (cargo's own `flock`); with `wait`, waits for it
+/// (Ctrl-C stops waiting).
+pub(crate) fn lock_profile(profile: &Profile, wait: bool) -> io::Result<Locking> {
+    let file = match open_file(profile.fd.as_fd(), c".cargo-lock") {
         Ok(file) => file,
         // No cargo ever built here, so none can be building now.
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
@@ -110,16 +122,10 @@ pub(crate) fn lock_profile(profile_dir: &Path, wait: bool) -> io::Result<Locking
         Err(err) => return Err(err),
     };
     loop {
-        // SAFETY: flock on a descriptor we own; it is released when `file` closes.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return Ok(Locking::Held(BuildLock { _file: Some(file) }));
-        }
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::EWOULDBLOCK) => {}
-            Some(libc::EINTR) => continue,
-            _ => return Err(err),
+        match file.try_lock() {
+            Ok(()) => return Ok(Locking::Held(BuildLock { _file: Some(file) })),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(err)) => return Err(err),
         }
         if !wait || interrupt::is_interrupted() {
             return Ok(Locking::Busy);

@@ -11,7 +11,7 @@ use cargo_perf_policy::sections::clean::{Clean, Toolchains};
 
 use super::safety::Tracked;
 use super::scan::{Scan, Unit};
-use super::toolchains::{Installed, unit_rustc_hash};
+use super::toolchains::Installed;
 
 /// A unit a rule selected, with why.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub(crate) struct Inputs<'a> {
     pub policy: &'a Clean,
     pub now: i64,
     pub installed: Option<&'a Installed>,
+    /// Each unit's rustc hash (by index), read when the toolchain rule is on.
+    pub rustc: &'a [Option<u64>],
     pub tracked: &'a Tracked,
     /// Profiles whose build lock is held by a running build: nothing there is selected.
     pub busy: &'a [usize],
@@ -50,7 +52,7 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
             blocked[index] = true;
             continue;
         }
-        let Some(reason) = rule_reason(unit, inputs) else {
+        let Some(reason) = rule_reason(index, unit, inputs) else {
             continue;
         };
         if holds_tracked(unit, inputs.tracked) {
@@ -103,14 +105,15 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
     selection
 }
 
-fn rule_reason(unit: &Unit, inputs: &Inputs<'_>) -> Option<String> {
-    if let (Toolchains::Installed, Some(installed), Some(fingerprint)) = (
-        inputs.policy.toolchains,
-        inputs.installed,
-        unit.fingerprint.as_deref(),
-    ) {
+fn rule_reason(index: usize, unit: &Unit, inputs: &Inputs<'_>) -> Option<String> {
+    if let (Toolchains::Installed, Some(installed)) = (inputs.policy.toolchains, inputs.installed) {
         // A hash of 0 (old build-script fingerprints) names no toolchain: keep.
-        if let Some(hash) = unit_rustc_hash(fingerprint).filter(|h| *h != 0)
+        if let Some(hash) = inputs
+            .rustc
+            .get(index)
+            .copied()
+            .flatten()
+            .filter(|h| *h != 0)
             && hash != installed.current
             && !installed.hashes.contains_key(&hash)
         {

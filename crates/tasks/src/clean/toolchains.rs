@@ -6,11 +6,14 @@
 //! target dir and we read the hash its cargo wrote.
 
 use std::collections::BTreeMap;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cargo_perf_engine::process::{CommandSpec, run_captured};
 use cargo_perf_engine::{TaskError, Workspace};
+
+use super::nofollow::{Anchor, Listing, open_file};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(300);
 const PROBE_NAME: &str = "cargo-perf-toolchain-probe";
@@ -144,10 +147,13 @@ fn find_rustc_hash(target: &Path) -> Option<u64> {
 }
 
 /// The `rustc` field of a fingerprint JSON file (`{"rustc":123,...`).
-pub(crate) fn read_rustc_hash(path: &Path) -> Option<u64> {
+fn read_rustc_hash(path: &Path) -> Option<u64> {
+    parse_rustc_hash(std::fs::File::open(path).ok()?)
+}
+
+fn parse_rustc_hash(mut file: std::fs::File) -> Option<u64> {
     use std::io::Read;
     let mut head = [0u8; 64];
-    let mut file = std::fs::File::open(path).ok()?;
     let len = file.read(&mut head).ok()?;
     let text = std::str::from_utf8(&head[..len]).ok()?;
     let rest = text.strip_prefix("{\"rustc\":")?;
@@ -155,14 +161,13 @@ pub(crate) fn read_rustc_hash(path: &Path) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// The rustc hash of a unit, from the first JSON file in its fingerprint dir.
-pub(crate) fn unit_rustc_hash(fingerprint: &Path) -> Option<u64> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(fingerprint)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    names.sort();
-    names.iter().find_map(|p| read_rustc_hash(p))
+/// The rustc hash of a unit, from the first JSON file in its fingerprint dir
+/// (reached from the target dir's handle: a symlink on the way is not followed).
+pub(crate) fn unit_rustc_hash(target: &Anchor, fingerprint: &Path) -> Option<u64> {
+    let dir = target.open_dir(fingerprint).ok()?;
+    let names = Listing::new(dir.as_fd()).ok()?.names().ok()?;
+    names
+        .iter()
+        .filter(|name| name.to_bytes().ends_with(b".json"))
+        .find_map(|name| parse_rustc_hash(open_file(dir.as_fd(), name).ok()?))
 }

@@ -1,0 +1,275 @@
+//! The plan phase: from the scan and the policy, the list of removals (each
+//! with its size and reason, in removal order) and the notes to report
+//! (locked profiles, unreadable dirs, broken toolchains, tracked files and
+//! repositories kept, a budget that cannot be met). Nothing is removed here,
+//! so a dry run reports exactly the plan a real run carries out.
+
+use std::path::{Path, PathBuf};
+
+use cargo_perf_engine::{Finding, TaskContext, TaskError};
+use cargo_perf_policy::ByteSize;
+use cargo_perf_policy::sections::clean::{Clean, Toolchains};
+
+use super::Anchors;
+use super::layout::UnitKey;
+use super::safety::Tracked;
+use super::scan::Scan;
+use super::select::{self, Selection};
+use super::{extras, toolchains};
+
+/// One removal as reported, and how to carry it out.
+pub(super) struct Planned {
+    pub shown: PathBuf,
+    pub message: String,
+    pub bytes: u64,
+    pub what: What,
+}
+
+pub(super) enum What {
+    /// A build unit, by its index in the scan.
+    Unit(usize),
+    /// A file (or link) an extra glob selected.
+    ExtraFile(PathBuf),
+    /// A directory an extra glob selected, empty once the files before it are gone.
+    ExtraDir(PathBuf),
+}
+
+impl What {
+    pub(super) fn is_unit(&self) -> bool {
+        matches!(self, What::Unit(_))
+    }
+}
+
+pub(super) struct Plan {
+    pub items: Vec<Planned>,
+    /// Warnings found while planning, reported as they are.
+    pub notes: Vec<Finding>,
+}
+
+pub(super) struct Inputs<'a> {
+    pub anchors: &'a Anchors,
+    pub scan: &'a Scan,
+    pub tracked: &'a Tracked,
+    /// Profiles whose build lock a running build holds.
+    pub busy: &'a [String],
+    pub policy: &'a Clean,
+    pub now: i64,
+}
+
+pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, TaskError> {
+    let mut notes = scan_notes(inputs);
+    let busy: Vec<usize> = inputs
+        .scan
+        .profiles
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| inputs.busy.contains(&p.name))
+        .map(|(i, _)| i)
+        .collect();
+    let installed = installed(cx, inputs, &mut notes)?;
+    let rustc: Vec<Option<u64>> = match (&installed, &inputs.anchors.target) {
+        (Some(_), Some(target)) => inputs
+            .scan
+            .units
+            .iter()
+            .map(|u| {
+                u.fingerprint
+                    .as_deref()
+                    .and_then(|f| toolchains::unit_rustc_hash(target, f))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let unreadable: Vec<PathBuf> = inputs.scan.errors.iter().map(|(p, _)| p.clone()).collect();
+    let selection = select::select(
+        inputs.scan,
+        &select::Inputs {
+            policy: inputs.policy,
+            now: inputs.now,
+            installed: installed.as_ref(),
+            rustc: &rustc,
+            tracked: inputs.tracked,
+            busy: &busy,
+            unreadable: &unreadable,
+        },
+    );
+    notes.extend(kept_notes(inputs, &selection));
+    let mut items = unit_items(inputs, &selection);
+    if !inputs.policy.extra.is_empty() {
+        cx.step("looking for extra files");
+        items.extend(extra_items(inputs, &mut notes));
+    }
+    if let Some(remaining) = selection.over_budget {
+        notes.push(
+            Finding::warning(
+                "over-budget",
+                format!(
+                    "the target dir still takes {} after removing every unit the rules allow (max-size {})",
+                    ByteSize(remaining),
+                    ByteSize(inputs.policy.max_size.map_or(0, |s| s.0))
+                ),
+            )
+            .help("raise `[clean] max-size`, or look at the docs and other files in the disk-usage metrics"),
+        );
+    }
+    Ok(Plan { items, notes })
+}
+
+/// Locked profiles and what the scan could not read.
+fn scan_notes(inputs: &Inputs<'_>) -> Vec<Finding> {
+    let scan = inputs.scan;
+    let locked = scan
+        .profiles
+        .iter()
+        .filter(|p| inputs.busy.contains(&p.name))
+        .map(|profile| {
+            Finding::warning(
+                "build-locked",
+                format!(
+                    "{} is locked by a running cargo build: skipped it",
+                    profile.name
+                ),
+            )
+            .file(inputs.anchors.shown(&profile.dir))
+            .help("run again when the build has finished, or pass `--wait` to wait for it")
+        });
+    let unreadable = scan
+        .errors
+        .iter()
+        .map(|(path, err)| unreadable(inputs, path, err));
+    locked.chain(unreadable).collect()
+}
+
+fn unreadable(inputs: &Inputs<'_>, path: &Path, err: &std::io::Error) -> Finding {
+    Finding::warning("unreadable", format!("cannot read it: {err}"))
+        .file(inputs.anchors.shown(path))
+        .help("check its permissions; what cannot be read is not removed")
+}
+
+/// The installed toolchains, when the toolchain rule is on and there are units to judge.
+fn installed(
+    cx: &TaskContext<'_>,
+    inputs: &Inputs<'_>,
+    notes: &mut Vec<Finding>,
+) -> Result<Option<toolchains::Installed>, TaskError> {
+    if inputs.policy.toolchains != Toolchains::Installed || inputs.scan.units.is_empty() {
+        return Ok(None);
+    }
+    cx.step("asking each installed toolchain for its fingerprint");
+    let installed = toolchains::probe(cx.workspace())?;
+    for (name, err) in &installed.broken {
+        notes.push(Finding::warning(
+            "toolchain-broken",
+            format!("toolchain `{name}` is listed by rustup but cannot build: {err}; its units count as not installed"),
+        ).help(format!("repair it with `rustup toolchain install {name}`, or remove it")));
+    }
+    Ok(Some(installed))
+}
+
+fn kept_notes(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Finding> {
+    selection
+        .kept_tracked
+        .iter()
+        .map(|index| {
+            let unit = &inputs.scan.units[*index];
+            let path = select::unit_paths(unit)
+                .into_iter()
+                .find(|p| inputs.tracked.covers(p))
+                .unwrap_or(&inputs.anchors.root.path);
+            Finding::warning(
+                "tracked-kept",
+                format!("unit `{}` holds a file git tracks: kept it", unit.name),
+            )
+            .file(inputs.anchors.shown(path))
+            .help("build output should not be in git: untrack it with `git rm --cached -r <path>`")
+        })
+        .collect()
+}
+
+fn unit_items(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Planned> {
+    let scan = inputs.scan;
+    selection
+        .units
+        .iter()
+        .map(|selected| {
+            let unit = &scan.units[selected.unit];
+            let first = select::unit_paths(unit)[0];
+            Planned {
+                shown: inputs.anchors.shown(first),
+                message: format!(
+                    "{} `{}` ({}, {}): {}",
+                    match unit.key {
+                        UnitKey::Hash(_) => "unit",
+                        UnitKey::Incremental(_) => "incremental cache",
+                    },
+                    unit.name,
+                    scan.profiles[unit.profile].name,
+                    ByteSize(unit.bytes),
+                    selected.reason
+                ),
+                bytes: unit.bytes,
+                what: What::Unit(selected.unit),
+            }
+        })
+        .collect()
+}
+
+/// The extra files, and notes on what matched but is kept.
+fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
+    let anchors = inputs.anchors;
+    let skip = extras::Skip {
+        target: anchors.target.as_ref().map(|t| (t.stat.dev, t.stat.ino)),
+        paths: &anchors.extra_skip,
+        tracked: inputs.tracked,
+    };
+    let found = extras::find(&anchors.root, &skip, &inputs.policy.extra, inputs.now);
+    for (path, count) in &found.tracked {
+        let message = match count {
+            None => "matches a `[[clean.extra]]` glob, but git tracks it: kept it".to_owned(),
+            Some(count) => format!(
+                "matches a `[[clean.extra]]` glob, but holds {count} file{} git tracks: kept {}",
+                if *count == 1 { "" } else { "s" },
+                if *count == 1 { "it" } else { "them" }
+            ),
+        };
+        notes.push(
+            Finding::warning("tracked-kept", message)
+                .file(anchors.shown(path))
+                .help("untrack it with `git rm --cached <path>` if it should go"),
+        );
+    }
+    for path in &found.repos {
+        notes.push(
+            Finding::warning(
+                "clean-repository-kept",
+                "matches a `[[clean.extra]]` glob, but it is a git repository of its own (a nested repository or a submodule): not entered",
+            )
+            .file(anchors.shown(path))
+            .help("clean it from inside that repository (e.g. `git clean`), or narrow the glob"),
+        );
+    }
+    notes.extend(
+        found
+            .errors
+            .iter()
+            .map(|(path, err)| unreadable(inputs, path, err)),
+    );
+    found
+        .found
+        .into_iter()
+        .map(|found| Planned {
+            shown: anchors.shown(&found.path),
+            message: if found.is_dir {
+                format!("empty directory: {}", found.reason)
+            } else {
+                format!("{}: {}", ByteSize(found.bytes), found.reason)
+            },
+            bytes: found.bytes,
+            what: if found.is_dir {
+                What::ExtraDir(found.path)
+            } else {
+                What::ExtraFile(found.path)
+            },
+        })
+        .collect()
+}
