@@ -61,7 +61,8 @@ fn check_prints_commands_and_their_output_escaped_in_every_format() {
     }
     let run = dir.command(["check", "--color", "never"]).expect_code(1);
     run.stdout_has(r"printf '\u{1b}[2J\u{1b}]0;title\u{7}wiped\r\n'")
-        .stdout_has(r"│ oops\u{7}x");
+        // The output tail drops colour codes and other control characters.
+        .stdout_has("│ oopsx");
 }
 
 #[test]
