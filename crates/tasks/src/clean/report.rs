@@ -1,6 +1,6 @@
 //! The report phase: one finding per planned removal saying what became of
-//! it (`remove` when it went, or would in a dry run; `remove-failed`,
-//! `outside-workspace` or `clean-not-removed` when it did not), the notes of
+//! it (`clean-remove` when it went, or would in a dry run; `clean-remove-failed`,
+//! `clean-outside-workspace` or `clean-not-removed` when it did not), the notes of
 //! the plan, the metrics and the summary. An interrupted run says so with an
 //! error, so its task does not pass.
 
