@@ -9,7 +9,7 @@ use cargo_perf_tasks::codes;
 use cargo_perf_tasks::engine::Severity;
 use serde_json::json;
 
-use crate::util::{check_metric_names, metric_segments};
+use crate::util::{check_codes, check_metric_names, metric_segments};
 
 /// The docs page that lists a task's codes.
 fn page(task: &str) -> &'static str {
@@ -192,6 +192,25 @@ fn the_json_check_rejects_names_outside_the_grammar() {
         assert!(
             check_metric_names(&doc(kind, task, name)).is_err(),
             "{task}: `{name}` passed"
+        );
+    }
+}
+
+#[test]
+fn the_json_check_rejects_codes_of_another_task() {
+    let doc = |kind: &str, task: &str, code: &str| json!({"tasks": [{"name": task, "kind": kind, "findings": [{"code": code}]}]});
+    assert!(check_codes(&doc("builtin", "gitignore", "gitignore-missing-ignore")).is_ok());
+    assert!(check_codes(&doc("builtin", "build", "engine-task-error")).is_ok());
+    assert!(check_codes(&doc("custom", "lint", "command-failed")).is_ok());
+    for (kind, task, code) in [
+        ("builtin", "gitignore", "missing-ignore"),
+        ("builtin", "build", "bench-over-budget"),
+        ("builtin", "build", "build-"),
+        ("custom", "lint", "lint-failed"),
+    ] {
+        assert!(
+            check_codes(&doc(kind, task, code)).is_err(),
+            "{task}: `{code}` passed"
         );
     }
 }

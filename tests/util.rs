@@ -324,12 +324,12 @@ impl Run {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
 
-    /// The JSON document on stdout; every metric name in it is checked
-    /// against the grammar of docs/json.md, so every JSON test checks it.
+    /// The JSON document on stdout; every metric name and finding code in it
+    /// is checked against its grammar (docs/json.md), so every JSON test checks them.
     pub fn json(&self) -> serde_json::Value {
         let doc: serde_json::Value = serde_json::from_slice(&self.output.stdout)
             .unwrap_or_else(|err| panic!("stdout is not JSON ({err})\n{}", self.context()));
-        if let Err(err) = check_metric_names(&doc) {
+        if let Err(err) = check_metric_names(&doc).and_then(|()| check_codes(&doc)) {
             panic!("{err}\n{}", self.context());
         }
         doc
@@ -428,4 +428,34 @@ pub fn metric_segments(name: &str) -> Option<Vec<String>> {
         }
     }
     segments.iter().all(|s| !s.is_empty()).then_some(segments)
+}
+
+/// Every finding code is `<task>-<name>` (`command-` for a custom task) or
+/// the engine's `engine-<name>`.
+pub fn check_codes(doc: &serde_json::Value) -> Result<(), String> {
+    let tasks = doc["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    for task in tasks {
+        let owner = match task["kind"].as_str() {
+            Some("custom") => "command",
+            _ => task["name"].as_str().unwrap_or_default(),
+        };
+        let findings = task["findings"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for finding in findings {
+            let code = finding["code"].as_str().unwrap_or_default();
+            let named = |prefix: &str| {
+                code.strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|rest| !rest.is_empty())
+            };
+            if !named(owner) && !named("engine") {
+                return Err(format!(
+                    "finding code `{code}` does not start with `{owner}-` or `engine-`"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
