@@ -82,12 +82,17 @@ fn a_command_benchmark_is_timed_and_recorded_with_its_fingerprint() {
     let dir = project("0.01", "");
     let run = bench(&dir, &[]).expect_success();
     let task = task(&run);
-    let wall = metric(&task, "nap")["value"].as_f64().unwrap();
+    let wall = metric(&task, "bench.nap")["value"].as_f64().unwrap();
     assert!(wall >= 10e6, "a 10 ms sleep took {wall} ns");
-    assert_eq!(metric(&task, "nap")["unit"], "nanoseconds");
-    assert!(metric(&task, "nap.max-rss")["value"].as_f64().unwrap() > 0.0);
-    metric(&task, "nap.user");
-    metric(&task, "nap.sys");
+    assert_eq!(metric(&task, "bench.nap")["unit"], "nanoseconds");
+    assert!(
+        metric(&task, "bench.nap.max-rss")["value"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    metric(&task, "bench.nap.user");
+    metric(&task, "bench.nap.sys");
     assert!(
         task["summary"]
             .as_str()
@@ -118,7 +123,7 @@ fn a_command_benchmark_is_timed_and_recorded_with_its_fingerprint() {
     // The second run compares with the first, on the same branch.
     let run = bench(&dir, &[]).expect_success();
     let task = self::task(&run);
-    assert!(metric(&task, "nap")["baseline"].as_f64().is_some());
+    assert!(metric(&task, "bench.nap")["baseline"].as_f64().is_some());
     assert!(
         task["summary"].as_str().unwrap().contains("vs run #1"),
         "{task:#}"
@@ -135,7 +140,10 @@ fn a_slower_command_is_regressed_and_fails_and_an_identical_rerun_is_not() {
     // Same code again: never `regressed`.
     let run = bench(&dir, &["--baseline", "fast"]).expect_success();
     let task = task(&run);
-    let verdict = metric(&task, "nap")["verdict"].as_str().unwrap().to_owned();
+    let verdict = metric(&task, "bench.nap")["verdict"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
         verdict == "unchanged" || verdict == "inconclusive",
         "{task:#}"
@@ -145,9 +153,13 @@ fn a_slower_command_is_regressed_and_fails_and_an_identical_rerun_is_not() {
     dir.create("delay.txt", "0.06");
     let run = bench(&dir, &["--baseline", "fast"]).expect_code(1);
     let task = self::task(&run);
-    assert_eq!(metric(&task, "nap")["verdict"], "regressed", "{task:#}");
+    assert_eq!(
+        metric(&task, "bench.nap")["verdict"],
+        "regressed",
+        "{task:#}"
+    );
     // The interval is in the JSON: all of it above +5%, around a ratio near 3.
-    let change = &metric(&task, "nap")["change"];
+    let change = &metric(&task, "bench.nap")["change"];
     let (low, ratio, high) = (
         change["low"].as_f64().unwrap(),
         change["ratio"].as_f64().unwrap(),
@@ -168,7 +180,10 @@ fn a_slower_command_is_regressed_and_fails_and_an_identical_rerun_is_not() {
     // Back to fast, compared with the slow previous run: improved, passes.
     dir.create("delay.txt", "0.02");
     let run = bench(&dir, &[]).expect_success();
-    assert_eq!(metric(&self::task(&run), "nap")["verdict"], "improved");
+    assert_eq!(
+        metric(&self::task(&run), "bench.nap")["verdict"],
+        "improved"
+    );
 }
 
 #[test]
@@ -294,7 +309,7 @@ fn the_cpu_clock_judges_user_plus_system_time() {
     dir.create("delay.txt", "0.08");
     let run = bench(&dir, &[]).output();
     let task = task(&run);
-    let nap = metric(&task, "nap");
+    let nap = metric(&task, "bench.nap");
     assert!(nap["value"].as_f64().unwrap() < 20e6, "{task:#}");
     assert!(nap["baseline"].as_f64().unwrap() < 20e6, "{task:#}");
     assert!(nap["verdict"].is_string(), "{task:#}");
@@ -388,10 +403,10 @@ fn a_budget_overrun_fails() {
             .unwrap()
             .contains("5ms")
     );
-    assert_eq!(metric(&task, "nap")["verdict"], "fail");
+    assert_eq!(metric(&task, "bench.nap")["verdict"], "fail");
     let ok = project("0.001", "[bench.budgets]\nnap = \"2s\"\n");
     let run = bench(&ok, &[]).expect_success();
-    assert_eq!(metric(&task_of(&run), "nap")["verdict"], "pass");
+    assert_eq!(metric(&task_of(&run), "bench.nap")["verdict"], "pass");
 }
 
 fn task_of(run: &Run) -> Value {
@@ -419,7 +434,7 @@ fn a_failing_benchmark_is_a_failed_task_with_its_error() {
         "{task:#}"
     );
     // The other benchmark was still measured and stored.
-    metric(&task, "nap");
+    metric(&task, "bench.nap");
     assert_eq!(
         stored(&dir, "000001.json")["benchmarks"]
             .as_array()
@@ -427,6 +442,23 @@ fn a_failing_benchmark_is_a_failed_task_with_its_error() {
             .len(),
         1
     );
+}
+
+#[test]
+fn a_benchmark_name_with_a_dot_is_one_metric_segment() {
+    let dir = project(
+        "0.001",
+        "[bench.commands.\"parse.json\"]\nrun = \"true\"\nruns = 3\n",
+    );
+    let run = bench(&dir, &["parse"]).expect_success();
+    let task = task(&run);
+    // `run.json()` checked every name against the grammar already.
+    assert_eq!(metric(&task, r"bench.parse\.json")["unit"], "nanoseconds");
+    metric(&task, r"bench.parse\.json.user");
+    metric(&task, r"bench.parse\.json.max-rss");
+    dir.command(["bench", "parse"])
+        .expect_success()
+        .stdout_has(r"bench.parse\.json.sys ");
 }
 
 #[test]
@@ -442,11 +474,11 @@ fn selection_by_name_filter() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|m| m["name"] == "nap")
+            .filter(|m| m["name"] == "bench.nap")
             .count(),
         0
     );
-    metric(&task, "other");
+    metric(&task, "bench.other");
     let run = dir.command(["bench", "nothing-like-it"]).expect_code(2);
     let text = format!("{}{}", run.stdout(), run.stderr());
     assert!(
@@ -521,7 +553,7 @@ fn history_prints_json_and_warns_on_stderr_about_files_it_skips() {
         .expect_success()
         .json();
     assert_eq!(empty["exists"], false, "{empty:#}");
-    assert_eq!(empty["version"], 1);
+    assert_eq!(empty["version"], 2);
     bench(&dir, &[]).expect_success();
     let first = dir.read(".cargo-perf/bench/runs/000001.json");
     // A copy of run 1 under run 2's name, one under no run's name, a corrupt file.
@@ -548,7 +580,7 @@ fn history_prints_json_and_warns_on_stderr_about_files_it_skips() {
         .expect_success();
     run.stderr_has("000002.json");
     let doc = run.json();
-    assert_eq!(doc["version"], 1, "{doc:#}");
+    assert_eq!(doc["version"], 2, "{doc:#}");
     assert_eq!(doc["exists"], true);
     assert_eq!(doc["store"], ".cargo-perf/bench");
     let runs = doc["runs"].as_array().unwrap();
@@ -768,7 +800,11 @@ fn cargo_bench_targets_are_run_and_every_harness_is_read() {
     ];
     let run = cargo_bench(&replays).expect_success();
     let task = task(&run);
-    let value = |id: &str| metric(&task, id)["value"].as_f64().unwrap();
+    let value = |id: &str| {
+        metric(&task, &format!("bench.{id}"))["value"]
+            .as_f64()
+            .unwrap()
+    };
 
     // libtest (nightly): one median per benchmark, decimals and separators.
     assert_eq!(value("replay_libtest/empty"), 0.27);
@@ -828,7 +864,7 @@ fn cargo_bench_targets_are_run_and_every_harness_is_read() {
     // The same results again are never a regression.
     let run = cargo_bench(&replays).expect_success();
     let task = self::task(&run);
-    let verdict = metric(&task, "replay_criterion/parse/digits/10")["verdict"].clone();
+    let verdict = metric(&task, "bench.replay_criterion/parse/digits/10")["verdict"].clone();
     assert!(
         verdict == "unchanged" || verdict == "inconclusive",
         "{task:#}"
@@ -874,27 +910,31 @@ fn instruction_counts_are_exact_and_catch_a_small_slowdown() {
         "[bench]\nthreshold = \"1%\"\n\n[bench.commands.spin]\nrun = \"n=$(cat n.txt); i=0; while [ $i -lt $n ]; do i=$((i+1)); done\"\n",
     );
     let first = bench(&dir, &["--instructions"]).expect_success();
-    let count = metric(&task(&first), "spin")["value"].as_f64().unwrap();
-    assert_eq!(metric(&task(&first), "spin")["unit"], "instructions");
+    let count = metric(&task(&first), "bench.spin")["value"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(metric(&task(&first), "bench.spin")["unit"], "instructions");
     assert!(count > 100_000.0, "{count}");
 
     // The same work counts the same: unchanged, never inconclusive.
     let again = bench(&dir, &["--instructions"]).expect_success();
     assert_eq!(
-        metric(&task(&again), "spin")["value"].as_f64().unwrap(),
+        metric(&task(&again), "bench.spin")["value"]
+            .as_f64()
+            .unwrap(),
         count
     );
-    assert_eq!(metric(&task(&again), "spin")["verdict"], "unchanged");
+    assert_eq!(metric(&task(&again), "bench.spin")["verdict"], "unchanged");
 
     // 3% more loop iterations is caught with a 1% threshold.
     dir.create("n.txt", "2060");
     let slow = bench(&dir, &["--instructions"]).expect_code(1);
-    assert_eq!(metric(&task(&slow), "spin")["verdict"], "regressed");
+    assert_eq!(metric(&task(&slow), "bench.spin")["verdict"], "regressed");
 
     // `mode` in perf.toml does the same, and a bad mode is located.
     dir.policy("[bench]\nmode = \"instructions\"\n\n[bench.commands.spin]\nrun = \"true\"\n");
     let run = bench(&dir, &[]).expect_success();
-    assert_eq!(metric(&task(&run), "spin")["unit"], "instructions");
+    assert_eq!(metric(&task(&run), "bench.spin")["unit"], "instructions");
     dir.policy("[bench]\nmode = \"cycles\"\n");
     dir.command(["bench"])
         .expect_code(2)
@@ -937,7 +977,7 @@ fn baseline_rev_measures_both_trees_interleaved_and_removes_its_worktree() {
     dir.create("delay.txt", "0.06");
     let run = bench(&dir, &["--baseline-rev", "HEAD"]).expect_code(1);
     let task = task(&run);
-    let nap = metric(&task, "nap");
+    let nap = metric(&task, "bench.nap");
     assert_eq!(nap["verdict"], "regressed", "{task:#}");
     let baseline = nap["baseline"].as_f64().unwrap();
     assert!((10e6..50e6).contains(&baseline), "{baseline}");
@@ -956,7 +996,7 @@ fn baseline_rev_measures_both_trees_interleaved_and_removes_its_worktree() {
     // The same code on both sides is not a regression.
     dir.create("delay.txt", "0.01");
     let run = bench(&dir, &["--baseline-rev", "HEAD"]).expect_success();
-    assert_ne!(metric(&task_of(&run), "nap")["verdict"], "regressed");
+    assert_ne!(metric(&task_of(&run), "bench.nap")["verdict"], "regressed");
 
     let run = dir
         .command(["bench", "--baseline-rev", "no-such-rev"])
@@ -987,7 +1027,7 @@ fn confirm_re_measures_only_the_suspects_before_failing() {
     assert_eq!((lines("nap.log"), lines("steady.log")), (9, 6));
     dir.create("delay.txt", "0.06");
     let run = bench(&dir, &[]).expect_code(1);
-    assert_eq!(metric(&task(&run), "nap")["verdict"], "regressed");
+    assert_eq!(metric(&task(&run), "bench.nap")["verdict"], "regressed");
     // `nap` ran twice more (1 warmup + 8 runs each time); `steady` once.
     assert_eq!((lines("nap.log"), lines("steady.log")), (27, 12));
 }
@@ -1008,7 +1048,7 @@ fn confirm_with_baseline_rev_measures_both_trees_again() {
     );
     dir.create("delay.txt", "0.06");
     let run = bench(&dir, &["--baseline-rev", "HEAD"]).expect_code(1);
-    let nap = metric(&task(&run), "nap").clone();
+    let nap = metric(&task(&run), "bench.nap").clone();
     assert_eq!(nap["verdict"], "regressed", "{nap:#}");
     assert!(
         (10e6..50e6).contains(&nap["baseline"].as_f64().unwrap()),
@@ -1058,7 +1098,11 @@ fn main() {
     dir.create("a.txt", "2,000");
     let run = cargo_bench().expect_success();
     let task = task(&run);
-    assert_eq!(metric(&task, "fake/a")["verdict"], "unchanged", "{task:#}");
+    assert_eq!(
+        metric(&task, "bench.fake/a")["verdict"],
+        "unchanged",
+        "{task:#}"
+    );
     let invocations: Vec<String> = dir.read("args.log").lines().map(str::to_owned).collect();
     assert_eq!(invocations.len(), 3, "{invocations:?}");
     assert!(
@@ -1074,7 +1118,10 @@ fn main() {
     );
     dir.create("a.txt", "2,000");
     let run = cargo_bench().expect_code(1);
-    assert_eq!(metric(&task_of(&run), "fake/a")["verdict"], "regressed");
+    assert_eq!(
+        metric(&task_of(&run), "bench.fake/a")["verdict"],
+        "regressed"
+    );
 }
 
 #[test]
@@ -1117,7 +1164,7 @@ fn a_change_scoped_check_runs_only_the_benchmarks_of_affected_packages() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["b_bench/work"], "{task:#}");
+    assert_eq!(names, ["bench.b_bench/work"], "{task:#}");
 
     dir.git(["checkout", "-q", "main"]);
     dir.git(["checkout", "-q", "-b", "docs-only"]);
@@ -1163,8 +1210,8 @@ fn the_policy_targets_key_selects_bench_targets_and_rejects_unknown_ones() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["one/work"], "{task:#}");
-    assert_eq!(metric(&task, "one/work")["value"], 1000.0);
+    assert_eq!(names, ["bench.one/work"], "{task:#}");
+    assert_eq!(metric(&task, "bench.one/work")["value"], 1000.0);
     assert!(dir.join("ran-one").is_file());
     assert!(!dir.join("ran-two").exists(), "`two` ran");
 
@@ -1172,7 +1219,7 @@ fn the_policy_targets_key_selects_bench_targets_and_rejects_unknown_ones() {
     let run = bench(&dir, &["--bench", "two"])
         .env("CARGO_TARGET_DIR", dir.join("target"))
         .expect_success();
-    metric(&task_of(&run), "two/work");
+    metric(&task_of(&run), "bench.two/work");
 
     dir.policy("[bench]\ntargets = [\"one\", \"three\"]\n");
     let run = cargo_bench().expect_code(2);
@@ -1216,7 +1263,7 @@ fn a_budget_naming_no_result_of_a_target_that_ran_is_an_error_at_its_place() {
     assert_eq!(unknown["file"], "perf.toml");
     assert_eq!(unknown["line"], 3);
     assert_eq!(unknown["help"], "did you mean `one/work`?");
-    assert_eq!(metric(&task, "one/work")["verdict"], "pass");
+    assert_eq!(metric(&task, "bench.one/work")["verdict"], "pass");
     // A filtered run reports only some results: nothing to judge the budget by.
     cargo_bench(&["work"]).expect_success();
 }

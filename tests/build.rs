@@ -108,10 +108,14 @@ fn a_healthy_workspace_passes_and_its_sources_are_left_as_they_were() {
         .stderr_has("touched crates/app/src/lib.rs");
     let task = task(&run);
     assert_eq!(task["status"], "passed", "{task:#}");
-    assert_eq!(metric(&task, "dirty-units")["value"], 0.0);
-    metric(&task, "noop");
-    let core = metric(&task, "rebuilt/core")["value"].as_f64().unwrap();
-    let app = metric(&task, "rebuilt/app")["value"].as_f64().unwrap();
+    assert_eq!(metric(&task, "build.dirty-units")["value"], 0.0);
+    metric(&task, "build.noop");
+    let core = metric(&task, "build.rebuilt.core")["value"]
+        .as_f64()
+        .unwrap();
+    let app = metric(&task, "build.rebuilt.app")["value"]
+        .as_f64()
+        .unwrap();
     assert!(core > app && app >= 1.0, "{task:#}");
     assert!(
         task["findings"]
@@ -176,14 +180,14 @@ fn build_script_problems_are_reported_with_package_and_reason() {
         .expect_code(1);
 
     let task = task(&run);
-    let stale = findings(&task, "not-fresh");
+    let stale = findings(&task, "build-not-fresh");
     assert_eq!(stale.len(), 1, "{task:#}");
     assert_eq!(
         stale[0]["message"],
         "a second identical build rebuilt `missing` (build script (run), lib `missing`, lib `missing` (test)): the file `crates/missing/does-not-exist.txt` is missing"
     );
-    assert_eq!(metric(&task, "dirty-units")["value"], 3.0);
-    let missing = findings(&task, "rerun-if-changed-missing");
+    assert_eq!(metric(&task, "build.dirty-units")["value"], 3.0);
+    let missing = findings(&task, "build-rerun-if-changed-missing");
     assert_eq!(missing.len(), 1, "{task:#}");
     assert_eq!(missing[0]["file"], "crates/missing/build.rs");
     assert_eq!(missing[0]["line"], 3);
@@ -193,13 +197,13 @@ fn build_script_problems_are_reported_with_package_and_reason() {
             .unwrap()
             .contains("`missing` watches `does-not-exist.txt`")
     );
-    let env = findings(&task, "env-changed");
+    let env = findings(&task, "build-env-changed");
     assert!(
         env.iter().any(|f| f["message"]
             == "`stamp` rebuilt because the environment variable MY_STAMP changed since the last build"),
         "{task:#}"
     );
-    let norerun = findings(&task, "no-rerun-if");
+    let norerun = findings(&task, "build-no-rerun-if");
     assert_eq!(norerun.len(), 1, "{task:#}");
     assert_eq!(norerun[0]["severity"], "warning");
     assert_eq!(norerun[0]["file"], "crates/norerun/build.rs");
@@ -212,7 +216,7 @@ fn build_script_problems_are_reported_with_package_and_reason() {
             .unwrap()
             .starts_with("the build script of `writer` created")
     );
-    let future = findings(&task, "future-mtime");
+    let future = findings(&task, "build-future-mtime");
     assert_eq!(future.len(), 1, "{task:#}");
     assert_eq!(future[0]["file"], "README.md");
     assert!(
@@ -220,7 +224,10 @@ fn build_script_problems_are_reported_with_package_and_reason() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|m| !m["name"].as_str().unwrap().starts_with("incremental/")),
+            .all(|m| !m["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("build.incremental.")),
         "--no-incremental timed members: {task:#}"
     );
 }
@@ -236,18 +243,18 @@ fn a_member_over_its_budget_fails_and_clean_build_keeps_the_users_target_dir() {
 
     let run = build(&dir, &["--clean"]).expect_code(1);
 
-    run.stdout_has("error[incremental-over-budget]")
+    run.stdout_has("error[build-over-budget]")
         .stdout_has("an edit of `slow` takes")
         .stdout_has("over its budget of 0ms")
-        .stdout_has("info[slow-unit]")
-        .stdout_has("build.clean-build");
+        .stdout_has("info[build-slow-unit]")
+        .stdout_has("build.clean ");
     let json = build(&dir, &["--format", "json", "-p", "fast"]).expect_success();
     let task = task(&json);
-    assert_eq!(metric(&task, "incremental/fast")["verdict"], "pass");
+    assert_eq!(metric(&task, "build.incremental.fast")["verdict"], "pass");
     assert!(
         task["metrics"]
             .to_string()
-            .find("incremental/slow")
+            .find("build.incremental.slow")
             .is_none()
     );
     assert_eq!(dir.read("target/keep-me"), "mine");
@@ -274,7 +281,12 @@ fn budget_failure_orders_members_slowest_first() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["name"].as_str().unwrap().starts_with("incremental/"))
+        .filter(|m| {
+            m["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("build.incremental.")
+        })
         .map(|m| (m["name"].as_str().unwrap(), m["value"].as_f64().unwrap()))
         .collect();
     assert_eq!(timed.len(), 2, "{task:#}");
@@ -282,7 +294,7 @@ fn budget_failure_orders_members_slowest_first() {
     assert!(timed.iter().all(|(name, _)| {
         metric(&task, name)["verdict"] == "fail" && metric(&task, name)["budget"] == 0.0
     }));
-    assert_eq!(findings(&task, "incremental-over-budget").len(), 2);
+    assert_eq!(findings(&task, "build-over-budget").len(), 2);
 }
 
 #[test]
@@ -347,11 +359,15 @@ fn a_root_file_linked_from_outside_the_workspace_is_never_touched() {
     let run = build(&dir, &["--format", "json"]).expect_success();
 
     let task = task(&run);
-    let skipped = findings(&task, "root-outside-workspace");
+    let skipped = findings(&task, "build-root-outside-workspace");
     assert_eq!(skipped.len(), 1, "{task:#}");
     assert_eq!(skipped[0]["file"], "crates/linked/src/lib.rs");
-    metric(&task, "incremental/inside");
-    assert!(!task["metrics"].to_string().contains("incremental/linked"));
+    metric(&task, "build.incremental.inside");
+    assert!(
+        !task["metrics"]
+            .to_string()
+            .contains("build.incremental.linked")
+    );
     assert_eq!(std::fs::metadata(&target).unwrap().modified().unwrap(), old);
 }
 

@@ -89,7 +89,7 @@ pub(crate) fn task(json: &Value) -> &Value {
 
 /// The `remove` findings: (file, message), in report order.
 pub(crate) fn removals(json: &Value) -> Vec<(String, String)> {
-    findings(json, "remove")
+    findings(json, "clean-remove")
         .into_iter()
         .map(|f| {
             (
@@ -155,18 +155,18 @@ fn dry_run_lists_what_a_real_run_removes_and_cargo_build_still_works() {
         listed.iter().all(|(_, m)| !m.contains("fresh-")),
         "{listed:#?}"
     );
-    let reclaimable = metric(&dry, "reclaimable-bytes").unwrap();
+    let reclaimable = metric(&dry, "clean.reclaimable").unwrap();
     assert!(reclaimable > 0.0);
-    let before = metric(&dry, "target-bytes-before").unwrap();
+    let before = metric(&dry, "clean.target.before").unwrap();
     assert_eq!(
-        metric(&dry, "target-bytes-after"),
+        metric(&dry, "clean.target.after"),
         Some(before - reclaimable)
     );
     for usage in [
-        "usage.debug.deps",
-        "usage.debug.incremental",
-        "usage.debug.other",
-        "usage.other",
+        "clean.usage.debug.deps",
+        "clean.usage.debug.incremental",
+        "clean.usage.debug.other",
+        "clean.usage.other",
     ] {
         assert!(
             metric(&dry, usage).is_some(),
@@ -196,7 +196,7 @@ fn dry_run_lists_what_a_real_run_removes_and_cargo_build_still_works() {
         .expect_success()
         .json();
     assert_eq!(removals(&real), listed, "the real run removed another list");
-    assert_eq!(metric(&real, "reclaimed-bytes"), Some(reclaimable));
+    assert_eq!(metric(&real, "clean.reclaimed"), Some(reclaimable));
     for (file, _) in &listed {
         assert!(
             fs::symlink_metadata(dir.join(file)).is_err(),
@@ -273,7 +273,7 @@ fn a_unit_goes_whole_across_its_directories_and_cross_targets_count() {
     ] {
         assert!(dir.join(kept).exists(), "{kept} was removed");
     }
-    assert!(metric(&run, "usage.wasm32-unknown-unknown/release.deps").is_some());
+    assert!(metric(&run, "clean.usage.wasm32-unknown-unknown/release.deps").is_some());
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn max_size_removes_the_least_recently_used_units_first() {
             .contains("least recently used (last used 30d ago)"),
         "{listed:#?}"
     );
-    assert!(metric(&run, "target-bytes-after").unwrap() <= 300.0 * 1024.0);
+    assert!(metric(&run, "clean.target.after").unwrap() <= 300.0 * 1024.0);
     assert!(
         dir.join("target/debug/deps/libmiddle-000000000000000b.rlib")
             .exists()
@@ -337,7 +337,7 @@ fn max_size_removes_the_least_recently_used_units_first() {
         .expect_success()
         .json();
     assert_eq!(removals(&run).len(), 2);
-    assert_eq!(findings(&run, "over-budget").len(), 1, "{run:#}");
+    assert_eq!(findings(&run, "clean-over-budget").len(), 1, "{run:#}");
 }
 
 #[test]
@@ -427,7 +427,7 @@ fn never_removes_a_file_git_tracks() {
         ],
         "{run:#}"
     );
-    let kept = findings(&run, "tracked-kept");
+    let kept = findings(&run, "clean-tracked-kept");
     assert_eq!(kept.len(), 2, "{run:#}");
     assert!(
         dir.join("target/debug/deps/libcommitted-00000000000000c0.rlib")
@@ -540,7 +540,7 @@ fn a_profile_locked_by_a_running_build_is_skipped_or_waited_for() {
         .args(["--format", "json"])
         .expect_success()
         .json();
-    let locked = findings(&run, "build-locked");
+    let locked = findings(&run, "clean-build-locked");
     assert_eq!(locked.len(), 1, "{run:#}");
     assert_eq!(locked[0]["file"], "target/debug");
     assert!(
@@ -561,7 +561,7 @@ fn a_profile_locked_by_a_running_build_is_skipped_or_waited_for() {
         .expect_success()
         .json();
     release.join().unwrap();
-    assert!(findings(&run, "build-locked").is_empty(), "{run:#}");
+    assert!(findings(&run, "clean-build-locked").is_empty(), "{run:#}");
     assert!(
         !dir.join("target/debug/deps/libbusy-00000000000000b0.rlib")
             .exists()
@@ -616,7 +616,7 @@ fn a_file_that_cannot_be_removed_is_an_error_and_exit_code_1() {
     let run = clean(&dir).args(["--format", "json"]).expect_code(1);
     undo();
     let json = run.json();
-    let failed = findings(&json, "remove-failed");
+    let failed = findings(&json, "clean-remove-failed");
     assert_eq!(failed.len(), 1, "{json:#}");
     // What could not be removed is not listed as removed.
     assert_eq!(
@@ -1057,12 +1057,12 @@ fn sizes_count_a_hard_linked_file_once() {
         .expect_success()
         .json();
     assert_eq!(
-        metric(&run, "target-bytes-before"),
+        metric(&run, "clean.target.before"),
         Some(usage as f64),
         "{run:#}"
     );
     assert_eq!(files(&run), Vec::<String>::new(), "{run:#}");
-    assert!(findings(&run, "over-budget").is_empty(), "{run:#}");
+    assert!(findings(&run, "clean-over-budget").is_empty(), "{run:#}");
 
     dir.policy("[clean]\nmax-age = \"30d\"\n");
     let run = clean(&dir)
@@ -1072,12 +1072,12 @@ fn sizes_count_a_hard_linked_file_once() {
     assert_eq!(files(&run).len(), 2, "{run:#}");
     let freed = usage - du();
     assert_eq!(
-        metric(&run, "reclaimed-bytes"),
+        metric(&run, "clean.reclaimed"),
         Some(freed as f64),
         "{run:#}"
     );
     assert_eq!(
-        metric(&run, "target-bytes-after"),
+        metric(&run, "clean.target.after"),
         Some(du() as f64),
         "{run:#}"
     );

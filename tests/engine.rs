@@ -98,7 +98,7 @@ fn json_document_snapshot() {
         .command(["run", "lint", "integration", "--format", "json"])
         .expect_code(1);
     let doc = run.json();
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2);
     assert_eq!(doc["exit_code"], 1);
     assert_eq!(doc["outcome"], "failed");
     assert_eq!(doc["command"], "lint integration");
@@ -464,7 +464,7 @@ fn list_shows_tasks_and_pipelines_in_both_formats() {
         .command(["list", "--format", "json"])
         .expect_success()
         .json();
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2);
     let custom: Vec<&str> = doc["tasks"]
         .as_array()
         .unwrap()

@@ -85,7 +85,7 @@ fn a_tracked_file_name_with_a_newline_and_an_escape_is_reported_escaped() {
         .expect_code(1);
     assert_no_control_bytes(&run);
     run.stdout_has(r"--> evil\n\u{1b}[31mname\r.o").stdout_has(
-        r"error[tracked-ignored] gitignore: evil\n\u{1b}[31mname\r.o is tracked but ignored",
+        r"error[gitignore-tracked-ignored] gitignore: evil\n\u{1b}[31mname\r.o is tracked but ignored",
     );
     // The JSON report keeps the real name.
     let run = dir
@@ -141,7 +141,7 @@ fn the_later_lines_of_a_task_error_are_shown_as_its_output() {
     let stdout = run.stdout();
     let finding = stdout
         .lines()
-        .find(|l| l.starts_with("error[task-error] profile: building"))
+        .find(|l| l.starts_with("error[engine-task-error] profile: building"))
         .unwrap_or_else(|| panic!("no task-error finding\n{}", run.context()));
     assert!(
         finding.contains("exited with status 101"),

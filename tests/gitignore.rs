@@ -83,7 +83,7 @@ fn every_spelling_git_honours_counts() {
         let dir = repo(&format!("{spelling}\n.cargo-perf\nperf.data*\n"));
         let run = json(&dir, &[], 0);
         assert!(
-            messages(&run, "missing-ignore").is_empty(),
+            messages(&run, "gitignore-missing-ignore").is_empty(),
             "{spelling}\n{}",
             run.context()
         );
@@ -95,7 +95,7 @@ fn missing_ignores_name_the_path_and_the_line_to_add() {
     let dir = repo("");
     outputs(&dir);
     let run = dir.command(["gitignore"]).expect_code(1);
-    run.stdout_has("error[missing-ignore]")
+    run.stdout_has("error[gitignore-missing-ignore]")
         .stdout_has("target/ (the workspace's target dir) is not ignored by git")
         .stdout_has("add the line `/target/` to .gitignore")
         .stdout_has(".cargo-perf/ (the cargo perf state dir)")
@@ -103,12 +103,15 @@ fn missing_ignores_name_the_path_and_the_line_to_add() {
         .stdout_has("add the line `perf.data*`");
     let run = json(&dir, &[], 1);
     assert_eq!(
-        findings(&run, "missing-ignore").len(),
+        findings(&run, "gitignore-missing-ignore").len(),
         3,
         "{}",
         run.context()
     );
-    assert_eq!(findings(&run, "missing-ignore")[0]["file"], ".gitignore");
+    assert_eq!(
+        findings(&run, "gitignore-missing-ignore")[0]["file"],
+        ".gitignore"
+    );
 }
 
 #[test]
@@ -128,17 +131,20 @@ fn a_missing_ignore_for_a_path_not_created_yet_is_a_warning_until_it_exists() {
     // Once the path exists, it is an error, whatever its spelling.
     dir.create("perf.data.1234", "");
     let run = json(&dir, &[], 1);
-    let errors = messages(&run, "missing-ignore");
+    let errors = messages(&run, "gitignore-missing-ignore");
     assert_eq!(errors.len(), 1, "{}", run.context());
     assert!(errors[0].contains("perf.data"), "{errors:?}");
     dir.create(".cargo-perf/bench/runs/000001.json", "{}");
-    assert_eq!(messages(&json(&dir, &[], 1), "missing-ignore").len(), 2);
+    assert_eq!(
+        messages(&json(&dir, &[], 1), "gitignore-missing-ignore").len(),
+        2
+    );
     // `[gitignore] require` is the user's own rule: an error even before the path exists.
     dir.command(["gitignore", "--fix"]).expect_success();
     dir.policy("[gitignore]\nrequire = [\"dist/\"]\n");
     let run = json(&dir, &[], 1);
     assert_eq!(
-        messages(&run, "missing-ignore").len(),
+        messages(&run, "gitignore-missing-ignore").len(),
         1,
         "{}",
         run.context()
@@ -150,7 +156,7 @@ fn a_rule_that_re_includes_the_path_is_named_with_its_line() {
     let dir = repo("/target/\n/.cargo-perf/\nperf.data*\n!perf.data.old\n");
     dir.create("perf.data", "");
     let run = json(&dir, &[], 1);
-    let found = findings(&run, "missing-ignore");
+    let found = findings(&run, "gitignore-missing-ignore");
     assert_eq!(found.len(), 1, "{}", run.context());
     assert_eq!(found[0]["file"], ".gitignore");
     assert_eq!(found[0]["line"], 4);
@@ -169,13 +175,13 @@ fn an_ignore_only_in_info_exclude_is_a_warning() {
     let dir = repo("/.cargo-perf/\nperf.data*\n");
     dir.create(".git/info/exclude", "/target/\n");
     let run = json(&dir, &[], 0);
-    let found = messages(&run, "ignore-not-shared");
+    let found = messages(&run, "gitignore-not-shared");
     assert_eq!(found.len(), 1, "{}", run.context());
     assert!(found[0].contains("/target/"), "{found:?}");
     // --fix writes it where every clone sees it.
     json(&dir, &["--fix"], 0);
     assert!(dir.read(".gitignore").contains("\n/target/\n"));
-    assert!(messages(&json(&dir, &[], 0), "ignore-not-shared").is_empty());
+    assert!(messages(&json(&dir, &[], 0), "gitignore-not-shared").is_empty());
 }
 
 #[test]
@@ -191,7 +197,7 @@ fn fix_appends_in_the_files_style_and_is_idempotent() {
     );
     let again = json(&dir, &["--fix"], 0);
     assert!(
-        findings(&again, "ignore-added").is_empty(),
+        findings(&again, "gitignore-added").is_empty(),
         "{}",
         again.context()
     );
@@ -216,7 +222,7 @@ fn fix_does_not_repeat_a_line_that_something_else_overrides() {
     dir.create("perf.toml", "[gitignore]\nrequire = [\"sub/perf.data\"]\n");
     let run = json(&dir, &["--fix"], 1);
     let before = dir.read(".gitignore");
-    let found = findings(&run, "missing-ignore");
+    let found = findings(&run, "gitignore-missing-ignore");
     assert_eq!(found.len(), 1, "{}", run.context());
     assert_eq!(found[0]["file"], "sub/.gitignore");
     json(&dir, &["--fix"], 1);
@@ -253,7 +259,7 @@ fn other_manifests_imply_their_own_ignores() {
     dir.create("tools/py/.venv/bin/python", "");
     dir.create("tools/py/__pycache__/x.pyc", "");
     let run = json(&dir, &[], 1);
-    let missing = messages(&run, "missing-ignore");
+    let missing = messages(&run, "gitignore-missing-ignore");
     assert_eq!(missing.len(), 3, "{}", run.context());
     assert!(
         missing
@@ -274,7 +280,7 @@ fn policy_require_adds_paths() {
     let dir = repo(GOOD_IGNORE);
     dir.policy("[gitignore]\nrequire = [\"dist/\", \"*.log\", \"/docs/build\"]\n");
     let run = json(&dir, &[], 1);
-    let missing = messages(&run, "missing-ignore");
+    let missing = messages(&run, "gitignore-missing-ignore");
     assert_eq!(missing.len(), 3, "{}", run.context());
     json(&dir, &["--fix"], 0);
     assert!(
@@ -293,7 +299,7 @@ fn a_symlinked_target_dir_needs_a_pattern_without_slash() {
     dir.create(".gitignore", "target/\n/.cargo-perf/\nperf.data*\n");
     dir.git(["init", "-q", "-b", "main"]);
     let run = json(&dir, &[], 1);
-    let missing = messages(&run, "missing-ignore");
+    let missing = messages(&run, "gitignore-missing-ignore");
     assert_eq!(missing.len(), 1, "{}", run.context());
     json(&dir, &["--fix"], 0);
     assert!(dir.read(".gitignore").ends_with("\n/target\n"));
@@ -307,12 +313,12 @@ fn tracked_ignored_files_name_the_rule_and_the_fix() {
     dir.git(["commit", "-qm", "logs"]);
     dir.create(".gitignore", format!("{GOOD_IGNORE}*.log\n"));
     let run = dir.command(["gitignore"]).expect_code(1);
-    run.stdout_has("error[tracked-ignored]")
+    run.stdout_has("error[gitignore-tracked-ignored]")
         .stdout_has("logs/debug.log is tracked but ignored by `*.log` (.gitignore:4)")
         .stdout_has("git rm --cached -- logs/debug.log");
     let run = json(&dir, &[], 1);
     assert_eq!(
-        findings(&run, "tracked-ignored")[0]["file"],
+        findings(&run, "gitignore-tracked-ignored")[0]["file"],
         "logs/debug.log"
     );
 }
@@ -347,12 +353,12 @@ fn untrack_failure_is_a_finding_and_nothing_changes() {
     dir.create(".gitignore", format!("{GOOD_IGNORE}*.o\n"));
     let run = json(&dir, &["--untrack"], 1);
     assert_eq!(
-        findings(&run, "untrack-failed").len(),
+        findings(&run, "gitignore-untrack-failed").len(),
         1,
         "{}",
         run.context()
     );
-    assert_eq!(findings(&run, "tracked-ignored").len(), 1);
+    assert_eq!(findings(&run, "gitignore-tracked-ignored").len(), 1);
     assert!(tracked(&dir).contains("a.o"));
     assert_eq!(dir.read("a.o"), "three\n");
 }
@@ -365,7 +371,7 @@ fn large_files_count_the_working_copy_even_when_they_grew_after_add() {
     dir.git(["commit", "-qm", "small"]);
     dir.create("data/grows.bin", vec![7u8; 2 << 20]);
     let run = dir.command(["gitignore"]).expect_code(1);
-    run.stdout_has("error[large-file]")
+    run.stdout_has("error[gitignore-large-file]")
         .stdout_has("tracked file data/grows.bin is 2.0 MiB, over the 1.0 MiB limit")
         .stdout_has("git lfs track");
 }
@@ -398,7 +404,7 @@ fn max_file_size_allow_large_and_lfs() {
     dir.git(["commit", "-qm", "assets"]);
     dir.policy("[gitignore]\nmax-file-size = \"100 B\"\nallow-large = [\"*.png\"]\n");
     let run = json(&dir, &[], 1);
-    let large = findings(&run, "large-file");
+    let large = findings(&run, "gitignore-large-file");
     let files: Vec<&str> = large.iter().filter_map(|f| f["file"].as_str()).collect();
     assert_eq!(files, ["data/blob.bin"], "{}", run.context());
     assert!(large[0]["message"].as_str().unwrap().contains("2.9 KiB"));
@@ -418,31 +424,38 @@ fn staged_checks_only_the_staged_versions() {
     dir.create("small.txt", "hello\n");
     dir.git(["add", "small.txt"]);
     let run = json(&dir, &["--staged"], 0);
-    assert!(findings(&run, "large-file").is_empty(), "{}", run.context());
+    assert!(
+        findings(&run, "gitignore-large-file").is_empty(),
+        "{}",
+        run.context()
+    );
     // A large staged file is caught, even when the work tree copy shrank since.
     dir.create("new.bin", vec![0u8; 2 << 20]);
     dir.git(["add", "new.bin"]);
     dir.create("new.bin", "tiny");
     let run = json(&dir, &["--staged"], 1);
-    let files: Vec<String> = findings(&run, "large-file")
+    let files: Vec<String> = findings(&run, "gitignore-large-file")
         .iter()
         .map(|f| f["file"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(files, ["new.bin"], "{}", run.context());
-    assert!(messages(&run, "large-file")[0].contains("the staged version of new.bin is 2.0 MiB"));
+    assert!(
+        messages(&run, "gitignore-large-file")[0]
+            .contains("the staged version of new.bin is 2.0 MiB")
+    );
     // And a staged ignored file (`git add -f`) is reported, an old one is not.
     dir.create("junk.o", "x");
     dir.git(["add", "-f", "junk.o"]);
     let run = json(&dir, &["--staged"], 1);
     assert_eq!(
-        findings(&run, "tracked-ignored").len(),
+        findings(&run, "gitignore-tracked-ignored").len(),
         0,
         "{}",
         run.context()
     );
     dir.create(".gitignore", format!("{GOOD_IGNORE}*.o\n"));
     let run = json(&dir, &["--staged"], 1);
-    let ignored: Vec<String> = findings(&run, "tracked-ignored")
+    let ignored: Vec<String> = findings(&run, "gitignore-tracked-ignored")
         .iter()
         .map(|f| f["file"].as_str().unwrap().to_owned())
         .collect();
@@ -468,7 +481,7 @@ fn a_repository_above_the_workspace() {
         .command(["gitignore", "--format", "json"])
         .current_dir(&ws)
         .expect_code(1);
-    let missing = findings(&run, "missing-ignore");
+    let missing = findings(&run, "gitignore-missing-ignore");
     assert_eq!(missing.len(), 3, "{}", run.context());
     assert_eq!(missing[0]["file"], "../../.gitignore");
     assert!(
@@ -477,7 +490,7 @@ fn a_repository_above_the_workspace() {
             .unwrap()
             .contains("`/rust/app/target/`")
     );
-    let ignored = findings(&run, "tracked-ignored");
+    let ignored = findings(&run, "gitignore-tracked-ignored");
     assert_eq!(ignored[0]["file"], "build.log", "{}", run.context());
     assert!(
         ignored[0]["message"]
@@ -537,7 +550,7 @@ fn works_in_a_linked_worktree() {
 fn outside_git_it_is_a_warning_not_a_crash() {
     let dir = Dir::with_package("demo");
     let run = dir.command(["gitignore"]).expect_success();
-    run.stdout_has("warning[not-a-git-repository]")
+    run.stdout_has("warning[gitignore-not-a-repository]")
         .stdout_has("is not in a git repository");
     dir.command(["gitignore", "--fix"]).expect_success();
     assert!(!dir.join(".gitignore").exists());
@@ -549,7 +562,7 @@ fn check_runs_gitignore_by_default() {
     outputs(&dir);
     dir.command(["check"])
         .expect_code(1)
-        .stdout_has("error[missing-ignore] gitignore");
+        .stdout_has("error[gitignore-missing-ignore] gitignore");
 }
 
 #[test]
@@ -591,13 +604,15 @@ fn a_change_scoped_run_checks_only_the_changed_files() {
     assert_eq!(
         findings
             .iter()
-            .filter(|f| f.code == "missing-ignore")
+            .filter(|f| f.code == "gitignore-missing-ignore")
             .count(),
         3,
         "{findings:?}"
     );
     assert!(
-        findings.iter().all(|f| f.code == "missing-ignore"),
+        findings
+            .iter()
+            .all(|f| f.code == "gitignore-missing-ignore"),
         "{findings:?}"
     );
 }
@@ -633,7 +648,11 @@ fn symlinks_are_never_followed_out_of_the_workspace() {
     dir.git(["add", "link.bin", "linked-dir"]);
     dir.git(["commit", "-qm", "links"]);
     let run = json(&dir, &[], 0);
-    assert!(findings(&run, "large-file").is_empty(), "{}", run.context());
+    assert!(
+        findings(&run, "gitignore-large-file").is_empty(),
+        "{}",
+        run.context()
+    );
     assert_eq!(outside.read("huge.bin").len(), 2 << 20);
 }
 
@@ -644,7 +663,7 @@ fn a_custom_benchmark_history_dir_must_be_ignored_too() {
     dir.create("perf-history/runs/000001.json", "{}");
     dir.command(["gitignore"])
         .expect_code(1)
-        .stdout_has("error[missing-ignore] gitignore")
+        .stdout_has("error[gitignore-missing-ignore] gitignore")
         .stdout_has("perf-history");
     dir.command(["gitignore", "--fix"]).expect_success();
     assert!(

@@ -637,7 +637,7 @@ fn hook_status_as_json_is_one_versioned_document() {
         .command(["hook", "status", "--format", "json"])
         .expect_success();
     let doc = run.json();
-    assert_eq!(doc["version"], 1, "{}", run.context());
+    assert_eq!(doc["version"], 2, "{}", run.context());
     assert_eq!(
         doc["hooks"][0]["state"],
         "not-installed",

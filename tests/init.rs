@@ -98,7 +98,7 @@ fn json_says_what_was_written() {
     dir.create("benches/parse.rs", "fn main() {}\n");
     let run = dir.command(["init", "--format", "json"]).expect_success();
     let doc = run.json();
-    assert_eq!(doc["version"], 1, "{doc:#}");
+    assert_eq!(doc["version"], 2, "{doc:#}");
     assert_eq!(doc["replaced"], false);
     let path = std::path::PathBuf::from(doc["path"].as_str().unwrap());
     assert_eq!(path.file_name().unwrap(), "perf.toml");

@@ -139,7 +139,7 @@ fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
     let total = folded_total(&folded);
     assert!(total > 50, "too few samples: {total}");
     assert_eq!(manifest["sample_count"], total);
-    assert_eq!(metric(&task, "samples")["value"], total as f64);
+    assert_eq!(metric(&task, "profile.samples")["value"], total as f64);
     assert_eq!(manifest["recorder"]["tool"], "perf");
     assert_eq!(manifest["recorder"]["frequency"], 4999);
     assert_eq!(manifest["profile"], "release");
@@ -147,13 +147,13 @@ fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
     assert!(
         manifest["recorder"]["event"] == "cycles" || manifest["recorder"]["event"] == "cpu-clock"
     );
-    let share = metric(&task, "inclusive: hotprog::hot_loop")["value"]
+    let share = metric(&task, "profile.inclusive.hotprog::hot_loop")["value"]
         .as_f64()
         .unwrap();
     assert!(share > 50.0, "hot_loop has only {share}%");
     assert!(codes(&task).contains(&"profile-debuginfo".to_owned()));
     assert!(
-        metric(&task, "unwind: [unknown] frames")["value"]
+        metric(&task, "profile.unwind.unknown-frames")["value"]
             .as_f64()
             .is_some()
     );
@@ -171,7 +171,7 @@ fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
         "60",
     ])
     .expect_success()
-    .stdout_has("self: hotprog::hot_loop")
+    .stdout_has("profile.self.hotprog::hot_loop")
     .stdout_has("flamegraph.svg");
 
     // A panicking program still yields a flamegraph, with a warning.
@@ -205,10 +205,10 @@ fn diff_against_a_saved_profile_marks_the_function_that_grew() {
         ])
         .expect_success();
     let task = task(&run);
-    let grew = metric(&task, "changed: diffprog::grows");
+    let grew = metric(&task, "profile.changed.diffprog::grows");
     assert_eq!(grew["verdict"], "regressed", "{task:#}");
     assert!(grew["value"].as_f64().unwrap() > grew["baseline"].as_f64().unwrap());
-    let shrank = metric(&task, "changed: diffprog::hot_loop");
+    let shrank = metric(&task, "profile.changed.diffprog::hot_loop");
     assert_eq!(shrank["verdict"], "improved", "{task:#}");
     let svg = std::fs::read_to_string(artifact(&task, "diff.svg")).unwrap();
     assert!(svg.contains("diffprog::grows"));
@@ -252,7 +252,7 @@ fn diff_against_a_git_revision_profiles_it_in_a_temporary_worktree() {
         .expect_success();
     let task = task(&run);
     assert_eq!(
-        metric(&task, "changed: revprog::grows")["verdict"],
+        metric(&task, "profile.changed.revprog::grows")["verdict"],
         "regressed",
         "{task:#}"
     );
@@ -304,7 +304,7 @@ fn callgrind_gives_identical_folded_counts_on_two_runs() {
         assert_eq!(manifest["recorder"]["tool"], "callgrind");
         assert_eq!(manifest["sample_count"], folded_total(&path));
         assert!(
-            metric(&task, "self: cgprog::hot_loop")["value"]
+            metric(&task, "profile.self.cgprog::hot_loop")["value"]
                 .as_f64()
                 .unwrap()
                 > 50.0,

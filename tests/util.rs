@@ -324,9 +324,15 @@ impl Run {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
 
+    /// The JSON document on stdout; every metric name and finding code in it
+    /// is checked against its grammar (docs/json.md), so every JSON test checks them.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.output.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err})\n{}", self.context()))
+        let doc: serde_json::Value = serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err})\n{}", self.context()));
+        if let Err(err) = check_metric_names(&doc).and_then(|()| check_codes(&doc)) {
+            panic!("{err}\n{}", self.context());
+        }
+        doc
     }
 
     /// Everything needed to understand a failure.
@@ -378,4 +384,78 @@ impl Run {
         );
         self
     }
+}
+
+/// Every `tasks[].metrics[].name` follows `<task>.<segment>(.<segment>)*`:
+/// its first segment is its task's name (`command` for a custom task), no
+/// segment is empty, and `\` only escapes `\` or `.` (docs/json.md).
+/// Written apart from the engine's parser, so the two check each other.
+pub fn check_metric_names(doc: &serde_json::Value) -> Result<(), String> {
+    let tasks = doc["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    for task in tasks {
+        let owner = match task["kind"].as_str() {
+            Some("custom") => "command",
+            _ => task["name"].as_str().unwrap_or_default(),
+        };
+        let metrics = task["metrics"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for metric in metrics {
+            let name = metric["name"].as_str().unwrap_or_default();
+            let segments = metric_segments(name)
+                .ok_or_else(|| format!("metric name `{name}` breaks the grammar"))?;
+            if segments.len() < 2 || segments[0] != owner {
+                return Err(format!(
+                    "metric name `{name}` does not start with `{owner}.` and a segment"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `name` split on each `.` not escaped, unescaped; `None` on an empty
+/// segment or a `\` that escapes anything else.
+pub fn metric_segments(name: &str) -> Option<Vec<String>> {
+    let mut segments = vec![String::new()];
+    let mut chars = name.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next()? {
+                e @ ('\\' | '.') => segments.last_mut()?.push(e),
+                _ => return None,
+            },
+            '.' => segments.push(String::new()),
+            c => segments.last_mut()?.push(c),
+        }
+    }
+    segments.iter().all(|s| !s.is_empty()).then_some(segments)
+}
+
+/// Every finding code is `<task>-<name>` (`command-` for a custom task) or
+/// the engine's `engine-<name>`.
+pub fn check_codes(doc: &serde_json::Value) -> Result<(), String> {
+    let tasks = doc["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    for task in tasks {
+        let owner = match task["kind"].as_str() {
+            Some("custom") => "command",
+            _ => task["name"].as_str().unwrap_or_default(),
+        };
+        let findings = task["findings"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for finding in findings {
+            let code = finding["code"].as_str().unwrap_or_default();
+            let named = |prefix: &str| {
+                code.strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|rest| !rest.is_empty())
+            };
+            if !named(owner) && !named("engine") {
+                return Err(format!(
+                    "finding code `{code}` does not start with `{owner}-` or `engine-`"
+                ));
+            }
+        }
+    }
+    Ok(())
 }

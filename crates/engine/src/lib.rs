@@ -23,8 +23,8 @@ pub mod task;
 pub mod workspace;
 
 pub use model::{
-    Change, Finding, Metric, Outcome, RunReport, Severity, TaskKind, TaskReport, TaskStatus, Unit,
-    Verdict,
+    Change, Finding, FindingCode, Metric, MetricName, Outcome, RunReport, Severity, TaskKind,
+    TaskReport, TaskStatus, Unit, Verdict,
 };
 pub use plan::{Plan, PlanError, validate};
 pub use registry::{PipelineDef, Registry};

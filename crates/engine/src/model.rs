@@ -7,17 +7,21 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+pub mod code;
 mod format;
 mod listing;
+pub mod metric_name;
 
 /// Escaping of text that is not ours for the terminal, shared with the
 /// policy's diagnostics (the policy crate is a leaf, so it lives there).
 pub use cargo_perf_policy::escape::{escape, escape_lines};
+pub use code::{Code, CodeInfo, EngineCode, FindingCode, catalogue};
 pub use format::{format_bytes, format_duration, format_value};
 pub use listing::{ListedPipeline, ListedTask, Listing};
+pub use metric_name::MetricName;
 
 /// The version of the JSON document; bump it on any incompatible change.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,8 +35,8 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// A stable kebab-case code, e.g. `command-failed`.
-    pub code: String,
+    /// A stable kebab-case code `<task>-<name>`, e.g. `command-failed`.
+    pub code: Code,
     pub message: String,
     /// A path relative to the workspace root, when the finding is about a file.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,10 +49,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, code: impl FindingCode, message: impl Into<String>) -> Self {
         Self {
             severity,
-            code: code.into(),
+            code: code.code(),
             message: message.into(),
             file: None,
             line: None,
@@ -56,15 +60,15 @@ impl Finding {
         }
     }
 
-    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(code: impl FindingCode, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
-    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(code: impl FindingCode, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
-    pub fn info(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn info(code: impl FindingCode, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, message)
     }
 
@@ -111,7 +115,8 @@ pub enum Verdict {
 /// A measured number.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metric {
-    pub name: String,
+    /// `<task>.<segment>(.<segment>)*`, see [`MetricName`].
+    pub name: MetricName,
     pub value: f64,
     pub unit: Unit,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -152,9 +157,9 @@ impl Change {
 }
 
 impl Metric {
-    pub fn new(name: impl Into<String>, value: f64, unit: Unit) -> Self {
+    pub fn new(name: MetricName, value: f64, unit: Unit) -> Self {
         Self {
-            name: name.into(),
+            name,
             value,
             unit,
             budget: None,

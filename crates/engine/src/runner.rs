@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Instant;
 
 use crate::interrupt;
-use crate::model::{Finding, Severity, TaskReport, TaskStatus};
+use crate::model::{EngineCode, Finding, Severity, TaskReport, TaskStatus};
 use crate::plan::Plan;
 use crate::progress::ProgressSink;
 use crate::scope::ChangeScope;
@@ -238,7 +238,7 @@ fn status_of(
                 }
                 _ => &err.message,
             };
-            let mut finding = Finding::error("task-error", message);
+            let mut finding = Finding::error(EngineCode::TaskError, message);
             if let Some(hint) = &err.hint {
                 finding = finding.help(hint.clone());
             }
@@ -254,7 +254,7 @@ fn status_of(
                 .unwrap_or_else(|| "unknown panic".to_owned());
             report.findings.push(
                 Finding::error(
-                    "task-panicked",
+                    EngineCode::TaskPanicked,
                     format!("task `{name}` panicked: {message}"),
                 )
                 .help("this is a bug in cargo-perf; please report it with the output of --verbose"),

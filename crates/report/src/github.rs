@@ -27,7 +27,7 @@ pub fn render_github(report: &RunReport) -> String {
             }
             properties.push(format!(
                 "title={}",
-                property(&format!("{}/{}", task.name, finding.code))
+                property(&crate::finding_title(task, finding))
             ));
             let mut message = finding.message.clone();
             if let Some(help) = &finding.help {
@@ -71,16 +71,24 @@ mod tests {
 
     use cargo_perf_engine::{Finding, TaskKind, TaskReport};
 
+    cargo_perf_engine::finding_codes! {
+        enum TestCode for "gitignore" {
+            Artifact => "gitignore-untracked-artifact" (Error, "an artifact is tracked"),
+            Careful => "gitignore-w" (Warning, "a warning"),
+            Fyi => "gitignore-i" (Info, "a note"),
+        }
+    }
+
     #[test]
     fn every_severity_with_file_and_line() {
         let mut task = TaskReport::new("gitignore", TaskKind::Builtin);
         task.findings = vec![
-            Finding::error("untracked-artifact", "big file")
+            Finding::error(TestCode::Artifact, "big file")
                 .file("dir,x/a:b.bin")
                 .line(3)
                 .help("ignore it"),
-            Finding::warning("w", "careful").file("b.rs"),
-            Finding::info("i", "fyi"),
+            Finding::warning(TestCode::Careful, "careful").file("b.rs"),
+            Finding::info(TestCode::Fyi, "fyi"),
         ];
         let report = RunReport::new(
             "check".into(),
@@ -92,9 +100,9 @@ mod tests {
         );
         assert_eq!(
             render_github(&report),
-            "::error file=dir%2Cx/a%3Ab.bin,line=3,title=gitignore/untracked-artifact::big file%0Ahelp: ignore it\n\
-             ::warning file=b.rs,title=gitignore/w::careful\n\
-             ::notice title=gitignore/i::fyi\n"
+            "::error file=dir%2Cx/a%3Ab.bin,line=3,title=gitignore-untracked-artifact::big file%0Ahelp: ignore it\n\
+             ::warning file=b.rs,title=gitignore-w::careful\n\
+             ::notice title=gitignore-i::fyi\n"
         );
     }
 

@@ -117,27 +117,23 @@ fn findings(out: &mut String, task: &TaskReport) {
 }
 
 fn metrics(out: &mut String, report: &RunReport) {
-    let rows: Vec<(&str, &cargo_perf_engine::Metric)> = report
-        .tasks
-        .iter()
-        .flat_map(|t| t.metrics.iter().map(move |m| (t.name.as_str(), m)))
-        .collect();
+    let rows: Vec<&cargo_perf_engine::Metric> =
+        report.tasks.iter().flat_map(|t| &t.metrics).collect();
     if rows.is_empty() {
         return;
     }
-    let name = |task: &str, metric: &cargo_perf_engine::Metric| {
-        escape(&format!("{task}.{}", metric.name)).into_owned()
-    };
+    // A name already starts with its task (`build.noop`), and is shown as it is in the JSON.
+    let name = |metric: &cargo_perf_engine::Metric| escape(&metric.name).into_owned();
     let name_width = rows
         .iter()
-        .map(|(task, m)| name(task, m).chars().count())
+        .map(|m| name(m).chars().count())
         .max()
         .unwrap_or(0);
     let _ = writeln!(out, "\n{}", style("Metrics").bold());
-    for (task, metric) in rows {
+    for metric in rows {
         let mut line = format!(
             "  {:<name_width$}  {:>12}",
-            name(task, metric),
+            name(metric),
             format_value(metric.value, metric.unit)
         );
         if let Some(budget) = metric.budget {

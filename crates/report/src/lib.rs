@@ -21,7 +21,7 @@ pub use listing::{render_listing, render_listing_json};
 pub use markdown::render_markdown;
 pub use status::status_mark;
 
-use cargo_perf_engine::{RunReport, Severity, TaskReport, TaskStatus};
+use cargo_perf_engine::{Finding, RunReport, Severity, TaskReport, TaskStatus};
 
 /// Output formats for a run report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,16 @@ pub fn render(report: &RunReport, format: Format, quiet: bool) -> String {
         Format::Json => render_json(report),
         Format::Github => render_github(report) + &render_human(report, quiet),
         Format::Markdown => render_markdown(report),
+    }
+}
+
+/// How a finding is titled: its code, which names its task
+/// (`gitignore-missing-ignore`), or `task/code` when the code does not (a
+/// custom task's `clippy/command-failed`, `build/engine-task-error`).
+pub(crate) fn finding_title(task: &TaskReport, finding: &Finding) -> String {
+    match finding.code.strip_prefix(task.name.as_str()) {
+        Some(rest) if rest.starts_with('-') => finding.code.to_string(),
+        _ => format!("{}/{}", task.name, finding.code),
     }
 }
 

@@ -75,10 +75,9 @@ fn findings(out: &mut String, report: &RunReport) {
             };
             let _ = write!(
                 out,
-                "- {icon} **{}** `{}/{}`: {}",
+                "- {icon} **{}** `{}`: {}",
                 severity(finding.severity),
-                inline(&task.name),
-                inline(&finding.code),
+                inline(&crate::finding_title(task, finding)),
                 inline(&finding.message)
             );
             if let Some(file) = &finding.file {
@@ -110,11 +109,7 @@ fn findings(out: &mut String, report: &RunReport) {
 }
 
 fn metrics(out: &mut String, report: &RunReport) {
-    let rows: Vec<_> = report
-        .tasks
-        .iter()
-        .flat_map(|t| t.metrics.iter().map(move |m| (t, m)))
-        .collect();
+    let rows: Vec<_> = report.tasks.iter().flat_map(|t| &t.metrics).collect();
     if rows.is_empty() {
         return;
     }
@@ -127,12 +122,11 @@ fn metrics(out: &mut String, report: &RunReport) {
         out,
         "|:-------|------:|-------:|---------:|-------:|:--------|"
     );
-    for (task, metric) in rows {
+    for metric in rows {
         let optional = |v: Option<f64>| v.map(|v| format_value(v, metric.unit)).unwrap_or_default();
         let _ = writeln!(
             out,
-            "| `{}.{}` | {} | {} | {} | {} | {} |",
-            cell(&task.name),
+            "| `{}` | {} | {} | {} | {} | {} |",
             cell(&metric.name),
             format_value(metric.value, metric.unit),
             optional(metric.budget),

@@ -9,11 +9,37 @@ use std::time::Duration;
 
 use cargo_perf_engine::model::{ListedPipeline, ListedTask, Listing};
 use cargo_perf_engine::{
-    Change, Finding, Metric, RunReport, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
+    Change, Finding, Metric, MetricName, RunReport, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
 };
 use cargo_perf_report::{Format, render, render_listing, render_listing_json};
 
 const UPDATE_ENV: &str = "UPDATE_SNAPSHOTS";
+
+// Codes shaped like the tasks' own (the report crate sees no task).
+cargo_perf_engine::finding_codes! {
+    enum GitignoreCode for "gitignore" {
+        MissingIgnore => "gitignore-missing-ignore" (Error, "a required ignore is missing"),
+        LargeFile => "gitignore-large-file" (Error, "a tracked file is too large"),
+        NotShared => "gitignore-not-shared" (Warning, "an ignore is not committed"),
+        NotARepository => "gitignore-not-a-repository" (Warning, "not in a git repository"),
+        Added => "gitignore-added" (Info, "a pattern was added"),
+        Untracked => "gitignore-untracked" (Info, "a file was untracked"),
+    }
+}
+
+cargo_perf_engine::finding_codes! {
+    enum BenchCode for "bench" {
+        Regressed => "bench-regressed" (Error, "a benchmark regressed"),
+        OverBudget => "bench-over-budget" (Error, "a benchmark is over its budget"),
+    }
+}
+
+fn metric(task: &str, segments: &[&str], value: f64, unit: Unit) -> Metric {
+    let name = segments
+        .iter()
+        .fold(MetricName::task(task), |name, s| name.seg(s));
+    Metric::new(name, value, unit)
+}
 
 /// Every format, with the extension its snapshot file gets.
 const FORMATS: &[(Format, &str)] = &[
@@ -113,35 +139,38 @@ fn gitignore_failed() -> TaskReport {
     gitignore.summary = Some("12 tracked files, 2 of 3 required ignores in place".into());
     gitignore.findings = vec![
         Finding::error(
-            "missing-ignore",
+            GitignoreCode::MissingIgnore,
             "target/ (the build output) is not ignored: `!target/` re-includes it",
         )
         .file(".gitignore")
         .line(4)
         .help("remove `!target/`, or add `/target/` after it"),
         Finding::error(
-            "large-file",
+            GitignoreCode::LargeFile,
             "tracked file assets/big,one:1.bin is 2.0 MiB, over the 1.0 MiB limit",
         )
         .file("assets/big,one:1.bin")
         .help("keep it out of git"),
         Finding::warning(
-            "ignore-not-shared",
+            GitignoreCode::NotShared,
             "perf.data* is ignored only by .git/info/exclude",
         )
         .file(".gitignore"),
         Finding::warning(
-            "not-a-git-repository",
+            GitignoreCode::NotARepository,
             "/ws is 100% outside git, so there is nothing to check",
         ),
-        Finding::info("ignore-added", "added `/target/` to .gitignore")
+        Finding::info(GitignoreCode::Added, "added `/target/` to .gitignore")
             .file(".gitignore")
             .line(9),
-        Finding::info("untracked", "untracked a|b.log (the file stays on disk)"),
+        Finding::info(
+            GitignoreCode::Untracked,
+            "untracked a|b.log (the file stays on disk)",
+        ),
     ];
     gitignore.metrics = vec![
-        Metric::new("tracked-files", 12.0, Unit::Count),
-        Metric::new("missing-ignores", 1.0, Unit::Count),
+        metric("gitignore", &["tracked-files"], 12.0, Unit::Count),
+        metric("gitignore", &["missing-ignores"], 1.0, Unit::Count),
     ];
     gitignore
 }
@@ -151,35 +180,40 @@ fn bench_failed() -> TaskReport {
     let mut bench = task("bench", TaskStatus::Failed, 65_400);
     bench.findings = vec![
         Finding::error(
-            "bench-regressed",
+            BenchCode::Regressed,
             "`parse` regressed: +12.3% [+8.1%, +16.0%] at 95.0% confidence",
         )
         .help("profile it"),
         Finding::error(
-            "bench-over-budget",
+            BenchCode::OverBudget,
             "`startup` takes 1.50s (median), over its budget of 1.00s",
         ),
     ];
     bench.metrics = vec![
-        Metric::new("parse", 1_234_567.0, Unit::Nanoseconds)
+        metric("bench", &["parse"], 1_234_567.0, Unit::Nanoseconds)
             .baseline(1_099_000.0)
             .verdict(Verdict::Regressed)
             .change(change(1.123, 1.081, 1.160, Some(0.95))),
-        Metric::new("lex", 850.0, Unit::Nanoseconds)
+        metric("bench", &["lex"], 850.0, Unit::Nanoseconds)
             .baseline(1_000.0)
             .verdict(Verdict::Improved)
             .change(change(0.85, 0.80, 0.90, Some(0.95))),
-        Metric::new("walk", 2_000_000_000.0, Unit::Nanoseconds)
-            .baseline(1_990_000_000.0)
-            .verdict(Verdict::Unchanged)
-            .change(change(1.005, 0.99, 1.02, None)),
-        Metric::new("noisy", 45.5, Unit::Nanoseconds)
+        metric(
+            "bench",
+            &["walk/large.json"],
+            2_000_000_000.0,
+            Unit::Nanoseconds,
+        )
+        .baseline(1_990_000_000.0)
+        .verdict(Verdict::Unchanged)
+        .change(change(1.005, 0.99, 1.02, None)),
+        metric("bench", &["noisy"], 45.5, Unit::Nanoseconds)
             .baseline(44.0)
             .verdict(Verdict::Inconclusive)
             .change(change(1.034, 0.97, 1.10, Some(0.99))),
-        Metric::new("startup", 1_500_000_000.0, Unit::Nanoseconds).budget(1_000_000_000.0),
-        Metric::new("count", 123_456_789.0, Unit::Instructions),
-        Metric::new("startup.max-rss", 52_428_800.0, Unit::Bytes),
+        metric("bench", &["startup"], 1_500_000_000.0, Unit::Nanoseconds).budget(1_000_000_000.0),
+        metric("bench", &["count"], 123_456_789.0, Unit::Instructions),
+        metric("bench", &["startup", "max-rss"], 52_428_800.0, Unit::Bytes),
     ];
     bench
 }
@@ -188,10 +222,15 @@ fn build_passed() -> TaskReport {
     let mut build = task("build", TaskStatus::Passed, 3_250);
     build.summary = Some("no-op build 0.41s; 2 members within budget".into());
     build.metrics = vec![
-        Metric::new("noop", 0.41, Unit::Seconds).budget(2.0),
-        Metric::new("incremental/core", 45.0, Unit::Seconds).budget(60.0),
-        Metric::new("usage", 3.0 * 1024.0 * 1024.0 * 1024.0, Unit::Bytes),
-        Metric::new("hit-rate", 87.25, Unit::Percent),
+        metric("build", &["noop"], 0.41, Unit::Seconds).budget(2.0),
+        metric("build", &["incremental", "core"], 45.0, Unit::Seconds).budget(60.0),
+        metric(
+            "build",
+            &["usage"],
+            3.0 * 1024.0 * 1024.0 * 1024.0,
+            Unit::Bytes,
+        ),
+        metric("build", &["hit-rate"], 87.25, Unit::Percent),
     ];
     build
 }

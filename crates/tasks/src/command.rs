@@ -8,6 +8,14 @@ use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::{Finding, Task, TaskContext, TaskError, TaskKind};
 use cargo_perf_policy::{CustomTask, Located};
 
+cargo_perf_engine::finding_codes! {
+    /// The findings of custom command tasks (docs/policy.md lists them).
+    pub enum CommandCode for "command" {
+        Failed => "command-failed" (Error, "the command exited with a failure"),
+        LeftoverProcesses => "command-leftover-processes" (Warning, "the command left processes running"),
+    }
+}
+
 pub struct CommandTask {
     spec: CustomTask,
     description: String,
@@ -66,7 +74,7 @@ impl Task for CommandTask {
         } else {
             cx.finding(
                 Finding::error(
-                    "command-failed",
+                    CommandCode::Failed,
                     format!("`{shown}` {}", finished.describe()),
                 )
                 .help(format!(
@@ -76,7 +84,7 @@ impl Task for CommandTask {
             cx.log_tail(tail);
         }
         if let Some(left) = &finished.leftover {
-            cx.finding(left.finding("command-leftover-processes", &shown));
+            cx.finding(left.finding(CommandCode::LeftoverProcesses, &shown));
         }
         Ok(())
     }

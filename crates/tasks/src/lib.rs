@@ -9,6 +9,7 @@ mod build;
 mod builtin;
 pub mod changes;
 mod clean;
+pub mod codes;
 mod command;
 mod gitignore;
 pub mod hook;

@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::model::Finding;
+use crate::model::{Finding, FindingCode};
 
 /// What a command left running.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl Leftover {
 
     /// The warning a task reports for `command` (as shown to the user), with
     /// its task's `code`.
-    pub fn finding(&self, code: &str, command: &str) -> Finding {
+    pub fn finding(&self, code: impl FindingCode, command: &str) -> Finding {
         let them = if self.processes.len() > 1 {
             "them"
         } else {

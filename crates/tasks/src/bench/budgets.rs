@@ -7,6 +7,7 @@
 use cargo_perf_engine::{Finding, TaskContext};
 use cargo_perf_policy::suggest;
 
+use super::codes::BenchCode;
 use super::history::BenchRecord;
 
 /// Reports the budgets of targets that ran but reported no result of that name.
@@ -45,7 +46,7 @@ pub(crate) fn check_unmatched(
             None => format!("`{target}` reported: {}", reported.join(", ")),
         };
         let mut finding = Finding::error(
-            "bench-unknown-budget",
+            BenchCode::UnknownBudget,
             format!(
                 "`[bench.budgets]` names `{}`, a result bench target `{target}` did not report",
                 name.value

@@ -12,6 +12,7 @@ use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::{Finding, TaskContext, TaskError};
 use cargo_perf_policy::CommandBench;
 
+use super::codes::BenchCode;
 use super::history::BenchRecord;
 
 pub(crate) fn measure_all(
@@ -71,12 +72,12 @@ fn measure(
     })?;
     check_interrupt()?;
     if let Some(left) = &finished.leftover {
-        cx.finding(left.finding("bench-leftover-processes", &spec.display()));
+        cx.finding(left.finding(BenchCode::LeftoverProcesses, &spec.display()));
     }
     if !finished.success() {
         cx.finding(
             Finding::error(
-                "bench-command-failed",
+                BenchCode::CommandFailed,
                 format!(
                     "benchmark `{}` under callgrind: valgrind {}",
                     bench.name.value,

@@ -11,6 +11,7 @@ use cargo_perf_engine::{Finding, TaskContext, TaskError};
 use cargo_perf_policy::CommandLine;
 use cargo_perf_policy::{BenchClock, CommandBench};
 
+use super::codes::BenchCode;
 use super::history::BenchRecord;
 use super::report::compared;
 use super::sampling::{Imprecise, Sampler, percent};
@@ -69,7 +70,7 @@ pub(crate) fn measure_interleaved(
             .and_then(|()| runs.timed(cx, &step, roots, &judging));
         check_interrupt()?;
         if let Some(left) = &runs.leftover {
-            cx.finding(left.finding("bench-leftover-processes", &bench.run.to_string()));
+            cx.finding(left.finding(BenchCode::LeftoverProcesses, &bench.run.to_string()));
         }
         match measured {
             Ok((records, imprecise)) => {
@@ -230,7 +231,7 @@ fn report_failure(
             };
             cx.finding(
                 Finding::error(
-                    "bench-command-failed",
+                    BenchCode::CommandFailed,
                     format!("benchmark `{name}`: `{phase}` {status}"),
                 )
                 .help(format!("run it by hand to see its whole output: {line}")),
@@ -267,7 +268,7 @@ fn imprecise_finding(name: &str, why: &Imprecise) -> Finding {
         None => "`max-runs` was reached".to_owned(),
     };
     Finding::warning(
-        "bench-imprecise",
+        BenchCode::Imprecise,
         format!(
             "`{name}`: {bound} after {} runs, with its median known to ±{}; a verdict needs about ±{}",
             why.runs,

@@ -4,6 +4,7 @@
 
 mod budgets;
 mod callgrind;
+pub(crate) mod codes;
 mod commands;
 mod confirm;
 mod fingerprint;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 
 use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
 
+use codes::BenchCode;
 use history::{History, HistoryError, RunRecord};
 
 pub use listing::history;
@@ -317,7 +319,7 @@ impl BenchTask {
         for s in &skipped {
             cx.finding(
                 Finding::warning(
-                    "bench-history-corrupt",
+                    BenchCode::HistoryCorrupt,
                     format!("skipped {}: {}", s.path.display(), s.reason),
                 )
                 .file(s.path.clone())
@@ -429,7 +431,7 @@ fn warn_if_fingerprint_differs(
     }
     cx.finding(
         Finding::warning(
-            "bench-fingerprint-differs",
+            BenchCode::FingerprintDiffers,
             format!(
                 "comparing with {label}, measured with a different {}",
                 differ.join(", ")

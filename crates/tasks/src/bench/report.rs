@@ -4,10 +4,11 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use cargo_perf_engine::model::{Metric, Unit, Verdict};
-use cargo_perf_engine::{Finding, TaskContext};
+use cargo_perf_engine::model::{Metric, MetricName, Unit, Verdict};
+use cargo_perf_engine::{Finding, Severity, TaskContext};
 use cargo_perf_policy::BenchSettings;
 
+use super::codes::BenchCode;
 use super::history::{BenchRecord, RunRecord};
 use super::stats::median;
 use super::verdict::{Comparison, Input, judge, judge_by_spread};
@@ -107,7 +108,7 @@ pub(crate) fn report(
     for bench in &run.benchmarks {
         let unit = unit_of(bench);
         let value = median(&compared(bench, cpu));
-        let mut metric = Metric::new(&bench.id, value, unit);
+        let mut metric = Metric::new(name(&bench.id), value, unit);
         let comparison = comparisons.iter().find(|c| c.id == bench.id);
         if let Some(c) = comparison {
             metric = metric
@@ -158,7 +159,7 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
     );
     match c.verdict {
         Verdict::Regressed => Finding::error(
-            "bench-regressed",
+            BenchCode::Regressed,
             format!("`{}` regressed: {change} {level}", c.id),
         )
         .help(format!(
@@ -166,23 +167,24 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
             settings.threshold * 100.0
         )),
         Verdict::Inconclusive => {
-            let finding = if settings.fail_on_inconclusive {
-                Finding::error as fn(String, String) -> Finding
+            let severity = if settings.fail_on_inconclusive {
+                Severity::Error
             } else {
-                Finding::warning as fn(String, String) -> Finding
+                Severity::Warning
             };
-            finding(
-                "bench-inconclusive".into(),
+            Finding::new(
+                severity,
+                BenchCode::Inconclusive,
                 format!("`{}` is inconclusive: {change} {level}", c.id),
             )
             .help("the interval straddles the threshold; more runs (a longer `max-time`), `--baseline-rev` or a quieter machine narrow it")
         }
         Verdict::Improved => Finding::info(
-            "bench-improved",
+            BenchCode::Improved,
             format!("`{}` improved: {change} {level}", c.id),
         ),
         _ => Finding::info(
-            "bench-unchanged",
+            BenchCode::Unchanged,
             format!("`{}` unchanged: {change} {level}", c.id),
         ),
     }
@@ -190,7 +192,7 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
 
 fn over_budget(id: &str, value: f64, budget_ns: f64) -> Finding {
     Finding::error(
-        "bench-over-budget",
+        BenchCode::OverBudget,
         format!(
             "`{id}` takes {} (median), over its budget of {}",
             nanos(value),
@@ -206,17 +208,17 @@ fn resource_metrics(cx: &mut TaskContext<'_>, bench: &BenchRecord) {
         return;
     }
     cx.metric(Metric::new(
-        format!("{}.user", bench.id),
+        name(&bench.id).seg("user"),
         median(&bench.user_ns),
         Unit::Nanoseconds,
     ));
     cx.metric(Metric::new(
-        format!("{}.sys", bench.id),
+        name(&bench.id).seg("sys"),
         median(&bench.sys_ns),
         Unit::Nanoseconds,
     ));
     cx.metric(Metric::new(
-        format!("{}.max-rss", bench.id),
+        name(&bench.id).seg("max-rss"),
         median(&bench.max_rss_bytes),
         Unit::Bytes,
     ));
@@ -245,6 +247,11 @@ fn summary_line(
         let _ = write!(summary, "; saved as baseline `{name}`");
     }
     summary
+}
+
+/// `bench.<id>`: the id is one segment, whatever it holds.
+fn name(id: &str) -> MetricName {
+    MetricName::task("bench").seg(id)
 }
 
 fn nanos(ns: f64) -> String {

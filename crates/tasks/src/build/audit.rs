@@ -12,6 +12,7 @@ use cargo_perf_engine::workspace::TargetKind;
 use cargo_perf_engine::{Finding, Workspace};
 
 use super::cargo::{BuildOutput, Script};
+use super::codes::BuildCode;
 use super::tree::Changes;
 
 /// What a build script told cargo to watch, from its `output` file.
@@ -68,7 +69,7 @@ pub(crate) fn scripts(workspace: &Workspace, build: &BuildOutput) -> Vec<Finding
         if watches.paths.is_empty() && watches.env.is_empty() {
             findings.push(
                 Finding::warning(
-                    "no-rerun-if",
+                    BuildCode::NoRerunIf,
                     format!(
                         "the build script of `{package}` prints no `rerun-if-changed` or `rerun-if-env-changed` line, so it reruns whenever any file of the package changes"
                     ),
@@ -82,7 +83,7 @@ pub(crate) fn scripts(workspace: &Workspace, build: &BuildOutput) -> Vec<Finding
                 continue;
             }
             let mut finding = Finding::error(
-                "rerun-if-changed-missing",
+                BuildCode::RerunIfChangedMissing,
                 format!(
                     "the build script of `{package}` watches `{path}`, which does not exist, so it reruns on every build"
                 ),
@@ -116,14 +117,14 @@ pub(crate) fn env_changes(build: &BuildOutput, between_identical_builds: bool) -
         let package = &dirty.package;
         let finding = if between_identical_builds {
             Finding::error(
-                "volatile-env",
+                BuildCode::VolatileEnv,
                 format!(
                     "`{package}` watches the environment variable {var}, whose value changed between two identical builds, so it rebuilds every time"
                 ),
             )
         } else {
             Finding::warning(
-                "env-changed",
+                BuildCode::EnvChanged,
                 format!(
                     "`{package}` rebuilt because the environment variable {var} changed since the last build"
                 ),
@@ -156,7 +157,7 @@ pub(crate) fn source_writes(workspace: &Workspace, changes: &Changes) -> Vec<Fin
                 _ => "the build (a build script or procedural macro)".to_owned(),
             };
             Finding::error(
-                "build-writes-source",
+                BuildCode::WritesSource,
                 format!("{who} {what} a file in the source tree"),
             )
             .file(workspace.relative(path))
@@ -172,7 +173,7 @@ pub(crate) fn future_files(workspace: &Workspace, files: &[(PathBuf, Duration)])
         .map(|(path, ahead)| {
             let rel = workspace.relative(path);
             Finding::error(
-                "future-mtime",
+                BuildCode::FutureMtime,
                 format!(
                     "the modification time of this file is {} in the future, so cargo sees it as changed on every build until then",
                     cargo_perf_policy::units::format_duration(*ahead)
@@ -218,12 +219,12 @@ mod tests {
             ..BuildOutput::default()
         };
         let error = &env_changes(&build, true)[0];
-        assert_eq!(error.code, "volatile-env");
+        assert_eq!(error.code, "build-volatile-env");
         assert!(
             error
                 .message
                 .contains("`a` watches the environment variable MY_STAMP")
         );
-        assert_eq!(env_changes(&build, false)[0].code, "env-changed");
+        assert_eq!(env_changes(&build, false)[0].code, "build-env-changed");
     }
 }

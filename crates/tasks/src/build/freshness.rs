@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use cargo_perf_engine::Finding;
 
 use super::cargo::BuildOutput;
+use super::codes::BuildCode;
 
 /// The findings about a no-op build that was not a no-op.
 pub(crate) fn findings(noop: &BuildOutput) -> Vec<Finding> {
@@ -48,7 +49,7 @@ pub(crate) fn findings(noop: &BuildOutput) -> Vec<Finding> {
             };
             let knock_on = reasons.iter().all(|r| is_knock_on(r));
             let finding = Finding::error(
-                "not-fresh",
+                BuildCode::NotFresh,
                 format!("a second identical build rebuilt `{package}` ({targets}): {reason}"),
             )
             .help(help_for(&reason, package));

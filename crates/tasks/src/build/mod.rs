@@ -8,6 +8,7 @@
 mod audit;
 mod cargo;
 mod clean;
+pub(crate) mod codes;
 mod freshness;
 mod incremental;
 mod nightly;
@@ -17,11 +18,12 @@ mod tree;
 use std::time::{Duration, SystemTime};
 
 use cargo_perf_engine::workspace::Member;
-use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{Finding, Metric, MetricName, Task, TaskContext, TaskError, Unit};
 use cargo_perf_policy::units::format_duration;
 use cargo_perf_policy::{BuildSettings, BuildTarget};
 
 use cargo::{BuildCommand, BuildOutput};
+use codes::BuildCode;
 use incremental::Timing;
 use tree::Snapshot;
 
@@ -142,12 +144,12 @@ impl Task for BuildTask {
             return report_failure(cx, &command, settings, &noop, "the second build");
         }
         cx.metric(Metric::new(
-            "noop",
+            name().seg("noop"),
             noop.duration.as_secs_f64(),
             Unit::Seconds,
         ));
         cx.metric(Metric::new(
-            "dirty-units",
+            name().seg("dirty-units"),
             noop.work_count() as f64,
             Unit::Count,
         ));
@@ -203,7 +205,7 @@ impl BuildTask {
         for member in members {
             let Some(root) = incremental::root_file(member) else {
                 cx.finding(Finding::info(
-                    "no-root-file",
+                    BuildCode::NoRootFile,
                     format!("`{}` has no library or binary target, so its edit-rebuild cycle is not timed", member.name),
                 ));
                 continue;
@@ -211,7 +213,7 @@ impl BuildTask {
             if !incremental::inside(root, &cx.workspace().root) {
                 cx.finding(
                     Finding::warning(
-                        "root-outside-workspace",
+                        BuildCode::RootOutsideWorkspace,
                         format!(
                             "the root source file of `{}` resolves outside the workspace, so its edit is not timed (cargo perf touches no file outside the workspace)",
                             member.name
@@ -269,7 +271,7 @@ fn report_timing(
 ) {
     let member = &timing.member;
     let mut metric = Metric::new(
-        format!("incremental/{member}"),
+        name().seg("incremental").seg(member),
         timing.duration.as_secs_f64(),
         Unit::Seconds,
     );
@@ -279,7 +281,7 @@ fn report_timing(
             *over += 1;
             cx.finding(
                 Finding::error(
-                    "incremental-over-budget",
+                    BuildCode::OverBudget,
                     format!(
                         "an edit of `{member}` takes {} to rebuild ({} unit{}), over its budget of {}",
                         format_duration(timing.duration),
@@ -294,7 +296,7 @@ fn report_timing(
     }
     cx.metric(metric);
     cx.metric(Metric::new(
-        format!("rebuilt/{member}"),
+        name().seg("rebuilt").seg(member),
         timing.rebuilt as f64,
         Unit::Count,
     ));
@@ -323,7 +325,7 @@ fn report_timing(
         if !reasons.is_empty() {
             message.push_str(&format!(" (cargo: {})", reasons.join("; ")));
         }
-        cx.finding(Finding::warning("unexpected-rebuild", message).help(
+        cx.finding(Finding::warning(BuildCode::UnexpectedRebuild, message).help(
             "a build script or `rerun-if-changed` path outside its own package probably watches this member's files; watch only the package's own inputs",
         ));
     }
@@ -352,7 +354,7 @@ fn clean_build(
         return report_failure(cx, &timed, settings, &build, "the clean build").map(|()| None);
     }
     cx.metric(Metric::new(
-        "clean-build",
+        name().seg("clean"),
         build.duration.as_secs_f64(),
         Unit::Seconds,
     ));
@@ -364,7 +366,7 @@ fn clean_build(
         Some(units) => {
             for unit in units.iter().take(SLOWEST_UNITS) {
                 cx.finding(Finding::info(
-                    "slow-unit",
+                    BuildCode::SlowUnit,
                     format!(
                         "clean build: {} took {}",
                         unit.describe(),
@@ -375,7 +377,7 @@ fn clean_build(
             cx.artifact(report);
         }
         None => cx.finding(Finding::warning(
-            "no-timings",
+            BuildCode::NoTimings,
             format!(
                 "cargo wrote no readable timings report at {}, so the slowest units are unknown",
                 report.display()
@@ -411,7 +413,7 @@ fn report_failure(
         Some(error) => {
             let first_line = error.rendered.lines().next().unwrap_or("a compile error");
             let mut finding = Finding::error(
-                "build-failed",
+                BuildCode::Failed,
                 format!("{what} failed: {first_line}"),
             )
             .help(format!(
@@ -429,7 +431,7 @@ fn report_failure(
         None => {
             cx.finding(
                 Finding::error(
-                    "build-failed",
+                    BuildCode::Failed,
                     format!("{what} failed: `{shown}` {}", build.status),
                 )
                 .help(format!("run `{shown}` to see its whole output")),
@@ -451,6 +453,10 @@ fn unknown_member(workspace: &cargo_perf_engine::Workspace, name: &str, from: &s
         "{from} names `{name}`, which is not a member of this workspace"
     ))
     .hint(hint)
+}
+
+fn name() -> MetricName {
+    MetricName::task("build")
 }
 
 fn plural(n: usize) -> &'static str {

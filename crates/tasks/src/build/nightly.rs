@@ -11,6 +11,7 @@ use cargo_perf_engine::{Finding, Workspace};
 use cargo_perf_policy::BuildTarget;
 
 use super::cargo::CompileError;
+use super::codes::BuildCode;
 use super::targets;
 
 /// rustc's code for `#![feature]` on the stable or beta channel.
@@ -37,7 +38,7 @@ pub(crate) fn diagnose(
         None => ("a target".to_owned(), None),
     };
     let mut finding = Finding::error(
-        "build-nightly-only",
+        BuildCode::NightlyOnly,
         format!(
             "{what} failed because {subject} uses `#![feature]`, which only a nightly toolchain accepts (rustc: error[{CODE}])"
         ),

@@ -11,6 +11,7 @@
 
 mod act;
 mod atime;
+pub(crate) mod codes;
 mod extras;
 mod layout;
 mod nofollow;

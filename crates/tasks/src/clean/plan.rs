@@ -11,6 +11,7 @@ use cargo_perf_policy::ByteSize;
 use cargo_perf_policy::sections::clean::{Clean, Toolchains};
 
 use super::Anchors;
+use super::codes::CleanCode;
 use super::layout::UnitKey;
 use super::safety::Tracked;
 use super::scan::Scan;
@@ -102,7 +103,7 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
     if let Some(remaining) = selection.over_budget {
         notes.push(
             Finding::warning(
-                "over-budget",
+                CleanCode::OverBudget,
                 format!(
                     "the target dir still takes {} after removing every unit the rules allow (max-size {})",
                     ByteSize(remaining),
@@ -124,7 +125,7 @@ fn scan_notes(inputs: &Inputs<'_>) -> Vec<Finding> {
         .filter(|p| inputs.busy.contains(&p.name))
         .map(|profile| {
             Finding::warning(
-                "build-locked",
+                CleanCode::BuildLocked,
                 format!(
                     "{} is locked by a running cargo build: skipped it",
                     profile.name
@@ -141,7 +142,7 @@ fn scan_notes(inputs: &Inputs<'_>) -> Vec<Finding> {
 }
 
 fn unreadable(inputs: &Inputs<'_>, path: &Path, err: &std::io::Error) -> Finding {
-    Finding::warning("unreadable", format!("cannot read it: {err}"))
+    Finding::warning(CleanCode::Unreadable, format!("cannot read it: {err}"))
         .file(inputs.anchors.shown(path))
         .help("check its permissions; what cannot be read is not removed")
 }
@@ -159,7 +160,7 @@ fn installed(
     let installed = toolchains::probe(cx.workspace())?;
     for (name, err) in &installed.broken {
         notes.push(Finding::warning(
-            "toolchain-broken",
+            CleanCode::ToolchainBroken,
             format!("toolchain `{name}` is listed by rustup but cannot build: {err}; its units count as not installed"),
         ).help(format!("repair it with `rustup toolchain install {name}`, or remove it")));
     }
@@ -177,7 +178,7 @@ fn kept_notes(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Finding> {
                 .find(|p| inputs.tracked.covers(p))
                 .unwrap_or(&inputs.anchors.root.path);
             Finding::warning(
-                "tracked-kept",
+                CleanCode::TrackedKept,
                 format!("unit `{}` holds a file git tracks: kept it", unit.name),
             )
             .file(inputs.anchors.shown(path))
@@ -233,7 +234,7 @@ fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
             ),
         };
         notes.push(
-            Finding::warning("tracked-kept", message)
+            Finding::warning(CleanCode::TrackedKept, message)
                 .file(anchors.shown(path))
                 .help("untrack it with `git rm --cached <path>` if it should go"),
         );
@@ -241,7 +242,7 @@ fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
     for path in &found.repos {
         notes.push(
             Finding::warning(
-                "clean-repository-kept",
+                CleanCode::RepositoryKept,
                 "matches a `[[clean.extra]]` glob, but it is a git repository of its own (a nested repository or a submodule): not entered",
             )
             .file(anchors.shown(path))

@@ -1,16 +1,17 @@
 //! The report phase: one finding per planned removal saying what became of
-//! it (`remove` when it went, or would in a dry run; `remove-failed`,
-//! `outside-workspace` or `clean-not-removed` when it did not), the notes of
+//! it (`clean-remove` when it went, or would in a dry run; `clean-remove-failed`,
+//! `clean-outside-workspace` or `clean-not-removed` when it did not), the notes of
 //! the plan, the metrics and the summary. An interrupted run says so with an
 //! error, so its task does not pass.
 
-use cargo_perf_engine::{Finding, Metric, TaskContext, Unit};
+use cargo_perf_engine::{Finding, Metric, MetricName, TaskContext, Unit};
 use cargo_perf_policy::ByteSize;
 use cargo_perf_policy::sections::clean::{Clean, Toolchains};
 
 use super::Anchors;
 use super::act::{Done, Why};
 use super::atime::LastUse;
+use super::codes::CleanCode;
 use super::plan::{Plan, Planned};
 use super::remove::Failure;
 use super::scan::Scan;
@@ -43,7 +44,9 @@ pub(super) fn report(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>) {
     let tally = match inputs.done {
         None => {
             for item in &inputs.plan.items {
-                cx.finding(Finding::info("remove", item.message.clone()).file(item.shown.clone()));
+                cx.finding(
+                    Finding::info(CleanCode::Remove, item.message.clone()).file(item.shown.clone()),
+                );
             }
             tally(inputs.plan.items.iter().map(|item| (item, &Done::Removed)))
         }
@@ -59,7 +62,7 @@ pub(super) fn report(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>) {
     if tally.interrupted > 0 {
         cx.finding(
             Finding::error(
-                "clean-interrupted",
+                CleanCode::Interrupted,
                 format!(
                     "interrupted by Ctrl-C: {} of {} removals were not done",
                     tally.interrupted,
@@ -78,7 +81,7 @@ pub(super) fn report(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>) {
 pub(super) fn interrupted_early(cx: &mut TaskContext<'_>) {
     cx.finding(
         Finding::error(
-            "clean-interrupted",
+            CleanCode::Interrupted,
             "interrupted by Ctrl-C before anything was removed",
         )
         .help("run `cargo perf clean` again"),
@@ -89,7 +92,7 @@ pub(super) fn interrupted_early(cx: &mut TaskContext<'_>) {
 fn outcome_findings(anchors: &Anchors, item: &Planned, done: &Done) -> Vec<Finding> {
     match done {
         Done::Removed => {
-            vec![Finding::info("remove", item.message.clone()).file(item.shown.clone())]
+            vec![Finding::info(CleanCode::Remove, item.message.clone()).file(item.shown.clone())]
         }
         Done::NotRemoved(why) => {
             let because = match why {
@@ -98,7 +101,7 @@ fn outcome_findings(anchors: &Anchors, item: &Planned, done: &Done) -> Vec<Findi
             };
             vec![
                 Finding::info(
-                    "clean-not-removed",
+                    CleanCode::NotRemoved,
                     format!("{}; not removed: {because}", item.message),
                 )
                 .file(item.shown.clone()),
@@ -111,13 +114,13 @@ fn outcome_findings(anchors: &Anchors, item: &Planned, done: &Done) -> Vec<Findi
 fn failure(anchors: &Anchors, item: &Planned, failure: &Failure) -> Finding {
     let finding = if failure.is_refusal() {
         Finding::error(
-            "outside-workspace",
+            CleanCode::OutsideWorkspace,
             format!("refused to remove it ({}): {}", item.message, failure.error),
         )
         .help("a directory on its path was replaced by a symlink or a file; nothing behind it is touched: look at it, and remove it by hand if it should go")
     } else {
         Finding::error(
-            "remove-failed",
+            CleanCode::RemoveFailed,
             format!("cannot remove it ({}): {}", item.message, failure.error),
         )
         .help("check its permissions and attributes (`ls -ld`, `lsattr -d`), then run `cargo perf clean` again")
@@ -149,13 +152,13 @@ fn metrics(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>, tally: &Tally) {
     let scan = inputs.scan;
     let reclaimable: u64 = inputs.plan.items.iter().map(|p| p.bytes).sum();
     cx.metric(Metric::new(
-        "reclaimable-bytes",
+        name().seg("reclaimable"),
         reclaimable as f64,
         Unit::Bytes,
     ));
     if inputs.done.is_some() {
         cx.metric(Metric::new(
-            "reclaimed-bytes",
+            name().seg("reclaimed"),
             tally.bytes as f64,
             Unit::Bytes,
         ));
@@ -163,14 +166,22 @@ fn metrics(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>, tally: &Tally) {
     let before = scan.total;
     let after = before.saturating_sub(tally.target_bytes);
     cx.metric(Metric::new(
-        "target-bytes-before",
+        name().seg("target").seg("before"),
         before as f64,
         Unit::Bytes,
     ));
-    cx.metric(Metric::new("target-bytes-after", after as f64, Unit::Bytes));
-    cx.metric(Metric::new("units", scan.units.len() as f64, Unit::Count));
     cx.metric(Metric::new(
-        "removals",
+        name().seg("target").seg("after"),
+        after as f64,
+        Unit::Bytes,
+    ));
+    cx.metric(Metric::new(
+        name().seg("units"),
+        scan.units.len() as f64,
+        Unit::Count,
+    ));
+    cx.metric(Metric::new(
+        name().seg("removals"),
         inputs.plan.items.len() as f64,
         Unit::Count,
     ));
@@ -178,12 +189,17 @@ fn metrics(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>, tally: &Tally) {
         if *bytes == 0 {
             continue;
         }
+        let usage = name().seg("usage");
         let name = match profile {
-            Some(index) => format!("usage.{}.{}", scan.profiles[*index].name, kind.as_str()),
-            None => format!("usage.{}", kind.as_str()),
+            Some(index) => usage.seg(&scan.profiles[*index].name).seg(kind.as_str()),
+            None => usage.seg(kind.as_str()),
         };
         cx.metric(Metric::new(name, *bytes as f64, Unit::Bytes));
     }
+}
+
+fn name() -> MetricName {
+    MetricName::task("clean")
 }
 
 fn summary(inputs: &Inputs<'_>, tally: &Tally) -> String {

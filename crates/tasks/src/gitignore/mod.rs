@@ -4,6 +4,7 @@
 //! in its own module; this one runs them, concurrently where they are
 //! independent, and turns their answers into findings.
 
+pub(crate) mod codes;
 mod fix;
 mod git;
 mod large;
@@ -16,9 +17,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::process::shell_quote;
-use cargo_perf_engine::{Finding, Metric, Project, Task, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{
+    Finding, FindingCode, Metric, MetricName, Project, Task, TaskContext, TaskError, Unit,
+};
 use cargo_perf_policy::ByteSize;
 
+use codes::GitignoreCode;
 use layout::Layout;
 use required::{Requirement, Status};
 use tracked::TrackedIgnored;
@@ -192,7 +196,7 @@ fn not_a_repository(cx: &mut TaskContext<'_>) {
     let root = cx.workspace().root.display().to_string();
     cx.finding(
         Finding::warning(
-            "not-a-git-repository",
+            GitignoreCode::NotARepository,
             format!("{root} is not in a git repository, so there is nothing to check"),
         )
         .help("run `git init` at the project's root, then `cargo perf gitignore --fix`"),
@@ -217,14 +221,23 @@ fn report_counts(cx: &mut TaskContext<'_>, filter: &Filter, counts: Counts) {
         still_ignored,
         large,
     } = counts;
-    cx.metric(Metric::new("tracked-files", checked as f64, Unit::Count));
-    cx.metric(Metric::new("missing-ignores", missing as f64, Unit::Count));
+    let name = |segment| MetricName::task("gitignore").seg(segment);
     cx.metric(Metric::new(
-        "tracked-ignored",
+        name("tracked-files"),
+        checked as f64,
+        Unit::Count,
+    ));
+    cx.metric(Metric::new(
+        name("missing-ignores"),
+        missing as f64,
+        Unit::Count,
+    ));
+    cx.metric(Metric::new(
+        name("tracked-ignored"),
         still_ignored as f64,
         Unit::Count,
     ));
-    cx.metric(Metric::new("large-files", large as f64, Unit::Count));
+    cx.metric(Metric::new(name("large-files"), large as f64, Unit::Count));
     let what = match (filter.staged.is_some(), filter.scoped.is_some()) {
         (true, _) => "staged files",
         (false, true) => "changed files",
@@ -255,9 +268,12 @@ impl GitignoreTask {
         let shown = layout.shown(Path::new(".gitignore"));
         for (pattern, line) in &added.lines {
             cx.finding(
-                Finding::info("ignore-added", format!("added `{pattern}` to .gitignore"))
-                    .file(&shown)
-                    .line(*line),
+                Finding::info(
+                    GitignoreCode::Added,
+                    format!("added `{pattern}` to .gitignore"),
+                )
+                .file(&shown)
+                .line(*line),
             );
         }
         Ok(required::evaluate(layout, requirements)?)
@@ -282,7 +298,7 @@ impl GitignoreTask {
                     for file in &ignored {
                         cx.finding(
                             Finding::info(
-                                "untracked",
+                                GitignoreCode::Untracked,
                                 format!(
                                     "untracked {} (the file stays on disk; commit to record the removal)",
                                     file.path.display()
@@ -294,7 +310,7 @@ impl GitignoreTask {
                     return Ok(0);
                 }
                 Err(err) => cx.finding(
-                    Finding::error("untrack-failed", format!("nothing was untracked: {err}"))
+                    Finding::error(GitignoreCode::UntrackFailed, format!("nothing was untracked: {err}"))
                         .help("fix what git reports (e.g. commit or unstage the files' changes), then run `cargo perf gitignore --untrack` again"),
                 ),
             }
@@ -317,7 +333,7 @@ impl GitignoreTask {
                 None => (String::new(), String::new()),
             };
             cx.finding(
-                Finding::error("tracked-ignored", format!("{path} is tracked but ignored{why}"))
+                Finding::error(GitignoreCode::TrackedIgnored, format!("{path} is tracked but ignored{why}"))
                     .file(&file.path)
                     .help(format!(
                         "stop tracking it and keep the file with `git rm --cached -- {}` (or `cargo perf gitignore --untrack`){fix}",
@@ -344,7 +360,7 @@ fn report_requirements(
             Status::Ignored => {}
             Status::NotShared(rule) => cx.finding(
                 Finding::warning(
-                    "ignore-not-shared",
+                    GitignoreCode::NotShared,
                     format!(
                         "{} ({}) is ignored only by `{}` in {}, which is not committed, so other clones will track it",
                         pattern, requirement.what, rule.pattern, rule.source.display()
@@ -358,7 +374,7 @@ fn report_requirements(
                 let path = required::probed_path(layout, probe);
                 let mut finding = match rule {
                     Some(rule) => Finding::error(
-                        "missing-ignore",
+                        GitignoreCode::MissingIgnore,
                         format!(
                             "{path} ({}) is not ignored: `{}` re-includes it",
                             requirement.what,
@@ -372,7 +388,7 @@ fn report_requirements(
                         rule.pattern
                     )),
                     None => Finding::error(
-                        "missing-ignore",
+                        GitignoreCode::MissingIgnore,
                         format!("{path} ({}) is not ignored by git", requirement.what),
                     )
                     .file(&gitignore)
@@ -401,7 +417,7 @@ fn report_requirements(
 /// and a push is checked after that.
 fn not_there_yet(mut finding: Finding) -> Finding {
     finding.severity = cargo_perf_engine::Severity::Warning;
-    finding.code = "gitignore-missing-ignore-absent".to_owned();
+    finding.code = GitignoreCode::MissingIgnoreAbsent.code();
     finding.message.push_str(
         "; nothing is there yet, so this warns until something creates it, then it is an error",
     );
@@ -424,7 +440,7 @@ fn report_large(
         };
         cx.finding(
             Finding::error(
-                "large-file",
+                GitignoreCode::LargeFile,
                 format!("{what} is {}, over the {limit} limit", ByteSize(file.size)),
             )
             .file(&file.path)

@@ -7,6 +7,7 @@
 mod baseline;
 mod build;
 mod callgrind;
+pub(crate) mod codes;
 mod fold;
 mod manifest;
 mod options;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::fsutil::write_atomic;
 use cargo_perf_engine::outputs::{Origin, check_output_dir};
-use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit, Verdict};
+use cargo_perf_engine::{Finding, Metric, MetricName, Task, TaskContext, TaskError, Unit, Verdict};
 use cargo_perf_policy::Choice as _;
 use serde_json::json;
 
@@ -27,6 +28,7 @@ pub use options::{CallGraph, ProfileOptions, Target};
 pub use render::Style;
 pub use summary::Summary;
 
+use codes::ProfileCode;
 use options::Resolved;
 use record::Recording;
 
@@ -93,7 +95,7 @@ impl Task for ProfileTask {
         let workspace = cx.workspace();
         let program = build::build(cx, workspace, &workspace.root, &options)?;
         if let Some(note) = &program.debuginfo_note {
-            cx.finding(Finding::info("profile-debuginfo", note.clone()));
+            cx.finding(Finding::info(ProfileCode::Debuginfo, note.clone()));
         }
         let profile = record_and_fold(cx, &options, perf.as_ref(), program, &dir)?;
         let drawn = draw(cx, &options, &profile, &dir)?;
@@ -255,7 +257,7 @@ fn report_changes(cx: &mut TaskContext<'_>, changes: &[(String, f64, f64)]) {
         };
         cx.metric(
             Metric::new(
-                format!("changed: {}", short(name)),
+                metric_name("changed").seg(short(name)),
                 manifest::round(*after),
                 Unit::Percent,
             )
@@ -479,13 +481,13 @@ fn style(options: &Resolved, program: &build::Program, summary: &Summary) -> Sty
 fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program: &build::Program) {
     if recording.stopped_by_duration {
         cx.finding(Finding::info(
-            "profile-duration-cap",
+            ProfileCode::DurationCap,
             "the program was stopped by --duration; the profile covers the run until then",
         ));
     } else if !recording.finished.status.success() {
         cx.finding(
             Finding::warning(
-                "profile-program-failed",
+                ProfileCode::ProgramFailed,
                 format!(
                     "the profiled program {}; the flamegraph shows what ran until then",
                     recording.outcome
@@ -508,20 +510,20 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
         Unit::Count
     };
     cx.metric(Metric::new(
-        if callgrind { "instructions" } else { "samples" },
+        metric_name(if callgrind { "instructions" } else { "samples" }),
         summary.total as f64,
         unit,
     ));
     for (name, share) in summary.top_self(TOP) {
         cx.metric(Metric::new(
-            format!("self: {}", short(&name)),
+            metric_name("self").seg(short(&name)),
             manifest::round(share),
             Unit::Percent,
         ));
     }
     for (name, share) in summary.top_inclusive(TOP) {
         cx.metric(Metric::new(
-            format!("inclusive: {}", short(&name)),
+            metric_name("inclusive").seg(short(&name)),
             manifest::round(share),
             Unit::Percent,
         ));
@@ -533,19 +535,19 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
     let unknown = summary.share(summary.unknown);
     let truncated = summary.share(summary.truncated);
     cx.metric(Metric::new(
-        "unwind: [unknown] frames",
+        metric_name("unwind").seg("unknown-frames"),
         manifest::round(unknown),
         Unit::Percent,
     ));
     cx.metric(Metric::new(
-        "unwind: truncated stacks",
+        metric_name("unwind").seg("truncated-stacks"),
         manifest::round(truncated),
         Unit::Percent,
     ));
     if unknown > UNWIND_ADVICE_PERCENT {
         cx.finding(
             Finding::warning(
-                "profile-unknown-frames",
+                ProfileCode::UnknownFrames,
                 format!("{unknown:.1}% of samples have [unknown] frames"),
             )
             .help("frames without symbols: build with debug info (the default here), avoid `strip`, and for system libraries install their debug symbols; `--call-graph fp` helps when the code has frame pointers"),
@@ -554,7 +556,7 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
     if truncated > UNWIND_ADVICE_PERCENT {
         cx.finding(
             Finding::warning(
-                "profile-truncated-stacks",
+                ProfileCode::TruncatedStacks,
                 format!("{truncated:.1}% of samples have stacks that stop short of main"),
             )
             .help(format!(
@@ -580,12 +582,17 @@ fn open(cx: &mut TaskContext<'_>, svg: &Path) {
     if let Err(err) = spawned {
         cx.finding(
             Finding::warning(
-                "profile-open-failed",
+                ProfileCode::OpenFailed,
                 format!("cannot run `{opener}`: {err}"),
             )
             .help(format!("open {} in a browser", svg.display())),
         );
     }
+}
+
+/// `profile.<segment>`.
+fn metric_name(segment: &str) -> MetricName {
+    MetricName::task("profile").seg(segment)
 }
 
 /// A function name cut to fit a terminal line (the manifest keeps it whole).

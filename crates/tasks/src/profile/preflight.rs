@@ -9,6 +9,8 @@ use std::path::Path;
 use cargo_perf_engine::process::{self, CommandSpec};
 use cargo_perf_engine::{Finding, TaskContext, TaskError};
 
+use super::codes::ProfileCode;
+
 /// What preflight learnt about perf on this machine.
 #[derive(Debug, Clone)]
 pub(crate) struct Perf {
@@ -45,7 +47,7 @@ pub(crate) fn perf(cx: &mut TaskContext<'_>) -> Result<Perf, TaskError> {
     {
         cx.finding(
             Finding::info(
-                "perf-paranoid",
+                ProfileCode::PerfParanoid,
                 "perf_event_paranoid is 2: only user-space frames are sampled",
             )
             .help("to see kernel frames too: `sudo sysctl -w kernel.perf_event_paranoid=1`"),
@@ -57,7 +59,7 @@ pub(crate) fn perf(cx: &mut TaskContext<'_>) -> Result<Perf, TaskError> {
     {
         cx.finding(
             Finding::info(
-                "perf-kptr-restrict",
+                ProfileCode::KptrRestrict,
                 format!("kptr_restrict is {restrict}: kernel frames show as [unknown]"),
             )
             .help("to name kernel frames: `sudo sysctl -w kernel.kptr_restrict=0`"),

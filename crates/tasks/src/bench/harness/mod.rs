@@ -15,6 +15,7 @@ use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::TargetKind;
 use cargo_perf_engine::{ChangeScope, Finding, TaskContext, TaskError, Workspace};
 
+use super::codes::BenchCode;
 use super::history::BenchRecord;
 
 /// One benchmark as a harness reported it.
@@ -167,12 +168,12 @@ pub(crate) fn run_all(
             return Err(TaskError::new("interrupted; the history was not changed"));
         }
         if let Some(left) = &finished.leftover {
-            cx.finding(left.finding("bench-leftover-processes", &spec.display()));
+            cx.finding(left.finding(BenchCode::LeftoverProcesses, &spec.display()));
         }
         if !finished.success() {
             cx.finding(
                 Finding::error(
-                    "bench-target-failed",
+                    BenchCode::TargetFailed,
                     format!(
                         "`cargo bench -p {} --bench {}` {}",
                         target.package,
@@ -191,13 +192,13 @@ pub(crate) fn run_all(
         for result in criterion::read(&target_dir.join("criterion"), Some(started)) {
             match result {
                 Ok(parsed) => found.push(parsed),
-                Err(reason) => cx.finding(Finding::warning("bench-criterion-unreadable", reason)),
+                Err(reason) => cx.finding(Finding::warning(BenchCode::CriterionUnreadable, reason)),
             }
         }
         if found.is_empty() {
             cx.finding(
                 Finding::warning(
-                    "bench-no-results",
+                    BenchCode::NoResults,
                     format!("`{}` ran but reported no benchmark results", target.target),
                 )
                 .help("cargo-perf reads libtest `#[bench]` lines, divan's table and criterion's files"),

@@ -1,0 +1,16 @@
+//! Every finding code of the profile task, in one enum (docs/profile.md
+//! lists them with their fix).
+
+cargo_perf_engine::finding_codes! {
+    /// The profile task's findings.
+    pub enum ProfileCode for "profile" {
+        Debuginfo => "profile-debuginfo" (Info, "how the profiled program got its debug info"),
+        PerfParanoid => "profile-perf-paranoid" (Info, "the kernel lets perf sample user-space frames only"),
+        KptrRestrict => "profile-kptr-restrict" (Info, "the kernel hides its symbols, so kernel frames show as [unknown]"),
+        DurationCap => "profile-duration-cap" (Info, "`--duration` stopped the program"),
+        ProgramFailed => "profile-program-failed" (Warning, "the profiled program failed"),
+        UnknownFrames => "profile-unknown-frames" (Warning, "many samples have frames without symbols"),
+        TruncatedStacks => "profile-truncated-stacks" (Warning, "many samples have stacks that stop short of main"),
+        OpenFailed => "profile-open-failed" (Warning, "`--open` could not start a viewer"),
+    }
+}
