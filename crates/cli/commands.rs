@@ -293,7 +293,7 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
         Ok(session) => session,
         Err(code) => return code,
     };
-    let added = match cargo_perf_tasks::add_required_ignores(&session.project) {
+    let added = match cargo_perf_tasks::add_required_ignores(&session.project, &session.registry) {
         Ok(added) => added.map(|added| added.lines).unwrap_or_default(),
         Err(err) => {
             print_error(

@@ -30,5 +30,5 @@ pub use plan::{Plan, PlanError, validate};
 pub use registry::{PipelineDef, Registry};
 pub use runner::{RunOptions, run_plan};
 pub use scope::ChangeScope;
-pub use task::{Project, Task, TaskContext, TaskError};
+pub use task::{Project, Task, TaskContext, TaskError, Written};
 pub use workspace::{Workspace, WorkspaceError};

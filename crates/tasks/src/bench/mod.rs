@@ -18,7 +18,7 @@ mod verdict;
 
 use std::path::PathBuf;
 
-use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
+use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError, Written};
 
 use history::{History, HistoryError, RunRecord};
 
@@ -61,8 +61,11 @@ impl From<HistoryError> for TaskError {
     }
 }
 
+/// What `[bench] history` names the store in messages.
+const HISTORY_WHAT: &str = "the bench history (`[bench] history`)";
+
 /// Where the history store of `project` lives.
-pub(crate) fn history_dir(project: &Project) -> PathBuf {
+fn history_dir(project: &Project) -> PathBuf {
     match &project.policy.bench.history {
         Some(path) => project.workspace.root.join(path),
         None => project.workspace.state_dir().join("bench"),
@@ -77,7 +80,7 @@ fn open_store(project: &Project) -> Result<History, TaskError> {
         project,
         &dir,
         cargo_perf_engine::outputs::Origin::Policy,
-        "the bench history (`[bench] history`)",
+        HISTORY_WHAT,
     )?;
     Ok(History::new(dir, project.workspace.root.clone()))
 }
@@ -198,6 +201,10 @@ impl Task for BenchTask {
                 && harness::affected(scope, ws, &m.name)
         });
         (!any).then(|| "no changed package has benchmarks".to_owned())
+    }
+
+    fn writes(&self, project: &Project) -> Vec<Written> {
+        vec![Written::new(history_dir(project), HISTORY_WHAT)]
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {

@@ -17,7 +17,7 @@ mod tree;
 use std::time::{Duration, SystemTime};
 
 use cargo_perf_engine::workspace::Member;
-use cargo_perf_engine::{Finding, Metric, Task, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{Finding, Metric, Project, Task, TaskContext, TaskError, Unit, Written};
 use cargo_perf_policy::units::format_duration;
 use cargo_perf_policy::{BuildSettings, BuildTarget};
 
@@ -112,6 +112,11 @@ impl Task for BuildTask {
 
     fn description(&self) -> &str {
         "incremental build health: no-op freshness, build-script audit, edit-rebuild time"
+    }
+
+    fn writes(&self, project: &Project) -> Vec<Written> {
+        let scratch = clean::target_dir(&project.workspace.target_dir);
+        vec![Written::new(scratch, "the clean build's target dir")]
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {

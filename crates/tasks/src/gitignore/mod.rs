@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::process::shell_quote;
-use cargo_perf_engine::{Finding, Metric, Project, Task, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{Finding, Metric, Project, Task, TaskContext, TaskError, Unit, Written};
 use cargo_perf_policy::ByteSize;
 
 use layout::Layout;
@@ -73,7 +73,8 @@ impl Task for GitignoreTask {
             None
         };
         let filter = Filter { scoped, staged };
-        let survey = survey(project, &repo.common_dir, &layout, &filter)?;
+        let writes = cx.declared_writes();
+        let survey = survey(project, &writes, &repo.common_dir, &layout, &filter)?;
 
         cx.step("probing required ignores");
         let mut statuses = required::evaluate(&layout, &survey.requirements)?;
@@ -135,6 +136,7 @@ struct Survey {
 /// tracked files (on a thread of its own), large files, and what must be ignored.
 fn survey(
     project: &Project,
+    writes: &[Written],
     common_dir: &Path,
     layout: &Layout,
     filter: &Filter,
@@ -173,7 +175,7 @@ fn survey(
             layout,
             &project.workspace,
             policy,
-            &crate::bench::history_dir(project),
+            &writes,
             &tracked,
         );
         let ignored = ignored
