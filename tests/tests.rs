@@ -20,3 +20,4 @@ mod interrupt;
 mod library;
 mod policy;
 mod profile;
+mod tidy;

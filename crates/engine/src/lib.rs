@@ -8,7 +8,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod git;
 mod graph;
-pub mod history;
+pub use model::history;
 pub mod interrupt;
 pub mod model;
 pub mod outputs;

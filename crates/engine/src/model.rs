@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 mod format;
+pub mod history;
 mod listing;
 
 /// Escaping of text that is not ours for the terminal, shared with the

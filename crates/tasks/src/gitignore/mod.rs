@@ -171,13 +171,8 @@ fn survey(
             .collect();
         let has_attributes = !large.is_empty() && attributes_exist(layout, common_dir, &tracked);
         let large = large::without_lfs(ws_root, large, has_attributes)?;
-        let requirements = required::requirements(
-            layout,
-            &project.workspace,
-            policy,
-            &writes,
-            &tracked,
-        );
+        let requirements =
+            required::requirements(layout, &project.workspace, policy, &writes, &tracked);
         let ignored = ignored
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;

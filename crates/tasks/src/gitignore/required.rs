@@ -78,7 +78,11 @@ pub(crate) fn requirements(
     out.push(directory(layout, &state, "the cargo perf state dir"));
     for written in writes {
         if let Some(inside) = declared_dir(workspace, &written.path) {
-            out.push(directory(layout, &layout.in_workspace(&inside), &written.what));
+            out.push(directory(
+                layout,
+                &layout.in_workspace(&inside),
+                &written.what,
+            ));
         }
     }
     out.push(Requirement {

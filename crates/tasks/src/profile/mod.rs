@@ -442,7 +442,12 @@ fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskE
     let workspace = cx.workspace();
     if let Some(dir) = &options.output {
         let dir = workspace.root.join(dir);
-        check_output_dir(cx.project, &dir, options.output_origin, output_what(options))?;
+        check_output_dir(
+            cx.project,
+            &dir,
+            options.output_origin,
+            output_what(options),
+        )?;
         std::fs::create_dir_all(&dir).map_err(|err| io_error(&dir, err))?;
         return Ok(dir);
     }
