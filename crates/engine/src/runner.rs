@@ -344,6 +344,7 @@ mod tests {
                     deps: vec![0],
                 },
             ],
+            registered: Vec::new(),
         };
         run_plan(
             &plan,
