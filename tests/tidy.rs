@@ -318,6 +318,56 @@ fn check_tasks(out: &mut Vec<Violation>) {
         &["cargo_perf_report", "cargo_perf_progress"],
         "a task reports through its context only: no renderer, no progress view",
     );
+    for dir in ["crates/tasks/src", "crates/engine/src"] {
+        check_forbidden(
+            out,
+            dir,
+            &[
+                "println!",
+                "eprintln!",
+                "print!",
+                "eprint!",
+                "dbg!",
+                "stdout()",
+                "stderr()",
+            ],
+            "tasks and the engine never print: they report through the context and progress events",
+        );
+    }
+    check_task_structs(out);
+}
+
+/// A task struct keeps its configuration private: it is built from an
+/// options type (`BenchTask::new(BenchOptions { .. })`), resolved in `run`.
+fn check_task_structs(out: &mut Vec<Violation>) {
+    for file in rust_files("crates/tasks/src") {
+        let code = code_only(&read(&file));
+        let lines: Vec<&str> = code.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            let Some(rest) = line.trim_start().strip_prefix("pub struct ") else {
+                continue;
+            };
+            let name = first_ident(rest);
+            if !name.ends_with("Task") || !rest.trim_end().ends_with('{') {
+                continue;
+            }
+            for (offset, field) in lines[index + 1..].iter().enumerate() {
+                if field.trim_start().starts_with('}') {
+                    break;
+                }
+                if field.trim_start().starts_with("pub") {
+                    out.push(Violation {
+                        file: file.clone(),
+                        line: index + offset + 2,
+                        rule: format!(
+                            "`{name}` has a public field: give the task an options type and a \
+                             `resolve` step instead"
+                        ),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// The names the engine re-exports at its root from `model`.

@@ -85,7 +85,9 @@ pub fn dispatch(cli: Cli) -> u8 {
         ),
         Command::Clean { dry_run, wait } => run_builtin(
             global,
-            Arc::new(cargo_perf_tasks::CleanTask { dry_run, wait }),
+            Arc::new(cargo_perf_tasks::CleanTask::new(
+                cargo_perf_tasks::CleanOptions { dry_run, wait },
+            )),
         ),
         Command::Completions { shell } => {
             let mut out = Vec::new();

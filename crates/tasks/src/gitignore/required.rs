@@ -66,7 +66,7 @@ pub(crate) fn requirements(
     let prefix = &layout.ws_prefix;
     // Lexically first: a `target` symlink to elsewhere is still in the tree.
     let target = match workspace.target_dir.strip_prefix(&workspace.root) {
-        Ok(inside) => Some(layout.in_workspace(&inside)),
+        Ok(inside) => Some(layout.in_workspace(inside)),
         Err(_) => layout.top_relative(&workspace.target_dir),
     };
     if let Some(target) = target

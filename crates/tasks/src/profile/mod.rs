@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use cargo_perf_engine::fsutil::write_atomic;
 use cargo_perf_engine::outputs::{Origin, check_output_dir};
 use cargo_perf_engine::{
-    Finding, Metric, Project, Task, TaskContext, TaskError, Unit, Verdict, Written,
+    ChangeScope, Finding, Metric, Project, Task, TaskContext, TaskError, Unit, Verdict, Written,
 };
 use cargo_perf_policy::Choice as _;
 use serde_json::json;
@@ -73,6 +73,12 @@ impl Task for ProfileTask {
 
     fn description(&self) -> &str {
         "records a CPU profile and draws a flamegraph (perf or callgrind)"
+    }
+
+    /// A profile is asked for by name, of a program the caller chose: a
+    /// change scope never makes it pointless.
+    fn unaffected(&self, _: &ChangeScope, _: &Project) -> Option<String> {
+        None
     }
 
     fn writes(&self, project: &Project) -> Vec<Written> {
