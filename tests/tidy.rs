@@ -175,11 +175,10 @@ fn ident_before(chars: &[char], i: usize) -> bool {
 
 /// Whether the `'` at `i` opens a char literal rather than a lifetime.
 fn is_char_literal(chars: &[char], i: usize) -> bool {
-    match (chars.get(i + 1), chars.get(i + 2)) {
-        (Some('\\'), _) => true,
-        (Some(_), Some('\'')) => true,
-        _ => false,
-    }
+    matches!(
+        (chars.get(i + 1), chars.get(i + 2)),
+        (Some('\\'), _) | (Some(_), Some('\''))
+    )
 }
 
 /// The 1-based line of byte offset `at` in `text`.
