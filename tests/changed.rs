@@ -220,3 +220,24 @@ fn the_hooks_section_picks_the_pipeline() {
         .collect();
     assert_eq!(names, ["always"]);
 }
+
+#[test]
+fn build_is_skipped_when_no_member_owns_a_changed_file() {
+    let dir = repo();
+    // The policy changes on `main` too: a changed perf.toml affects everything.
+    dir.git(["checkout", "-q", "main"]);
+    dir.policy("[pipelines]\ncheck = [\"build\"]\n");
+    dir.git(["commit", "-qam", "check builds"]);
+    dir.git(["checkout", "-q", "-B", "feature"]);
+    dir.create("docs/guide.md", "# guide, improved\n");
+    let run = dir
+        .command(["check", "--changed", "main", "--format", "json"])
+        .expect_success();
+    let json = run.json();
+    assert_eq!(json["tasks"][0]["name"], "build", "{}", run.context());
+    assert_eq!(json["tasks"][0]["status"], "skipped", "{}", run.context());
+    assert_eq!(
+        json["tasks"][0]["reason"],
+        "skipped: no changed file belongs to a workspace member"
+    );
+}

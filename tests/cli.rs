@@ -224,3 +224,13 @@ fn strip_escapes(text: &str) -> String {
     }
     out
 }
+
+#[test]
+fn an_array_command_is_shown_quoted_as_a_shell_would_need_it() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.greet]\nrun = [\"echo\", \"{a,b}\", \"!x\", \"it's\", \"plain\"]\n");
+    // The one quoter: braces and `!` are quoted too, so the line copies safely.
+    dir.command(["list"])
+        .expect_success()
+        .stdout_has(r"runs `echo '{a,b}' '!x' 'it'\''s' plain`");
+}

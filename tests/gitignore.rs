@@ -677,3 +677,30 @@ fn a_custom_benchmark_history_dir_must_be_ignored_too() {
     dir.policy("[bench]\nhistory = \".cargo-perf/elsewhere\"\n");
     dir.command(["gitignore"]).expect_success();
 }
+
+#[test]
+fn the_profile_output_dir_must_be_ignored_too() {
+    let dir = repo(GOOD_IGNORE);
+    dir.policy("[profile]\noutput-dir = \"profiles\"\n");
+    // Not created yet: nothing can commit it, so a warning names it.
+    dir.command(["gitignore"])
+        .expect_success()
+        .stdout_has("profiles/")
+        .stdout_has("[profile] output-dir");
+    dir.create("profiles/1/flamegraph.svg", "<svg/>");
+    dir.command(["gitignore"])
+        .expect_code(1)
+        .stdout_has("profiles/");
+    dir.command(["gitignore", "--fix"]).expect_success();
+    assert!(
+        dir.read(".gitignore").contains("/profiles/"),
+        "{}",
+        dir.read(".gitignore")
+    );
+    dir.command(["gitignore"]).expect_success();
+
+    // The default, under the target dir, is covered by the target dir's ignore.
+    dir.policy("[profile]\nfrequency = 99\n");
+    dir.create("target/cargo-perf/profile/1/flamegraph.svg", "<svg/>");
+    dir.command(["gitignore"]).expect_success();
+}

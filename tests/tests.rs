@@ -21,3 +21,4 @@ mod interrupt;
 mod library;
 mod policy;
 mod profile;
+mod tidy;

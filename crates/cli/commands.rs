@@ -85,7 +85,9 @@ pub fn dispatch(cli: Cli) -> u8 {
         ),
         Command::Clean { dry_run, wait } => run_builtin(
             global,
-            Arc::new(cargo_perf_tasks::CleanTask { dry_run, wait }),
+            Arc::new(cargo_perf_tasks::CleanTask::new(
+                cargo_perf_tasks::CleanOptions { dry_run, wait },
+            )),
         ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -293,7 +295,7 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
         Ok(session) => session,
         Err(code) => return code,
     };
-    let added = match cargo_perf_tasks::add_required_ignores(&session.project) {
+    let added = match cargo_perf_tasks::add_required_ignores(&session.project, &session.registry) {
         Ok(added) => added.map(|added| added.lines).unwrap_or_default(),
         Err(err) => {
             print_error(

@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 
 pub mod code;
 mod format;
+pub mod history;
 mod listing;
 pub mod metric_name;
 

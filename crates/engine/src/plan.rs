@@ -27,6 +27,9 @@ pub struct PlannedTask {
 #[derive(Clone, Default)]
 pub struct Plan {
     pub tasks: Vec<PlannedTask>,
+    /// Every task of the registry the plan came from, planned or not: what
+    /// they write is what a running task such as gitignore asks about.
+    pub registered: Vec<Arc<dyn Task>>,
 }
 
 /// Why a plan could not be made, as a diagnostic about the policy.
@@ -52,7 +55,9 @@ impl Plan {
         origin: &str,
     ) -> Result<Plan, PlanError> {
         let names = expand(registry, requested, origin)?;
-        order(registry, &names)
+        let mut plan = order(registry, &names)?;
+        plan.registered = registry.tasks().to_vec();
+        Ok(plan)
     }
 
     pub fn names(&self) -> Vec<&str> {

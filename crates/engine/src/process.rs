@@ -122,21 +122,9 @@ impl CommandSpec {
     }
 }
 
-/// `word` as a POSIX shell would need it typed: as is when that is safe, else
-/// single-quoted. The one quoter of the tool (commands shown to the user, the
-/// hook script). Hand-written rather than `shell_words::quote`, which leaves
-/// `{`, `!` and non-ASCII characters bare: this lists what is safe instead.
-pub fn shell_quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
+/// The one shell quoter of the tool, kept in the policy crate (a leaf the
+/// engine builds on) so perf.toml commands are shown the same way.
+pub use cargo_perf_policy::shell_quote;
 
 /// A command that could not be started.
 #[derive(Debug, thiserror::Error)]

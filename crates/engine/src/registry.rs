@@ -92,6 +92,11 @@ impl Registry {
         &self.tasks
     }
 
+    /// What every task declares it writes in `project` (see [`Task::writes`]).
+    pub fn writes(&self, project: &crate::task::Project) -> Vec<crate::task::Written> {
+        crate::task::declared_writes(&self.tasks, project)
+    }
+
     pub fn pipelines(&self) -> &[PipelineDef] {
         &self.pipelines
     }

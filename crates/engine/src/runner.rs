@@ -5,7 +5,7 @@
 //! everything and marks what did not finish as cancelled.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Instant;
 
@@ -52,8 +52,9 @@ pub fn run_plan(
             for index in board.start_ready(project, progress) {
                 let done_tx = done_tx.clone();
                 let task = &plan.tasks[index].task;
+                let registered = plan.registered.as_slice();
                 scope.spawn(move || {
-                    let report = run_task(task.as_ref(), project, progress);
+                    let report = run_task(task.as_ref(), project, registered, progress);
                     let _ = done_tx.send((index, report));
                 });
             }
@@ -196,10 +197,15 @@ impl<'p> Board<'p> {
 }
 
 /// Runs one task on this thread and returns its report.
-fn run_task(task: &dyn Task, project: &Project, progress: &dyn ProgressSink) -> TaskReport {
+fn run_task(
+    task: &dyn Task,
+    project: &Project,
+    registered: &[Arc<dyn Task>],
+    progress: &dyn ProgressSink,
+) -> TaskReport {
     progress.started(task.name());
     let started = Instant::now();
-    let mut cx = TaskContext::new(project, progress, task.name(), task.kind());
+    let mut cx = TaskContext::new(project, registered, progress, task.name(), task.kind());
     let outcome = catch_unwind(AssertUnwindSafe(|| task.run(&mut cx)));
     let mut report = cx.into_report();
     report.duration = started.elapsed();
@@ -338,6 +344,7 @@ mod tests {
                     deps: vec![0],
                 },
             ],
+            registered: Vec::new(),
         };
         run_plan(
             &plan,

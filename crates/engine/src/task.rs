@@ -3,7 +3,7 @@
 //! implement [`Task`], so the engine plans and runs them the same way.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use cargo_perf_policy::{Located, Policy};
 
@@ -31,9 +31,39 @@ pub trait Task: Send + Sync {
     fn unaffected(&self, _scope: &crate::scope::ChangeScope, _project: &Project) -> Option<String> {
         None
     }
+    /// The places inside the workspace this task writes (its history, its
+    /// output directory), so the gitignore task can require them ignored
+    /// without knowing any task. The target dir and the state dir need not
+    /// be named: they are ignored as a whole.
+    fn writes(&self, _project: &Project) -> Vec<Written> {
+        Vec::new()
+    }
     /// Does the work. Policy violations are error findings pushed to `cx`; an
     /// `Err` means the task could not do its work at all (exit code 2).
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError>;
+}
+
+/// A directory a task writes, as [`Task::writes`] declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Absolute, or relative to the workspace root.
+    pub path: PathBuf,
+    /// What it is, for messages: "the benchmark history (`[bench] history`)".
+    pub what: String,
+}
+
+impl Written {
+    pub fn new(path: impl Into<PathBuf>, what: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            what: what.into(),
+        }
+    }
+}
+
+/// What `tasks` declare they write in `project`, in registry order.
+pub fn declared_writes(tasks: &[Arc<dyn Task>], project: &Project) -> Vec<Written> {
+    tasks.iter().flat_map(|task| task.writes(project)).collect()
 }
 
 /// A task that could not run: what went wrong and how to fix it.
@@ -106,6 +136,8 @@ impl Project {
 /// What a running task can see and how it reports.
 pub struct TaskContext<'a> {
     pub project: &'a Project,
+    /// Every registered task, for [`TaskContext::declared_writes`].
+    registered: &'a [Arc<dyn Task>],
     progress: &'a dyn ProgressSink,
     report: TaskReport,
 }
@@ -113,12 +145,14 @@ pub struct TaskContext<'a> {
 impl<'a> TaskContext<'a> {
     pub(crate) fn new(
         project: &'a Project,
+        registered: &'a [Arc<dyn Task>],
         progress: &'a dyn ProgressSink,
         name: &str,
         kind: TaskKind,
     ) -> Self {
         Self {
             project,
+            registered,
             progress,
             report: TaskReport::new(name, kind),
         }
@@ -138,6 +172,11 @@ impl<'a> TaskContext<'a> {
 
     pub fn policy(&self) -> &'a Policy {
         &self.project.policy
+    }
+
+    /// What every registered task declares it writes (see [`Task::writes`]).
+    pub fn declared_writes(&self) -> Vec<Written> {
+        declared_writes(self.registered, self.project)
     }
 
     /// Shows what the task is doing now in the progress view.

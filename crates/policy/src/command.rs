@@ -75,8 +75,28 @@ impl fmt::Display for CommandLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CommandLine::Shell(line) => f.write_str(line),
-            CommandLine::Argv(words) => f.write_str(&shell_words::join(words)),
+            CommandLine::Argv(words) => {
+                let quoted: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+                f.write_str(&quoted.join(" "))
+            }
         }
+    }
+}
+
+/// `word` as a POSIX shell would need it typed: as is when that is safe, else
+/// single-quoted. The one quoter of the tool (commands shown to the user, an
+/// array command of perf.toml, the hook script; the engine re-exports it).
+/// Hand-written rather than `shell_words::quote`, which leaves `{`, `!` and
+/// non-ASCII characters bare: this lists what is safe instead.
+pub fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 

@@ -26,7 +26,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 pub use choice::Choice;
-pub use command::CommandLine;
+pub use command::{CommandLine, shell_quote};
 pub use diagnostic::{Diagnostic, suggest};
 pub use glob::{Glob, GlobError};
 pub use locate::{LOOKUP, locate, present};

@@ -1,6 +1,10 @@
 //! Human-friendly quantities in perf.toml: sizes (`"500 MiB"`), durations
 //! (`"90s"`, `"1h30m"`) and percentages (`"5%"`). Each parser explains what it
 //! expected, so the policy loader can turn a failure into a located diagnostic.
+//! Hand-written rather than `humantime`/`bytesize`: their errors carry no
+//! "expected a number followed by a unit" wording to attach to a span, and
+//! they accept spellings (`"5 minutes ago"`, `"1.5 kb"`) that perf.toml
+//! should reject.
 
 use std::fmt;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use cargo_perf_engine::history::{BenchHistory, HistoryBench};
+use cargo_perf_engine::model::history::{BenchHistory, HistoryBench};
 
 use cargo_perf_engine::model::format_value;
 
@@ -121,7 +121,7 @@ fn format_time(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use cargo_perf_engine::Unit;
-    use cargo_perf_engine::history::HistoryRun;
+    use cargo_perf_engine::model::history::HistoryRun;
 
     use super::*;
 

@@ -5,7 +5,7 @@
 //! warning, never waited for.
 
 use cargo_perf_engine::process::CommandSpec;
-use cargo_perf_engine::{Finding, Task, TaskContext, TaskError, TaskKind};
+use cargo_perf_engine::{ChangeScope, Finding, Project, Task, TaskContext, TaskError, TaskKind};
 use cargo_perf_policy::{CustomTask, Located};
 
 cargo_perf_engine::finding_codes! {
@@ -46,6 +46,12 @@ impl Task for CommandTask {
 
     fn depends_on(&self) -> &[Located<String>] {
         &self.spec.depends_on
+    }
+
+    /// A command may look at anything: only an empty change set (which the
+    /// runner handles for every task) skips it.
+    fn unaffected(&self, _: &ChangeScope, _: &Project) -> Option<String> {
+        None
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {

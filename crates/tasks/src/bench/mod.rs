@@ -11,6 +11,7 @@ mod fingerprint;
 mod harness;
 mod history;
 mod listing;
+mod options;
 mod report;
 mod sampling;
 mod stats;
@@ -19,32 +20,15 @@ mod verdict;
 
 use std::path::PathBuf;
 
-use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
+use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError, Written};
 
 use codes::BenchCode;
 use history::{History, HistoryError, RunRecord};
 
 pub use listing::history;
+pub use options::BenchOptions;
 
-/// How `cargo perf bench` was asked to run.
-#[derive(Debug, Clone, Default)]
-pub struct BenchOptions {
-    /// Only benchmarks whose name contains this.
-    pub filter: Option<String>,
-    /// Store this run as a named baseline.
-    pub save_baseline: Option<String>,
-    /// Compare with this named baseline instead of the previous run.
-    pub baseline: Option<String>,
-    /// Only these cargo bench targets (`--bench`); command benchmarks are skipped.
-    pub benches: Vec<String>,
-    /// Only bench targets of these packages (`-p`); command benchmarks are skipped.
-    pub packages: Vec<String>,
-    /// Measure this git revision in a temporary worktree, interleaved with
-    /// the working tree, and compare with it.
-    pub baseline_rev: Option<String>,
-    /// Count instructions under callgrind instead of timing (command benchmarks only).
-    pub instructions: bool,
-}
+use options::{Compare, Resolved};
 
 pub struct BenchTask {
     options: BenchOptions,
@@ -63,8 +47,11 @@ impl From<HistoryError> for TaskError {
     }
 }
 
+/// What `[bench] history` names the store in messages.
+const HISTORY_WHAT: &str = "the bench history (`[bench] history`)";
+
 /// Where the history store of `project` lives.
-pub(crate) fn history_dir(project: &Project) -> PathBuf {
+fn history_dir(project: &Project) -> PathBuf {
     match &project.policy.bench.history {
         Some(path) => project.workspace.root.join(path),
         None => project.workspace.state_dir().join("bench"),
@@ -79,7 +66,7 @@ fn open_store(project: &Project) -> Result<History, TaskError> {
         project,
         &dir,
         cargo_perf_engine::outputs::Origin::Policy,
-        "the bench history (`[bench] history`)",
+        HISTORY_WHAT,
     )?;
     Ok(History::new(dir, project.workspace.root.clone()))
 }
@@ -202,18 +189,22 @@ impl Task for BenchTask {
         (!any).then(|| "no changed package has benchmarks".to_owned())
     }
 
+    fn writes(&self, project: &Project) -> Vec<Written> {
+        vec![Written::new(history_dir(project), HISTORY_WHAT)]
+    }
+
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        check_baseline_names(&self.options)?;
-        let selection = Selection::new(cx, &self.options)?;
+        let options = self.options.resolve(&cx.policy().bench)?;
+        let selection = Selection::new(cx, &options)?;
         let store = open_store(cx.project)?;
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
         // Read the baseline first: a bad name fails before minutes of measuring.
-        let stored = self.stored_baseline(cx, &store, &fingerprint, selection.instructions)?;
+        let stored = stored_baseline(cx, &options, &store, &fingerprint)?;
         let Measurement {
             mut measured,
             mut baseline,
             tree,
-        } = self.measure(cx, &selection, stored, &fingerprint)?;
+        } = measure(cx, &options, &selection, stored, &fingerprint)?;
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());
@@ -232,35 +223,21 @@ impl Task for BenchTask {
             fingerprint,
             benchmarks: measured,
         };
-        let record = self.store(&store, record)?;
+        let record = store_run(&options, &store, record)?;
         report::report(
             cx,
             &record,
             &comparisons,
             baseline.as_ref().map(|(label, _)| label.as_str()),
-            self.options.save_baseline.as_deref(),
+            options.save_baseline.as_deref(),
         );
-        budgets::check_unmatched(cx, &record.benchmarks, selection.filter.as_deref());
+        budgets::check_unmatched(cx, &record.benchmarks, options.filter.as_deref());
         Ok(())
     }
 }
 
-fn check_baseline_names(options: &BenchOptions) -> Result<(), TaskError> {
-    for name in [&options.save_baseline, &options.baseline]
-        .into_iter()
-        .flatten()
-    {
-        if !history::valid_baseline_name(name) {
-            return Err(TaskError::new(format!("invalid baseline name `{name}`"))
-                .hint("use letters, digits, `-`, `_` and `.` (e.g. `main`)"));
-        }
-    }
-    Ok(())
-}
-
 /// The benchmarks a run measures, and how.
 struct Selection {
-    filter: Option<String>,
     /// Count instructions under callgrind instead of timing.
     instructions: bool,
     targets: Vec<harness::BenchTarget>,
@@ -268,28 +245,24 @@ struct Selection {
 }
 
 impl Selection {
-    fn new(cx: &TaskContext<'_>, options: &BenchOptions) -> Result<Self, TaskError> {
-        let settings = &cx.policy().bench;
+    fn new(cx: &TaskContext<'_>, options: &Resolved) -> Result<Self, TaskError> {
         let filter = options.filter.as_deref();
-        let instructions =
-            options.instructions || settings.mode == cargo_perf_policy::BenchMode::Instructions;
-        let targets = if instructions {
+        let targets = if options.instructions {
             Vec::new()
         } else {
             harness::select(cx, &options.benches, &options.packages)?
         };
-        let cargo_only = !options.benches.is_empty() || !options.packages.is_empty();
+        let cargo_only = options.cargo_only();
         let commands = if cargo_only {
             Vec::new()
         } else {
-            commands::select(&settings.commands, filter)
+            commands::select(&cx.policy().bench.commands, filter)
         };
         if targets.is_empty() && commands.is_empty() {
             return Err(nothing_to_run(cx, filter, cargo_only));
         }
         Ok(Self {
-            filter: options.filter.clone(),
-            instructions,
+            instructions: options.instructions,
             targets,
             commands,
         })
@@ -304,93 +277,97 @@ struct Measurement {
     tree: Option<BaselineTree>,
 }
 
-impl BenchTask {
-    /// The baseline in the history: the named one, or the latest run of
-    /// this branch measured the same way. Corrupt runs are reported and skipped.
-    fn stored_baseline(
-        &self,
-        cx: &mut TaskContext<'_>,
-        store: &History,
-        fingerprint: &fingerprint::Fingerprint,
-        instructions: bool,
-    ) -> Result<Option<Baseline>, TaskError> {
-        let lock = store.lock()?;
-        let (runs, skipped) = store.runs(&lock)?;
-        for s in &skipped {
-            cx.finding(
-                Finding::warning(
-                    BenchCode::HistoryCorrupt,
-                    format!("skipped {}: {}", s.path.display(), s.reason),
-                )
-                .file(s.path.clone())
-                .help("cargo-perf left it untouched; move it away if it is not a run of this workspace"),
-            );
-        }
-        Ok(match &self.options.baseline {
-            _ if self.options.baseline_rev.is_some() => None,
-            Some(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
-            None => runs
-                .into_iter()
-                .rev()
-                .find(|r| {
-                    r.fingerprint.branch == fingerprint.branch
-                        && r.benchmarks
-                            .iter()
-                            .any(|b| (b.unit == "instructions") == instructions)
-                })
-                .map(|r| (format!("run #{}", r.id), r)),
-        })
+/// The baseline in the history: the named one, or the latest run of
+/// this branch measured the same way. Corrupt runs are reported and skipped.
+fn stored_baseline(
+    cx: &mut TaskContext<'_>,
+    options: &Resolved,
+    store: &History,
+    fingerprint: &fingerprint::Fingerprint,
+) -> Result<Option<Baseline>, TaskError> {
+    let instructions = options.instructions;
+    let lock = store.lock()?;
+    let (runs, skipped) = store.runs(&lock)?;
+    for s in &skipped {
+        cx.finding(
+            Finding::warning(
+                BenchCode::HistoryCorrupt,
+                format!("skipped {}: {}", s.path.display(), s.reason),
+            )
+            .file(s.path.clone())
+            .help(
+                "cargo-perf left it untouched; move it away if it is not a run of this workspace",
+            ),
+        );
     }
+    Ok(match &options.compare {
+        Compare::Revision(_) => None,
+        Compare::Named(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
+        Compare::Previous => runs
+            .into_iter()
+            .rev()
+            .find(|r| {
+                r.fingerprint.branch == fingerprint.branch
+                    && r.benchmarks
+                        .iter()
+                        .any(|b| (b.unit == "instructions") == instructions)
+            })
+            .map(|r| (format!("run #{}", r.id), r)),
+    })
+}
 
-    /// Measures the working tree, and with `--baseline-rev` the other
-    /// revision too, which then is the baseline.
-    fn measure(
-        &self,
-        cx: &mut TaskContext<'_>,
-        selection: &Selection,
-        stored: Option<Baseline>,
-        fingerprint: &fingerprint::Fingerprint,
-    ) -> Result<Measurement, TaskError> {
-        let filter = selection.filter.as_deref();
-        if let Some(rev) = &self.options.baseline_rev {
-            let (measured, base, tree) = measure_against_rev(
-                cx,
-                rev,
-                &selection.targets,
-                &selection.commands,
-                filter,
-                selection.instructions,
-                fingerprint,
-            )?;
-            return Ok(Measurement {
-                measured,
-                baseline: Some(base),
-                tree: Some(tree),
-            });
-        }
-        let root = cx.workspace().root.clone();
-        let mut measured = harness::run_all(cx, &selection.targets, filter, None)?;
-        if selection.instructions {
-            measured.extend(callgrind::measure_all(cx, &selection.commands, &root)?);
-        } else {
-            measured.extend(commands::measure_all(cx, &selection.commands)?);
-        }
-        Ok(Measurement {
+/// Measures the working tree, and with `--baseline-rev` the other
+/// revision too, which then is the baseline.
+fn measure(
+    cx: &mut TaskContext<'_>,
+    options: &Resolved,
+    selection: &Selection,
+    stored: Option<Baseline>,
+    fingerprint: &fingerprint::Fingerprint,
+) -> Result<Measurement, TaskError> {
+    let filter = options.filter.as_deref();
+    if let Compare::Revision(rev) = &options.compare {
+        let (measured, base, tree) = measure_against_rev(
+            cx,
+            rev,
+            &selection.targets,
+            &selection.commands,
+            filter,
+            selection.instructions,
+            fingerprint,
+        )?;
+        return Ok(Measurement {
             measured,
-            baseline: stored,
-            tree: None,
-        })
+            baseline: Some(base),
+            tree: Some(tree),
+        });
     }
+    let root = cx.workspace().root.clone();
+    let mut measured = harness::run_all(cx, &selection.targets, filter, None)?;
+    if selection.instructions {
+        measured.extend(callgrind::measure_all(cx, &selection.commands, &root)?);
+    } else {
+        measured.extend(commands::measure_all(cx, &selection.commands)?);
+    }
+    Ok(Measurement {
+        measured,
+        baseline: stored,
+        tree: None,
+    })
+}
 
-    /// Appends the run to the history, and saves it as a named baseline when asked.
-    fn store(&self, store: &History, record: RunRecord) -> Result<RunRecord, TaskError> {
-        let lock = store.lock()?;
-        let record = store.append(&lock, record)?;
-        if let Some(name) = &self.options.save_baseline {
-            store.save_baseline(&lock, name, &record)?;
-        }
-        Ok(record)
+/// Appends the run to the history, and saves it as a named baseline when asked.
+fn store_run(
+    options: &Resolved,
+    store: &History,
+    record: RunRecord,
+) -> Result<RunRecord, TaskError> {
+    let lock = store.lock()?;
+    let record = store.append(&lock, record)?;
+    if let Some(name) = &options.save_baseline {
+        store.save_baseline(&lock, name, &record)?;
     }
+    Ok(record)
 }
 
 /// Compares with the baseline and, with `[bench] confirm`, re-measures the suspects.

@@ -2,7 +2,9 @@
 //! of two medians, and Holm's step-down correction across benchmarks.
 
 /// SplitMix64: a tiny, well-mixed, seeded generator, so every verdict can be
-/// reproduced from the same samples.
+/// reproduced from the same samples. Hand-written rather than `rand`: a
+/// verdict must not change when a dependency changes its algorithm or its
+/// seeding, and ten lines do not warrant a crate.
 pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {

@@ -18,7 +18,9 @@ mod tree;
 use std::time::{Duration, SystemTime};
 
 use cargo_perf_engine::workspace::Member;
-use cargo_perf_engine::{Finding, Metric, MetricName, Task, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{
+    ChangeScope, Finding, Metric, MetricName, Project, Task, TaskContext, TaskError, Unit, Written,
+};
 use cargo_perf_policy::units::format_duration;
 use cargo_perf_policy::{BuildSettings, BuildTarget};
 
@@ -114,6 +116,20 @@ impl Task for BuildTask {
 
     fn description(&self) -> &str {
         "incremental build health: no-op freshness, build-script audit, edit-rebuild time"
+    }
+
+    /// A change no member owns (docs, CI files) cannot change how the
+    /// workspace builds, so the whole task is skipped; which members are
+    /// timed is narrowed per member in `run`.
+    fn unaffected(&self, scope: &ChangeScope, project: &Project) -> Option<String> {
+        let members = &project.workspace.members;
+        let any = members.iter().any(|m| scope.affects_member(&m.name));
+        (!any).then(|| "no changed file belongs to a workspace member".to_owned())
+    }
+
+    fn writes(&self, project: &Project) -> Vec<Written> {
+        let scratch = clean::target_dir(&project.workspace.target_dir);
+        vec![Written::new(scratch, "the clean build's target dir")]
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {

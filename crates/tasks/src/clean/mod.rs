@@ -26,18 +26,50 @@ mod toolchains;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cargo_perf_engine::{Task, TaskContext, TaskError, interrupt};
+use cargo_perf_engine::{ChangeScope, Project, Task, TaskContext, TaskError, interrupt};
+use cargo_perf_policy::sections::clean::Clean;
 
 use nofollow::Anchor;
 use safety::{BuildLock, Locking, Tracked};
 
-/// The `clean` task, configured from `cargo perf clean`'s flags.
+/// How `cargo perf clean` was asked to run.
 #[derive(Debug, Clone, Default)]
-pub struct CleanTask {
+pub struct CleanOptions {
     /// Report what would be removed; remove nothing.
     pub dry_run: bool,
     /// Wait for cargo's build lock instead of skipping a locked profile.
     pub wait: bool,
+}
+
+/// The flags over `[clean]`: everything one run reads.
+struct Settings<'p> {
+    dry_run: bool,
+    wait: bool,
+    policy: &'p Clean,
+}
+
+impl CleanOptions {
+    /// No flag overrides a `[clean]` key today; the step exists so one
+    /// that does has its one place, as in every task.
+    fn resolve<'p>(&self, policy: &'p Clean) -> Settings<'p> {
+        Settings {
+            dry_run: self.dry_run,
+            wait: self.wait,
+            policy,
+        }
+    }
+}
+
+/// The `clean` task, configured from `cargo perf clean`'s flags.
+#[derive(Debug, Clone, Default)]
+pub struct CleanTask {
+    options: CleanOptions,
+}
+
+impl CleanTask {
+    pub fn new(options: CleanOptions) -> Self {
+        Self { options }
+    }
 }
 
 impl Task for CleanTask {
@@ -49,8 +81,15 @@ impl Task for CleanTask {
         "removes stale build units and extra files as [clean] in perf.toml says (not part of check)"
     }
 
+    /// What is stale in the target dir does not depend on which files
+    /// changed: a change scope never narrows a cleanup.
+    fn unaffected(&self, _: &ChangeScope, _: &Project) -> Option<String> {
+        None
+    }
+
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        Cleaner::new(cx, self)?.run(cx)
+        let settings = self.options.resolve(&cx.policy().clean);
+        Cleaner::new(cx, settings)?.run(cx)
     }
 }
 
@@ -72,10 +111,9 @@ impl Anchors {
     }
 }
 
-struct Cleaner {
+struct Cleaner<'p> {
     anchors: Anchors,
-    dry_run: bool,
-    wait: bool,
+    settings: Settings<'p>,
 }
 
 /// Cargo's build locks taken, and the profiles a running build holds.
@@ -84,8 +122,8 @@ struct Locks {
     busy: Vec<String>,
 }
 
-impl Cleaner {
-    fn new(cx: &TaskContext<'_>, task: &CleanTask) -> Result<Self, TaskError> {
+impl<'p> Cleaner<'p> {
+    fn new(cx: &TaskContext<'_>, settings: Settings<'p>) -> Result<Self, TaskError> {
         let workspace = cx.workspace();
         let root = workspace
             .root
@@ -118,13 +156,12 @@ impl Cleaner {
                 target,
                 extra_skip,
             },
-            dry_run: task.dry_run,
-            wait: task.wait,
+            settings,
         })
     }
 
     fn run(self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        let policy = &cx.policy().clean;
+        let policy = self.settings.policy;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -159,7 +196,8 @@ impl Cleaner {
                 now,
             },
         )?;
-        let done = (!self.dry_run).then(|| act::act(cx, &self.anchors, &scan, &plan.items));
+        let done =
+            (!self.settings.dry_run).then(|| act::act(cx, &self.anchors, &scan, &plan.items));
         drop(locks);
         report::report(
             cx,
@@ -181,7 +219,7 @@ impl Cleaner {
         if let Some(target) = &self.anchors.target {
             roots.push(&target.path);
         }
-        if !cx.policy().clean.extra.is_empty() {
+        if !self.settings.policy.extra.is_empty() {
             roots.push(&self.anchors.root.path);
         }
         Ok(match cx.project.git()? {
@@ -213,13 +251,13 @@ impl Cleaner {
         };
         cx.step("taking cargo's build lock");
         for profile in &top.profiles {
-            if self.wait {
+            if self.settings.wait {
                 cx.step(&format!(
                     "waiting for cargo's build lock on {}",
                     profile.name
                 ));
             }
-            match safety::lock_profile(profile, self.wait) {
+            match safety::lock_profile(profile, self.settings.wait) {
                 Ok(Locking::Held(lock)) => locks._held.push(lock),
                 Ok(Locking::Busy) => locks.busy.push(profile.name.clone()),
                 Err(err) => {

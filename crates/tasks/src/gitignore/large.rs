@@ -4,12 +4,14 @@
 //! git is asked only about the few files over the limit (Git LFS attributes).
 //! In a pre-commit run (`--staged`) the staged blobs' sizes are checked instead.
 
-use std::ffi::OsStr;
+use std::ffi::{CStr, OsStr};
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_policy::{Glob, Located};
+use rustix::fd::OwnedFd;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use super::git::{self, GitCallError};
 
@@ -53,7 +55,7 @@ pub(crate) fn over_limit_on_disk(ws_root: &Path, paths: &[&Path], limit: u64) ->
 /// per file, which roughly halves the cost of a full scan.
 fn over_limit_in(ws_root: &Path, paths: &[&Path], limit: u64) -> Vec<LargeFile> {
     let mut out = Vec::new();
-    let mut dir: Option<(&[u8], Option<std::fs::File>)> = None;
+    let mut dir: Option<(&[u8], Option<OwnedFd>)> = None;
     let mut name = Vec::new();
     for path in paths {
         let bytes = path.as_os_str().as_bytes();
@@ -84,35 +86,18 @@ fn over_limit_in(ws_root: &Path, paths: &[&Path], limit: u64) -> Vec<LargeFile> 
 }
 
 /// A handle on a directory, refusing a symlink in its place.
-fn open_dir(path: &Path) -> Option<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW)
-        .open(path)
-        .ok()
+fn open_dir(path: &Path) -> Option<OwnedFd> {
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::openat(rustix::fs::CWD, path, flags, Mode::empty()).ok()
 }
 
 /// The size of `name` (NUL-terminated) in `dir`, if it is a regular file;
 /// a symlink is not followed.
-fn regular_file_size(dir: &std::fs::File, name: &[u8]) -> Option<u64> {
-    use std::os::fd::AsRawFd;
-    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: `name` is NUL-terminated, the descriptor is open for the call's
-    // duration, and `stat` is written by the kernel before it is read.
-    let stat = unsafe {
-        if libc::fstatat(
-            dir.as_raw_fd(),
-            name.as_ptr().cast(),
-            stat.as_mut_ptr(),
-            libc::AT_SYMLINK_NOFOLLOW,
-        ) != 0
-        {
-            return None;
-        }
-        stat.assume_init()
-    };
-    (stat.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(stat.st_size as u64)
+fn regular_file_size(dir: &OwnedFd, name: &[u8]) -> Option<u64> {
+    let name = CStr::from_bytes_with_nul(name).ok()?;
+    let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile)
+        .then(|| u64::try_from(stat.st_size).unwrap_or(0))
 }
 
 /// Paths (relative to `ws_root`) with staged changes: added, modified or type-changed.

@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::process::shell_quote;
 use cargo_perf_engine::{
-    Finding, FindingCode, Metric, MetricName, Project, Task, TaskContext, TaskError, Unit,
+    ChangeScope, Finding, FindingCode, Metric, MetricName, Project, Task, TaskContext, TaskError,
+    Unit, Written,
 };
-use cargo_perf_policy::ByteSize;
+use cargo_perf_policy::{ByteSize, Gitignore};
 
 use codes::GitignoreCode;
 use layout::Layout;
@@ -38,6 +39,27 @@ pub struct GitignoreOptions {
     pub untrack: bool,
     /// Pre-commit mode: check only staged changes (and the staged sizes).
     pub staged: bool,
+}
+
+/// The flags over `[gitignore]`: everything one run reads.
+struct Settings<'p> {
+    fix: bool,
+    untrack: bool,
+    staged: bool,
+    policy: &'p Gitignore,
+}
+
+impl GitignoreOptions {
+    /// No flag overrides a `[gitignore]` key today; the step exists so one
+    /// that does has its one place, as in every task.
+    fn resolve<'p>(&self, policy: &'p Gitignore) -> Settings<'p> {
+        Settings {
+            fix: self.fix,
+            untrack: self.untrack,
+            staged: self.staged,
+            policy,
+        }
+    }
 }
 
 pub struct GitignoreTask {
@@ -59,8 +81,15 @@ impl Task for GitignoreTask {
         "git ignores what it must, and tracks no ignored or oversized files"
     }
 
+    /// A change scope narrows which tracked files are checked (in `run`),
+    /// never the whole task: the required ignores hold for every change.
+    fn unaffected(&self, _: &ChangeScope, _: &Project) -> Option<String> {
+        None
+    }
+
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let project = cx.project;
+        let settings = self.options.resolve(&project.policy.gitignore);
         let Some(repo) = project.git()? else {
             not_a_repository(cx);
             return Ok(());
@@ -71,22 +100,30 @@ impl Task for GitignoreTask {
             .as_ref()
             .map(|scope| layout.scoped_files(scope).into_iter().collect());
         cx.step("listing tracked files");
-        let staged = if self.options.staged {
+        let staged = if settings.staged {
             Some(large::staged_paths(&layout.ws_root)?.into_iter().collect())
         } else {
             None
         };
         let filter = Filter { scoped, staged };
-        let survey = survey(project, &repo.common_dir, &layout, &filter)?;
+        let writes = cx.declared_writes();
+        let survey = survey(
+            project,
+            &settings,
+            &writes,
+            &repo.common_dir,
+            &layout,
+            &filter,
+        )?;
 
         cx.step("probing required ignores");
         let mut statuses = required::evaluate(&layout, &survey.requirements)?;
-        if self.options.fix {
+        if settings.fix {
             statuses = self.fix(cx, &layout, &survey.requirements, statuses)?;
         }
         let missing = report_requirements(cx, &layout, &survey.requirements, &statuses);
-        let still_ignored = self.report_tracked(cx, &layout, survey.ignored)?;
-        let policy = &project.policy.gitignore;
+        let still_ignored = self.report_tracked(cx, &layout, survey.ignored, settings.untrack)?;
+        let policy = settings.policy;
         report_large(
             cx,
             &survey.large,
@@ -139,11 +176,13 @@ struct Survey {
 /// tracked files (on a thread of its own), large files, and what must be ignored.
 fn survey(
     project: &Project,
+    settings: &Settings<'_>,
+    writes: &[Written],
     common_dir: &Path,
     layout: &Layout,
     filter: &Filter,
 ) -> Result<Survey, git::GitCallError> {
-    let policy = &project.policy.gitignore;
+    let policy = settings.policy;
     let ws_root = layout.ws_root.as_path();
     let limit = policy.max_file_size.0;
     let keep = |path: &Path| filter.keeps(path);
@@ -173,13 +212,8 @@ fn survey(
             .collect();
         let has_attributes = !large.is_empty() && attributes_exist(layout, common_dir, &tracked);
         let large = large::without_lfs(ws_root, large, has_attributes)?;
-        let requirements = required::requirements(
-            layout,
-            &project.workspace,
-            policy,
-            &crate::bench::history_dir(project),
-            &tracked,
-        );
+        let requirements =
+            required::requirements(layout, &project.workspace, policy, writes, &tracked);
         let ignored = ignored
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -286,8 +320,9 @@ impl GitignoreTask {
         cx: &mut TaskContext<'_>,
         layout: &Layout,
         ignored: Vec<TrackedIgnored>,
+        untrack: bool,
     ) -> Result<usize, TaskError> {
-        if self.options.untrack && !ignored.is_empty() {
+        if untrack && !ignored.is_empty() {
             cx.step("untracking ignored files");
             let paths: Vec<PathBuf> = ignored
                 .iter()

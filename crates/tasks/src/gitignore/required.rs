@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cargo_perf_engine::Workspace;
+use cargo_perf_engine::{Workspace, Written};
 use cargo_perf_policy::Gitignore;
 
 use super::git::{self, GitCallError, Rule};
@@ -59,7 +59,7 @@ pub(crate) fn requirements(
     layout: &Layout,
     workspace: &Workspace,
     policy: &Gitignore,
-    bench_history: &Path,
+    writes: &[Written],
     tracked: &[&Path],
 ) -> Vec<Requirement> {
     let mut out = Vec::new();
@@ -76,16 +76,14 @@ pub(crate) fn requirements(
     }
     let state = layout.in_workspace(Path::new(cargo_perf_engine::workspace::STATE_DIR));
     out.push(directory(layout, &state, "the cargo perf state dir"));
-    if let Ok(history) = bench_history.strip_prefix(&workspace.root)
-        && !history.starts_with(cargo_perf_engine::workspace::STATE_DIR)
-        && !history.as_os_str().is_empty()
-    {
-        let history = layout.in_workspace(history);
-        out.push(directory(
-            layout,
-            &history,
-            "the benchmark history (`[bench] history`)",
-        ));
+    for written in writes {
+        if let Some(inside) = declared_dir(workspace, &written.path) {
+            out.push(directory(
+                layout,
+                &layout.in_workspace(&inside),
+                &written.what,
+            ));
+        }
     }
     out.push(Requirement {
         pattern: "perf.data*".into(),
@@ -145,6 +143,32 @@ pub(crate) fn requirements(
     let mut seen = BTreeSet::new();
     out.retain(|r| seen.insert(r.pattern.clone()));
     out
+}
+
+/// A declared write's place relative to the workspace root, unless the
+/// target dir or the state dir (required already) holds it, or it is outside
+/// the workspace, where no commit of it can reach it.
+fn declared_dir(workspace: &Workspace, path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let relative = if path.is_absolute() {
+        path.strip_prefix(&workspace.root).ok()?
+    } else {
+        path
+    };
+    let mut inside = PathBuf::new();
+    for component in relative.components() {
+        match component {
+            Component::Normal(name) => inside.push(name),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    let covered = inside.starts_with(cargo_perf_engine::workspace::STATE_DIR)
+        || workspace
+            .target_dir
+            .strip_prefix(&workspace.root)
+            .is_ok_and(|target| !target.as_os_str().is_empty() && inside.starts_with(target));
+    (!covered && !inside.as_os_str().is_empty()).then_some(inside)
 }
 
 /// A directory that must be ignored, anchored at its place in the tree.

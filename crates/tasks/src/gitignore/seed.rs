@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cargo_perf_engine::{Project, TaskError};
+use cargo_perf_engine::{Project, Registry, TaskError};
 
 use super::layout::Layout;
 use super::{fix, git, required};
@@ -20,19 +20,24 @@ pub struct AddedIgnores {
 }
 
 /// Appends the missing required ignores to the repository's root
-/// `.gitignore`; `None` when the workspace is not in a git repository.
-pub fn add_required_ignores(project: &Project) -> Result<Option<AddedIgnores>, TaskError> {
+/// `.gitignore` (among them what the tasks of `registry` declare they
+/// write); `None` when the workspace is not in a git repository.
+pub fn add_required_ignores(
+    project: &Project,
+    registry: &Registry,
+) -> Result<Option<AddedIgnores>, TaskError> {
     let Some(repo) = project.git()? else {
         return Ok(None);
     };
     let layout = Layout::new(&repo.toplevel, &project.workspace.root);
     let listing = git::run(&layout.ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
     let tracked = git::nul_path_refs(&listing);
+    let writes = registry.writes(project);
     let requirements = required::requirements(
         &layout,
         &project.workspace,
         &project.policy.gitignore,
-        &crate::bench::history_dir(project),
+        &writes,
         &tracked,
     );
     let statuses = required::evaluate(&layout, &requirements)?;

@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::fsutil::write_atomic;
 use cargo_perf_engine::outputs::{Origin, check_output_dir};
-use cargo_perf_engine::{Finding, Metric, MetricName, Task, TaskContext, TaskError, Unit, Verdict};
+use cargo_perf_engine::{
+    ChangeScope, Finding, Metric, MetricName, Project, Task, TaskContext, TaskError, Unit, Verdict,
+    Written,
+};
 use cargo_perf_policy::Choice as _;
 use serde_json::json;
 
@@ -73,6 +76,21 @@ impl Task for ProfileTask {
 
     fn description(&self) -> &str {
         "records a CPU profile and draws a flamegraph (perf or callgrind)"
+    }
+
+    /// A profile is asked for by name, of a program the caller chose: a
+    /// change scope never makes it pointless.
+    fn unaffected(&self, _: &ChangeScope, _: &Project) -> Option<String> {
+        None
+    }
+
+    fn writes(&self, project: &Project) -> Vec<Written> {
+        let options = self.options.resolve(&project.policy.profile);
+        let (dir, what) = match &options.output {
+            Some(dir) => (project.workspace.root.join(dir), output_what(&options)),
+            None => (default_output_parent(&project.workspace), "profiles"),
+        };
+        vec![Written::new(dir, what)]
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
@@ -415,20 +433,34 @@ fn profile_revision(
     Ok(profile.folded)
 }
 
+/// Who named the output directory, as messages name it.
+fn output_what(options: &Resolved) -> &'static str {
+    match options.output_origin {
+        Origin::User => "--output",
+        Origin::Policy => "`[profile] output-dir`",
+    }
+}
+
+/// Where each run gets its own directory when no output dir is named.
+fn default_output_parent(workspace: &cargo_perf_engine::Workspace) -> PathBuf {
+    workspace.target_dir.join("cargo-perf").join("profile")
+}
+
 /// `<target>/cargo-perf/profile/<n>`, or `--output`; a fresh directory per run.
 fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskError> {
     let workspace = cx.workspace();
     if let Some(dir) = &options.output {
         let dir = workspace.root.join(dir);
-        let what = match options.output_origin {
-            Origin::User => "--output",
-            Origin::Policy => "`[profile] output-dir`",
-        };
-        check_output_dir(cx.project, &dir, options.output_origin, what)?;
+        check_output_dir(
+            cx.project,
+            &dir,
+            options.output_origin,
+            output_what(options),
+        )?;
         std::fs::create_dir_all(&dir).map_err(|err| io_error(&dir, err))?;
         return Ok(dir);
     }
-    let parent = workspace.target_dir.join("cargo-perf").join("profile");
+    let parent = default_output_parent(workspace);
     std::fs::create_dir_all(&parent).map_err(|err| io_error(&parent, err))?;
     let stamp = manifest::now();
     for n in 0..1000 {

@@ -115,6 +115,9 @@ struct PerfEventAttr {
 }
 
 /// Opens (and closes) a sampling event counting this process in user space.
+/// A raw `perf_event_open` rather than a crate (`perf-event`): one probe
+/// call, to learn whether `perf record` will be allowed before it runs, is
+/// not worth a dependency tree; rustix has no wrapper for this syscall.
 fn probe(kind: u32, config: u64) -> std::io::Result<()> {
     const DISABLED: u64 = 1;
     const EXCLUDE_KERNEL: u64 = 1 << 5;
