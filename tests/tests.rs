@@ -11,6 +11,7 @@ mod ci_formats;
 mod clean;
 mod clean_props;
 mod cli;
+mod diagnostics;
 mod engine;
 mod escape;
 mod gitignore;

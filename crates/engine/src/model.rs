@@ -39,6 +39,9 @@ pub struct Finding {
     pub file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// The column (1-based, as rustc counts) on `line`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
@@ -52,6 +55,7 @@ impl Finding {
             message: message.into(),
             file: None,
             line: None,
+            column: None,
             help: None,
         }
     }
@@ -75,6 +79,11 @@ impl Finding {
 
     pub fn line(mut self, line: u32) -> Self {
         self.line = Some(line);
+        self
+    }
+
+    pub fn column(mut self, column: u32) -> Self {
+        self.column = Some(column);
         self
     }
 

@@ -2,11 +2,26 @@
 //! (a string runs as `sh -c` would run it, an array directly) runs from the
 //! workspace root (or `cwd`); a non-zero exit fails the task and the last
 //! lines of its output go into the report. Processes it leaves running are a
-//! warning, never waited for.
+//! warning, never waited for. Compiler diagnostics in its output become
+//! findings with their file, line and column (see [`diagnostics`]).
 
 use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::{Finding, Task, TaskContext, TaskError, TaskKind};
 use cargo_perf_policy::{CustomTask, Located};
+
+mod diagnostics;
+
+/// The finding codes of custom command tasks.
+pub(crate) mod codes {
+    /// A rustc or clippy error, at its place.
+    pub(crate) const RUSTC_ERROR: &str = "command-rustc-error";
+    /// A rustc or clippy warning, at its place.
+    pub(crate) const RUSTC_WARNING: &str = "command-rustc-warning";
+    /// A file `cargo fmt --check` would change.
+    pub(crate) const FMT_DIFF: &str = "command-fmt-diff";
+    /// More diagnostics than a report keeps.
+    pub(crate) const DIAGNOSTICS_TRUNCATED: &str = "command-diagnostics-truncated";
+}
 
 pub struct CommandTask {
     spec: CustomTask,
@@ -60,7 +75,11 @@ impl Task for CommandTask {
         }
         let shown = command.display();
         cx.step(&shown);
-        let (finished, tail) = cx.run_command(&command)?;
+        let mut diagnostics = diagnostics::Diagnostics::new(root, &cwd);
+        let (finished, tail) = cx.run_command_with(&command, |line| diagnostics.push(line))?;
+        for finding in diagnostics.into_findings(!finished.success()) {
+            cx.finding(finding);
+        }
         if finished.success() {
             cx.summary(shown.clone());
         } else {
