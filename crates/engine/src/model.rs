@@ -2,7 +2,7 @@
 //! and metrics that were measured. Every renderer (human, JSON, Markdown, ...)
 //! works from these types alone, so a new task needs no renderer changes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Serialize, Serializer};
@@ -35,7 +35,10 @@ pub struct Finding {
     pub code: String,
     pub message: String,
     /// A path relative to the workspace root, when the finding is about a file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_path"
+    )]
     pub file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
@@ -239,6 +242,7 @@ pub struct TaskReport {
     pub findings: Vec<Finding>,
     pub metrics: Vec<Metric>,
     /// Files the task wrote for the user (reports, flamegraphs).
+    #[serde(serialize_with = "paths")]
     pub artifacts: Vec<PathBuf>,
     /// The last lines of output of a command that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -312,8 +316,10 @@ pub struct RunReport {
     pub tool_version: String,
     /// What was asked for: `check`, or the names given to `run`.
     pub command: String,
+    #[serde(serialize_with = "path")]
     pub workspace_root: PathBuf,
     /// The policy file in use; `null` when built-in defaults were used.
+    #[serde(serialize_with = "optional_path")]
     pub policy: Option<PathBuf>,
     pub outcome: Outcome,
     pub exit_code: u8,
@@ -364,6 +370,24 @@ impl RunReport {
             tasks,
         }
     }
+}
+
+/// A path as JSON text: JSON strings are Unicode, so a name that is not
+/// UTF-8 shows its other bytes as U+FFFD (the JSON document stays whole
+/// rather than failing on one file name).
+fn path<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
+fn optional_path<S: Serializer>(path: &Option<PathBuf>, serializer: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => self::path(p, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn paths<S: Serializer>(paths: &[PathBuf], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
 }
 
 fn seconds<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
