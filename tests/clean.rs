@@ -442,6 +442,31 @@ fn never_removes_a_file_git_tracks() {
 }
 
 #[test]
+fn a_tracked_file_whose_name_is_not_utf8_is_kept() {
+    use std::os::unix::ffi::OsStrExt;
+    let tracked = std::path::Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9.profraw"));
+    let loose = std::path::Path::new(std::ffi::OsStr::from_bytes(b"na\xefve.profraw"));
+    let dir = Dir::with_package("tiny");
+    dir.policy("[[clean.extra]]\nglob = \"**/*.profraw\"\n");
+    dir.create(".gitignore", "/target\n");
+    dir.create(tracked, "tracked profile");
+    dir.git_init();
+    dir.create(loose, "untracked profile");
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let files: Vec<String> = removals(&run).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(files, ["na\u{fffd}ve.profraw"], "{run:#}");
+    let kept = findings(&run, "tracked-kept");
+    assert_eq!(kept.len(), 1, "{run:#}");
+    assert_eq!(kept[0]["file"], "caf\u{fffd}.profraw", "{run:#}");
+    assert!(dir.join(tracked).exists());
+    assert!(!dir.join(loose).exists());
+}
+
+#[test]
 fn a_symlink_is_removed_as_a_link_and_its_target_is_untouched() {
     let dir = Dir::with_package("tiny");
     let outside = Dir::new();
