@@ -399,6 +399,34 @@ fn task_of(run: &Run) -> Value {
 }
 
 #[test]
+fn a_failing_benchmarks_coloured_output_is_plain_text_in_the_log_tail() {
+    let dir = project(
+        "0.001",
+        "[bench.commands.boom]\nrun = '''printf '\\033[1m\\033[31merror\\033[0m: it broke \\033]8;;https://e.x\\033\\\\here\\033]8;;\\033\\\\\\n  1/3\\r  3/3\\n' >&2; exit 3'''\n",
+    );
+    let run = bench(&dir, &[])
+        .env("CARGO_TERM_COLOR", "always")
+        .expect_code(1);
+    let task = task(&run);
+    let tail: Vec<String> = task["log_tail"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no log tail: {task:#}"))
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    // A progress line a carriage return rewrote shows as the terminal showed it.
+    assert_eq!(tail, ["error: it broke here", "  3/3"], "{task:#}");
+    // Our own colours off, the command's on: none of its codes show.
+    let human = dir
+        .command(["bench", "--color", "never"])
+        .env("CARGO_TERM_COLOR", "always")
+        .expect_code(1);
+    human
+        .stdout_has("│ error: it broke here\n")
+        .stdout_has("│   3/3\n");
+}
+
+#[test]
 fn a_failing_benchmark_is_a_failed_task_with_its_error() {
     let dir = project(
         "0.001",
