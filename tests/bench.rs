@@ -398,6 +398,50 @@ fn task_of(run: &Run) -> Value {
     task(run)
 }
 
+fn stored_runs(dir: &Dir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(".cargo-perf/bench/runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn keep_runs_prunes_the_oldest_runs_but_never_one_saved_as_a_baseline() {
+    let dir = project("0.001", "\n[bench]\nkeep-runs = 2\n");
+    bench(&dir, &["--save-baseline", "first"]).output();
+    bench(&dir, &[]).output();
+    bench(&dir, &[]).output();
+    // Timing verdicts on a busy machine may go either way; only the store matters here.
+    // The newest two stay, and run 1, which the baseline `first` was saved from.
+    assert_eq!(
+        stored_runs(&dir),
+        ["000001.json", "000002.json", "000003.json"]
+    );
+    let run = bench(&dir, &[]).output();
+    assert!(run.json()["exit_code"] != 2, "{}", run.context());
+    assert_eq!(
+        stored_runs(&dir),
+        ["000001.json", "000003.json", "000004.json"]
+    );
+    let task = task(&run);
+    let pruned = finding(&task, "bench-history-pruned");
+    assert!(
+        pruned["message"]
+            .as_str()
+            .unwrap()
+            .contains("removed 1 old run(s) from the history (#2 to #2)"),
+        "{pruned:#}"
+    );
+    // The baseline still compares, and ids are never reused.
+    bench(&dir, &["--baseline", "first"]).output();
+    assert_eq!(
+        stored_runs(&dir),
+        ["000001.json", "000004.json", "000005.json"]
+    );
+}
+
 #[test]
 fn a_failing_benchmarks_coloured_output_is_plain_text_in_the_log_tail() {
     let dir = project(

@@ -22,6 +22,13 @@ use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError};
 
 use history::{History, HistoryError, RunRecord};
 
+/// Finding codes of the bench task added since the codes became typed (the
+/// others are still spelled where they are raised).
+pub(crate) mod codes {
+    /// Old runs removed from the history under `[bench] keep-runs`.
+    pub(crate) const HISTORY_PRUNED: &str = "bench-history-pruned";
+}
+
 pub use listing::history;
 
 /// How `cargo perf bench` was asked to run.
@@ -230,7 +237,7 @@ impl Task for BenchTask {
             fingerprint,
             benchmarks: measured,
         };
-        let record = self.store(&store, record)?;
+        let record = self.store(cx, &store, record)?;
         report::report(
             cx,
             &record,
@@ -380,12 +387,30 @@ impl BenchTask {
         })
     }
 
-    /// Appends the run to the history, and saves it as a named baseline when asked.
-    fn store(&self, store: &History, record: RunRecord) -> Result<RunRecord, TaskError> {
+    /// Appends the run to the history, saves it as a named baseline when
+    /// asked, and prunes the history to `[bench] keep-runs`.
+    fn store(
+        &self,
+        cx: &mut TaskContext<'_>,
+        store: &History,
+        record: RunRecord,
+    ) -> Result<RunRecord, TaskError> {
         let lock = store.lock()?;
         let record = store.append(&lock, record)?;
         if let Some(name) = &self.options.save_baseline {
             store.save_baseline(&lock, name, &record)?;
+        }
+        if let Some(keep) = cx.policy().bench.keep_runs {
+            let removed = store.prune(&lock, keep as usize)?;
+            if let (Some(first), Some(last)) = (removed.first(), removed.last()) {
+                cx.finding(Finding::info(
+                    codes::HISTORY_PRUNED,
+                    format!(
+                        "removed {} old run(s) from the history (#{first} to #{last}), as `[bench] keep-runs = {keep}` says; runs saved as baselines are kept",
+                        removed.len()
+                    ),
+                ));
+            }
         }
         Ok(record)
     }

@@ -20,6 +20,7 @@ mod report;
 mod safety;
 mod scan;
 mod select;
+mod tool_output;
 mod toolchains;
 
 use std::path::{Path, PathBuf};
@@ -156,6 +157,7 @@ impl Cleaner {
                 busy: &locks.busy,
                 policy,
                 now,
+                keep_profiles: cx.policy().profile.keep as usize,
             },
         )?;
         let done = (!self.dry_run).then(|| act::act(cx, &self.anchors, &scan, &plan.items));

@@ -31,6 +31,15 @@ use options::Resolved;
 use record::Recording;
 
 pub(crate) const FOLDED: &str = "stacks.folded";
+/// Finding codes of the profile task added since the codes became typed
+/// (the others are still spelled where they are raised).
+mod codes {
+    /// Old runs removed under `[profile] keep`.
+    pub(super) const RUNS_PRUNED: &str = "profile-runs-pruned";
+    /// An old run that could not be removed.
+    pub(super) const RUN_NOT_PRUNED: &str = "profile-run-not-pruned";
+}
+
 const SVG: &str = "flamegraph.svg";
 const DIFF_SVG: &str = "diff.svg";
 const MANIFEST: &str = "manifest.json";
@@ -89,6 +98,9 @@ impl Task for ProfileTask {
         // A bad baseline fails now, not after a long recording.
         let baseline = diff_baseline(cx, &options)?;
         let dir = output_dir(cx, &options)?;
+        if options.output.is_none() {
+            prune_runs(cx, &dir);
+        }
 
         let workspace = cx.workspace();
         let program = build::build(cx, workspace, &workspace.root, &options)?;
@@ -413,6 +425,40 @@ fn profile_revision(
     Ok(profile.folded)
 }
 
+/// Removes the oldest runs beside `current` (just created) beyond
+/// `[profile] keep`, counting `current`. A run that cannot be removed stays,
+/// with a warning: a profile is never failed for it.
+fn prune_runs(cx: &mut TaskContext<'_>, current: &Path) {
+    let keep = cx.policy().profile.keep as usize;
+    let Some(parent) = current.parent() else {
+        return;
+    };
+    let runs = crate::tool_output::list_runs(parent);
+    let old = runs.len().saturating_sub(keep);
+    let mut removed = 0;
+    for run in runs.iter().take(old).filter(|run| *run != current) {
+        match std::fs::remove_dir_all(run) {
+            Ok(()) => removed += 1,
+            Err(err) => cx.finding(
+                Finding::warning(
+                    codes::RUN_NOT_PRUNED,
+                    format!("cannot remove the old profile run {}: {err}", run.display()),
+                )
+                .help("remove it by hand, or run `cargo perf clean`"),
+            ),
+        }
+    }
+    if removed > 0 {
+        cx.finding(Finding::info(
+            codes::RUNS_PRUNED,
+            format!(
+                "removed {removed} old profile run(s) from {}, as `[profile] keep = {keep}` says",
+                shown(cx, parent)
+            ),
+        ));
+    }
+}
+
 /// `<target>/cargo-perf/profile/<n>`, or `--output`; a fresh directory per run.
 fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskError> {
     let workspace = cx.workspace();
@@ -426,7 +472,7 @@ fn output_dir(cx: &TaskContext<'_>, options: &Resolved) -> Result<PathBuf, TaskE
         std::fs::create_dir_all(&dir).map_err(|err| io_error(&dir, err))?;
         return Ok(dir);
     }
-    let parent = workspace.target_dir.join("cargo-perf").join("profile");
+    let parent = crate::tool_output::profile_runs(&workspace.target_dir);
     std::fs::create_dir_all(&parent).map_err(|err| io_error(&parent, err))?;
     let stamp = manifest::now();
     for n in 0..1000 {
