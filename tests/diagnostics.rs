@@ -129,3 +129,21 @@ fn fmt_check_diffs_become_file_findings_relative_to_the_root() {
         1
     );
 }
+
+#[test]
+fn a_failed_clippy_task_annotates_each_lint_at_its_place() {
+    let dir = Dir::with_package("demo");
+    dir.create(
+        "src/lib.rs",
+        "pub fn answer() -> u32 {\n    return 42;\n}\n",
+    );
+    dir.policy(&format!(
+        "[tasks.lint]\nrun = \"cargo clippy -q -- -D warnings\"\nenv = {{ CARGO_TARGET_DIR = {:?} }}\n",
+        shared_target_dir().join("diagnostics-clippy").display().to_string()
+    ));
+    let run = dir
+        .command(["run", "lint", "--format", "github"])
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .expect_code(1);
+    run.stdout_has("::error file=src/lib.rs,line=2,col=5,title=lint/command-rustc-error::unneeded `return` statement");
+}
