@@ -442,6 +442,189 @@ fn never_removes_a_file_git_tracks() {
 }
 
 #[test]
+fn a_tracked_file_whose_name_is_not_utf8_is_kept() {
+    use std::os::unix::ffi::OsStrExt;
+    let tracked = std::path::Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9.profraw"));
+    let loose = std::path::Path::new(std::ffi::OsStr::from_bytes(b"na\xefve.profraw"));
+    let dir = Dir::with_package("tiny");
+    dir.policy("[[clean.extra]]\nglob = \"**/*.profraw\"\n");
+    dir.create(".gitignore", "/target\n");
+    dir.create(tracked, "tracked profile");
+    dir.git_init();
+    dir.create(loose, "untracked profile");
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    let files: Vec<String> = removals(&run).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(files, ["na\u{fffd}ve.profraw"], "{run:#}");
+    let kept = findings(&run, "clean-tracked-kept");
+    assert_eq!(kept.len(), 1, "{run:#}");
+    assert_eq!(kept[0]["file"], "caf\u{fffd}.profraw", "{run:#}");
+    assert!(dir.join(tracked).exists());
+    assert!(!dir.join(loose).exists());
+}
+
+/// `target/cargo-perf/` as runs of cargo perf leave it: `runs` profile runs
+/// (each with a recording and a flamegraph), a clean-build dir an
+/// interrupted build left, and a private baseline target dir.
+fn tool_outputs(dir: &Dir, runs: u64) {
+    for n in 1..=runs {
+        let run = format!("target/cargo-perf/profile/{}", 1_700_000_000 + n);
+        dir.create(format!("{run}/perf.data"), "recording");
+        dir.create(format!("{run}/flamegraph.svg"), "<svg/>");
+    }
+    dir.create(
+        "target/cargo-perf/profile/mine/perf.data",
+        "not a run of ours",
+    );
+    dir.create(
+        "target/cargo-perf/clean-build/debug/deps/libx.rlib",
+        "left over",
+    );
+    dir.create(
+        "target/cargo-perf/clean-build/cargo-timings/cargo-timing.html",
+        "report",
+    );
+    dir.create("target/cargo-perf/baseline-target/release/.cargo-lock", "");
+    dir.create(
+        "target/cargo-perf/baseline-target/release/deps/liby.rlib",
+        "cache",
+    );
+}
+
+#[test]
+fn clean_removes_the_tools_own_old_outputs_and_nothing_beside_them() {
+    let dir = Dir::with_package("tiny");
+    dir.policy("[profile]\nkeep = 3\n");
+    tool_outputs(&dir, 5);
+    // A run reached through a link is never entered.
+    let elsewhere = Dir::new();
+    elsewhere.create("perf.data", "not ours");
+    std::os::unix::fs::symlink(
+        elsewhere.path(),
+        dir.join("target/cargo-perf/profile/1600000000"),
+    )
+    .unwrap();
+    dir.create("target/cargo-perf-notes.txt", "beside, not inside");
+
+    let dry = clean(&dir)
+        .args(["--dry-run", "--format", "json"])
+        .expect_success()
+        .json();
+    let listed: Vec<String> = findings(&dry, "clean-tool-output")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "target/cargo-perf/profile/1700000001",
+            "target/cargo-perf/profile/1700000002",
+            "target/cargo-perf/profile/1700000003/perf.data",
+            "target/cargo-perf/profile/1700000004/perf.data",
+            "target/cargo-perf/clean-build/debug",
+            "target/cargo-perf/baseline-target",
+        ],
+        "{dry:#}"
+    );
+    assert!(removals(&dry).is_empty(), "{dry:#}");
+    assert!(dir.join("target/cargo-perf/profile/1700000001").exists());
+
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(findings(&run, "clean-tool-output").len(), 6, "{run:#}");
+    assert!(
+        task(&run)["summary"]
+            .as_str()
+            .unwrap()
+            .contains("and 6 old outputs of cargo perf"),
+        "{run:#}"
+    );
+    for gone in [
+        "target/cargo-perf/profile/1700000001",
+        "target/cargo-perf/profile/1700000002",
+        "target/cargo-perf/profile/1700000003/perf.data",
+        "target/cargo-perf/profile/1700000004/perf.data",
+        "target/cargo-perf/clean-build/debug",
+        "target/cargo-perf/baseline-target",
+    ] {
+        assert!(!dir.join(gone).exists(), "{gone} is still there");
+    }
+    for kept in [
+        "target/cargo-perf/profile/1700000003/flamegraph.svg",
+        "target/cargo-perf/profile/1700000005/perf.data",
+        "target/cargo-perf/profile/mine/perf.data",
+        "target/cargo-perf/clean-build/cargo-timings/cargo-timing.html",
+        "target/cargo-perf-notes.txt",
+    ] {
+        assert!(dir.join(kept).exists(), "{kept} was removed");
+    }
+    assert!(
+        dir.join("target/cargo-perf/profile/1600000000")
+            .is_symlink()
+    );
+    assert!(elsewhere.join("perf.data").exists());
+
+    // Again: nothing more to do.
+    let again = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert!(
+        findings(&again, "clean-tool-output").is_empty(),
+        "{again:#}"
+    );
+}
+
+#[test]
+fn a_private_target_dir_a_build_holds_is_skipped_and_tracked_outputs_stay() {
+    let dir = Dir::with_package("tiny");
+    tool_outputs(&dir, 1);
+    dir.create(".gitignore", "/target\n");
+    dir.git_init();
+    dir.git([
+        "add",
+        "-f",
+        "target/cargo-perf/clean-build/debug/deps/libx.rlib",
+    ]);
+    dir.git(["commit", "-q", "-m", "oops"]);
+    let lock =
+        std::fs::File::open(dir.join("target/cargo-perf/baseline-target/release/.cargo-lock"))
+            .unwrap();
+    lock.lock().unwrap();
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert!(findings(&run, "clean-tool-output").is_empty(), "{run:#}");
+    let locked = findings(&run, "clean-build-locked");
+    assert_eq!(locked.len(), 1, "{run:#}");
+    assert_eq!(locked[0]["file"], "target/cargo-perf/baseline-target");
+    let kept = findings(&run, "clean-tracked-kept");
+    assert_eq!(kept.len(), 1, "{run:#}");
+    assert_eq!(kept[0]["file"], "target/cargo-perf/clean-build/debug");
+    assert!(
+        dir.join("target/cargo-perf/baseline-target/release/deps/liby.rlib")
+            .exists()
+    );
+    assert!(
+        dir.join("target/cargo-perf/clean-build/debug/deps/libx.rlib")
+            .exists()
+    );
+    drop(lock);
+    let run = clean(&dir)
+        .args(["--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(findings(&run, "clean-tool-output").len(), 1, "{run:#}");
+    assert!(!dir.join("target/cargo-perf/baseline-target").exists());
+}
+
+#[test]
 fn a_symlink_is_removed_as_a_link_and_its_target_is_untouched() {
     let dir = Dir::with_package("tiny");
     let outside = Dir::new();

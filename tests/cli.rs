@@ -124,6 +124,28 @@ fn broken_manifest_is_an_environment_error() {
 }
 
 #[test]
+fn only_a_cargo_that_does_not_exist_is_called_missing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::with_package("demo");
+    dir.command(["list"])
+        .env("CARGO", dir.join("no/such/cargo"))
+        .expect_code(2)
+        .stderr_has("is not installed or not on PATH")
+        .stderr_has("install Rust with rustup");
+
+    // A cargo that is there but cannot be run says why.
+    let not_executable = dir.create("bin/cargo", "#!/bin/sh\nexit 0\n");
+    std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644)).unwrap();
+    dir.command(["list"])
+        .env("CARGO", &not_executable)
+        .expect_code(2)
+        .stderr_has("Permission denied")
+        .stderr_lacks("not installed")
+        .stderr_lacks("install Rust with rustup")
+        .stderr_has("could not be started");
+}
+
+#[test]
 fn colours_follow_flag_then_cargo_term_color_then_no_color() {
     let dir = Dir::with_package("demo");
     dir.policy("[tasks.ok]\nrun = \"true\"\n[pipelines]\ncheck = [\"ok\"]\n");

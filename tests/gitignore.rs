@@ -324,6 +324,38 @@ fn tracked_ignored_files_name_the_rule_and_the_fix() {
 }
 
 #[test]
+fn a_tracked_file_whose_name_is_not_utf8_is_found_reported_and_its_fix_works() {
+    use std::os::unix::ffi::OsStrExt;
+    let name = Path::new(std::ffi::OsStr::from_bytes(b"out/caf\xe9.o"));
+    let dir = repo(GOOD_IGNORE);
+    dir.create(name, "object\n");
+    dir.git(["add", "-A"]);
+    dir.git(["commit", "-qm", "object"]);
+    dir.create(".gitignore", format!("{GOOD_IGNORE}*.o\n"));
+    // The JSON document stays whole; its text names the file as JSON can.
+    let run = json(&dir, &[], 1);
+    let found = findings(&run, "gitignore-tracked-ignored");
+    assert_eq!(found.len(), 1, "{}", run.context());
+    assert_eq!(found[0]["file"], "out/caf\u{fffd}.o");
+    // The command the help gives names the very file, by its bytes.
+    let help = found[0]["help"].as_str().unwrap();
+    let command = help
+        .split('`')
+        .nth(1)
+        .filter(|c| c.starts_with("git rm --cached -- "))
+        .unwrap_or_else(|| panic!("no git rm in {help:?}"));
+    assert!(command.contains(r"printf 'out/caf\351.o'"), "{command}");
+    let status = git_command(dir.path())
+        .args(["-c", &format!("alias.fix=!{command}"), "fix"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(!tracked(&dir).contains(".o"), "{}", tracked(&dir));
+    assert!(dir.join(name).exists());
+    dir.command(["gitignore"]).expect_success();
+}
+
+#[test]
 fn untrack_removes_from_the_index_and_keeps_the_file() {
     let dir = repo(GOOD_IGNORE);
     dir.create("out/a b.o", "object\n");

@@ -281,12 +281,19 @@ fn without_cargo_perf_on_path_the_push_goes_through_with_a_warning_unless_strict
     dir.command(["hook", "install"]).expect_success();
     commit_change(&dir, "crates/a/src/lib.rs");
     dir.create("fail", "");
-    let output = push_with(dir.path(), &path_without_binary(), &[]);
+    // Nor in cargo's bin dir, where the hook looks next.
+    let no_cargo_home = Dir::new();
+    let cargo_home = no_cargo_home.path().to_str().unwrap();
+    let output = push_with(
+        dir.path(),
+        &path_without_binary(),
+        &[("CARGO_HOME", cargo_home)],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains(
-            "cargo-perf: warning: cargo-perf is not on PATH; skipping the pre-push check"
-        ),
+        stderr(&output).contains(&format!(
+            "cargo-perf: warning: cargo-perf is not on PATH (nor at {cargo_home}/bin/cargo-perf); skipping the pre-push check"
+        )),
         "{}",
         stderr(&output)
     );
@@ -308,14 +315,92 @@ fn without_cargo_perf_on_path_the_push_goes_through_with_a_warning_unless_strict
         .expect_success()
         .stdout_has("strict = true (baked in at install time)")
         .stdout_lacks("out of date");
-    let output = push_with(dir.path(), &path_without_binary(), &[]);
+    let output = push_with(
+        dir.path(),
+        &path_without_binary(),
+        &[("CARGO_HOME", cargo_home)],
+    );
     assert!(
         !output.status.success(),
         "the push went through:\n{}",
         stderr(&output)
     );
-    assert!(stderr(&output).contains("cargo-perf is not on PATH and [hooks] strict = true"));
+    assert!(stderr(&output).contains("cargo-perf is not on PATH (nor at "));
+    assert!(stderr(&output).contains(") and [hooks] strict = true"));
     assert_ne!(remote_head(&bare).as_deref(), Some(head.as_str()));
+}
+
+#[test]
+fn without_cargo_perf_on_path_the_hook_runs_the_one_in_cargo_home_and_says_so_when_verbose() {
+    let dir = repo();
+    let bare = remote(&dir);
+    dir.command(["hook", "install"]).expect_success();
+    let cargo_home = Dir::new();
+    std::fs::create_dir_all(cargo_home.join("bin")).unwrap();
+    let installed = cargo_home.join("bin/cargo-perf");
+    std::os::unix::fs::symlink(binary(), &installed).unwrap();
+    let home = cargo_home.path().to_str().unwrap();
+
+    // The check really runs: a failing one blocks the push.
+    commit_change(&dir, "crates/a/src/lib.rs");
+    dir.create("fail", "");
+    let output = push_with(dir.path(), &path_without_binary(), &[("CARGO_HOME", home)]);
+    assert!(!output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("guard"), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("the pre-push hook runs"));
+    assert!(remote_head(&bare).is_none());
+
+    // A passing one lets it through, and CARGO_PERF_VERBOSE=1 names the binary.
+    std::fs::remove_file(dir.join("fail")).unwrap();
+    let output = push_with(
+        dir.path(),
+        &path_without_binary(),
+        &[("CARGO_HOME", home), ("CARGO_PERF_VERBOSE", "1")],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "cargo-perf: the pre-push hook runs {}",
+            installed.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(remote_head(&bare).is_some());
+
+    // Without CARGO_HOME, the default is $HOME/.cargo.
+    commit_change(&dir, "crates/a/src/lib.rs");
+    let fake_home = Dir::new();
+    std::fs::create_dir_all(fake_home.join(".cargo/bin")).unwrap();
+    std::os::unix::fs::symlink(binary(), fake_home.join(".cargo/bin/cargo-perf")).unwrap();
+    let mut command = git_command(dir.path());
+    let output = command
+        .args(["push", "origin", "HEAD:refs/heads/main"])
+        .env("PATH", path_without_binary())
+        .env("HOME", fake_home.path())
+        .env("CARGO_PERF_VERBOSE", "1")
+        .env_remove("CARGO_HOME")
+        .env("RUSTUP_HOME", rustup_home())
+        .env_remove("CARGO_PERF_SKIP")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "the pre-push hook runs {}",
+            fake_home.join(".cargo/bin/cargo-perf").display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Where rustup keeps its toolchains, for a test that moves `$HOME`.
+fn rustup_home() -> PathBuf {
+    std::env::var_os("RUSTUP_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".rustup"),
+        PathBuf::from,
+    )
 }
 
 #[test]

@@ -445,3 +445,15 @@ fn environment_overrides_and_flags_win_over_them() {
         .expect_code(2)
         .stderr_has("CARGO_PERF_JOBS=0 is not a number of tasks");
 }
+
+#[test]
+fn keep_settings_are_checked_with_their_place() {
+    check_with("[profile]\nkeep = 0\n")
+        .stderr_has("`keep` is out of range")
+        .stderr_has("perf.toml:2:8")
+        .stderr_has("expected an integer from 1 to 100000");
+    check_with("[bench]\nkeep-runs = \"all\"\n")
+        .stderr_has("wrong type for `keep-runs`: expected an integer, found a string")
+        .stderr_has("perf.toml:2:13");
+    check_with("[bench]\nkeep-runs = -1\n").stderr_has("`keep-runs` is out of range");
+}

@@ -321,6 +321,60 @@ fn callgrind_gives_identical_folded_counts_on_two_runs() {
 }
 
 #[test]
+fn profile_runs_beyond_keep_are_removed_oldest_first() {
+    let dir = program("keepprog");
+    dir.policy("[profile]\nkeep = 2\n");
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let run = dir
+            .command([
+                "profile",
+                "--bin",
+                "keepprog",
+                "--callgrind",
+                "--format",
+                "json",
+                "--",
+                "0",
+            ])
+            .expect_success();
+        let task = task(&run);
+        runs.push((
+            artifact(&task, "flamegraph.svg")
+                .parent()
+                .unwrap()
+                .to_owned(),
+            task,
+        ));
+    }
+    let parent = runs[0].0.parent().unwrap().to_owned();
+    std::fs::create_dir_all(parent.join("mine")).unwrap();
+    assert!(!runs[0].0.exists(), "the oldest run is still there");
+    assert!(runs[1].0.exists() && runs[2].0.exists());
+    assert!(!codes(&runs[1].1).contains(&"profile-runs-pruned".to_owned()));
+    assert!(
+        codes(&runs[2].1).contains(&"profile-runs-pruned".to_owned()),
+        "{:#}",
+        runs[2].1
+    );
+    // A directory that is not one of our runs is never counted nor removed.
+    dir.command([
+        "profile",
+        "--bin",
+        "keepprog",
+        "--callgrind",
+        "--format",
+        "json",
+        "--",
+        "0",
+    ])
+    .expect_success();
+    assert!(parent.join("mine").exists());
+    assert!(!runs[1].0.exists());
+    assert!(runs[2].0.exists());
+}
+
+#[test]
 fn bad_input_is_a_clear_error() {
     let dir = program("badprog");
     dir.command(["profile", "--bin", "hotprogg"])

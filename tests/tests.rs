@@ -12,6 +12,7 @@ mod clean;
 mod clean_props;
 mod cli;
 mod codes;
+mod diagnostics;
 mod engine;
 mod escape;
 mod gitignore;

@@ -2,7 +2,7 @@
 //! and metrics that were measured. Every renderer (human, JSON, Markdown, ...)
 //! works from these types alone, so a new task needs no renderer changes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Serialize, Serializer};
@@ -40,10 +40,16 @@ pub struct Finding {
     pub code: Code,
     pub message: String,
     /// A path relative to the workspace root, when the finding is about a file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_path"
+    )]
     pub file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// The column (1-based, as rustc counts) on `line`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
@@ -57,6 +63,7 @@ impl Finding {
             message: message.into(),
             file: None,
             line: None,
+            column: None,
             help: None,
         }
     }
@@ -80,6 +87,11 @@ impl Finding {
 
     pub fn line(mut self, line: u32) -> Self {
         self.line = Some(line);
+        self
+    }
+
+    pub fn column(mut self, column: u32) -> Self {
+        self.column = Some(column);
         self
     }
 
@@ -236,6 +248,7 @@ pub struct TaskReport {
     pub findings: Vec<Finding>,
     pub metrics: Vec<Metric>,
     /// Files the task wrote for the user (reports, flamegraphs).
+    #[serde(serialize_with = "paths")]
     pub artifacts: Vec<PathBuf>,
     /// The last lines of output of a command that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -309,8 +322,10 @@ pub struct RunReport {
     pub tool_version: String,
     /// What was asked for: `check`, or the names given to `run`.
     pub command: String,
+    #[serde(serialize_with = "path")]
     pub workspace_root: PathBuf,
     /// The policy file in use; `null` when built-in defaults were used.
+    #[serde(serialize_with = "optional_path")]
     pub policy: Option<PathBuf>,
     pub outcome: Outcome,
     pub exit_code: u8,
@@ -361,6 +376,24 @@ impl RunReport {
             tasks,
         }
     }
+}
+
+/// A path as JSON text: JSON strings are Unicode, so a name that is not
+/// UTF-8 shows its other bytes as U+FFFD (the JSON document stays whole
+/// rather than failing on one file name).
+fn path<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
+fn optional_path<S: Serializer>(path: &Option<PathBuf>, serializer: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => self::path(p, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn paths<S: Serializer>(paths: &[PathBuf], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
 }
 
 fn seconds<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {

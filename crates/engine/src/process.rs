@@ -81,7 +81,7 @@ impl CommandSpec {
     pub fn display(&self) -> String {
         std::iter::once(&self.program)
             .chain(&self.args)
-            .map(|word| shell_quote(&word.to_string_lossy()))
+            .map(|word| shell_quote_path(std::path::Path::new(word)))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -125,6 +125,28 @@ impl CommandSpec {
 /// The one shell quoter of the tool, kept in the policy crate (a leaf the
 /// engine builds on) so perf.toml commands are shown the same way.
 pub use cargo_perf_policy::shell_quote;
+
+/// `path` as a POSIX shell would need it typed, whatever its bytes: a name
+/// that is not UTF-8 (git allows any bytes but NUL) is spelled with
+/// `printf`'s octal escapes, `"$(printf 'caf\351.o')"`, so a command shown
+/// to the user names the very file, never a lossy look-alike.
+pub fn shell_quote_path(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(text) = path.to_str() {
+        return shell_quote(text);
+    }
+    let mut escaped = String::new();
+    for byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_./=:,+@".contains(byte) {
+            escaped.push(char::from(*byte));
+        } else {
+            escaped.push_str(&format!("\\{byte:03o}"));
+        }
+    }
+    // The command substitution would drop trailing newlines: none survive
+    // the escaping, so the name comes back whole.
+    format!("\"$(printf '{escaped}')\"")
+}
 
 /// A command that could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -275,6 +297,20 @@ fn line_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_a_path_that_is_not_utf8_by_its_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"dir/caf\xe9 'x'%.o"));
+        let quoted = shell_quote_path(path);
+        assert_eq!(quoted, r#""$(printf 'dir/caf\351\040\047x\047\045.o')""#);
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("printf '%s' {quoted}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"dir/caf\xe9 'x'%.o");
+        assert_eq!(shell_quote_path(std::path::Path::new("a b")), "'a b'");
+    }
 
     #[test]
     fn streams_both_outputs_in_the_order_written() {

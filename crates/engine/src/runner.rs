@@ -239,7 +239,7 @@ fn status_of(
             // A message's later lines are a command's output: shown as such.
             let message = match err.message.split_once('\n') {
                 Some((first, rest)) if report.log_tail.is_empty() => {
-                    report.log_tail = rest.lines().map(str::to_owned).collect();
+                    report.log_tail = rest.lines().map(crate::tail::clean_line).collect();
                     first
                 }
                 _ => &err.message,

@@ -11,7 +11,7 @@ use crate::git::GitRepo;
 use crate::model::{Finding, Metric, TaskKind, TaskReport};
 use crate::process::{self, CommandSpec, Finished};
 use crate::progress::ProgressSink;
-use crate::tail::OutputTail;
+use crate::tail::{self, OutputTail};
 use crate::workspace::Workspace;
 
 /// A unit of work the engine can plan and run.
@@ -200,18 +200,31 @@ impl<'a> TaskContext<'a> {
         self.report.summary = Some(summary.into());
     }
 
-    /// Keeps the last lines of a failed command's output for the report.
+    /// Keeps the last lines of a failed command's output for the report,
+    /// as plain text (see [`tail::clean_line`]).
     pub fn log_tail(&mut self, lines: Vec<String>) {
-        self.report.log_tail = lines;
+        self.report.log_tail = lines.iter().map(|line| tail::clean_line(line)).collect();
     }
 
     /// Runs a command, streaming its output to the progress view (shown with
     /// `--verbose`), and returns how it ended with the last lines it printed.
     pub fn run_command(&self, spec: &CommandSpec) -> Result<(Finished, Vec<String>), TaskError> {
+        self.run_command_with(spec, |_| {})
+    }
+
+    /// [`Self::run_command`], also handing each line of output, as plain
+    /// text, to `on_line` as it arrives: for a task that reads the whole
+    /// output (compiler diagnostics) and not only its tail.
+    pub fn run_command_with(
+        &self,
+        spec: &CommandSpec,
+        mut on_line: impl FnMut(&str),
+    ) -> Result<(Finished, Vec<String>), TaskError> {
         let mut tail = OutputTail::new();
         let finished = process::run_streaming(spec, |line| {
-            self.progress
-                .output(&self.report.name, &console::strip_ansi_codes(line));
+            let plain = tail::clean_line(line);
+            self.progress.output(&self.report.name, &plain);
+            on_line(&plain);
             tail.push(line);
         })?;
         Ok((finished, tail.into_lines()))

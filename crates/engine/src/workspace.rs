@@ -70,8 +70,14 @@ pub enum WorkspaceError {
         "{dir} is not inside a Cargo project (no Cargo.toml found here or in any parent directory)"
     )]
     NotACargoProject { dir: PathBuf },
-    #[error("cannot run `cargo metadata`: {0}")]
-    CargoMissing(std::io::Error),
+    #[error("cannot run `cargo metadata`: `{}` is not installed or not on PATH", .cargo.to_string_lossy())]
+    CargoMissing { cargo: OsString },
+    #[error("cannot run `cargo metadata` (`{}` in {}): {source}", .cargo.to_string_lossy(), .dir.display())]
+    CargoStart {
+        cargo: OsString,
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("`cargo metadata` failed:\n{0}")]
     Metadata(String),
 }
@@ -82,12 +88,32 @@ impl WorkspaceError {
             WorkspaceError::NotACargoProject { .. } => {
                 "run cargo perf inside a Cargo workspace, or pass `--manifest-path path/to/Cargo.toml`"
             }
-            WorkspaceError::CargoMissing(_) => {
-                "install Rust with rustup (https://rustup.rs) so `cargo` is on PATH"
+            WorkspaceError::CargoMissing { .. } => {
+                "install Rust with rustup (https://rustup.rs) so `cargo` is on PATH (or point $CARGO at it)"
+            }
+            WorkspaceError::CargoStart { .. } => {
+                "cargo is there but could not be started: check its permissions and that the directory exists and is readable"
             }
             WorkspaceError::Metadata(_) => {
                 "fix the Cargo.toml error above; `cargo metadata --no-deps` must succeed"
             }
+        }
+    }
+}
+
+/// Why `cargo metadata` did not start. Only "no such file" for the binary
+/// is "cargo is missing": a directory that is gone, a permission denied or
+/// an exec format error is said as it is.
+fn start_error(cargo: &OsString, dir: &Path, source: std::io::Error) -> WorkspaceError {
+    if source.kind() == std::io::ErrorKind::NotFound && dir.is_dir() {
+        WorkspaceError::CargoMissing {
+            cargo: cargo.clone(),
+        }
+    } else {
+        WorkspaceError::CargoStart {
+            cargo: cargo.clone(),
+            dir: dir.to_owned(),
+            source,
         }
     }
 }
@@ -111,7 +137,7 @@ impl Workspace {
                     WorkspaceError::Metadata(stderr.trim_end().to_owned())
                 }
             }
-            cargo_metadata::Error::Io(io) => WorkspaceError::CargoMissing(io),
+            cargo_metadata::Error::Io(io) => start_error(&cargo, dir, io),
             other => WorkspaceError::Metadata(other.to_string()),
         })?;
 

@@ -66,13 +66,16 @@ impl Glob {
         })
     }
 
-    /// Whether `path`, relative to the workspace root, matches.
+    /// Whether `path`, relative to the workspace root, matches. A name that
+    /// is not UTF-8 is matched as its text with U+FFFD for the bytes that are
+    /// not (the glob crate would never match it): `*.o` matches `caf\xe9.o`.
     pub fn matches(&self, path: &Path) -> bool {
+        let matches = |part: &Path| self.pattern.matches_with(&part.to_string_lossy(), OPTIONS);
         if self.anchored {
-            self.pattern.matches_path_with(path, OPTIONS)
+            matches(path)
         } else {
             path.file_name()
-                .is_some_and(|name| self.pattern.matches_path_with(Path::new(name), OPTIONS))
+                .is_some_and(|name| matches(Path::new(name)))
         }
     }
 
@@ -149,6 +152,16 @@ mod tests {
         assert!(!matches("/data/x", "other/data/x"));
         assert!(!matches("/perf.data*", "sub/perf.data"));
         assert!(!matches("src/*.bin", "src/a/z.bin"));
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_still_matches() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = Path::new(std::ffi::OsStr::from_bytes(b"deep/caf\xe9.o"));
+        assert!(Glob::new("*.o").unwrap().matches(name));
+        assert!(Glob::new("**/*.o").unwrap().matches(name));
+        assert!(Glob::new("deep/caf?.o").unwrap().matches(name));
+        assert!(!Glob::new("*.rs").unwrap().matches(name));
     }
 
     #[test]

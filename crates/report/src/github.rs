@@ -23,6 +23,9 @@ pub fn render_github(report: &RunReport) -> String {
                 properties.push(format!("file={}", property(&file.to_string_lossy())));
                 if let Some(line) = finding.line {
                     properties.push(format!("line={line}"));
+                    if let Some(column) = finding.column {
+                        properties.push(format!("col={column}"));
+                    }
                 }
             }
             properties.push(format!(
@@ -86,6 +89,7 @@ mod tests {
             Finding::error(TestCode::Artifact, "big file")
                 .file("dir,x/a:b.bin")
                 .line(3)
+                .column(7)
                 .help("ignore it"),
             Finding::warning(TestCode::Careful, "careful").file("b.rs"),
             Finding::info(TestCode::Fyi, "fyi"),
@@ -100,7 +104,7 @@ mod tests {
         );
         assert_eq!(
             render_github(&report),
-            "::error file=dir%2Cx/a%3Ab.bin,line=3,title=gitignore-untracked-artifact::big file%0Ahelp: ignore it\n\
+            "::error file=dir%2Cx/a%3Ab.bin,line=3,col=7,title=gitignore-untracked-artifact::big file%0Ahelp: ignore it\n\
              ::warning file=b.rs,title=gitignore-w::careful\n\
              ::notice title=gitignore-i::fyi\n"
         );

@@ -91,14 +91,12 @@ fn findings(out: &mut String, task: &TaskReport) {
         );
         if let Some(file) = &finding.file {
             let file = file.to_string_lossy();
-            match finding.line {
-                Some(line) => {
-                    let _ = writeln!(out, "  --> {}:{line}", escape(&file));
-                }
-                None => {
-                    let _ = writeln!(out, "  --> {}", escape(&file));
-                }
-            }
+            let place = match (finding.line, finding.column) {
+                (Some(line), Some(column)) => format!(":{line}:{column}"),
+                (Some(line), None) => format!(":{line}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  --> {}{place}", escape(&file));
         }
         if let Some(help) = &finding.help {
             let _ = writeln!(out, "  {} {}", style("= help:").cyan(), escape(help));

@@ -81,9 +81,10 @@ fn findings(out: &mut String, report: &RunReport) {
                 inline(&finding.message)
             );
             if let Some(file) = &finding.file {
-                let place = match finding.line {
-                    Some(line) => format!("{}:{line}", file.display()),
-                    None => file.display().to_string(),
+                let place = match (finding.line, finding.column) {
+                    (Some(line), Some(column)) => format!("{}:{line}:{column}", file.display()),
+                    (Some(line), None) => format!("{}:{line}", file.display()),
+                    _ => file.display().to_string(),
                 };
                 let _ = write!(out, " (`{}`)", escape(&place).replace('`', "'"));
             }

@@ -2,17 +2,24 @@
 //! (a string runs as `sh -c` would run it, an array directly) runs from the
 //! workspace root (or `cwd`); a non-zero exit fails the task and the last
 //! lines of its output go into the report. Processes it leaves running are a
-//! warning, never waited for.
+//! warning, never waited for. Compiler diagnostics in its output become
+//! findings with their file, line and column (see [`diagnostics`]).
 
 use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::{ChangeScope, Finding, Project, Task, TaskContext, TaskError, TaskKind};
 use cargo_perf_policy::{CustomTask, Located};
+
+mod diagnostics;
 
 cargo_perf_engine::finding_codes! {
     /// The findings of custom command tasks (docs/policy.md lists them).
     pub enum CommandCode for "command" {
         Failed => "command-failed" (Error, "the command exited with a failure"),
         LeftoverProcesses => "command-leftover-processes" (Warning, "the command left processes running"),
+        RustcError => "command-rustc-error" (Error, "a rustc or clippy error, at its place"),
+        RustcWarning => "command-rustc-warning" (Warning, "a rustc or clippy warning, at its place (info when the task passed)"),
+        FmtDiff => "command-fmt-diff" (Error, "a file `cargo fmt --check` would change"),
+        DiagnosticsTruncated => "command-diagnostics-truncated" (Info, "more diagnostics than a report keeps"),
     }
 }
 
@@ -74,7 +81,11 @@ impl Task for CommandTask {
         }
         let shown = command.display();
         cx.step(&shown);
-        let (finished, tail) = cx.run_command(&command)?;
+        let mut diagnostics = diagnostics::Diagnostics::new(root, &cwd);
+        let (finished, tail) = cx.run_command_with(&command, |line| diagnostics.push(line))?;
+        for finding in diagnostics.into_findings(!finished.success()) {
+            cx.finding(finding);
+        }
         if finished.success() {
             cx.summary(shown.clone());
         } else {

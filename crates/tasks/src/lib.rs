@@ -16,6 +16,7 @@ pub mod hook;
 pub mod init;
 pub mod profile;
 mod session;
+mod tool_output;
 mod worktree;
 
 pub use bench::{BenchOptions, BenchTask, history as bench_history};

@@ -53,6 +53,9 @@ pub struct BenchSettings {
     pub targets: Vec<Located<String>>,
     /// Command benchmarks, in declaration order.
     pub commands: Vec<CommandBench>,
+    /// How many runs the history keeps (the oldest go first, never one a
+    /// saved baseline is a copy of); `None` keeps them all.
+    pub keep_runs: Option<u32>,
 }
 
 impl Default for BenchSettings {
@@ -68,6 +71,7 @@ impl Default for BenchSettings {
             budgets: Vec::new(),
             targets: Vec::new(),
             commands: Vec::new(),
+            keep_runs: None,
         }
     }
 }
@@ -156,6 +160,11 @@ pub(crate) const KEYS: &[Key<BenchSettings>] = &[
         b.targets = r.string_list(k, v).unwrap_or_default()
     }),
     key("commands", |r, b, _, v| b.commands = read_commands(r, v)),
+    key("keep-runs", |r, b, k, v| {
+        if let Some(n) = r.integer(k, v, 1, 1_000_000) {
+            b.keep_runs = Some(n as u32);
+        }
+    }),
 ];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> BenchSettings {

@@ -38,7 +38,13 @@ pub struct ProfileSettings {
     pub output_dir: Option<String>,
     pub min_width: f64,
     pub no_inline: bool,
+    /// How many runs stay under the default output dir
+    /// (`<target>/cargo-perf/profile/`): older ones are removed after a run.
+    pub keep: u32,
 }
+
+/// How many profile runs stay when perf.toml does not say.
+pub const DEFAULT_KEEP: u32 = 10;
 
 impl Default for ProfileSettings {
     fn default() -> Self {
@@ -54,6 +60,7 @@ impl Default for ProfileSettings {
             output_dir: None,
             min_width: 0.01,
             no_inline: false,
+            keep: DEFAULT_KEEP,
         }
     }
 }
@@ -117,6 +124,11 @@ pub(crate) const KEYS: &[Key<Draft>] = &[
     key("min-width", read_min_width),
     key("no-inline", |r, d, k, v| {
         d.settings.no_inline = r.bool(k, v).unwrap_or_default()
+    }),
+    key("keep", |r, d, k, v| {
+        if let Some(n) = r.integer(k, v, 1, 100_000) {
+            d.settings.keep = n as u32;
+        }
     }),
 ];
 

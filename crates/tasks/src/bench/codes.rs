@@ -8,6 +8,7 @@ cargo_perf_engine::finding_codes! {
         Inconclusive => "bench-inconclusive" (Warning, "the data cannot tell whether a benchmark regressed (an error with `fail-on-inconclusive`)"),
         Improved => "bench-improved" (Info, "a benchmark is faster than its baseline"),
         Unchanged => "bench-unchanged" (Info, "a benchmark is as fast as its baseline"),
+        HistoryPruned => "bench-history-pruned" (Info, "old runs were removed from the history under `[bench] keep-runs`"),
         OverBudget => "bench-over-budget" (Error, "a benchmark is over its budget"),
         UnknownBudget => "bench-unknown-budget" (Error, "a `[bench.budgets]` name matches no result its bench target reported"),
         CommandFailed => "bench-command-failed" (Error, "a command benchmark failed"),

@@ -232,6 +232,30 @@ impl History {
             .collect())
     }
 
+    /// Removes the oldest runs beyond the newest `keep`, but never a run a
+    /// saved baseline is a copy of, nor a file that is not one of our runs.
+    /// Returns the ids removed, oldest first.
+    pub(crate) fn prune(&self, lock: &Lock, keep: usize) -> Result<Vec<u64>, HistoryError> {
+        let (runs, _) = self.runs(lock)?;
+        let saved: Vec<u64> = self
+            .baseline_names()
+            .iter()
+            .filter_map(|name| self.baseline(lock, name).ok())
+            .map(|baseline| baseline.id)
+            .collect();
+        let old = runs.len().saturating_sub(keep);
+        let mut removed = Vec::new();
+        for run in &runs[..old] {
+            if saved.contains(&run.id) {
+                continue;
+            }
+            let path = self.root.join("runs").join(format!("{:06}.json", run.id));
+            fs::remove_file(&path).map_err(self.io(&path))?;
+            removed.push(run.id);
+        }
+        Ok(removed)
+    }
+
     pub(crate) fn baseline_names(&self) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(self.root.join("baselines"))
             .into_iter()

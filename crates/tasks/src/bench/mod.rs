@@ -25,6 +25,8 @@ use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError, Written}
 use codes::BenchCode;
 use history::{History, HistoryError, RunRecord};
 
+/// Finding codes of the bench task added since the codes became typed (the
+/// others are still spelled where they are raised).
 pub use listing::history;
 pub use options::BenchOptions;
 
@@ -223,7 +225,7 @@ impl Task for BenchTask {
             fingerprint,
             benchmarks: measured,
         };
-        let record = store_run(&options, &store, record)?;
+        let record = store_run(cx, &options, &store, record)?;
         report::report(
             cx,
             &record,
@@ -356,8 +358,10 @@ fn measure(
     })
 }
 
-/// Appends the run to the history, and saves it as a named baseline when asked.
+/// Appends the run to the history, saves it as a named baseline when asked,
+/// and prunes the history to `[bench] keep-runs`.
 fn store_run(
+    cx: &mut TaskContext<'_>,
     options: &Resolved,
     store: &History,
     record: RunRecord,
@@ -366,6 +370,18 @@ fn store_run(
     let record = store.append(&lock, record)?;
     if let Some(name) = &options.save_baseline {
         store.save_baseline(&lock, name, &record)?;
+    }
+    if let Some(keep) = cx.policy().bench.keep_runs {
+        let removed = store.prune(&lock, keep as usize)?;
+        if let (Some(first), Some(last)) = (removed.first(), removed.last()) {
+            cx.finding(Finding::info(
+                BenchCode::HistoryPruned,
+                format!(
+                    "removed {} old run(s) from the history (#{first} to #{last}), as `[bench] keep-runs = {keep}` says; runs saved as baselines are kept",
+                    removed.len()
+                ),
+            ));
+        }
     }
     Ok(record)
 }

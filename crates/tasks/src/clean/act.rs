@@ -60,6 +60,10 @@ pub(super) fn act(
                 continue;
             }
             What::ExtraDir(path) => root.empty_dir(path),
+            What::ToolOutput(path) => match target.as_mut() {
+                Some(target) => target.tree(path),
+                None => Vec::new(),
+            },
         };
         if failures.is_empty() {
             done.push(Done::Removed);

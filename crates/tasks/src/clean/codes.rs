@@ -5,6 +5,7 @@ cargo_perf_engine::finding_codes! {
     /// The clean task's findings.
     pub enum CleanCode for "clean" {
         Remove => "clean-remove" (Info, "a path was removed (or would be, in a dry run)"),
+        ToolOutput => "clean-tool-output" (Info, "an old output of cargo perf itself was removed (or would be, in a dry run)"),
         NotRemoved => "clean-not-removed" (Info, "a planned removal was not done"),
         RemoveFailed => "clean-remove-failed" (Error, "a path could not be removed"),
         OutsideWorkspace => "clean-outside-workspace" (Error, "a removal was refused: its path leads out of the directory it was found in"),

@@ -21,6 +21,7 @@ mod report;
 mod safety;
 mod scan;
 mod select;
+mod tool_output;
 mod toolchains;
 
 use std::path::{Path, PathBuf};
@@ -194,6 +195,7 @@ impl<'p> Cleaner<'p> {
                 busy: &locks.busy,
                 policy,
                 now,
+                keep_profiles: cx.policy().profile.keep as usize,
             },
         )?;
         let done =

@@ -16,7 +16,7 @@ use super::layout::UnitKey;
 use super::safety::Tracked;
 use super::scan::Scan;
 use super::select::{self, Selection};
-use super::{extras, toolchains};
+use super::{extras, tool_output, toolchains};
 
 /// One removal as reported, and how to carry it out.
 pub(super) struct Planned {
@@ -33,11 +33,17 @@ pub(super) enum What {
     ExtraFile(PathBuf),
     /// A directory an extra glob selected, empty once the files before it are gone.
     ExtraDir(PathBuf),
+    /// An old output of cargo perf itself in `<target>/cargo-perf/`, file or tree.
+    ToolOutput(PathBuf),
 }
 
 impl What {
-    pub(super) fn is_unit(&self) -> bool {
-        matches!(self, What::Unit(_))
+    /// The code of the finding that reports the removal.
+    pub(super) fn code(&self) -> CleanCode {
+        match self {
+            What::ToolOutput(_) => CleanCode::ToolOutput,
+            _ => CleanCode::Remove,
+        }
     }
 }
 
@@ -45,6 +51,8 @@ pub(super) struct Plan {
     pub items: Vec<Planned>,
     /// Warnings found while planning, reported as they are.
     pub notes: Vec<Finding>,
+    /// Build locks on our private target dirs, held until the run ends.
+    pub _held: Vec<std::fs::File>,
 }
 
 pub(super) struct Inputs<'a> {
@@ -55,6 +63,8 @@ pub(super) struct Inputs<'a> {
     pub busy: &'a [String],
     pub policy: &'a Clean,
     pub now: i64,
+    /// `[profile] keep`: how many profile runs stay.
+    pub keep_profiles: usize,
 }
 
 pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, TaskError> {
@@ -100,6 +110,19 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
         cx.step("looking for extra files");
         items.extend(extra_items(inputs, &mut notes));
     }
+    let mut held = Vec::new();
+    if let Some(target) = &inputs.anchors.target {
+        let shown = |path: &Path| inputs.anchors.shown(path);
+        let found = tool_output::find(&target.path, inputs.keep_profiles, inputs.tracked, &shown);
+        notes.extend(found.notes);
+        held = found.held;
+        items.extend(found.found.into_iter().map(|found| Planned {
+            shown: inputs.anchors.shown(&found.path),
+            message: found.reason,
+            bytes: found.bytes,
+            what: What::ToolOutput(found.path),
+        }));
+    }
     if let Some(remaining) = selection.over_budget {
         notes.push(
             Finding::warning(
@@ -113,7 +136,11 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
             .help("raise `[clean] max-size`, or look at the docs and other files in the disk-usage metrics"),
         );
     }
-    Ok(Plan { items, notes })
+    Ok(Plan {
+        items,
+        notes,
+        _held: held,
+    })
 }
 
 /// Locked profiles and what the scan could not read.

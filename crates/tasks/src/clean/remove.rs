@@ -116,6 +116,16 @@ impl<'a> Remover<'a> {
         }
     }
 
+    /// Removes a file, a link, or a whole directory tree (our own outputs).
+    pub(crate) fn tree(&mut self, path: &Path) -> Vec<Failure> {
+        let mut failures = Vec::new();
+        match self.parent(path) {
+            Ok((parent, name)) => remove_tree(parent, &name, path, &mut failures),
+            Err(failure) => failures.push(failure),
+        }
+        failures
+    }
+
     /// Removes a directory that is empty by now (never its contents).
     pub(crate) fn empty_dir(&mut self, path: &Path) -> Vec<Failure> {
         let (parent, name) = match self.parent(path) {

@@ -12,7 +12,7 @@ use super::Anchors;
 use super::act::{Done, Why};
 use super::atime::LastUse;
 use super::codes::CleanCode;
-use super::plan::{Plan, Planned};
+use super::plan::{Plan, Planned, What};
 use super::remove::Failure;
 use super::scan::Scan;
 
@@ -31,6 +31,7 @@ pub(super) struct Inputs<'a> {
 struct Tally {
     units: usize,
     extras: usize,
+    tool_outputs: usize,
     bytes: u64,
     target_bytes: u64,
     failed: usize,
@@ -45,7 +46,7 @@ pub(super) fn report(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>) {
         None => {
             for item in &inputs.plan.items {
                 cx.finding(
-                    Finding::info(CleanCode::Remove, item.message.clone()).file(item.shown.clone()),
+                    Finding::info(item.what.code(), item.message.clone()).file(item.shown.clone()),
                 );
             }
             tally(inputs.plan.items.iter().map(|item| (item, &Done::Removed)))
@@ -92,7 +93,7 @@ pub(super) fn interrupted_early(cx: &mut TaskContext<'_>) {
 fn outcome_findings(anchors: &Anchors, item: &Planned, done: &Done) -> Vec<Finding> {
     match done {
         Done::Removed => {
-            vec![Finding::info(CleanCode::Remove, item.message.clone()).file(item.shown.clone())]
+            vec![Finding::info(item.what.code(), item.message.clone()).file(item.shown.clone())]
         }
         Done::NotRemoved(why) => {
             let because = match why {
@@ -133,11 +134,16 @@ fn tally<'a>(outcomes: impl Iterator<Item = (&'a Planned, &'a Done)>) -> Tally {
     for (item, done) in outcomes {
         match done {
             Done::Removed => {
-                if item.what.is_unit() {
-                    tally.units += 1;
-                    tally.target_bytes += item.bytes;
-                } else {
-                    tally.extras += 1;
+                match item.what {
+                    What::Unit(_) => {
+                        tally.units += 1;
+                        tally.target_bytes += item.bytes;
+                    }
+                    What::ToolOutput(_) => {
+                        tally.tool_outputs += 1;
+                        tally.target_bytes += item.bytes;
+                    }
+                    What::ExtraFile(_) | What::ExtraDir(_) => tally.extras += 1,
                 }
                 tally.bytes += item.bytes;
             }
@@ -206,13 +212,20 @@ fn summary(inputs: &Inputs<'_>, tally: &Tally) -> String {
     let policy = inputs.policy;
     let before = inputs.scan.total;
     let after = before.saturating_sub(tally.target_bytes);
-    let what = format!(
+    let mut what = format!(
         "{} unit{} and {} extra path{}",
         tally.units,
         plural(tally.units),
         tally.extras,
         plural(tally.extras)
     );
+    if tally.tool_outputs > 0 {
+        what.push_str(&format!(
+            " and {} old output{} of cargo perf",
+            tally.tool_outputs,
+            plural(tally.tool_outputs)
+        ));
+    }
     let failed = if tally.failed > 0 {
         format!(" ({} failed)", tally.failed)
     } else {

@@ -16,7 +16,7 @@ mod tracked;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use cargo_perf_engine::process::shell_quote;
+use cargo_perf_engine::process::shell_quote_path;
 use cargo_perf_engine::{
     ChangeScope, Finding, FindingCode, Metric, MetricName, Project, Task, TaskContext, TaskError,
     Unit, Written,
@@ -372,7 +372,7 @@ impl GitignoreTask {
                     .file(&file.path)
                     .help(format!(
                         "stop tracking it and keep the file with `git rm --cached -- {}` (or `cargo perf gitignore --untrack`){fix}",
-                        shell_quote(&file.path.to_string_lossy())
+                        shell_quote_path(&file.path)
                     )),
             );
         }
@@ -481,7 +481,7 @@ fn report_large(
             .file(&file.path)
             .help(format!(
                 "keep it out of git (`git rm --cached -- {}` and ignore it), store it with Git LFS (`git lfs track`), or allow it in perf.toml: `[gitignore] allow-large = [\"{}\"]`",
-                shell_quote(&file.path.to_string_lossy()),
+                shell_quote_path(&file.path),
                 file.path.display()
             )),
         );

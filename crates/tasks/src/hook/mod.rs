@@ -134,7 +134,7 @@ pub enum State {
 /// The hooks directory and the workspace's place in the repository.
 pub struct Hooks {
     pub dir: PathBuf,
-    workspace_dir: String,
+    workspace_dir: PathBuf,
 }
 
 impl Hooks {
@@ -144,7 +144,7 @@ impl Hooks {
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_owned());
         let workspace_dir = canonical(workspace_root)
             .strip_prefix(canonical(&repo.toplevel))
-            .map(|rel| rel.to_string_lossy().into_owned())
+            .map(Path::to_owned)
             .unwrap_or_default();
         Ok(Hooks {
             dir: repo.hooks_dir()?,

@@ -5,7 +5,9 @@
 //! carries a checksum of the rest, so an edit made after install is told
 //! apart from a script an older cargo-perf wrote, and is never thrown away.
 
-use cargo_perf_engine::process::shell_quote;
+use std::path::Path;
+
+use cargo_perf_engine::process::shell_quote_path;
 
 use super::HookKind;
 
@@ -24,13 +26,14 @@ pub const EDITED_SUFFIX: &str = ".cargo-perf-edited";
 
 /// The script for `kind`. `strict` is baked in (the hook must decide without
 /// cargo-perf, so it cannot read perf.toml); `workspace_dir` is the workspace
-/// root relative to the repository's top level, where git runs hooks.
-pub(crate) fn render(kind: HookKind, strict: bool, workspace_dir: &str) -> String {
+/// root relative to the repository's top level, where git runs hooks (any
+/// bytes: a name that is not UTF-8 is spelled by its bytes, never lossily).
+pub(crate) fn render(kind: HookKind, strict: bool, workspace_dir: &Path) -> String {
     let name = kind.name();
-    let cd = if workspace_dir.is_empty() {
+    let cd = if workspace_dir.as_os_str().is_empty() {
         String::new()
     } else {
-        format!("cd {} || exit 1\n", shell_quote(workspace_dir))
+        format!("cd {} || exit 1\n", shell_quote_path(workspace_dir))
     };
     let body = format!(
         r#"#!/bin/sh
@@ -51,15 +54,25 @@ if [ "${{CARGO_PERF_SKIP:-}}" = 1 ]; then
   echo "cargo-perf: CARGO_PERF_SKIP=1, skipping the $hook check" >&2
   exit 0
 fi
-if ! command -v cargo-perf >/dev/null 2>&1; then
+# GUI git clients often run hooks without the shell's PATH: then the binary
+# `cargo install` put in cargo's own bin dir is used.
+bin=$(command -v cargo-perf 2>/dev/null) || bin=
+installed="${{CARGO_HOME:-$HOME/.cargo}}/bin/cargo-perf"
+if [ -z "$bin" ] && [ -x "$installed" ]; then bin=$installed; fi
+if [ -z "$bin" ]; then
   if [ "$strict" = 1 ]; then
-    echo "cargo-perf: error: cargo-perf is not on PATH and [hooks] strict = true, so the $hook is blocked (install cargo-perf, or set CARGO_PERF_SKIP=1 once)" >&2
+    echo "cargo-perf: error: cargo-perf is not on PATH (nor at $installed) and [hooks] strict = true, so the $hook is blocked (install cargo-perf, or set CARGO_PERF_SKIP=1 once)" >&2
     exit 1
   fi
-  echo "cargo-perf: warning: cargo-perf is not on PATH; skipping the $hook check" >&2
+  echo "cargo-perf: warning: cargo-perf is not on PATH (nor at $installed); skipping the $hook check" >&2
   exit 0
 fi
-{cd}cargo-perf check --hook "$hook" -- "$@" <"$input"
+verbose=
+if [ "${{CARGO_PERF_VERBOSE:-}}" = 1 ]; then
+  verbose=--verbose
+  echo "cargo-perf: the $hook hook runs $bin" >&2
+fi
+{cd}"$bin" check $verbose --hook "$hook" -- "$@" <"$input"
 "#,
         strict_word = if strict { "true" } else { "false" },
         strict_flag = u8::from(strict),
@@ -141,18 +154,18 @@ mod tests {
 
     #[test]
     fn marked_and_strict_is_readable_back() {
-        let script = render(HookKind::PrePush, true, "");
+        let script = render(HookKind::PrePush, true, Path::new(""));
         assert!(is_ours(script.as_bytes()));
         assert!(baked_strict(script.as_bytes()));
         assert!(!baked_strict(
-            render(HookKind::PrePush, false, "").as_bytes()
+            render(HookKind::PrePush, false, Path::new("")).as_bytes()
         ));
         assert!(!is_ours(b"#!/bin/sh\necho mine\n"));
     }
 
     #[test]
     fn an_edit_anywhere_breaks_the_checksum() {
-        let script = render(HookKind::PrePush, false, "sub");
+        let script = render(HookKind::PrePush, false, Path::new("sub"));
         assert!(is_pristine(script.as_bytes()), "{script}");
         assert!(script.lines().nth(2).unwrap().starts_with(CHECKSUM));
         let edited = script.replace("exit 0\nfi\n", "exit 0\nfi\necho mine\n");
@@ -168,9 +181,16 @@ mod tests {
 
     #[test]
     fn workspace_dir_is_quoted() {
-        let script = render(HookKind::PreCommit, false, "it's here");
+        let script = render(HookKind::PreCommit, false, Path::new("it's here"));
         assert!(script.contains(r"cd 'it'\''s here' || exit 1"), "{script}");
-        let script = render(HookKind::PreCommit, false, "crates/app");
+        let script = render(HookKind::PreCommit, false, Path::new("crates/app"));
         assert!(script.contains("\ncd crates/app || exit 1\n"), "{script}");
+        use std::os::unix::ffi::OsStrExt;
+        let not_utf8 = Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+        let script = render(HookKind::PreCommit, false, not_utf8);
+        assert!(
+            script.contains(r#"cd "$(printf 'caf\351')" || exit 1"#),
+            "{script}"
+        );
     }
 }

@@ -11,6 +11,8 @@ cargo_perf_engine::finding_codes! {
         ProgramFailed => "profile-program-failed" (Warning, "the profiled program failed"),
         UnknownFrames => "profile-unknown-frames" (Warning, "many samples have frames without symbols"),
         TruncatedStacks => "profile-truncated-stacks" (Warning, "many samples have stacks that stop short of main"),
+        RunsPruned => "profile-runs-pruned" (Info, "old profile runs were removed under `[profile] keep`"),
+        RunNotPruned => "profile-run-not-pruned" (Warning, "an old profile run could not be removed"),
         OpenFailed => "profile-open-failed" (Warning, "`--open` could not start a viewer"),
     }
 }

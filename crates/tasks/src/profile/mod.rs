@@ -36,6 +36,7 @@ use options::Resolved;
 use record::Recording;
 
 pub(crate) const FOLDED: &str = "stacks.folded";
+
 const SVG: &str = "flamegraph.svg";
 const DIFF_SVG: &str = "diff.svg";
 const MANIFEST: &str = "manifest.json";
@@ -109,6 +110,9 @@ impl Task for ProfileTask {
         // A bad baseline fails now, not after a long recording.
         let baseline = diff_baseline(cx, &options)?;
         let dir = output_dir(cx, &options)?;
+        if options.output.is_none() {
+            prune_runs(cx, &dir);
+        }
 
         let workspace = cx.workspace();
         let program = build::build(cx, workspace, &workspace.root, &options)?;
@@ -443,7 +447,41 @@ fn output_what(options: &Resolved) -> &'static str {
 
 /// Where each run gets its own directory when no output dir is named.
 fn default_output_parent(workspace: &cargo_perf_engine::Workspace) -> PathBuf {
-    workspace.target_dir.join("cargo-perf").join("profile")
+    crate::tool_output::profile_runs(&workspace.target_dir)
+}
+
+/// Removes the oldest runs beside `current` (just created) beyond
+/// `[profile] keep`, counting `current`. A run that cannot be removed stays,
+/// with a warning: a profile is never failed for it.
+fn prune_runs(cx: &mut TaskContext<'_>, current: &Path) {
+    let keep = cx.policy().profile.keep as usize;
+    let Some(parent) = current.parent() else {
+        return;
+    };
+    let runs = crate::tool_output::list_runs(parent);
+    let old = runs.len().saturating_sub(keep);
+    let mut removed = 0;
+    for run in runs.iter().take(old).filter(|run| *run != current) {
+        match std::fs::remove_dir_all(run) {
+            Ok(()) => removed += 1,
+            Err(err) => cx.finding(
+                Finding::warning(
+                    ProfileCode::RunNotPruned,
+                    format!("cannot remove the old profile run {}: {err}", run.display()),
+                )
+                .help("remove it by hand, or run `cargo perf clean`"),
+            ),
+        }
+    }
+    if removed > 0 {
+        cx.finding(Finding::info(
+            ProfileCode::RunsPruned,
+            format!(
+                "removed {removed} old profile run(s) from {}, as `[profile] keep = {keep}` says",
+                shown(cx, parent)
+            ),
+        ));
+    }
 }
 
 /// `<target>/cargo-perf/profile/<n>`, or `--output`; a fresh directory per run.
