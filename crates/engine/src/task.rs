@@ -79,6 +79,8 @@ pub struct Project {
     pub policy_path: Option<PathBuf>,
     /// Set for change-scoped runs (`--changed`, hooks); `None` checks everything.
     pub scope: Option<crate::scope::ChangeScope>,
+    /// Cargo's flags of this run, for every cargo command a task runs.
+    pub cargo: crate::cargo::CargoOptions,
     git: OnceLock<Result<Option<GitRepo>, TaskError>>,
 }
 
@@ -89,6 +91,7 @@ impl Project {
             policy,
             policy_path,
             scope: None,
+            cargo: crate::cargo::CargoOptions::default(),
             git: OnceLock::new(),
         }
     }

@@ -33,10 +33,9 @@ pub struct BenchOptions {
     pub save_baseline: Option<String>,
     /// Compare with this named baseline instead of the previous run.
     pub baseline: Option<String>,
-    /// Only these cargo bench targets (`--bench`); command benchmarks are skipped.
+    /// Only these cargo bench targets (`--bench`); command benchmarks are
+    /// skipped, as they are with `-p` (the project's cargo flags).
     pub benches: Vec<String>,
-    /// Only bench targets of these packages (`-p`); command benchmarks are skipped.
-    pub packages: Vec<String>,
     /// Measure this git revision in a temporary worktree, interleaved with
     /// the working tree, and compare with it.
     pub baseline_rev: Option<String>,
@@ -274,9 +273,9 @@ impl Selection {
         let targets = if instructions {
             Vec::new()
         } else {
-            harness::select(cx, &options.benches, &options.packages)?
+            harness::select(cx, &options.benches)?
         };
-        let cargo_only = !options.benches.is_empty() || !options.packages.is_empty();
+        let cargo_only = !options.benches.is_empty() || !cx.project.cargo.packages.is_empty();
         let commands = if cargo_only {
             Vec::new()
         } else {

@@ -56,6 +56,24 @@ impl ProfileTask {
     }
 }
 
+/// The run's cargo flags, with `-p` naming one member by name (a profile is of one target).
+fn one_package(cx: &TaskContext<'_>) -> Result<cargo_perf_engine::CargoOptions, TaskError> {
+    let mut cargo = cx.project.cargo.clone();
+    let members = cargo
+        .packages(cx.workspace())
+        .map_err(|err| TaskError::new(err.to_string()).hint(err.hint()))?
+        .unwrap_or_default();
+    if let [_, second, ..] = members.as_slice() {
+        return Err(TaskError::new(format!(
+            "a profile is of one target, but `-p` names {} packages",
+            members.len()
+        ))
+        .hint(format!("give one `-p`, e.g. `-p {}`", second.name)));
+    }
+    cargo.packages = members.iter().map(|m| m.name.clone()).collect();
+    Ok(cargo)
+}
+
 /// One recorded and folded profile.
 struct Profile {
     folded: Vec<u8>,
@@ -74,7 +92,9 @@ impl Task for ProfileTask {
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        let options = self.options.resolve(&cx.policy().profile);
+        let options = self
+            .options
+            .resolve(&cx.policy().profile, &one_package(cx)?);
         let repo = cx.project.git().ok().flatten().cloned();
         // Facts for the manifest, asked while the real work goes on.
         let facts = std::thread::spawn(move || {
