@@ -3,8 +3,6 @@
 //! cannot find ambiguous, and the resolved dependency graph behind the build
 //! task's rebuild predictions. Real cargo, tiny dependency-free workspaces.
 
-use serde_json::Value;
-
 use crate::util::{Dir, Run, TestCommand};
 
 /// `cargo perf ARGS` with the workspace's own target dir.
@@ -172,6 +170,25 @@ fn features_reach_the_build_and_flags_win_over_the_policy() {
         .expect_code(1)
         .stdout_has("feature broken reached the build");
     perf(&dir, &["build", "--no-incremental", "-F", "fine"]).expect_success();
+    // `--target-dir` beats `CARGO_TARGET_DIR`, as in cargo, relative to where it was given.
+    perf(
+        &dir,
+        &[
+            "build",
+            "--no-incremental",
+            "-F",
+            "fine",
+            "--target-dir",
+            "elsewhere",
+        ],
+    )
+    .current_dir(dir.join("src"))
+    .expect_success();
+    assert!(
+        dir.join("src/elsewhere/debug").is_dir(),
+        "{}",
+        dir.listing()
+    );
     // `-v` shows the exact cargo command lines.
     perf(
         &dir,

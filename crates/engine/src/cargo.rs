@@ -45,7 +45,9 @@ pub struct CargoOptions {
 /// What a cargo invocation is, for the flags it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CargoCall {
-    /// `cargo metadata`: lock-file, network and feature flags.
+    /// `cargo metadata --no-deps`: lock-file and network flags.
+    Discover,
+    /// `cargo metadata` with the resolve: lock-file, network and feature flags.
     Metadata,
     /// `cargo build`, `check`, `bench`, `test`: every flag but the package selection,
     /// which each task spells out itself.
@@ -95,6 +97,9 @@ impl CargoOptions {
         flag(self.locked, "--locked");
         flag(self.offline, "--offline");
         flag(self.frozen, "--frozen");
+        if call == CargoCall::Discover {
+            return args;
+        }
         flag(self.all_features, "--all-features");
         flag(self.no_default_features, "--no-default-features");
         if !self.features.is_empty() {
@@ -293,6 +298,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
+        assert_eq!(words(CargoCall::Discover), "--locked");
         assert_eq!(
             words(CargoCall::Metadata),
             "--locked --features a,b --filter-platform x86_64-unknown-linux-gnu"

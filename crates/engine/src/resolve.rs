@@ -87,3 +87,48 @@ impl DependencyGraph {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `a` depends on `b` under another name, `c` on `a`; `d` stands alone;
+    /// `b`'s old version is a dependency of nobody in the workspace.
+    #[test]
+    fn the_cascade_follows_every_edge_of_the_resolve() {
+        let package = |name: &str, version: &str| {
+            format!(
+                r#"{{"name":"{name}","version":"{version}","id":"{name}-{version}","source":null,"dependencies":[],"targets":[],"features":{{}},"manifest_path":"/ws/{name}/Cargo.toml","authors":[],"categories":[],"keywords":[],"edition":"2021","metadata":null,"publish":null,"license":null,"license_file":null,"description":null,"readme":null,"repository":null,"homepage":null,"documentation":null,"links":null,"default_run":null,"rust_version":null}}"#
+            )
+        };
+        let node = |id: &str, deps: &[&str]| {
+            let deps: Vec<String> = deps
+                .iter()
+                .map(|d| format!(r#"{{"name":"x","pkg":"{d}","dep_kinds":[]}}"#))
+                .collect();
+            format!(
+                r#"{{"id":"{id}","deps":[{}],"dependencies":[],"features":[]}}"#,
+                deps.join(",")
+            )
+        };
+        let json = format!(
+            r#"{{"packages":[{},{},{},{},{}],"workspace_members":[],"workspace_default_members":[],"resolve":{{"nodes":[{},{},{},{},{}],"root":null}},"target_directory":"/ws/target","version":1,"workspace_root":"/ws","metadata":null}}"#,
+            package("a", "0.1.0"),
+            package("b", "0.2.0"),
+            package("b", "0.1.0"),
+            package("c", "0.1.0"),
+            package("d", "0.1.0"),
+            node("a-0.1.0", &["b-0.2.0"]),
+            node("b-0.2.0", &[]),
+            node("b-0.1.0", &[]),
+            node("c-0.1.0", &["a-0.1.0"]),
+            node("d-0.1.0", &[]),
+        );
+        let metadata: Metadata = serde_json::from_str(&json).unwrap();
+        let graph = DependencyGraph::from_metadata(&metadata);
+        let names = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>();
+        assert_eq!(names(graph.cascade("b-0.2.0")), ["a", "b", "c"]);
+        assert_eq!(names(graph.cascade("b-0.1.0")), ["b"]);
+        assert_eq!(names(graph.cascade("c-0.1.0")), ["c"]);
+    }
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_metadata::{MetadataCommand, TargetKind as CargoTargetKind};
 
-use crate::cargo::CargoOptions;
+use crate::cargo::{CargoCall, CargoOptions};
 
 /// The tool's own state directory (benchmark history, baselines), relative to
 /// the workspace root. It lives outside the target dir so `cargo clean` keeps it.
@@ -122,15 +122,13 @@ impl Workspace {
         if let Some(manifest) = manifest_path {
             command.manifest_path(manifest);
         }
-        let flags: Vec<String> = [
-            (options.locked, "--locked"),
-            (options.offline, "--offline"),
-            (options.frozen, "--frozen"),
-        ]
-        .into_iter()
-        .filter_map(|(on, flag)| on.then(|| flag.to_owned()))
-        .collect();
-        command.other_options(flags);
+        command.other_options(
+            options
+                .args(CargoCall::Discover)
+                .into_iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
+        );
         if let Some(target_dir) = &options.target_dir {
             command.env("CARGO_TARGET_DIR", target_dir);
         }

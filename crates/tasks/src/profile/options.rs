@@ -40,9 +40,9 @@ impl Target {
 pub use cargo_perf_policy::sections::profile::CallGraph;
 
 /// Everything a profile run needs; `Default` is "use `[profile]` from perf.toml".
-#[derive(Debug, Clone, Default)]
 /// The package, features and cargo profile come from the project's cargo
 /// flags (`-p`, `--features`, `--profile`), over `[profile]`.
+#[derive(Debug, Clone, Default)]
 pub struct ProfileOptions {
     pub target: Option<Target>,
     pub frequency: Option<u32>,
