@@ -65,6 +65,12 @@ impl From<process::ProcessError> for TaskError {
     }
 }
 
+impl From<crate::cargo::PackageError> for TaskError {
+    fn from(err: crate::cargo::PackageError) -> Self {
+        TaskError::new(err.to_string()).hint(err.hint())
+    }
+}
+
 impl From<crate::git::GitError> for TaskError {
     fn from(err: crate::git::GitError) -> Self {
         TaskError::new(err.to_string()).hint(err.hint())

@@ -80,9 +80,7 @@ impl BuildTask {
                 ));
             }
         }
-        let flagged = cargo
-            .packages(workspace)
-            .map_err(|err| TaskError::new(err.to_string()).hint(err.hint()))?;
+        let flagged = cargo.packages(workspace)?;
         let mut members: Vec<&Member> = if let Some(flagged) = flagged {
             flagged
         } else if names.is_empty() {
@@ -197,7 +195,7 @@ impl Task for BuildTask {
 }
 
 /// Cargo's flags of this run over `[build]`'s `features`, `profile` and `target`: flags win.
-pub(crate) fn cargo_options(cx: &TaskContext<'_>, settings: &BuildSettings) -> CargoOptions {
+fn cargo_options(cx: &TaskContext<'_>, settings: &BuildSettings) -> CargoOptions {
     cx.project.cargo.over(&PolicyCargo {
         features: settings.features.clone(),
         profile: settings.profile.clone(),
@@ -215,11 +213,9 @@ fn dependency_graph(
         &DependencyGraph::command(workspace, cargo),
     ));
     DependencyGraph::resolve(workspace, cargo).map_err(|err| {
-        TaskError::new(format!(
-            "cannot read the dependency graph: {}",
-            cargo_perf_policy::escape::escape_lines(&err.to_string())
-        ))
-        .hint(err.hint())
+        TaskError::new(format!("cannot read the dependency graph: {err}")).hint(
+            "cargo's resolve (`cargo metadata`) must succeed: fix what cargo says (a lock file, the network, a manifest)",
+        )
     })
 }
 

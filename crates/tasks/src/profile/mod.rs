@@ -59,10 +59,7 @@ impl ProfileTask {
 /// The run's cargo flags, with `-p` naming one member by name (a profile is of one target).
 fn one_package(cx: &TaskContext<'_>) -> Result<cargo_perf_engine::CargoOptions, TaskError> {
     let mut cargo = cx.project.cargo.clone();
-    let members = cargo
-        .packages(cx.workspace())
-        .map_err(|err| TaskError::new(err.to_string()).hint(err.hint()))?
-        .unwrap_or_default();
+    let members = cargo.packages(cx.workspace())?.unwrap_or_default();
     if let [_, second, ..] = members.as_slice() {
         return Err(TaskError::new(format!(
             "a profile is of one target, but `-p` names {} packages",

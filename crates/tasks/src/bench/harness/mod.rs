@@ -46,8 +46,7 @@ pub(crate) fn select(
     let ws = cx.workspace();
     let cargo = &cx.project.cargo;
     let packages: Vec<String> = cargo
-        .packages(ws)
-        .map_err(|err| TaskError::new(err.to_string()).hint(err.hint()))?
+        .packages(ws)?
         .unwrap_or_default()
         .iter()
         .map(|m| m.name.clone())
