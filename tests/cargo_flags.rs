@@ -15,12 +15,14 @@ fn text(run: &Run) -> String {
     format!("{}{}", run.stdout(), run.stderr())
 }
 
+/// The codes of the findings that are not `info`.
 fn codes(run: &Run) -> Vec<String> {
     run.json()["tasks"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|t| t["findings"].as_array().unwrap().clone())
+        .filter(|f| f["severity"] != "info")
         .map(|f| f["code"].as_str().unwrap().to_owned())
         .collect()
 }
@@ -331,4 +333,23 @@ fn a_patch_wired_workspace_gives_no_false_unexpected_rebuild() {
         "{}",
         run.context()
     );
+}
+
+#[test]
+fn baseline_rev_names_the_package_by_the_other_revisions_version() {
+    let dir = Dir::new();
+    bench_workspace(&dir, &["alpha"]);
+    // The working tree bumped the version the committed revision still has at 0.1.0.
+    dir.create(
+        "crates/alpha/Cargo.toml",
+        "[package]\nname = \"alpha\"\nversion = \"0.2.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"alpha_bench\"\nharness = false\n",
+    );
+    let run = perf(
+        &dir,
+        &["-v", "--format", "json", "bench", "--baseline-rev", "HEAD"],
+    )
+    .expect_success();
+    assert_eq!(codes(&run), Vec::<String>::new(), "{}", run.context());
+    run.stderr_has("bench -p alpha@0.1.0 --bench alpha_bench")
+        .stderr_has("bench -p alpha@0.2.0 --bench alpha_bench");
 }

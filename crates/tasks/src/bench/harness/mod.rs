@@ -7,6 +7,7 @@ mod criterion;
 mod divan;
 mod libtest;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -134,11 +135,16 @@ pub(crate) fn run_all(
     tree: Option<(&Path, &Path)>,
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let mut out = Vec::new();
+    let tree_specs = match tree {
+        Some((root, _)) => specs_in(cx, root)?,
+        None => BTreeMap::new(),
+    };
     for (index, target) in targets.iter().enumerate() {
         let ws = cx.workspace();
         // `tree`: another revision's workspace root and its own target dir.
         let target_dir = tree.map_or(ws.target_dir.as_path(), |(_, dir)| dir);
-        let spec = bench_command(cx, target, filter, tree);
+        let package = tree_specs.get(&target.package).unwrap_or(&target.spec);
+        let spec = bench_command(cx, target, package, filter, tree);
         cx.step(&format!(
             "[{}/{}] {}",
             index + 1,
@@ -167,7 +173,7 @@ pub(crate) fn run_all(
                     "bench-target-failed",
                     format!(
                         "`cargo bench -p {} --bench {}` {}",
-                        target.spec,
+                        package,
                         target.target,
                         finished.describe()
                     ),
@@ -213,6 +219,7 @@ pub(crate) fn run_all(
 fn bench_command(
     cx: &TaskContext<'_>,
     target: &BenchTarget,
+    package: &str,
     filter: Option<&str>,
     tree: Option<(&Path, &Path)>,
 ) -> CommandSpec {
@@ -222,13 +229,29 @@ fn bench_command(
         cargo = cargo.with_target_dir(dir);
     }
     let spec = CommandSpec::new(&ws.cargo)
-        .args(["bench", "-p", &target.spec, "--bench", &target.target])
+        .args(["bench", "-p", package, "--bench", &target.target])
         .cwd(tree.map_or(ws.root.as_path(), |(root, _)| root));
     let spec = cargo.apply(spec, CargoCall::Compile);
     match filter {
         Some(filter) => spec.args(["--", filter]),
         None => spec,
     }
+}
+
+/// Each member's `name@version` in the workspace at `root` (another
+/// revision, whose versions may differ from the working tree's).
+fn specs_in(cx: &TaskContext<'_>, root: &Path) -> Result<BTreeMap<String, String>, TaskError> {
+    let tree = Workspace::discover(root, None, &cx.project.cargo).map_err(|err| {
+        TaskError::new(format!(
+            "cannot read the workspace of the other revision: {err}"
+        ))
+        .hint(err.hint())
+    })?;
+    Ok(tree
+        .members
+        .iter()
+        .map(|m| (m.name.clone(), m.spec()))
+        .collect())
 }
 
 /// libtest and divan results printed on stdout.
