@@ -409,8 +409,11 @@ fn profile_revision(
     let cache = workspace.target_dir.join("cargo-perf");
     let tree = crate::worktree::Worktree::add(repo, &workspace.target_dir, "baseline", rev)?;
     let root = tree.workspace_root(&workspace.root);
-    let mut base_workspace = workspace.clone();
-    base_workspace.root = root.clone();
+    // The other revision's own members: their versions name them to cargo.
+    let base_workspace = cargo_perf_engine::Workspace::discover(&root, None, &cx.project.cargo)
+        .map_err(|err| {
+            TaskError::new(format!("cannot read the workspace at `{rev}`: {err}")).hint(err.hint())
+        })?;
     cx.step(&format!("building the baseline at `{rev}`"));
     let mut spec_options = options.clone();
     spec_options.output = None;
