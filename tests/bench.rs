@@ -968,7 +968,8 @@ fn cargo_bench_targets_are_run_and_every_harness_is_read() {
     }
     let run = dir.command(["bench", "-p", "nope"]).expect_code(2);
     assert!(
-        format!("{}{}", run.stdout(), run.stderr()).contains("no workspace member named `nope`")
+        format!("{}{}", run.stdout(), run.stderr())
+            .contains("`-p` names `nope`, which is not a member of this workspace")
     );
 }
 

@@ -321,8 +321,8 @@ fn unknown_members_and_bad_policy_values_are_usage_errors() {
     dir.workspace(&["alpha"]);
     build(&dir, &["-p", "alpah"])
         .expect_code(2)
-        .stdout_has("`-p` names `alpah`, which is not a member of this workspace")
-        .stdout_has("did you mean `alpha`?");
+        .stderr_has("`-p` names `alpah`, which is not a member of this workspace")
+        .stderr_has("did you mean `alpha`?");
     dir.policy("[build]\nincremental-budget = { default = \"1s\", beta = \"2s\" }\n");
     build(&dir, &[])
         .expect_code(2)

@@ -265,6 +265,17 @@ fn diff_against_a_git_revision_profiles_it_in_a_temporary_worktree() {
     );
     // The user's own binary is the new version, not the baseline.
     assert!(dir.read("src/main.rs").contains("* 10"));
+    // `-p` reaches the baseline's build by the baseline's own version.
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"revprog\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+    );
+    dir.command([
+        "-v", "profile", "-p", "revprog", "--bin", "revprog", "--diff", "HEAD", "--", "4", "1",
+    ])
+    .expect_success()
+    .stderr_has("--package revprog@0.1.0")
+    .stderr_has("--package revprog@0.2.0");
 
     dir.command([
         "profile",

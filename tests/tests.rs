@@ -6,6 +6,7 @@ mod util;
 mod bench;
 mod bench_sampling;
 mod build;
+mod cargo_flags;
 mod changed;
 mod ci_formats;
 mod clean;

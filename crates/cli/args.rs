@@ -84,6 +84,8 @@ pub enum Command {
         names: Vec<String>,
         #[command(flatten)]
         exec: ExecArgs,
+        #[command(flatten)]
+        cargo: CargoArgs,
     },
     /// List every task and pipeline
     #[command(after_help = "Examples:\n  cargo perf list\n  cargo perf list --format json")]
@@ -113,15 +115,14 @@ pub enum Command {
         /// Also time a clean build, in a separate target dir (yours is never wiped)
         #[arg(long)]
         clean: bool,
-        /// Time edits of this member only (repeatable) [default: `[build] members`, or all]
-        #[arg(short, long = "package", value_name = "MEMBER")]
-        package: Vec<String>,
         /// Skip the edit-rebuild timings: only check no-op freshness and audit build scripts
         #[arg(long)]
         no_incremental: bool,
         /// Kinds of targets to build, comma separated: lib, bins, tests, benches, examples, or all [default: `[build] targets`, or lib,bins,tests,examples]
         #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = parse_targets)]
         targets: Vec<TargetsArg>,
+        #[command(flatten)]
+        cargo: CargoArgs,
     },
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
@@ -146,12 +147,11 @@ pub enum Command {
         /// Run only this cargo bench target (repeatable) [default: `[bench] targets`, or all]
         #[arg(long = "bench", value_name = "TARGET")]
         bench: Vec<String>,
-        /// Run only bench targets of this package (repeatable)
-        #[arg(short, long = "package", value_name = "PKG")]
-        package: Vec<String>,
         /// Count instructions under valgrind's callgrind instead of timing (command benchmarks)
         #[arg(long)]
         instructions: bool,
+        #[command(flatten)]
+        cargo: CargoArgs,
     },
     /// Check that git ignores what it must and tracks no ignored or oversized files
     #[command(
@@ -185,6 +185,52 @@ pub enum Command {
     },
 }
 
+/// Cargo's own flags, the same on every subcommand that runs cargo, passed on
+/// to every cargo command the tasks run (`cargo metadata` included).
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Cargo options")]
+pub struct CargoArgs {
+    /// Package to work on: `name` or `name@version` (repeatable) [default: `[build] members`, `[profile] package`, or every member]
+    #[arg(short, long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Every member of the workspace (the default without `-p`)
+    #[arg(long, conflicts_with = "package")]
+    pub workspace: bool,
+    /// Leave out this member (repeatable)
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+    /// Features to enable, comma or space separated [default: the task's `features` in perf.toml]
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    /// Enable every feature of the selected packages
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not enable the `default` feature
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Build for this target triple [default: `[build] target`, or the host]
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Build with the release profile (`--profile release`)
+    #[arg(short, long, conflicts_with = "profile")]
+    pub release: bool,
+    /// Build with this cargo profile [default: the task's `profile` in perf.toml]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Directory for all generated artifacts [default: cargo's]
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+    /// Require Cargo.lock to be up to date
+    #[arg(long)]
+    pub locked: bool,
+    /// Run without accessing the network
+    #[arg(long)]
+    pub offline: bool,
+    /// Both --locked and --offline
+    #[arg(long)]
+    pub frozen: bool,
+}
+
 /// How a plan runs; these override `[settings]` in perf.toml.
 #[derive(Debug, Args, Default)]
 pub struct ExecArgs {
@@ -204,6 +250,8 @@ pub struct ExecArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub exec: ExecArgs,
+    #[command(flatten)]
+    pub cargo: CargoArgs,
     /// Check only what changed since BASE (default: the merge-base with the upstream branch)
     #[arg(long, value_name = "BASE", num_args = 0..=1, conflicts_with = "hook")]
     pub changed: Option<Option<String>>,
@@ -282,7 +330,7 @@ pub struct GitignoreArgs {
 
 /// `cargo perf profile`: what to profile and how to draw it; unset flags come from `[profile]`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").args(["bin", "example", "test", "bench", "unit_test", "cmd"])))]
+#[command(group(clap::ArgGroup::new("program").args(["bin", "example", "test", "bench", "unit_test", "cmd"])))]
 pub struct ProfileArgs {
     /// Profile this binary target
     #[arg(long, value_name = "NAME")]
@@ -302,15 +350,6 @@ pub struct ProfileArgs {
     /// Profile an already built program: the command follows `--`
     #[arg(long)]
     pub cmd: bool,
-    /// Package of the target
-    #[arg(short, long, value_name = "PKG")]
-    pub package: Option<String>,
-    /// Features to build with (comma or space separated)
-    #[arg(long, value_name = "FEATURES")]
-    pub features: Option<String>,
-    /// Cargo profile to build with [default: release; bench for benches]
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
     /// Sampling frequency in Hz [default: 997]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub freq: Option<u32>,
@@ -350,6 +389,8 @@ pub struct ProfileArgs {
     /// Arguments for the program (with --cmd: the program and its arguments)
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
+    #[command(flatten)]
+    pub cargo: CargoArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -361,6 +402,35 @@ pub enum CallGraphArg {
 /// One `--targets` entry: a kind, or `all`.
 #[derive(Debug, Clone)]
 pub struct TargetsArg(pub Vec<cargo_perf_policy::BuildTarget>);
+
+impl CargoArgs {
+    /// The engine's form: features split, `--release` as the `release` profile.
+    pub fn options(&self) -> cargo_perf_engine::CargoOptions {
+        cargo_perf_engine::CargoOptions {
+            locked: self.locked,
+            offline: self.offline,
+            frozen: self.frozen,
+            packages: self.package.clone(),
+            workspace: self.workspace,
+            exclude: self.exclude.clone(),
+            features: self
+                .features
+                .iter()
+                .flat_map(|f| f.split([',', ' ']))
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+            target: self.target.clone(),
+            profile: self
+                .profile
+                .clone()
+                .or_else(|| self.release.then(|| "release".to_owned())),
+            target_dir: self.target_dir.clone(),
+        }
+    }
+}
 
 fn parse_targets(text: &str) -> Result<TargetsArg, String> {
     cargo_perf_policy::BuildTarget::parse(text.trim())

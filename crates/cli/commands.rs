@@ -11,29 +11,31 @@ use cargo_perf_tasks::{GitignoreOptions, GitignoreTask};
 use clap::CommandFactory;
 
 use crate::args::{
-    BenchAction, CallGraphArg, CheckArgs, Cli, Command, ExecArgs, GlobalArgs, OutputFormat,
-    ProfileArgs,
+    BenchAction, CallGraphArg, CargoArgs, CheckArgs, Cli, Command, ExecArgs, GlobalArgs,
+    OutputFormat, ProfileArgs,
 };
 use crate::hook::Scoped;
 use crate::output::{append_step_summary, finish_output, print_error, print_warning};
-use crate::session::open;
+use crate::session::{open, open_with};
 
 pub fn dispatch(cli: Cli) -> u8 {
     let global = &cli.global;
     match cli.command {
         Command::Check(args) => check(global, &args),
-        Command::Run { names, exec } => run(global, &names.join(" "), &names, &exec, None),
+        Command::Run { names, exec, cargo } => {
+            run(global, &cargo, &names.join(" "), &names, &exec, None)
+        }
         Command::Build {
             clean,
-            package,
             no_incremental,
             targets,
+            cargo,
         } => run_builtin(
             global,
+            &cargo,
             Arc::new(cargo_perf_tasks::BuildTask::new(
                 cargo_perf_tasks::BuildOptions {
                     clean,
-                    members: package,
                     no_incremental,
                     targets: (!targets.is_empty()).then(|| {
                         let mut kinds: Vec<_> = targets.into_iter().flat_map(|t| t.0).collect();
@@ -55,10 +57,11 @@ pub fn dispatch(cli: Cli) -> u8 {
             baseline,
             baseline_rev,
             bench,
-            package,
             instructions,
+            cargo,
         } => run_builtin(
             global,
+            &cargo,
             Arc::new(cargo_perf_tasks::BenchTask::new(
                 cargo_perf_tasks::BenchOptions {
                     filter,
@@ -66,7 +69,6 @@ pub fn dispatch(cli: Cli) -> u8 {
                     baseline,
                     baseline_rev,
                     benches: bench,
-                    packages: package,
                     instructions,
                 },
             )),
@@ -77,6 +79,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Hook { action } => crate::hook::hook(global, &action),
         Command::Gitignore(args) => run_builtin(
             global,
+            &CargoArgs::default(),
             Arc::new(GitignoreTask::new(GitignoreOptions {
                 fix: args.fix,
                 untrack: args.untrack,
@@ -85,6 +88,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         ),
         Command::Clean { dry_run, wait } => run_builtin(
             global,
+            &CargoArgs::default(),
             Arc::new(cargo_perf_tasks::CleanTask::new(
                 cargo_perf_tasks::CleanOptions { dry_run, wait },
             )),
@@ -101,10 +105,11 @@ pub fn dispatch(cli: Cli) -> u8 {
 /// (e.g. `cargo perf gitignore --fix`), in place of its default configuration.
 /// One task has nothing to run in parallel or stop after, so these
 /// subcommands take no `--jobs` or `--fail-fast`.
-fn run_builtin(global: &GlobalArgs, task: Arc<dyn Task>) -> u8 {
+fn run_builtin(global: &GlobalArgs, cargo: &CargoArgs, task: Arc<dyn Task>) -> u8 {
     let name = task.name().to_owned();
     run(
         global,
+        cargo,
         &name,
         std::slice::from_ref(&name),
         &ExecArgs::default(),
@@ -116,6 +121,7 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> u8 {
     let scoped = Scoped::from_args(args);
     run_scoped(
         global,
+        &args.cargo,
         "check",
         &["check".to_owned()],
         &args.exec,
@@ -126,23 +132,25 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> u8 {
 
 fn run(
     global: &GlobalArgs,
+    cargo: &CargoArgs,
     command: &str,
     names: &[String],
     exec: &ExecArgs,
     task: Option<Arc<dyn Task>>,
 ) -> u8 {
-    run_scoped(global, command, names, exec, task, None)
+    run_scoped(global, cargo, command, names, exec, task, None)
 }
 
 fn run_scoped(
     global: &GlobalArgs,
+    cargo: &CargoArgs,
     command: &str,
     names: &[String],
     exec: &ExecArgs,
     task: Option<Arc<dyn Task>>,
     scoped: Option<Scoped>,
 ) -> u8 {
-    let mut session = match open(global) {
+    let mut session = match open_with(global, cargo) {
         Ok(session) => session,
         Err(code) => return code,
     };
@@ -261,6 +269,7 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
     let workspace = match cargo_perf_engine::Workspace::discover(
         &std::env::current_dir().unwrap_or_default(),
         global.manifest_path.as_deref(),
+        &cargo_perf_engine::CargoOptions::default(),
     ) {
         Ok(workspace) => workspace,
         Err(err) => {
@@ -352,9 +361,6 @@ fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_default();
     let options = ProfileOptions {
         target,
-        package: args.package,
-        features: args.features,
-        cargo_profile: args.profile,
         frequency: args.freq,
         call_graph: args.call_graph.map(|mode| match mode {
             CallGraphArg::Dwarf => CallGraph::Dwarf,
@@ -372,5 +378,5 @@ fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
         callgrind: args.callgrind,
         args: (!args.args.is_empty()).then_some(args.args),
     };
-    run_builtin(global, Arc::new(ProfileTask::new(options)))
+    run_builtin(global, &args.cargo, Arc::new(ProfileTask::new(options)))
 }

@@ -50,6 +50,15 @@ pub fn print_stdout(text: &str) -> io::Result<()> {
     }
 }
 
+/// Prints a command line the tool runs (with `-v`), as cargo does: `Running \`cmd\``.
+pub fn print_command(command: &str) {
+    eprintln!(
+        "{:>12} `{}`",
+        style("Running").green().bold(),
+        escape(command)
+    );
+}
+
 /// Prints `error: message` and, when given, `= help: hint` to stderr.
 pub fn print_error(message: &str, hint: Option<&str>) {
     let mut text = format!(

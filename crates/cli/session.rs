@@ -6,18 +6,30 @@
 use cargo_perf_engine::exit;
 use cargo_perf_tasks::{OpenError, OpenOptions, Session};
 
-use crate::args::GlobalArgs;
+use crate::args::{CargoArgs, GlobalArgs};
 use crate::output::print_error;
 
 /// The session for `global`'s workspace and policy; on failure the error is
 /// printed and the exit code returned.
 pub(crate) fn open(global: &GlobalArgs) -> Result<Session, u8> {
-    Session::open(&OpenOptions {
+    open_with(global, &CargoArgs::default())
+}
+
+/// [`open`], with cargo's flags for every cargo command of the run. With
+/// `-v`, the `cargo metadata` command line that found the workspace is shown.
+pub(crate) fn open_with(global: &GlobalArgs, cargo: &CargoArgs) -> Result<Session, u8> {
+    let session = Session::open(&OpenOptions {
         dir: None,
         manifest_path: global.manifest_path.clone(),
         config: global.config.clone(),
-    })
-    .map_err(|err| {
+        cargo: cargo.options(),
+    });
+    if let Ok(session) = &session
+        && global.verbose
+    {
+        crate::output::print_command(&session.project.workspace.metadata_command);
+    }
+    session.map_err(|err| {
         match &err {
             OpenError::Policy(policy) => eprint!("{policy}"),
             other => print_error(&other.to_string(), other.hint()),

@@ -4,6 +4,7 @@
 //! renderers in `cargo-perf-report`; the terminal progress views in
 //! `cargo-perf-progress`.
 
+pub mod cargo;
 pub mod exit;
 pub mod fsutil;
 pub mod git;
@@ -16,12 +17,14 @@ pub mod plan;
 pub mod process;
 pub mod progress;
 pub mod registry;
+pub mod resolve;
 pub mod runner;
 pub mod scope;
 pub mod tail;
 pub mod task;
 pub mod workspace;
 
+pub use cargo::{CargoCall, CargoOptions, PolicyCargo};
 pub use model::{
     Change, Finding, FindingCode, Metric, MetricName, Outcome, RunReport, Severity, TaskKind,
     TaskReport, TaskStatus, Unit, Verdict,

@@ -322,6 +322,7 @@ mod tests {
             target_dir: "/ws/target".into(),
             members: Vec::new(),
             cargo: "cargo".into(),
+            metadata_command: String::new(),
         };
         let mut project = Project::new(workspace, Policy::default(), None);
         project.scope = Some(scope);

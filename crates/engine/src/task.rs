@@ -95,6 +95,12 @@ impl From<process::ProcessError> for TaskError {
     }
 }
 
+impl From<crate::cargo::PackageError> for TaskError {
+    fn from(err: crate::cargo::PackageError) -> Self {
+        TaskError::new(err.to_string()).hint(err.hint())
+    }
+}
+
 impl From<crate::git::GitError> for TaskError {
     fn from(err: crate::git::GitError) -> Self {
         TaskError::new(err.to_string()).hint(err.hint())
@@ -109,6 +115,8 @@ pub struct Project {
     pub policy_path: Option<PathBuf>,
     /// Set for change-scoped runs (`--changed`, hooks); `None` checks everything.
     pub scope: Option<crate::scope::ChangeScope>,
+    /// Cargo's flags of this run, for every cargo command a task runs.
+    pub cargo: crate::cargo::CargoOptions,
     git: OnceLock<Result<Option<GitRepo>, TaskError>>,
 }
 
@@ -119,6 +127,7 @@ impl Project {
             policy,
             policy_path,
             scope: None,
+            cargo: crate::cargo::CargoOptions::default(),
             git: OnceLock::new(),
         }
     }

@@ -1,11 +1,14 @@
 //! What Cargo says the workspace is: root, members, their targets, the target
 //! dir. Asked once per run with `cargo metadata --no-deps`, the cheapest
-//! question that still answers all of it.
+//! question that still answers all of it (the full dependency graph, which
+//! needs cargo's resolve, is asked for only where needed: see [`crate::resolve`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use cargo_metadata::{MetadataCommand, TargetKind as CargoTargetKind};
+
+use crate::cargo::{CargoCall, CargoOptions};
 
 /// The tool's own state directory (benchmark history, baselines), relative to
 /// the workspace root. It lives outside the target dir so `cargo clean` keeps it.
@@ -20,18 +23,31 @@ pub struct Workspace {
     pub members: Vec<Member>,
     /// The cargo binary to run (`$CARGO` when cargo started us).
     pub cargo: OsString,
+    /// The `cargo metadata` command line that discovered it, as shown with `-v`.
+    pub metadata_command: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Member {
     pub name: String,
     pub version: String,
+    /// Cargo's package id (`path+file:///...#name@version`).
+    pub id: String,
     pub manifest_path: PathBuf,
     /// The directory holding the member's Cargo.toml.
     pub dir: PathBuf,
     pub targets: Vec<Target>,
-    /// Names of other workspace members this one depends on (any kind of dependency).
+    /// Names of other workspace members this one depends on (any kind of
+    /// dependency: by path, or by a version a `[patch]` may point at a member).
     pub workspace_dependencies: Vec<String>,
+}
+
+impl Member {
+    /// The package spec cargo cannot find ambiguous: `name@version`, even
+    /// when another version of the package is among the dependencies.
+    pub fn spec(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +120,7 @@ impl WorkspaceError {
 /// Why `cargo metadata` did not start. Only "no such file" for the binary
 /// is "cargo is missing": a directory that is gone, a permission denied or
 /// an exec format error is said as it is.
-fn start_error(cargo: &OsString, dir: &Path, source: std::io::Error) -> WorkspaceError {
+pub(crate) fn start_error(cargo: &OsString, dir: &Path, source: std::io::Error) -> WorkspaceError {
     if source.kind() == std::io::ErrorKind::NotFound && dir.is_dir() {
         WorkspaceError::CargoMissing {
             cargo: cargo.clone(),
@@ -119,14 +135,30 @@ fn start_error(cargo: &OsString, dir: &Path, source: std::io::Error) -> Workspac
 }
 
 impl Workspace {
-    /// Asks cargo about the workspace containing `dir` (or the one `manifest_path` names).
-    pub fn discover(dir: &Path, manifest_path: Option<&Path>) -> Result<Self, WorkspaceError> {
+    /// Asks cargo about the workspace containing `dir` (or the one
+    /// `manifest_path` names), with the lock-file and network flags of `options`.
+    pub fn discover(
+        dir: &Path,
+        manifest_path: Option<&Path>,
+        options: &CargoOptions,
+    ) -> Result<Self, WorkspaceError> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = MetadataCommand::new();
         command.cargo_path(&cargo).no_deps().current_dir(dir);
         if let Some(manifest) = manifest_path {
             command.manifest_path(manifest);
         }
+        command.other_options(
+            options
+                .args(CargoCall::Discover)
+                .into_iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
+        );
+        if let Some(target_dir) = &options.target_dir {
+            command.env("CARGO_TARGET_DIR", target_dir);
+        }
+        let metadata_command = crate::cargo::metadata_display(&command);
         let metadata = command.exec().map_err(|err| match err {
             cargo_metadata::Error::CargoMetadata { stderr } => {
                 if stderr.contains("could not find `Cargo.toml`") {
@@ -141,31 +173,22 @@ impl Workspace {
             other => WorkspaceError::Metadata(other.to_string()),
         })?;
 
-        let member_names: Vec<&str> = metadata
-            .workspace_packages()
+        let packages = metadata.workspace_packages();
+        let members = packages
             .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        let members = metadata
-            .workspace_packages()
-            .into_iter()
             .map(|package| {
                 let manifest_path = PathBuf::from(&package.manifest_path);
                 Member {
                     name: package.name.to_string(),
                     version: package.version.to_string(),
+                    id: package.id.repr.clone(),
                     dir: manifest_path
                         .parent()
                         .map(Path::to_owned)
                         .unwrap_or_default(),
                     manifest_path,
                     targets: package.targets.iter().filter_map(convert_target).collect(),
-                    workspace_dependencies: package
-                        .dependencies
-                        .iter()
-                        .filter(|d| d.path.is_some() && member_names.contains(&d.name.as_str()))
-                        .map(|d| d.name.clone())
-                        .collect(),
+                    workspace_dependencies: member_dependencies(package, &packages),
                 }
             })
             .collect();
@@ -176,6 +199,7 @@ impl Workspace {
             target_dir: PathBuf::from(metadata.target_directory),
             members,
             cargo,
+            metadata_command,
         })
     }
 
@@ -192,6 +216,31 @@ impl Workspace {
     pub fn relative<'p>(&self, path: &'p Path) -> &'p Path {
         path.strip_prefix(&self.root).unwrap_or(path)
     }
+}
+
+/// The other members `package` depends on, as far as `--no-deps` metadata
+/// tells: a dependency of a member's name that is a path to it, or whose
+/// version requirement the member meets (a `[patch]` may point it there).
+/// The build task asks cargo's resolve for the exact graph.
+fn member_dependencies(
+    package: &cargo_metadata::Package,
+    members: &[&cargo_metadata::Package],
+) -> Vec<String> {
+    let mut names: Vec<String> = package
+        .dependencies
+        .iter()
+        .filter(|dep| {
+            members.iter().any(|m| {
+                m.id != package.id
+                    && m.name.as_str() == dep.name
+                    && (dep.path.is_some() || dep.req.matches(&m.version))
+            })
+        })
+        .map(|dep| dep.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn convert_target(target: &cargo_metadata::Target) -> Option<Target> {

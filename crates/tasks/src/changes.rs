@@ -281,6 +281,7 @@ mod tests {
                 .map(|(name, dir)| Member {
                     name: (*name).to_owned(),
                     version: "0.1.0".to_owned(),
+                    id: String::new(),
                     manifest_path: root.join(dir).join("Cargo.toml"),
                     dir: root.join(dir),
                     targets: Vec::new(),
@@ -288,6 +289,7 @@ mod tests {
                 })
                 .collect(),
             cargo: "cargo".into(),
+            metadata_command: String::new(),
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use cargo_perf_engine::cargo::{CargoOptions, PackageError};
 use cargo_perf_engine::progress::ProgressSink;
 use cargo_perf_engine::{
     PipelineDef, Plan, PlanError, Project, Registry, RunOptions, RunReport, Workspace,
@@ -24,6 +25,8 @@ pub struct OpenOptions {
     pub manifest_path: Option<PathBuf>,
     /// A policy file to use instead of the workspace's own (`perf.toml`, else `.config/perf.toml`).
     pub config: Option<PathBuf>,
+    /// Cargo's flags (`--locked`, `-p`, `--features`, ...) for every cargo command of the run.
+    pub cargo: CargoOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +35,8 @@ pub enum OpenError {
     Workspace(#[from] WorkspaceError),
     #[error("{0}")]
     Policy(#[from] PolicyError),
+    #[error("{0}")]
+    Package(#[from] PackageError),
     #[error("cannot determine the current directory: {0}")]
     CurrentDir(std::io::Error),
 }
@@ -41,6 +46,7 @@ impl OpenError {
         match self {
             OpenError::Workspace(err) => Some(err.hint()),
             OpenError::Policy(_) => None,
+            OpenError::Package(err) => Some(err.hint()),
             OpenError::CurrentDir(_) => Some("run cargo perf from an existing directory"),
         }
     }
@@ -59,14 +65,18 @@ impl Session {
             .dir
             .as_deref()
             .map_or_else(|| cwd.clone(), |d| cwd.join(d));
-        let workspace = Workspace::discover(&dir, options.manifest_path.as_deref())?;
+        let mut cargo = options.cargo.clone();
+        if let Some(target_dir) = &cargo.target_dir {
+            cargo.target_dir = Some(cwd.join(target_dir));
+        }
+        let workspace = Workspace::discover(&dir, options.manifest_path.as_deref(), &cargo)?;
+        cargo.validate(&workspace)?;
         let (policy, policy_path) = load_policy(&workspace, options.config.as_deref(), &cwd)?;
         policy.check_names(&workspace_names(&workspace))?;
         let registry = build_registry(&policy)?;
-        Ok(Session {
-            project: Project::new(workspace, policy, policy_path),
-            registry,
-        })
+        let mut project = Project::new(workspace, policy, policy_path);
+        project.cargo = cargo;
+        Ok(Session { project, registry })
     }
 
     /// Replaces a built-in task, e.g. with one configured from command-line flags.

@@ -252,9 +252,10 @@ impl Selection {
         let targets = if options.instructions {
             Vec::new()
         } else {
-            harness::select(cx, &options.benches, &options.packages)?
+            harness::select(cx, &options.benches)?
         };
-        let cargo_only = options.cargo_only();
+        // `--bench` or `-p` given: only cargo bench targets run.
+        let cargo_only = !options.benches.is_empty() || !cx.project.cargo.packages.is_empty();
         let commands = if cargo_only {
             Vec::new()
         } else {

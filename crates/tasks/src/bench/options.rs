@@ -16,10 +16,9 @@ pub struct BenchOptions {
     pub save_baseline: Option<String>,
     /// Compare with this named baseline instead of the previous run.
     pub baseline: Option<String>,
-    /// Only these cargo bench targets (`--bench`); command benchmarks are skipped.
+    /// Only these cargo bench targets (`--bench`); command benchmarks are
+    /// skipped, as they are with `-p` (the project's cargo flags).
     pub benches: Vec<String>,
-    /// Only bench targets of these packages (`-p`); command benchmarks are skipped.
-    pub packages: Vec<String>,
     /// Measure this git revision in a temporary worktree, interleaved with
     /// the working tree, and compare with it.
     pub baseline_rev: Option<String>,
@@ -47,16 +46,8 @@ pub(crate) struct Resolved {
     /// or `[bench] mode = "instructions"`).
     pub instructions: bool,
     pub benches: Vec<String>,
-    pub packages: Vec<String>,
     pub compare: Compare,
     pub save_baseline: Option<String>,
-}
-
-impl Resolved {
-    /// `--bench` or `-p` given: only cargo bench targets run.
-    pub(crate) fn cargo_only(&self) -> bool {
-        !self.benches.is_empty() || !self.packages.is_empty()
-    }
 }
 
 impl BenchOptions {
@@ -77,7 +68,6 @@ impl BenchOptions {
             filter: self.filter.clone(),
             instructions: self.instructions || policy.mode == BenchMode::Instructions,
             benches: self.benches.clone(),
-            packages: self.packages.clone(),
             compare,
             save_baseline: self.save_baseline.clone(),
         })

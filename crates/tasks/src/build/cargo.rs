@@ -10,7 +10,7 @@ use cargo_metadata::Message;
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::tail::OutputTail;
-use cargo_perf_engine::{TaskContext, TaskError, Workspace};
+use cargo_perf_engine::{CargoCall, CargoOptions, TaskContext, TaskError, Workspace};
 use cargo_perf_policy::{BuildSettings, Choice};
 use serde::Deserialize;
 
@@ -21,24 +21,26 @@ pub(crate) struct BuildCommand {
 }
 
 impl BuildCommand {
-    pub(crate) fn new(workspace: &Workspace, settings: &BuildSettings) -> Self {
+    /// The build of every member (less `--exclude`), with `cargo`'s flags
+    /// (already merged with `[build]`'s) and `[build] args` last.
+    pub(crate) fn new(
+        workspace: &Workspace,
+        settings: &BuildSettings,
+        cargo: &CargoOptions,
+    ) -> Self {
         let mut spec = CommandSpec::new(&workspace.cargo)
             .arg(settings.command.as_str())
-            .arg("--workspace")
+            .arg("--workspace");
+        for member in workspace.members.iter().filter(|m| cargo.excludes(m)) {
+            spec = spec.args(["--exclude", &member.spec()]);
+        }
+        let spec = cargo
+            .apply(spec, CargoCall::Compile)
             .args(super::targets::cargo_args(workspace, &settings.targets))
             .args(["--message-format=json", "-v"])
+            .args(&settings.args)
             .cwd(&workspace.root)
             .env("CARGO_TERM_COLOR", "never");
-        if let Some(profile) = &settings.profile {
-            spec = spec.args(["--profile", profile]);
-        }
-        if !settings.features.is_empty() {
-            spec = spec.args(["--features", &settings.features.join(",")]);
-        }
-        if let Some(target) = &settings.target {
-            spec = spec.args(["--target", target]);
-        }
-        spec = spec.args(&settings.args);
         Self { spec }
     }
 

@@ -1,17 +1,17 @@
 //! Incremental rebuild time: make cargo see a change to one member without
 //! changing any content (its root source file's modification time moves to
-//! now, and back afterwards), rebuild, and compare what rebuilt with what the
-//! dependency graph predicts: the member and its reverse dependencies.
+//! now, and back afterwards), rebuild, and compare what rebuilt with what
+//! cargo's resolved dependency graph predicts: the member and its reverse
+//! dependencies.
 
-use std::collections::BTreeSet;
 use std::fs::{File, FileTimes};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use cargo_perf_engine::workspace::{Member, TargetKind};
-use cargo_perf_engine::{TaskContext, TaskError, Workspace};
+use cargo_perf_engine::{TaskContext, TaskError};
 
-use super::cargo::{BuildCommand, BuildOutput};
+use super::cargo::BuildOutput;
 
 /// One member's measured edit-rebuild cycle.
 pub(crate) struct Timing {
@@ -30,22 +30,6 @@ pub(crate) fn root_file(member: &Member) -> Option<&Path> {
         .iter()
         .find_map(|kind| member.targets.iter().find(|t| t.kind == *kind))
         .map(|t| t.src_path.as_path())
-}
-
-/// The member and every workspace member that depends on it, directly or not.
-pub(crate) fn predicted_cascade(workspace: &Workspace, member: &str) -> BTreeSet<String> {
-    let mut cascade = BTreeSet::from([member.to_owned()]);
-    loop {
-        let before = cascade.len();
-        for m in &workspace.members {
-            if m.workspace_dependencies.iter().any(|d| cascade.contains(d)) {
-                cascade.insert(m.name.clone());
-            }
-        }
-        if cascade.len() == before {
-            return cascade;
-        }
-    }
 }
 
 /// Whether `path`, with every symlink resolved, lies inside `root`.
@@ -106,14 +90,13 @@ impl Drop for Touched {
     }
 }
 
-/// Times one edit-rebuild cycle of `member`. Packages in `always_dirty` (the
-/// no-op build rebuilt them already) are not blamed on the edit.
+/// Times one edit-rebuild cycle of `member`. Packages the no-op build
+/// rebuilt already are not blamed on the edit.
 pub(crate) fn time_member(
     cx: &TaskContext<'_>,
-    command: &BuildCommand,
+    timed: &super::Timed<'_>,
     member: &Member,
     root: &Path,
-    always_dirty: &BTreeSet<String>,
 ) -> Result<Timing, TaskError> {
     let workspace = cx.workspace();
     let shown: PathBuf = workspace.relative(root).to_owned();
@@ -122,13 +105,13 @@ pub(crate) fn time_member(
         "touched {} (modification time only, content unchanged; restored afterwards)",
         shown.display()
     ));
-    let build = command.run(cx)?;
+    let build = timed.command.run(cx)?;
     drop(touched);
-    let predicted = predicted_cascade(workspace, &member.name);
+    let predicted = timed.graph.cascade(&member.id);
     let unexpected = build
         .rebuilt_packages()
         .into_iter()
-        .filter(|p| !predicted.contains(p) && !always_dirty.contains(p))
+        .filter(|p| !predicted.contains(p) && !timed.always_dirty.contains(p))
         .collect();
     Ok(Timing {
         member: member.name.clone(),
@@ -142,36 +125,6 @@ pub(crate) fn time_member(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn member(name: &str, deps: &[&str]) -> Member {
-        Member {
-            name: name.into(),
-            version: "0.1.0".into(),
-            manifest_path: PathBuf::new(),
-            dir: PathBuf::new(),
-            targets: Vec::new(),
-            workspace_dependencies: deps.iter().map(|d| d.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn cascade_is_the_transitive_reverse_dependencies() {
-        let workspace = Workspace {
-            root: PathBuf::new(),
-            root_manifest: PathBuf::new(),
-            target_dir: PathBuf::new(),
-            members: vec![
-                member("a", &[]),
-                member("b", &["a"]),
-                member("c", &["b"]),
-                member("d", &[]),
-            ],
-            cargo: "cargo".into(),
-        };
-        let names = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>();
-        assert_eq!(names(predicted_cascade(&workspace, "a")), ["a", "b", "c"]);
-        assert_eq!(names(predicted_cascade(&workspace, "c")), ["c"]);
-    }
 
     #[test]
     fn touching_restores_the_modification_time_and_keeps_content() {

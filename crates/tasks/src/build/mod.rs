@@ -17,9 +17,11 @@ mod tree;
 
 use std::time::{Duration, SystemTime};
 
+use cargo_perf_engine::resolve::DependencyGraph;
 use cargo_perf_engine::workspace::Member;
 use cargo_perf_engine::{
-    ChangeScope, Finding, Metric, MetricName, Project, Task, TaskContext, TaskError, Unit, Written,
+    CargoOptions, ChangeScope, Finding, Metric, MetricName, PolicyCargo, Project, Task,
+    TaskContext, TaskError, Unit, Written,
 };
 use cargo_perf_policy::units::format_duration;
 use cargo_perf_policy::{BuildSettings, BuildTarget};
@@ -37,8 +39,6 @@ const SLOWEST_UNITS: usize = 5;
 pub struct BuildOptions {
     /// Also time a clean build in a separate target dir.
     pub clean: bool,
-    /// Members to time (`-p`); empty means `[build] members`, or all.
-    pub members: Vec<String>,
     /// Only check no-op freshness and audit build scripts.
     pub no_incremental: bool,
     /// The kinds of targets to build (`--targets`); `None` means `[build] targets`.
@@ -63,24 +63,17 @@ impl BuildTask {
         settings
     }
 
-    /// The members whose edit-rebuild cycle is timed.
+    /// The members whose edit-rebuild cycle is timed: `-p`, else
+    /// `[build] members`, else all; less `--exclude`.
     fn members<'w>(
         &self,
         cx: &TaskContext<'w>,
         settings: &BuildSettings,
     ) -> Result<Vec<&'w Member>, TaskError> {
         let workspace = cx.workspace();
-        let (names, from): (Vec<&str>, &str) = if !self.options.members.is_empty() {
-            (
-                self.options.members.iter().map(String::as_str).collect(),
-                "`-p`",
-            )
-        } else {
-            (
-                settings.members.iter().map(|m| m.value.as_str()).collect(),
-                "`[build] members` in perf.toml",
-            )
-        };
+        let cargo = &cx.project.cargo;
+        let names: Vec<&str> = settings.members.iter().map(|m| m.value.as_str()).collect();
+        let from = "`[build] members` in perf.toml";
         for (name, _) in &settings.per_member_budget {
             if workspace.member(&name.value).is_none() {
                 return Err(unknown_member(
@@ -90,7 +83,10 @@ impl BuildTask {
                 ));
             }
         }
-        let mut members: Vec<&Member> = if names.is_empty() {
+        let flagged = cargo.packages(workspace)?;
+        let mut members: Vec<&Member> = if let Some(flagged) = flagged {
+            flagged
+        } else if names.is_empty() {
             workspace.members.iter().collect()
         } else {
             names
@@ -102,6 +98,7 @@ impl BuildTask {
                 })
                 .collect::<Result<_, _>>()?
         };
+        members.retain(|m| !cargo.excludes(m));
         if let Some(scope) = &cx.project.scope {
             members.retain(|m| scope.affects_member(&m.name));
         }
@@ -137,7 +134,8 @@ impl Task for BuildTask {
         let workspace = cx.workspace();
         let members = self.members(cx, settings)?;
         targets::check(workspace, &settings.targets)?;
-        let command = BuildCommand::new(workspace, settings);
+        let cargo = cargo_options(cx, settings);
+        let command = BuildCommand::new(workspace, settings, &cargo);
 
         let before = Snapshot::take(workspace);
         let future = before.in_the_future(SystemTime::now());
@@ -191,13 +189,19 @@ impl Task for BuildTask {
         }];
         if !self.options.no_incremental && settings.incremental {
             let always_dirty = noop.rebuilt_packages();
-            match self.time_members(cx, &command, &members, settings, &always_dirty)? {
+            let graph = dependency_graph(cx, &cargo)?;
+            let timed = Timed {
+                command: &command,
+                graph: &graph,
+                always_dirty: &always_dirty,
+            };
+            match self.time_members(cx, &timed, &members, settings)? {
                 Some(part) => parts.push(part),
                 None => return Ok(()),
             }
         }
         if self.options.clean {
-            match clean_build(cx, &command, settings)? {
+            match clean_build(cx, &cargo, settings)? {
                 Some(part) => parts.push(part),
                 None => return Ok(()),
             }
@@ -207,16 +211,49 @@ impl Task for BuildTask {
     }
 }
 
+/// Cargo's flags of this run over `[build]`'s `features`, `profile` and `target`: flags win.
+fn cargo_options(cx: &TaskContext<'_>, settings: &BuildSettings) -> CargoOptions {
+    cx.project.cargo.over(&PolicyCargo {
+        features: settings.features.clone(),
+        profile: settings.profile.clone(),
+        target: settings.target.clone(),
+    })
+}
+
+/// Cargo's resolve of the workspace, whose edges predict what an edit rebuilds.
+fn dependency_graph(
+    cx: &TaskContext<'_>,
+    cargo: &CargoOptions,
+) -> Result<DependencyGraph, TaskError> {
+    let workspace = cx.workspace();
+    cx.step(&cargo_perf_engine::cargo::metadata_display(
+        &DependencyGraph::command(workspace, cargo),
+    ));
+    DependencyGraph::resolve(workspace, cargo).map_err(|err| {
+        TaskError::new(format!("cannot read the dependency graph: {err}")).hint(
+            "cargo's resolve (`cargo metadata`) must succeed: fix what cargo says (a lock file, the network, a manifest)",
+        )
+    })
+}
+
+/// What every timed edit-rebuild shares.
+struct Timed<'a> {
+    command: &'a BuildCommand,
+    graph: &'a DependencyGraph,
+    /// Packages the no-op build rebuilt already, not blamed on an edit.
+    always_dirty: &'a std::collections::BTreeSet<String>,
+}
+
 impl BuildTask {
     /// Times each member's edit-rebuild cycle; `None` when a build failed.
     fn time_members(
         &self,
         cx: &mut TaskContext<'_>,
-        command: &BuildCommand,
+        timed: &Timed<'_>,
         members: &[&Member],
         settings: &BuildSettings,
-        always_dirty: &std::collections::BTreeSet<String>,
     ) -> Result<Option<String>, TaskError> {
+        let command = timed.command;
         let mut timings: Vec<Timing> = Vec::new();
         for member in members {
             let Some(root) = incremental::root_file(member) else {
@@ -241,7 +278,7 @@ impl BuildTask {
                 continue;
             }
             cx.step(&format!("timing an edit of `{}`", member.name));
-            let timing = incremental::time_member(cx, command, member, root, always_dirty)?;
+            let timing = incremental::time_member(cx, timed, member, root)?;
             if !timing.build.success {
                 return report_failure(
                     cx,
@@ -350,7 +387,7 @@ fn report_timing(
 /// Times a clean build in our own target dir; `None` when it failed.
 fn clean_build(
     cx: &mut TaskContext<'_>,
-    command: &BuildCommand,
+    cargo: &CargoOptions,
     settings: &BuildSettings,
 ) -> Result<Option<String>, TaskError> {
     let dir = clean::target_dir(&cx.workspace().target_dir);
@@ -358,11 +395,8 @@ fn clean_build(
         TaskError::new(format!("cannot prepare {}: {err}", dir.display()))
             .hint("check the permissions of the target directory")
     })?;
-    let timed = command.with_args([
-        std::ffi::OsStr::new("--timings"),
-        "--target-dir".as_ref(),
-        dir.as_os_str(),
-    ]);
+    let timed = BuildCommand::new(cx.workspace(), settings, &cargo.with_target_dir(&dir))
+        .with_args(["--timings"]);
     cx.step(&format!("clean build: {}", timed.display()));
     let build = timed.run(cx)?;
     if !build.success {
@@ -444,6 +478,9 @@ fn report_failure(
             cx.finding(finding);
             cx.log_tail(error.rendered.lines().map(str::to_owned).collect());
         }
+        // Nothing compiled: cargo itself refused (a lock file `--locked`
+        // forbids updating, a dependency `--offline` cannot fetch, a bad manifest).
+        None if build.units.is_empty() => return Err(cargo_refused(&shown, build, what)),
         None => {
             cx.finding(
                 Finding::error(
@@ -457,6 +494,22 @@ fn report_failure(
     }
     cx.summary(format!("{what} failed"));
     Ok(())
+}
+
+/// Cargo's own error, from its first `error:` line on.
+fn cargo_refused(shown: &str, build: &BuildOutput, what: &str) -> TaskError {
+    let start = build
+        .stderr_tail
+        .iter()
+        .position(|line| line.starts_with("error"))
+        .unwrap_or(0);
+    let said = build.stderr_tail[start..].join("\n");
+    TaskError::new(format!(
+        "cargo could not start {what}: `{shown}` {}\n{}",
+        build.status,
+        said.trim_end()
+    ))
+    .hint("fix what cargo says above (a lock file, the network, a manifest), then run `cargo perf build` again")
 }
 
 fn unknown_member(workspace: &cargo_perf_engine::Workspace, name: &str, from: &str) -> TaskError {

@@ -8,7 +8,7 @@ use cargo_metadata::{Message, TargetKind as ArtifactKind};
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::TargetKind;
-use cargo_perf_engine::{TaskContext, TaskError, Workspace};
+use cargo_perf_engine::{CargoCall, TaskContext, TaskError, Workspace};
 
 use super::options::{CallGraph, Resolved, Target};
 
@@ -47,9 +47,10 @@ pub(crate) fn build_in(
     check_target_exists(workspace, options)?;
     let build = cargo_build(workspace, root, options, target_dir);
     cx.step(&format!(
-        "building {} ({})",
+        "building {} ({}): {}",
         options.target.describe(),
-        build.cargo_profile
+        build.cargo_profile,
+        build.spec.display()
     ));
     let executables = run_build(cx, &build.spec, options)?;
     Ok(Program {
@@ -98,7 +99,7 @@ fn cargo_build(
     options: &Resolved,
     target_dir: Option<&Path>,
 ) -> CargoBuild {
-    let cargo_profile = options.cargo_profile.clone().unwrap_or_else(|| {
+    let cargo_profile = options.cargo.profile.clone().unwrap_or_else(|| {
         match options.target {
             Target::Bench(_) => "bench",
             _ => "release",
@@ -120,14 +121,17 @@ fn cargo_build(
     spec = spec
         .arg(subcommand)
         .args(&selector)
-        .args(["--message-format", "json-render-diagnostics", "--profile"])
-        .arg(&cargo_profile);
+        .args(["--message-format", "json-render-diagnostics"]);
     if let Some(package) = &options.package {
-        spec = spec.args(["--package", package]);
+        let spec_of = workspace.member(package).map(|m| m.spec());
+        spec = spec.args(["--package", spec_of.as_deref().unwrap_or(package)]);
     }
-    if !options.features.is_empty() {
-        spec = spec.args(["--features", &options.features.join(",")]);
+    let mut cargo = options.cargo.clone();
+    cargo.profile = Some(cargo_profile.clone());
+    if let Some(dir) = target_dir {
+        cargo = cargo.with_target_dir(dir);
     }
+    spec = cargo.apply(spec, CargoCall::Compile);
     let mut debuginfo_note = if std::env::var_os(&debug_var).is_some() {
         format!("debug info as set by {debug_var} in your environment")
     } else {
@@ -135,9 +139,6 @@ fn cargo_build(
         format!("built with {debug_var}=line-tables-only (Cargo.toml untouched)")
     };
     spec = spec.env(&strip_var, "none");
-    if let Some(dir) = target_dir {
-        spec = spec.env("CARGO_TARGET_DIR", dir);
-    }
     if options.call_graph == CallGraph::FramePointers {
         let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
         if !flags.contains("force-frame-pointers") {

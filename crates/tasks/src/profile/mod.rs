@@ -62,6 +62,21 @@ impl ProfileTask {
     }
 }
 
+/// The run's cargo flags, with `-p` naming one member by name (a profile is of one target).
+fn one_package(cx: &TaskContext<'_>) -> Result<cargo_perf_engine::CargoOptions, TaskError> {
+    let mut cargo = cx.project.cargo.clone();
+    let members = cargo.packages(cx.workspace())?.unwrap_or_default();
+    if let [_, second, ..] = members.as_slice() {
+        return Err(TaskError::new(format!(
+            "a profile is of one target, but `-p` names {} packages",
+            members.len()
+        ))
+        .hint(format!("give one `-p`, e.g. `-p {}`", second.name)));
+    }
+    cargo.packages = members.iter().map(|m| m.name.clone()).collect();
+    Ok(cargo)
+}
+
 /// One recorded and folded profile.
 struct Profile {
     folded: Vec<u8>,
@@ -86,7 +101,9 @@ impl Task for ProfileTask {
     }
 
     fn writes(&self, project: &Project) -> Vec<Written> {
-        let options = self.options.resolve(&project.policy.profile);
+        let options = self
+            .options
+            .resolve(&project.policy.profile, &project.cargo);
         let (dir, what) = match &options.output {
             Some(dir) => (project.workspace.root.join(dir), output_what(&options)),
             None => (default_output_parent(&project.workspace), "profiles"),
@@ -95,7 +112,9 @@ impl Task for ProfileTask {
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        let options = self.options.resolve(&cx.policy().profile);
+        let options = self
+            .options
+            .resolve(&cx.policy().profile, &one_package(cx)?);
         let repo = cx.project.git().ok().flatten().cloned();
         // Facts for the manifest, asked while the real work goes on.
         let facts = std::thread::spawn(move || {
@@ -416,8 +435,11 @@ fn profile_revision(
     let cache = workspace.target_dir.join("cargo-perf");
     let tree = crate::worktree::Worktree::add(repo, &workspace.target_dir, "baseline", rev)?;
     let root = tree.workspace_root(&workspace.root);
-    let mut base_workspace = workspace.clone();
-    base_workspace.root = root.clone();
+    // The other revision's own members: their versions name them to cargo.
+    let base_workspace = cargo_perf_engine::Workspace::discover(&root, None, &cx.project.cargo)
+        .map_err(|err| {
+            TaskError::new(format!("cannot read the workspace at `{rev}`: {err}")).hint(err.hint())
+        })?;
     cx.step(&format!("building the baseline at `{rev}`"));
     let mut spec_options = options.clone();
     spec_options.output = None;

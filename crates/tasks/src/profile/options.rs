@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cargo_perf_engine::outputs::Origin;
+use cargo_perf_engine::{CargoOptions, PolicyCargo};
 use cargo_perf_policy::sections::profile::{ProfileSettings, ProfileTarget};
 
 /// The program to profile.
@@ -39,12 +40,11 @@ impl Target {
 pub use cargo_perf_policy::sections::profile::CallGraph;
 
 /// Everything a profile run needs; `Default` is "use `[profile]` from perf.toml".
+/// The package, features and cargo profile come from the project's cargo
+/// flags (`-p`, `--features`, `--profile`), over `[profile]`.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileOptions {
     pub target: Option<Target>,
-    pub package: Option<String>,
-    pub features: Option<String>,
-    pub cargo_profile: Option<String>,
     pub frequency: Option<u32>,
     pub call_graph: Option<CallGraph>,
     pub duration: Option<Duration>,
@@ -66,9 +66,10 @@ pub struct ProfileOptions {
 #[derive(Debug, Clone)]
 pub(crate) struct Resolved {
     pub target: Target,
+    /// The member the target is in, by name.
     pub package: Option<String>,
-    pub features: Vec<String>,
-    pub cargo_profile: Option<String>,
+    /// Cargo's flags over `[profile]`'s `features` and `cargo-profile`.
+    pub cargo: CargoOptions,
     pub frequency: u32,
     pub call_graph: CallGraph,
     pub duration: Option<Duration>,
@@ -88,7 +89,7 @@ pub(crate) struct Resolved {
 }
 
 impl ProfileOptions {
-    pub(crate) fn resolve(&self, policy: &ProfileSettings) -> Resolved {
+    pub(crate) fn resolve(&self, policy: &ProfileSettings, cargo: &CargoOptions) -> Resolved {
         let target = self.target.clone().unwrap_or_else(|| match &policy.target {
             Some(ProfileTarget::Bin(n)) => Target::Bin(n.clone()),
             Some(ProfileTarget::Example(n)) => Target::Example(n.clone()),
@@ -96,22 +97,18 @@ impl ProfileOptions {
             Some(ProfileTarget::Bench(n)) => Target::Bench(n.clone()),
             None => Target::Default,
         });
-        let features = match &self.features {
-            Some(list) => list
-                .split([',', ' '])
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            None => policy.features.clone(),
-        };
         Resolved {
             target,
-            package: self.package.clone().or_else(|| policy.package.clone()),
-            features,
-            cargo_profile: self
-                .cargo_profile
-                .clone()
-                .or_else(|| policy.cargo_profile.clone()),
+            package: cargo
+                .packages
+                .first()
+                .cloned()
+                .or_else(|| policy.package.clone()),
+            cargo: cargo.over(&PolicyCargo {
+                features: policy.features.clone(),
+                profile: policy.cargo_profile.clone(),
+                target: None,
+            }),
             frequency: self.frequency.unwrap_or(policy.frequency),
             call_graph: self.call_graph.unwrap_or(policy.call_graph),
             duration: self.duration.or(policy.duration),

@@ -7,13 +7,14 @@ mod criterion;
 mod divan;
 mod libtest;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::SystemTime;
 
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::TargetKind;
-use cargo_perf_engine::{ChangeScope, Finding, TaskContext, TaskError, Workspace};
+use cargo_perf_engine::{CargoCall, ChangeScope, Finding, TaskContext, TaskError, Workspace};
 
 use super::codes::BenchCode;
 use super::history::BenchRecord;
@@ -33,39 +34,40 @@ pub(crate) struct Parsed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BenchTarget {
     pub(crate) package: String,
+    /// The package as cargo is told it: `name@version`, never ambiguous.
+    pub(crate) spec: String,
     pub(crate) target: String,
 }
 
-/// The bench targets selected by `--bench`, `-p`, `[bench] targets` and the
-/// change scope; unknown names are an error listing the known ones.
+/// The bench targets selected by `--bench`, `-p`, `--exclude`, `[bench]
+/// targets` and the change scope; unknown names are an error listing the known ones.
 pub(crate) fn select(
     cx: &TaskContext<'_>,
     benches: &[String],
-    packages: &[String],
 ) -> Result<Vec<BenchTarget>, TaskError> {
     let ws = cx.workspace();
+    let cargo = &cx.project.cargo;
+    let packages: Vec<String> = cargo
+        .packages(ws)?
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
     let all: Vec<BenchTarget> = ws
         .members
         .iter()
+        .filter(|m| !cargo.excludes(m))
         .flat_map(|m| {
             m.targets
                 .iter()
                 .filter(|t| t.kind == TargetKind::Bench)
                 .map(|t| BenchTarget {
                     package: m.name.clone(),
+                    spec: m.spec(),
                     target: t.name.clone(),
                 })
         })
         .collect();
-    for package in packages {
-        if ws.member(package).is_none() {
-            let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
-            return Err(
-                TaskError::new(format!("no workspace member named `{package}`"))
-                    .hint(format!("members: {}", names.join(", "))),
-            );
-        }
-    }
     let policy_targets: Vec<String> = cx
         .policy()
         .bench
@@ -134,26 +136,22 @@ pub(crate) fn run_all(
     tree: Option<(&Path, &Path)>,
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let mut out = Vec::new();
+    let tree_specs = match tree {
+        Some((root, _)) => specs_in(cx, root)?,
+        None => BTreeMap::new(),
+    };
     for (index, target) in targets.iter().enumerate() {
-        cx.step(&format!(
-            "[{}/{}] cargo bench -p {} --bench {}",
-            index + 1,
-            targets.len(),
-            target.package,
-            target.target
-        ));
         let ws = cx.workspace();
         // `tree`: another revision's workspace root and its own target dir.
-        let (root, target_dir) = tree.unwrap_or((&ws.root, &ws.target_dir));
-        let mut spec = CommandSpec::new(&ws.cargo)
-            .args(["bench", "-p", &target.package, "--bench", &target.target])
-            .cwd(root);
-        if tree.is_some() {
-            spec = spec.env("CARGO_TARGET_DIR", target_dir);
-        }
-        if let Some(filter) = filter {
-            spec = spec.args(["--", filter]);
-        }
+        let target_dir = tree.map_or(ws.target_dir.as_path(), |(_, dir)| dir);
+        let package = tree_specs.get(&target.package).unwrap_or(&target.spec);
+        let spec = bench_command(cx, target, package, filter, tree);
+        cx.step(&format!(
+            "[{}/{}] {}",
+            index + 1,
+            targets.len(),
+            spec.display()
+        ));
         let started = SystemTime::now();
         let mut stdout = String::new();
         let mut tail = OutputTail::new();
@@ -176,7 +174,7 @@ pub(crate) fn run_all(
                     BenchCode::TargetFailed,
                     format!(
                         "`cargo bench -p {} --bench {}` {}",
-                        target.package,
+                        package,
                         target.target,
                         finished.describe()
                     ),
@@ -215,6 +213,46 @@ pub(crate) fn run_all(
         }));
     }
     Ok(out)
+}
+
+/// `cargo bench -p name@version --bench target` with the run's cargo flags;
+/// in another revision's tree (`tree`), into that tree's own target dir.
+fn bench_command(
+    cx: &TaskContext<'_>,
+    target: &BenchTarget,
+    package: &str,
+    filter: Option<&str>,
+    tree: Option<(&Path, &Path)>,
+) -> CommandSpec {
+    let ws = cx.workspace();
+    let mut cargo = cx.project.cargo.clone();
+    if let Some((_, dir)) = tree {
+        cargo = cargo.with_target_dir(dir);
+    }
+    let spec = CommandSpec::new(&ws.cargo)
+        .args(["bench", "-p", package, "--bench", &target.target])
+        .cwd(tree.map_or(ws.root.as_path(), |(root, _)| root));
+    let spec = cargo.apply(spec, CargoCall::Compile);
+    match filter {
+        Some(filter) => spec.args(["--", filter]),
+        None => spec,
+    }
+}
+
+/// Each member's `name@version` in the workspace at `root` (another
+/// revision, whose versions may differ from the working tree's).
+fn specs_in(cx: &TaskContext<'_>, root: &Path) -> Result<BTreeMap<String, String>, TaskError> {
+    let tree = Workspace::discover(root, None, &cx.project.cargo).map_err(|err| {
+        TaskError::new(format!(
+            "cannot read the workspace of the other revision: {err}"
+        ))
+        .hint(err.hint())
+    })?;
+    Ok(tree
+        .members
+        .iter()
+        .map(|m| (m.name.clone(), m.spec()))
+        .collect())
 }
 
 /// libtest and divan results printed on stdout.
