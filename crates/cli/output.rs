@@ -61,11 +61,18 @@ pub fn print_command(command: &str) {
 
 /// Prints `error: message` and, when given, `= help: hint` to stderr.
 pub fn print_error(message: &str, hint: Option<&str>) {
-    let mut text = format!(
-        "{} {}\n",
-        style("error:").red().bold(),
-        escape_lines(message)
-    );
+    print_labelled(style("error:").red().bold(), message, hint);
+}
+
+/// Prints `warning: message` and, when given, `= help: hint` to stderr.
+pub fn print_warning(message: &str, hint: Option<&str>) {
+    print_labelled(style("warning:").yellow().bold(), message, hint);
+}
+
+/// One message with its label and hint, written in one call so it is never
+/// split by another thread's line.
+fn print_labelled(label: console::StyledObject<&str>, message: &str, hint: Option<&str>) {
+    let mut text = format!("{label} {}\n", escape_lines(message));
     if let Some(hint) = hint {
         text.push_str(&format!(
             "  {} {}\n",
@@ -104,21 +111,4 @@ pub fn append_step_summary(report: &RunReport) -> io::Result<Option<PathBuf>> {
     file.write_all(cargo_perf_report::render_markdown(report).as_bytes())?;
     file.write_all(b"\n")?;
     Ok(Some(path))
-}
-
-/// Prints `warning: message` and, when given, `= help: hint` to stderr.
-pub fn print_warning(message: &str, hint: Option<&str>) {
-    let mut text = format!(
-        "{} {}\n",
-        style("warning:").yellow().bold(),
-        escape_lines(message)
-    );
-    if let Some(hint) = hint {
-        text.push_str(&format!(
-            "  {} {}\n",
-            style("= help:").cyan(),
-            escape_lines(hint)
-        ));
-    }
-    eprint!("{text}");
 }
