@@ -14,6 +14,9 @@ use crate::progress::ProgressSink;
 use crate::tail::OutputTail;
 use crate::workspace::Workspace;
 
+/// The exclusive group of tasks that run cargo (see [`Task::exclusive`]).
+pub const CARGO: &str = "cargo";
+
 /// A unit of work the engine can plan and run.
 pub trait Task: Send + Sync {
     fn name(&self) -> &str;
@@ -29,6 +32,13 @@ pub trait Task: Send + Sync {
     /// this task looks at changed, so the runner skips it and shows the reason.
     /// The default runs the task whenever anything changed.
     fn unaffected(&self, _scope: &crate::scope::ChangeScope, _project: &Project) -> Option<String> {
+        None
+    }
+    /// The exclusive group this task belongs to: no two tasks of one group
+    /// run at once, whatever `jobs` says. Tasks that run cargo return
+    /// [`CARGO`], so they never wait on each other for cargo's build lock
+    /// while other tasks still run beside them.
+    fn exclusive(&self) -> Option<&str> {
         None
     }
     /// Does the work. Policy violations are error findings pushed to `cx`; an
@@ -161,6 +171,15 @@ impl<'a> TaskContext<'a> {
         self.report.summary = Some(summary.into());
     }
 
+    /// Shows one line of a command's output in the progress view (whole
+    /// lines only, so parallel tasks never interleave mid-line; `--verbose`
+    /// prints them). For commands a task runs itself rather than through
+    /// [`TaskContext::run_command`].
+    pub fn output(&self, line: &str) {
+        self.progress
+            .output(&self.report.name, &console::strip_ansi_codes(line));
+    }
+
     /// Keeps the last lines of a failed command's output for the report.
     pub fn log_tail(&mut self, lines: Vec<String>) {
         self.report.log_tail = lines;
@@ -171,8 +190,7 @@ impl<'a> TaskContext<'a> {
     pub fn run_command(&self, spec: &CommandSpec) -> Result<(Finished, Vec<String>), TaskError> {
         let mut tail = OutputTail::new();
         let finished = process::run_streaming(spec, |line| {
-            self.progress
-                .output(&self.report.name, &console::strip_ansi_codes(line));
+            self.output(line);
             tail.push(line);
         })?;
         Ok((finished, tail.into_lines()))
