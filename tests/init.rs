@@ -247,6 +247,17 @@ fn nightly_only_benches_are_left_out_and_the_check_passes_on_stable() {
         .current_dir(&root)
         .env("RUSTUP_TOOLCHAIN", "stable")
         .expect_success();
+    let json = dir
+        .command(["init", "--force", "--format", "json"])
+        .current_dir(&root)
+        .env("RUSTUP_TOOLCHAIN", "stable")
+        .expect_success()
+        .json();
+    assert_eq!(json["left_out"][0]["task"], "bench-build", "{json:#}");
+    assert_eq!(
+        json["ran"],
+        serde_json::json!(["rustc --version", "cargo fmt --all -- --check"])
+    );
     run.stderr_has("Left out `bench-build` (commented out in perf.toml): demo/speed (benches/speed.rs) uses `#![feature]`");
     let text = std::fs::read_to_string(root.join("perf.toml")).unwrap();
     assert!(

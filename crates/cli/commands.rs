@@ -339,6 +339,8 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
                 replaced: written.replaced,
                 tasks: &written.tasks,
                 check: &written.check,
+                left_out: &written.left_out,
+                ran: &written.ran,
             }),
             exit::SUCCESS,
         ),
