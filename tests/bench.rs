@@ -863,6 +863,53 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 #[test]
+fn verbose_streams_each_harness_output_as_whole_lines() {
+    let dir = recorded_harness_project();
+    let run = dir
+        .command([
+            "-v",
+            "bench",
+            "--bench",
+            "replay_criterion",
+            "--bench",
+            "replay_libtest",
+            "--bench",
+            "replay_divan",
+        ])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success();
+    let stderr = run.stderr();
+    let shown: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("[bench] "))
+        .collect();
+    for expected in [
+        // criterion's, libtest's and divan's own lines (stdout), whole.
+        "fibonacci               time:   [4.0111 ns 4.1435 ns 4.3023 ns]",
+        "test parse::digits_100000 ... bench:     251,601.62 ns/iter (+/- 2,756.92)",
+        "│  ╰─ Vec<u32>       13.49 ns      │ 170.6 ns      │ 13.8 ns       │ 15.73 ns      │ 100     │ 6400",
+    ] {
+        assert!(
+            shown.contains(&expected),
+            "missing {expected:?}\n{}",
+            run.context()
+        );
+    }
+    // cargo's own stderr too, in order with the harness's.
+    let running = shown
+        .iter()
+        .position(|l| l.contains("Running") && l.contains("replay_criterion"));
+    let time = shown.iter().position(|l| l.starts_with("fibonacci "));
+    assert!(running < time && running.is_some(), "{}", run.context());
+    // Without -v none of it is shown.
+    let quiet = dir
+        .command(["bench", "--bench", "replay_criterion"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success();
+    quiet.stderr_lacks("time:   [4.0111 ns");
+}
+
+#[test]
 fn cargo_bench_targets_are_run_and_every_harness_is_read() {
     let dir = recorded_harness_project();
     let cargo_bench = |args: &[&str]| bench(&dir, args).env("CARGO_TARGET_DIR", dir.join("target"));

@@ -377,6 +377,86 @@ fn parallel_tasks_overlap_and_never_interleave_mid_line() {
     assert_eq!(seen, 600, "{}", run.context());
 }
 
+/// A `cargo` first on PATH: `cargo stamp NAME` logs its start and end around
+/// a one-second sleep to `stamps.log`; anything else is the real cargo.
+fn fake_cargo(dir: &Dir) -> std::ffi::OsString {
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let script = dir.create(
+        "bin/cargo",
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = stamp ]; then echo \"start $2\" >> stamps.log; sleep 1; echo \"end $2\" >> stamps.log; exit 0; fi\nexec '{real}' \"$@\"\n"
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![dir.join("bin")];
+    dirs.extend(std::env::split_paths(&path));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// Whether the `start`/`end` lines of `log` ever show two runs at once.
+fn overlapped(log: &str) -> bool {
+    let mut running = 0;
+    for line in log.lines() {
+        if line.starts_with("start ") {
+            running += 1;
+            if running > 1 {
+                return true;
+            }
+        } else if line.starts_with("end ") {
+            running -= 1;
+        }
+    }
+    false
+}
+
+#[test]
+fn cargo_tasks_take_turns_even_with_jobs_to_spare() {
+    let dir = Dir::with_package("demo");
+    let path = fake_cargo(&dir);
+    // By program (a string and an array), and by `cargo = true` on a script.
+    dir.policy(
+        "[tasks.one]\nrun = \"cargo stamp one\"\n\
+         [tasks.two]\nrun = [\"cargo\", \"stamp\", \"two\"]\n\
+         [tasks.three]\nrun = \"RUST_LOG=x cargo stamp three\"\n\
+         [tasks.four]\nrun = [\"sh\", \"-c\", \"cargo stamp four\"]\ncargo = true\n\
+         [pipelines]\nall = [\"one\", \"two\", \"three\", \"four\"]\n",
+    );
+    let run = dir
+        .command(["run", "all", "--jobs", "4"])
+        .env("PATH", &path)
+        .expect_success();
+    let log = dir.read("stamps.log");
+    assert_eq!(log.lines().count(), 8, "{log}\n{}", run.context());
+    assert!(!overlapped(&log), "cargo tasks ran at once:\n{log}");
+}
+
+#[test]
+fn a_task_that_says_cargo_false_runs_beside_cargo_tasks() {
+    let dir = Dir::with_package("demo");
+    let path = fake_cargo(&dir);
+    dir.policy(
+        "[tasks.one]\nrun = \"cargo stamp one\"\ncargo = false\n\
+         [tasks.two]\nrun = \"cargo stamp two\"\n\
+         [pipelines]\nall = [\"one\", \"two\"]\n",
+    );
+    dir.command(["run", "all", "--jobs", "2"])
+        .env("PATH", &path)
+        .expect_success();
+    let log = dir.read("stamps.log");
+    assert!(overlapped(&log), "they took turns:\n{log}");
+}
+
+#[test]
+fn a_cargo_key_that_is_not_a_boolean_is_a_config_error() {
+    let dir = Dir::with_package("demo");
+    dir.policy("[tasks.one]\nrun = \"true\"\ncargo = \"yes\"\n");
+    dir.command(["run", "one"])
+        .expect_code(2)
+        .stderr_has("wrong type for `cargo`: expected a boolean");
+}
+
 #[test]
 fn ctrl_c_stops_the_task_tree_and_exits_130() {
     let dir = Dir::with_package("demo");

@@ -9,7 +9,12 @@ fn writes_a_valid_policy_tuned_to_the_workspace() {
     dir.workspace(&["core", "cli"]);
     dir.create("crates/cli/src/main.rs", "fn main() {}\n");
     dir.create("crates/core/benches/parse.rs", "fn main() {}\n");
-    dir.command(["init"]).expect_success().stderr_has("Wrote");
+    format(&dir);
+    dir.command(["init"])
+        .expect_success()
+        .stderr_has("Wrote")
+        .stderr_has("Checked by running `cargo fmt --all -- --check`")
+        .stderr_lacks("Left out");
     let text = dir.read("perf.toml");
     assert!(
         text.contains("#   members: core, cli") || text.contains("#   members: cli, core"),
@@ -96,6 +101,7 @@ fn a_perf_toml_link_is_not_replaced_without_force_even_when_dangling() {
 fn json_says_what_was_written() {
     let dir = Dir::with_package("solo");
     dir.create("benches/parse.rs", "fn main() {}\n");
+    format(&dir);
     let run = dir.command(["init", "--format", "json"]).expect_success();
     let doc = run.json();
     assert_eq!(doc["version"], 2, "{doc:#}");
@@ -195,4 +201,102 @@ fn init_says_so_when_it_cannot_write_the_gitignore() {
         .stderr_has("perf.toml was written, .gitignore was not changed");
     assert!(root.join("perf.toml").is_file());
     assert_eq!(elsewhere.read("ignore"), "/target\n");
+}
+
+/// `cargo fmt --all` in `dir`, so init's fmt check passes there.
+fn format(dir: &Dir) {
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["fmt", "--all"])
+        .current_dir(dir.path())
+        .status()
+        .expect("run cargo fmt");
+    assert!(status.success());
+}
+
+/// The `check` pipeline's steps of the written perf.toml.
+fn check_steps(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("check = "))
+        .unwrap_or_else(|| panic!("no check pipeline:\n{text}"))
+        .to_owned()
+}
+
+#[test]
+fn nightly_only_benches_are_left_out_and_the_check_passes_on_stable() {
+    let (dir, root) = cargo_new("--lib");
+    std::fs::create_dir_all(root.join("benches")).unwrap();
+    std::fs::write(
+        root.join("benches/speed.rs"),
+        "#![feature(test)]\nextern crate test;\n\n#[bench]\nfn add(b: &mut test::Bencher) {\n    b.iter(|| 1 + 1);\n}\n",
+    )
+    .unwrap();
+    // A `cfg_attr`-gated feature builds on stable: not a reason to leave anything out.
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("{manifest}\n[features]\nnightly = []\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "#![cfg_attr(feature = \"nightly\", feature(test))]\n\npub fn one() -> u32 {\n    1\n}\n",
+    )
+    .unwrap();
+    let run = dir
+        .command(["init"])
+        .current_dir(&root)
+        .env("RUSTUP_TOOLCHAIN", "stable")
+        .expect_success();
+    let json = dir
+        .command(["init", "--force", "--format", "json"])
+        .current_dir(&root)
+        .env("RUSTUP_TOOLCHAIN", "stable")
+        .expect_success()
+        .json();
+    assert_eq!(json["left_out"][0]["task"], "bench-build", "{json:#}");
+    assert_eq!(
+        json["ran"],
+        serde_json::json!(["rustc --version", "cargo fmt --all -- --check"])
+    );
+    run.stderr_has("Left out `bench-build` (commented out in perf.toml): demo/speed (benches/speed.rs) uses `#![feature]`");
+    let text = std::fs::read_to_string(root.join("perf.toml")).unwrap();
+    assert!(
+        text.contains(
+            "# Left out by `cargo perf init`: demo/speed (benches/speed.rs) uses `#![feature]`"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("# [tasks.bench-build]\n# description"),
+        "{text}"
+    );
+    assert!(!check_steps(&text).contains("bench-build"), "{text}");
+    // clippy still checks every other target, and the tests still run.
+    assert!(
+        text.contains(
+            "run = \"cargo clippy --workspace --lib --bins --tests --examples -- -D warnings\""
+        ),
+        "{text}"
+    );
+    assert!(
+        check_steps(&text).contains("\"clippy\", \"test\""),
+        "{text}"
+    );
+    dir.command(["check"])
+        .current_dir(&root)
+        .env("RUSTUP_TOOLCHAIN", "stable")
+        .expect_success();
+}
+
+#[test]
+fn an_unformatted_workspace_gets_its_fmt_task_commented_out() {
+    let dir = Dir::with_package("solo");
+    dir.create("src/lib.rs", "pub fn   squashed( ) -> u32 { 1 }\n");
+    dir.command(["init"])
+        .expect_success()
+        .stderr_has("Left out `fmt` (commented out in perf.toml): the workspace is not formatted yet: run `cargo fmt --all`");
+    let text = dir.read("perf.toml");
+    assert!(text.contains("# [tasks.fmt]\n"), "{text}");
+    assert!(!check_steps(&text).contains("\"fmt\""), "{text}");
+    dir.command(["list"]).expect_success().stdout_lacks("fmt");
 }

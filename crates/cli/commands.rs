@@ -300,6 +300,22 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
             crate::output::shown_path(&written.path)
         ),
     );
+    if !written.ran.is_empty() {
+        let ran: Vec<String> = written.ran.iter().map(|c| format!("`{c}`")).collect();
+        status(
+            "Checked",
+            format!("by running {}", escape_lines(&ran.join(", "))),
+        );
+    }
+    for (task, reason) in &written.left_out {
+        if !global.quiet {
+            eprintln!(
+                "{:>12} `{task}` (commented out in perf.toml): {}",
+                console::style("Left out").yellow().bold(),
+                escape_lines(reason)
+            );
+        }
+    }
     let session = match open(global) {
         Ok(session) => session,
         Err(code) => return code,
@@ -334,6 +350,8 @@ fn init(global: &GlobalArgs, force: bool) -> u8 {
                 replaced: written.replaced,
                 tasks: &written.tasks,
                 check: &written.check,
+                left_out: &written.left_out,
+                ran: &written.ran,
             }),
             exit::SUCCESS,
         ),

@@ -1,9 +1,11 @@
 //! This repository's own workflow, run as `cargo xtask <command>`:
 //! - `ci`: what CI runs (fmt check, clippy with `-D warnings`, the tests);
-//! - `bench <name>`: speed comparisons against the tools users would otherwise run.
+//! - `bench <name>`: speed comparisons against the tools users would otherwise run;
+//! - `real-world [entry...]`: the tool on a pinned corpus of published crates.
 
 mod bench;
 mod ci;
+mod real_world;
 
 use std::path::{Path, PathBuf};
 
@@ -17,8 +19,9 @@ fn main() -> Result<()> {
         Some("ci") => ci::run(&sh),
         Some("bench") => bench::run(&sh, &args[1..]),
         Some("fold-render") => bench::fold_render(&args[1..]),
+        Some("real-world") => real_world::run(&sh, &args[1..]),
         _ => bail!(
-            "usage: cargo xtask <ci | bench <{}>>",
+            "usage: cargo xtask <ci | real-world [entry...] | bench <{}>>",
             bench::NAMES.join(" | ")
         ),
     }

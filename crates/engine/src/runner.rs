@@ -1,5 +1,6 @@
 //! Runs a [`Plan`]: up to `jobs` tasks at once, each after its dependencies
-//! passed. By default the run keeps going past a failure, so one run shows
+//! passed, and never two tasks of one exclusive group at once (the tasks
+//! that run cargo, which would only wait on each other for its build lock). By default the run keeps going past a failure, so one run shows
 //! every problem; tasks that depend on a failed task are skipped. With
 //! fail-fast, no new task starts after the first failure. Ctrl-C stops
 //! everything and marks what did not finish as cancelled.
@@ -82,6 +83,8 @@ struct Board<'p> {
     unaffected: Vec<bool>,
     running: usize,
     jobs: usize,
+    /// The exclusive groups of the tasks running now.
+    held: Vec<String>,
 }
 
 impl<'p> Board<'p> {
@@ -95,6 +98,7 @@ impl<'p> Board<'p> {
             unaffected: vec![false; count],
             running: 0,
             jobs: options.jobs.max(1),
+            held: Vec::new(),
         }
     }
 
@@ -126,9 +130,12 @@ impl<'p> Board<'p> {
                 .deps
                 .iter()
                 .all(|d| matches!(self.states[*d], State::Done(_)));
-            if ready && self.running < self.jobs && self.stop_reason.is_none() {
+            let group = self.plan.tasks[index].task.exclusive();
+            let free = group.is_none_or(|g| !self.held.iter().any(|h| h == g));
+            if ready && free && self.running < self.jobs && self.stop_reason.is_none() {
                 self.states[index] = State::Running;
                 self.running += 1;
+                self.held.extend(group.map(str::to_owned));
                 start.push(index);
             }
         }
@@ -156,6 +163,9 @@ impl<'p> Board<'p> {
 
     fn finished(&mut self, index: usize, report: TaskReport, fail_fast: bool) {
         self.running -= 1;
+        if let Some(group) = self.plan.tasks[index].task.exclusive() {
+            self.held.retain(|h| h != group);
+        }
         if report.status != TaskStatus::Passed && fail_fast && self.stop_reason.is_none() {
             self.stop_reason = Some(format!(
                 "not started: fail-fast stopped the run after `{}` failed",

@@ -14,6 +14,9 @@ use crate::progress::ProgressSink;
 use crate::tail::{self, OutputTail};
 use crate::workspace::Workspace;
 
+/// The exclusive group of tasks that run cargo (see [`Task::exclusive`]).
+pub const CARGO: &str = "cargo";
+
 /// A unit of work the engine can plan and run.
 pub trait Task: Send + Sync {
     fn name(&self) -> &str;
@@ -37,6 +40,14 @@ pub trait Task: Send + Sync {
     /// be named: they are ignored as a whole.
     fn writes(&self, _project: &Project) -> Vec<Written> {
         Vec::new()
+    }
+
+    /// The exclusive group this task belongs to: no two tasks of one group
+    /// run at once, whatever `jobs` says. Tasks that run cargo return
+    /// [`CARGO`], so they never wait on each other for cargo's build lock
+    /// while other tasks still run beside them.
+    fn exclusive(&self) -> Option<&str> {
+        None
     }
     /// Does the work. Policy violations are error findings pushed to `cx`; an
     /// `Err` means the task could not do its work at all (exit code 2).
@@ -207,6 +218,15 @@ impl<'a> TaskContext<'a> {
 
     pub fn summary(&mut self, summary: impl Into<String>) {
         self.report.summary = Some(summary.into());
+    }
+
+    /// Shows one line of a command's output in the progress view (whole
+    /// lines only, so parallel tasks never interleave mid-line; `--verbose`
+    /// prints them). For commands a task runs itself rather than through
+    /// [`TaskContext::run_command`].
+    pub fn output(&self, line: &str) {
+        self.progress
+            .output(&self.report.name, &tail::clean_line(line));
     }
 
     /// Keeps the last lines of a failed command's output for the report,

@@ -55,6 +55,24 @@ impl CommandLine {
             },
         }
     }
+
+    /// The name of the program the command starts (without its directory):
+    /// an array's first word; a shell line's first word after any leading
+    /// `NAME=value` assignments. `None` when it cannot be told.
+    pub fn program(&self) -> Option<&str> {
+        let first = match self {
+            CommandLine::Argv(words) => words.first().map(String::as_str),
+            CommandLine::Shell(line) => line.split_whitespace().find(|word| !is_assignment(word)),
+        }?;
+        Some(first.rsplit('/').next().unwrap_or(first))
+    }
+}
+
+/// `NAME=value` at the start of a shell line: an environment assignment.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// The words of `line` when running them directly means what `sh -c line` means.
@@ -181,7 +199,25 @@ mod tests {
             assert_eq!(argv(shell), ["sh", "-c", shell], "{shell}");
         }
         let array = CommandLine::Argv(vec!["echo".into(), "a b".into()]);
+        assert_eq!(array.program(), Some("echo"));
         assert_eq!(array.argv(), ["echo", "a b"]);
         assert_eq!(array.to_string(), "echo 'a b'");
+    }
+
+    #[test]
+    fn the_program_is_the_first_word_past_assignments() {
+        let program = |line: &str| {
+            CommandLine::Shell(line.to_owned())
+                .program()
+                .map(str::to_owned)
+        };
+        assert_eq!(program("cargo test --workspace").as_deref(), Some("cargo"));
+        assert_eq!(
+            program("RUST_LOG=debug cargo test | tee log").as_deref(),
+            Some("cargo")
+        );
+        assert_eq!(program("/usr/bin/cargo bench").as_deref(), Some("cargo"));
+        assert_eq!(program("make cargo").as_deref(), Some("make"));
+        assert_eq!(program("  ").as_deref(), None);
     }
 }

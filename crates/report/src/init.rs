@@ -11,6 +11,10 @@ pub struct InitSummary<'a> {
     pub replaced: bool,
     pub tasks: &'a [String],
     pub check: &'a [String],
+    /// Tasks written commented out because they would fail, and why.
+    pub left_out: &'a [(String, String)],
+    /// The commands init ran to check what it proposes.
+    pub ran: &'a [String],
 }
 
 pub fn render_init_json(summary: &InitSummary<'_>) -> String {
@@ -20,6 +24,12 @@ pub fn render_init_json(summary: &InitSummary<'_>) -> String {
         "replaced": summary.replaced,
         "tasks": summary.tasks,
         "check": summary.check,
+        "left_out": summary
+            .left_out
+            .iter()
+            .map(|(task, reason)| json!({ "task": task, "reason": reason }))
+            .collect::<Vec<_>>(),
+        "ran": summary.ran,
     });
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');

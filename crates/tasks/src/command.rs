@@ -61,6 +61,12 @@ impl Task for CommandTask {
         None
     }
 
+    fn exclusive(&self) -> Option<&str> {
+        self.spec
+            .runs_cargo()
+            .then_some(cargo_perf_engine::task::CARGO)
+    }
+
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let argv = self.spec.run.value.argv();
         let (program, args) = argv

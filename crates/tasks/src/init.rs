@@ -1,5 +1,9 @@
 //! `cargo perf init`: a commented perf.toml tuned to the workspace, starting
-//! from the policy crate's template and adding tasks for what the workspace has.
+//! from the policy crate's template and adding tasks for what the workspace
+//! has. A task that would fail here (see [`probe`]) is written commented out,
+//! with the reason, so the first `cargo perf check` passes.
+
+mod probe;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -49,10 +53,23 @@ pub struct Written {
     pub tasks: Vec<String>,
     /// The steps of its `check` pipeline.
     pub check: Vec<String>,
+    /// Tasks written commented out because they would fail here, and why.
+    pub left_out: Vec<(String, String)>,
+    /// The commands `init` ran to check what it proposes.
+    pub ran: Vec<String>,
 }
 
-/// The perf.toml text for `workspace`.
-pub fn render(workspace: &Workspace) -> String {
+/// A custom task `init` may propose.
+struct Proposal {
+    name: &'static str,
+    description: &'static str,
+    run: String,
+    /// Why it is written commented out, when it would fail here.
+    left_out: Option<String>,
+}
+
+/// The perf.toml text for `workspace`, and what was left out and why.
+fn render(workspace: &Workspace, probe: &probe::Probe) -> (String, Vec<(String, String)>) {
     let names_of = |kind: TargetKind| -> Vec<String> {
         workspace
             .members
@@ -69,33 +86,31 @@ pub fn render(workspace: &Workspace) -> String {
     let benches = names_of(TargetKind::Bench);
     let bins = names_of(TargetKind::Bin);
 
-    let mut out = String::from(TEMPLATE);
+    let mut left_out = Vec::new();
+    let mut out = match &probe.fmt_failure {
+        Some(reason) => {
+            left_out.push(("fmt".to_owned(), reason.clone()));
+            comment_out_fmt(TEMPLATE, reason)
+        }
+        None => TEMPLATE.to_owned(),
+    };
     let _ = writeln!(out, "\n# Found in this workspace:");
     let _ = writeln!(out, "#   members: {}", list_or_none(&members));
     let _ = writeln!(out, "#   binaries: {}", list_or_none(&bins));
     let _ = writeln!(out, "#   benches: {}", list_or_none(&benches));
-    out.push_str(
-        r#"
-[tasks.clippy]
-description = "No clippy warnings in any target"
-run = "cargo clippy --workspace --all-targets -- -D warnings"
-
-[tasks.test]
-description = "The test suite passes"
-run = "cargo test --workspace"
-"#,
-    );
+    if !probe.ran.is_empty() {
+        let _ = writeln!(out, "#   checked by running: {}", probe.ran.join("; "));
+    }
     let mut check: Vec<&str> = crate::DEFAULT_CHECK.to_vec();
-    check.extend(["fmt", "clippy", "test"]);
-    if !benches.is_empty() {
-        out.push_str(
-            r#"
-[tasks.bench-build]
-description = "Benchmarks still compile"
-run = "cargo bench --workspace --no-run"
-"#,
-        );
-        check.push("bench-build");
+    if probe.fmt_failure.is_none() {
+        check.push("fmt");
+    }
+    for proposal in proposals(workspace, probe, !benches.is_empty()) {
+        write_proposal(&mut out, &proposal);
+        match proposal.left_out {
+            Some(reason) => left_out.push((proposal.name.to_owned(), reason)),
+            None => check.push(proposal.name),
+        }
     }
     let steps = check
         .iter()
@@ -106,6 +121,112 @@ run = "cargo bench --workspace --no-run"
         out,
         "\n[pipelines]\n# What `cargo perf check` (and the git hooks) run.\ncheck = [{steps}]\n"
     );
+    (out, left_out)
+}
+
+/// clippy, the tests and (with benches) a bench build, each left out when
+/// it would fail here: nightly-only targets on a stable toolchain.
+fn proposals(workspace: &Workspace, probe: &probe::Probe, has_benches: bool) -> Vec<Proposal> {
+    let stable = !probe.nightly_toolchain;
+    let others = (stable && !probe.nightly_others.is_empty()).then(|| {
+        format!(
+            "{} {} `#![feature]`, which this stable toolchain refuses (rustc error E0554); it needs `cargo +nightly`",
+            probe.nightly_others.join(", "),
+            if probe.nightly_others.len() == 1 { "uses" } else { "use" }
+        )
+    });
+    let nightly_benches = stable && !probe.nightly_benches.is_empty();
+    let benches_reason = format!(
+        "{} {} `#![feature]`, which this stable toolchain refuses (rustc error E0554); uncomment to build them with nightly",
+        probe.nightly_benches.join(", "),
+        if probe.nightly_benches.len() == 1 {
+            "uses"
+        } else {
+            "use"
+        }
+    );
+    // Without the nightly-only benches, clippy checks every other kind of target.
+    let clippy_targets = if nightly_benches {
+        let has_lib = workspace
+            .members
+            .iter()
+            .any(|m| m.targets.iter().any(|t| t.kind == TargetKind::Lib));
+        if has_lib {
+            "--lib --bins --tests --examples"
+        } else {
+            "--bins --tests --examples"
+        }
+    } else {
+        "--all-targets"
+    };
+    let mut list = vec![
+        Proposal {
+            name: "clippy",
+            description: if nightly_benches {
+                "No clippy warnings in any target but the nightly-only benches"
+            } else {
+                "No clippy warnings in any target"
+            },
+            run: format!("cargo clippy --workspace {clippy_targets} -- -D warnings"),
+            left_out: others.clone(),
+        },
+        Proposal {
+            name: "test",
+            description: "The test suite passes",
+            run: "cargo test --workspace".to_owned(),
+            left_out: others.clone(),
+        },
+    ];
+    if has_benches {
+        list.push(Proposal {
+            name: "bench-build",
+            description: "Benchmarks still compile",
+            run: if nightly_benches {
+                "cargo +nightly bench --workspace --no-run".to_owned()
+            } else {
+                "cargo bench --workspace --no-run".to_owned()
+            },
+            left_out: nightly_benches.then_some(benches_reason).or(others),
+        });
+    }
+    list
+}
+
+fn write_proposal(out: &mut String, proposal: &Proposal) {
+    let body = format!(
+        "[tasks.{}]\ndescription = \"{}\"\nrun = \"{}\"\n",
+        proposal.name, proposal.description, proposal.run
+    );
+    match &proposal.left_out {
+        None => {
+            let _ = write!(out, "\n{body}");
+        }
+        Some(reason) => {
+            let _ = write!(out, "\n# Left out by `cargo perf init`: {reason}.\n");
+            for line in body.lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+        }
+    }
+}
+
+/// The template with its `[tasks.fmt]` block commented out, saying why.
+fn comment_out_fmt(template: &str, reason: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 200);
+    let mut in_fmt = false;
+    for line in template.lines() {
+        if line == "[tasks.fmt]" {
+            in_fmt = true;
+            let _ = writeln!(out, "# Left out by `cargo perf init`: {reason}.");
+        } else if in_fmt && (line.is_empty() || line.starts_with('[')) {
+            in_fmt = false;
+        }
+        if in_fmt && !line.starts_with('#') {
+            let _ = writeln!(out, "# {line}");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     out
 }
 
@@ -118,7 +239,8 @@ pub fn write(workspace: &Workspace, force: bool) -> Result<Written, InitError> {
         Some(path) => return Err(refusal(path)),
         None => (workspace.root.join(cargo_perf_policy::FILE_NAME), false),
     };
-    let text = render(workspace);
+    let probe = probe::probe(workspace);
+    let (text, left_out) = render(workspace, &probe);
     write_to(&path, &text)?;
     let (tasks, check) = declared(&text);
     Ok(Written {
@@ -126,6 +248,8 @@ pub fn write(workspace: &Workspace, force: bool) -> Result<Written, InitError> {
         replaced,
         tasks,
         check,
+        left_out,
+        ran: probe.ran,
     })
 }
 

@@ -22,6 +22,17 @@ pub struct CustomTask {
     pub env: Vec<(String, String)>,
     pub depends_on: Vec<Located<String>>,
     pub timeout: Option<Duration>,
+    /// `cargo = true|false`: whether the task runs cargo, so it never runs
+    /// beside another cargo task. Unset: it does when its program is cargo.
+    pub cargo: Option<bool>,
+}
+
+impl CustomTask {
+    /// Whether the task runs cargo: as declared, else by its program.
+    pub fn runs_cargo(&self) -> bool {
+        self.cargo
+            .unwrap_or_else(|| self.run.value.program() == Some("cargo"))
+    }
 }
 
 /// A task being read: its keys so far, and its `run` once seen.
@@ -45,6 +56,7 @@ pub(crate) const KEYS: &[Key<Draft>] = &[
         d.task.depends_on = r.string_list(k, v).unwrap_or_default()
     }),
     key("timeout", |r, d, k, v| d.task.timeout = r.duration(k, v)),
+    key("cargo", |r, d, k, v| d.task.cargo = r.bool(k, v)),
 ];
 
 pub(crate) fn read(r: &mut Reader, table: &DeTable<'_>) -> Vec<CustomTask> {
@@ -86,6 +98,7 @@ fn read_task(
             env: Vec::new(),
             depends_on: Vec::new(),
             timeout: None,
+            cargo: None,
         },
         run: None,
     };

@@ -165,6 +165,11 @@ fn nothing_to_run(cx: &TaskContext<'_>, filter: Option<&str>, cargo_only: bool) 
 }
 
 impl Task for BenchTask {
+    /// Never beside another cargo task: it runs cargo.
+    fn exclusive(&self) -> Option<&str> {
+        Some(cargo_perf_engine::task::CARGO)
+    }
+
     fn name(&self) -> &str {
         "bench"
     }

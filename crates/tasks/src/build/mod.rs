@@ -107,6 +107,11 @@ impl BuildTask {
 }
 
 impl Task for BuildTask {
+    /// Never beside another cargo task: it runs cargo.
+    fn exclusive(&self) -> Option<&str> {
+        Some(cargo_perf_engine::task::CARGO)
+    }
+
     fn name(&self) -> &str {
         "build"
     }

@@ -74,6 +74,11 @@ impl CleanTask {
 }
 
 impl Task for CleanTask {
+    /// Never beside another cargo task: it takes cargo's build locks.
+    fn exclusive(&self) -> Option<&str> {
+        Some(cargo_perf_engine::task::CARGO)
+    }
+
     fn name(&self) -> &str {
         "clean"
     }

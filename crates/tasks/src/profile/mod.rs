@@ -86,6 +86,11 @@ struct Profile {
 }
 
 impl Task for ProfileTask {
+    /// Never beside another cargo task: it runs cargo.
+    fn exclusive(&self) -> Option<&str> {
+        Some(cargo_perf_engine::task::CARGO)
+    }
+
     fn name(&self) -> &str {
         "profile"
     }

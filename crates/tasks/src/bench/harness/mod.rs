@@ -156,6 +156,7 @@ pub(crate) fn run_all(
         let mut stdout = String::new();
         let mut tail = OutputTail::new();
         let finished = process::run_split(&spec, |stream, line| {
+            cx.output(line);
             if stream == Stream::Stdout {
                 stdout.push_str(line);
                 stdout.push('\n');
