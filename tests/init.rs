@@ -256,7 +256,11 @@ fn nightly_only_benches_are_left_out_and_the_check_passes_on_stable() {
     assert_eq!(json["left_out"][0]["task"], "bench-build", "{json:#}");
     assert_eq!(
         json["ran"],
-        serde_json::json!(["rustc --version", "cargo fmt --all -- --check"])
+        serde_json::json!([
+            "rustc --version",
+            "cargo fmt --all -- --check",
+            "cargo clippy --workspace --lib --bins --tests --examples --message-format=short"
+        ])
     );
     run.stderr_has("Left out `bench-build` (commented out in perf.toml): demo/speed (benches/speed.rs) uses `#![feature]`");
     let text = std::fs::read_to_string(root.join("perf.toml")).unwrap();
@@ -299,4 +303,53 @@ fn an_unformatted_workspace_gets_its_fmt_task_commented_out() {
     assert!(text.contains("# [tasks.fmt]\n"), "{text}");
     assert!(!check_steps(&text).contains("\"fmt\""), "{text}");
     dir.command(["list"]).expect_success().stdout_lacks("fmt");
+}
+
+#[test]
+fn clippy_warnings_today_are_allowed_and_named_so_the_first_check_passes() {
+    let dir = Dir::with_package("solo");
+    dir.create(
+        "src/lib.rs",
+        "pub fn count(v: &Vec<u32>) -> usize {\n    v.len()\n}\n",
+    );
+    dir.command(["init"])
+        .expect_success()
+        .stderr_has("cargo clippy --workspace --all-targets --message-format=short");
+    let text = dir.read("perf.toml");
+    assert!(
+        text.contains("run = \"cargo clippy --workspace --all-targets\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "# clippy warns 1 time(s) in any target today (first: src/lib.rs:1:17: warning:"
+        ),
+        "{text}"
+    );
+    assert!(check_steps(&text).contains("\"clippy\""), "{text}");
+    dir.command(["check"]).expect_success();
+
+    // Once the warning is fixed, a fresh init denies warnings.
+    dir.create(
+        "src/lib.rs",
+        "pub fn count(v: &[u32]) -> usize {\n    v.len()\n}\n",
+    );
+    dir.command(["init", "--force"]).expect_success();
+    let text = dir.read("perf.toml");
+    assert!(
+        text.contains("run = \"cargo clippy --workspace --all-targets -- -D warnings\"\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_workspace_clippy_cannot_pass_gets_its_clippy_task_commented_out() {
+    let dir = Dir::with_package("solo");
+    dir.create("src/lib.rs", "pub fn broken() -> u32 {\n    \"nope\"\n}\n");
+    dir.command(["init"])
+        .expect_success()
+        .stderr_has("Left out `clippy` (commented out in perf.toml): `cargo clippy` does not pass here (first: src/lib.rs:2:5: error");
+    let text = dir.read("perf.toml");
+    assert!(text.contains("# [tasks.clippy]\n"), "{text}");
+    assert!(!check_steps(&text).contains("\"clippy\""), "{text}");
 }

@@ -66,6 +66,8 @@ struct Proposal {
     run: String,
     /// Why it is written commented out, when it would fail here.
     left_out: Option<String>,
+    /// A comment written above it.
+    note: Option<String>,
 }
 
 /// The perf.toml text for `workspace`, and what was left out and why.
@@ -145,36 +147,15 @@ fn proposals(workspace: &Workspace, probe: &probe::Probe, has_benches: bool) -> 
             "use"
         }
     );
-    // Without the nightly-only benches, clippy checks every other kind of target.
-    let clippy_targets = if nightly_benches {
-        let has_lib = workspace
-            .members
-            .iter()
-            .any(|m| m.targets.iter().any(|t| t.kind == TargetKind::Lib));
-        if has_lib {
-            "--lib --bins --tests --examples"
-        } else {
-            "--bins --tests --examples"
-        }
-    } else {
-        "--all-targets"
-    };
+    let clippy_targets = probe::clippy_targets(workspace, probe);
     let mut list = vec![
-        Proposal {
-            name: "clippy",
-            description: if nightly_benches {
-                "No clippy warnings in any target but the nightly-only benches"
-            } else {
-                "No clippy warnings in any target"
-            },
-            run: format!("cargo clippy --workspace {clippy_targets} -- -D warnings"),
-            left_out: others.clone(),
-        },
+        clippy_proposal(probe, clippy_targets, nightly_benches, others.clone()),
         Proposal {
             name: "test",
             description: "The test suite passes",
             run: "cargo test --workspace".to_owned(),
             left_out: others.clone(),
+            note: None,
         },
     ];
     if has_benches {
@@ -187,9 +168,53 @@ fn proposals(workspace: &Workspace, probe: &probe::Probe, has_benches: bool) -> 
                 "cargo bench --workspace --no-run".to_owned()
             },
             left_out: nightly_benches.then_some(benches_reason).or(others),
+            note: None,
         });
     }
     list
+}
+
+/// The clippy task as clippy's one run here allows: denying warnings when
+/// there are none, allowing them (and saying how many) when there are, left
+/// out when clippy does not pass at all.
+fn clippy_proposal(
+    probe: &probe::Probe,
+    targets: &str,
+    nightly_benches: bool,
+    others: Option<String>,
+) -> Proposal {
+    let scope = if nightly_benches {
+        "any target but the nightly-only benches"
+    } else {
+        "any target"
+    };
+    let mut proposal = Proposal {
+        name: "clippy",
+        description: if nightly_benches {
+            "No clippy warnings in any target but the nightly-only benches"
+        } else {
+            "No clippy warnings in any target"
+        },
+        run: format!("cargo clippy --workspace {targets} -- -D warnings"),
+        left_out: others,
+        note: None,
+    };
+    match &probe.clippy {
+        Some(probe::Clippy::Warnings { count, first }) => {
+            proposal.description = if nightly_benches {
+                "Clippy passes on any target but the nightly-only benches"
+            } else {
+                "Clippy passes on any target"
+            };
+            proposal.run = format!("cargo clippy --workspace {targets}");
+            proposal.note = Some(format!(
+                "clippy warns {count} time(s) in {scope} today (first: {first}); once that is fixed, append ` -- -D warnings` to `run` so a new warning fails the check"
+            ));
+        }
+        Some(probe::Clippy::Fails(reason)) => proposal.left_out = Some(reason.clone()),
+        Some(probe::Clippy::Clean) | None => {}
+    }
+    proposal
 }
 
 fn write_proposal(out: &mut String, proposal: &Proposal) {
@@ -197,6 +222,9 @@ fn write_proposal(out: &mut String, proposal: &Proposal) {
         "[tasks.{}]\ndescription = \"{}\"\nrun = \"{}\"\n",
         proposal.name, proposal.description, proposal.run
     );
+    if let Some(note) = &proposal.note {
+        let _ = write!(out, "\n# {note}.");
+    }
     match &proposal.left_out {
         None => {
             let _ = write!(out, "\n{body}");
