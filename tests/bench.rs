@@ -1393,3 +1393,35 @@ fn a_budget_naming_no_result_of_a_target_that_ran_is_an_error_at_its_place() {
     // A filtered run reports only some results: nothing to judge the budget by.
     cargo_bench(&["work"]).expect_success();
 }
+
+#[test]
+fn a_history_path_that_cannot_be_written_is_refused_before_measuring() {
+    for (history, make) in [("Cargo.toml", false), ("hist", true)] {
+        let dir = Dir::with_package("demo");
+        dir.policy(&format!(
+            "[bench]\nhistory = \"{history}\"\n\n[bench.commands.nap]\nrun = \"touch measured\"\nwarmup = 1\nruns = 2\n"
+        ));
+        if make {
+            std::os::unix::fs::symlink("src", dir.join("hist")).unwrap();
+        }
+        let manifest = dir.read("Cargo.toml");
+        let run = dir.command(["bench"]).expect_code(2);
+        let text = format!("{}{}", run.stdout(), run.stderr());
+        assert!(
+            text.contains("expected a directory") || text.contains("symbolic link"),
+            "{}",
+            run.context()
+        );
+        assert!(
+            !dir.join("measured").exists(),
+            "measured before refusing `{history}`: {}",
+            run.context()
+        );
+        assert_eq!(dir.read("Cargo.toml"), manifest);
+        assert_eq!(
+            std::fs::read_dir(dir.join("src")).unwrap().count(),
+            1,
+            "wrote into src through the link"
+        );
+    }
+}

@@ -842,3 +842,22 @@ fn without_git_on_path_the_error_says_git_is_missing() {
         );
     }
 }
+
+#[test]
+fn install_force_over_an_edited_hook_still_sets_the_edits_aside() {
+    let dir = repo();
+    dir.command(["hook", "install"]).expect_success();
+    let edited = edit_hook(&dir, "echo 'keep me'\n");
+    dir.command(["hook", "install", "--force"])
+        .expect_success()
+        .stderr_has("Updated pre-push hook")
+        .stderr_has("Kept your edited version of it as")
+        .stderr_has(&edited_path(&dir, "").display().to_string());
+    assert_eq!(
+        std::fs::read_to_string(edited_path(&dir, "")).unwrap(),
+        edited
+    );
+    dir.command(["hook", "status"])
+        .expect_success()
+        .stdout_lacks("modified");
+}

@@ -10,6 +10,7 @@ mod cargo_flags;
 mod changed;
 mod ci_formats;
 mod clean;
+mod clean_guards;
 mod clean_props;
 mod cli;
 mod codes;

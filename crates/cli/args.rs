@@ -308,7 +308,7 @@ pub struct HookSelection {
     /// The pre-commit hook
     #[arg(long)]
     pub pre_commit: bool,
-    /// Discard edits made to an installed cargo-perf hook (by default they are kept beside it, as <hook>.cargo-perf-edited)
+    /// With `uninstall`: discard edits made to an installed cargo-perf hook (by default they are kept beside it, as <hook>.cargo-perf-edited; `install` always keeps them)
     #[arg(long)]
     pub force: bool,
 }

@@ -185,7 +185,7 @@ fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &Ho
     }
     for kind in kinds {
         let path = hooks.paths(kind).hook;
-        let (verb, extra) = match hooks.install(kind, strict, selection.force) {
+        let (verb, extra) = match hooks.install(kind, strict) {
             Ok(Installed::Wrote { kept: None }) => ("Installed", String::new()),
             Ok(Installed::Wrote { kept: Some(saved) }) => (
                 "Installed",

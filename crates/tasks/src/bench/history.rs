@@ -141,20 +141,34 @@ impl History {
         }
     }
 
-    /// Creates the store if needed and takes its exclusive lock (blocking).
-    pub(crate) fn lock(&self) -> Result<Lock, HistoryError> {
-        self.check_links()?;
-        for dir in [
+    /// The store's directories (itself, `runs/`, `baselines/`).
+    fn dirs(&self) -> [PathBuf; 3] {
+        [
             self.root.clone(),
             self.root.join("runs"),
             self.root.join("baselines"),
-        ] {
+        ]
+    }
+
+    /// Refuses a store that [`History::lock`] would refuse, without creating
+    /// anything: run before measuring, so a bad `[bench] history` costs no run.
+    pub(crate) fn check(&self) -> Result<(), HistoryError> {
+        self.check_links()?;
+        for dir in self.dirs() {
             if dir.exists() && !dir.is_dir() {
                 return Err(HistoryError::Foreign {
                     path: dir,
                     reason: "expected a directory, found a file".into(),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Creates the store if needed and takes its exclusive lock (blocking).
+    pub(crate) fn lock(&self) -> Result<Lock, HistoryError> {
+        self.check()?;
+        for dir in self.dirs() {
             fs::create_dir_all(&dir).map_err(self.io(&dir))?;
         }
         let path = self.root.join("lock");

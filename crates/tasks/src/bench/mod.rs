@@ -70,7 +70,9 @@ fn open_store(project: &Project) -> Result<History, TaskError> {
         cargo_perf_engine::outputs::Origin::Policy,
         HISTORY_WHAT,
     )?;
-    Ok(History::new(dir, project.workspace.root.clone()))
+    let store = History::new(dir, project.workspace.root.clone());
+    store.check()?;
+    Ok(store)
 }
 
 /// What a run is compared with, and how to name it in the report.
@@ -202,8 +204,9 @@ impl Task for BenchTask {
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let options = self.options.resolve(&cx.policy().bench)?;
-        let selection = Selection::new(cx, &options)?;
+        // Where the history goes is checked first: a bad one costs no measuring.
         let store = open_store(cx.project)?;
+        let selection = Selection::new(cx, &options)?;
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
         // Read the baseline first: a bad name fails before minutes of measuring.
         let stored = stored_baseline(cx, &options, &store, &fingerprint)?;

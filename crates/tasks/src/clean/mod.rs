@@ -117,6 +117,22 @@ impl Anchors {
     }
 }
 
+/// Where an extra glob meets `path` (absolute, or relative to the workspace
+/// root `configured`): under the canonical root `canonical`, as written and
+/// with its symlinks resolved.
+fn written_paths(configured: &Path, canonical: &Path, path: &Path) -> Vec<PathBuf> {
+    let absolute = configured.join(path);
+    let mut paths: Vec<PathBuf> = absolute.canonicalize().into_iter().collect();
+    if let Ok(rel) = absolute.strip_prefix(configured) {
+        let rel: PathBuf = rel
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        paths.push(canonical.join(rel));
+    }
+    paths
+}
+
 struct Cleaner<'p> {
     anchors: Anchors,
     settings: Settings<'p>,
@@ -156,6 +172,10 @@ impl<'p> Cleaner<'p> {
         if let Ok(rel) = workspace.target_dir.strip_prefix(&workspace.root) {
             extra_skip.push(root.path.join(rel));
         }
+        // What other tasks write (a custom `[bench] history`, profile output).
+        for written in cx.declared_writes() {
+            extra_skip.extend(written_paths(&workspace.root, &root.path, &written.path));
+        }
         Ok(Cleaner {
             anchors: Anchors {
                 root,
@@ -191,6 +211,11 @@ impl<'p> Cleaner<'p> {
         let scan = top.map_or_else(scan::Scan::default, |top| {
             scan::scan(top, last_use.uses_atime())
         });
+        // A scan cut short by Ctrl-C is not a plan to act on.
+        if interrupt::is_interrupted() {
+            report::interrupted_early(cx);
+            return Ok(());
+        }
         let plan = plan::plan(
             cx,
             &plan::Inputs {
@@ -220,7 +245,8 @@ impl<'p> Cleaner<'p> {
         Ok(())
     }
 
-    /// What git tracks in the target dir and (for extra globs) the workspace.
+    /// What git tracks in the target dir and (for extra globs) the workspace,
+    /// asking the workspace's repository and the one holding the target dir.
     fn tracked(&self, cx: &TaskContext<'_>) -> Result<Tracked, TaskError> {
         let mut roots: Vec<&Path> = Vec::new();
         if let Some(target) = &self.anchors.target {
@@ -229,10 +255,27 @@ impl<'p> Cleaner<'p> {
         if !self.settings.policy.extra.is_empty() {
             roots.push(&self.anchors.root.path);
         }
-        Ok(match cx.project.git()? {
+        let repo = cx.project.git()?;
+        let mut tracked = match repo {
             Some(repo) if !roots.is_empty() => Tracked::load(repo, &roots)?,
             _ => Tracked::default(),
-        })
+        };
+        if let Some(target) = &self.anchors.target {
+            let known = repo.map(|r| {
+                r.toplevel
+                    .canonicalize()
+                    .unwrap_or_else(|_| r.toplevel.clone())
+            });
+            let other = Tracked::load_target_repo(&target.path, known.as_deref()).map_err(|err| {
+                TaskError::new(format!(
+                    "cannot ask git which files are tracked in the repository holding the target dir {}: {err}; removed nothing",
+                    target.path.display()
+                ))
+                .hint(err.hint())
+            })?;
+            tracked.merge(other);
+        }
+        Ok(tracked)
     }
 
     fn top_level(&self) -> Result<Option<layout::TopLevel>, TaskError> {

@@ -111,7 +111,21 @@ pub(crate) fn rmdir(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
 /// or device is refused (opening never blocks, thanks to `O_NONBLOCK`).
 pub(crate) fn open_file(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<File> {
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
-    let fd = rustix::fs::openat(dir, name, flags, Mode::empty())?;
+    regular(rustix::fs::openat(dir, name, flags, Mode::empty())?)
+}
+
+/// As [`open_file`], and reading it leaves its access time alone
+/// (`O_NOATIME`) where we may ask that (we own it, or are root): the access
+/// time of what we read is how the next run tells when a unit was last used.
+pub(crate) fn open_file_noatime(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<File> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    match rustix::fs::openat(dir, name, flags | OFlags::NOATIME, Mode::empty()) {
+        Err(rustix::io::Errno::PERM) => open_file(dir, name),
+        opened => regular(opened?),
+    }
+}
+
+fn regular(fd: OwnedFd) -> io::Result<File> {
     if fstat(fd.as_fd())?.kind != Type::File {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

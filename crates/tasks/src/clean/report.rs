@@ -4,7 +4,7 @@
 //! the plan, the metrics and the summary. An interrupted run says so with an
 //! error, so its task does not pass.
 
-use cargo_perf_engine::{Finding, Metric, MetricName, TaskContext, Unit};
+use cargo_perf_engine::{Finding, Metric, MetricName, TaskContext, Unit, interrupt};
 use cargo_perf_policy::ByteSize;
 use cargo_perf_policy::sections::clean::{Clean, Toolchains};
 
@@ -60,7 +60,8 @@ pub(super) fn report(cx: &mut TaskContext<'_>, inputs: &Inputs<'_>) {
             tally(inputs.plan.items.iter().zip(done))
         }
     };
-    if tally.interrupted > 0 {
+    // Ctrl-C after the last removal (or in a dry run) still cancels the task.
+    if tally.interrupted > 0 || interrupt::is_interrupted() {
         cx.finding(
             Finding::error(
                 CleanCode::Interrupted,

@@ -72,6 +72,31 @@ impl Tracked {
         Ok(tracked)
     }
 
+    /// What git tracks under `target` in the repository that holds it, when
+    /// that is not the repository at `known` (the workspace's, asked already):
+    /// a target dir may sit in a nested repository or in an unrelated one.
+    /// A git query that fails is an error, so nothing there is removed on a guess.
+    pub(crate) fn load_target_repo(target: &Path, known: Option<&Path>) -> Result<Self, GitError> {
+        let Some(repo) = GitRepo::discover(target)? else {
+            return Ok(Tracked::default());
+        };
+        let toplevel = repo
+            .toplevel
+            .canonicalize()
+            .unwrap_or_else(|_| repo.toplevel.clone());
+        if known == Some(toplevel.as_path()) {
+            return Ok(Tracked::default());
+        }
+        Tracked::load(&repo, &[target])
+    }
+
+    /// Adds what `other` knows.
+    pub(crate) fn merge(&mut self, other: Tracked) {
+        self.files.extend(other.files);
+        self.dirs.extend(other.dirs);
+        self.submodules.extend(other.submodules);
+    }
+
     fn add(&mut self, toplevel: &Path, path: PathBuf) {
         let mut dir = path.parent();
         while let Some(d) = dir {

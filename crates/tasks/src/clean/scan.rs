@@ -6,12 +6,14 @@
 //! merged at the end, so the hot loop takes no lock and allocates little.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::{CStr, CString};
+use std::ffi::{CStr, CString, OsStr};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
+
+use cargo_perf_engine::interrupt;
 
 use super::layout::{self, Kind, Profile, TopLevel, UNIT_DIRS, UnitKey};
 use super::nofollow::{Listing, Stat, fstat, open_dir, os_name, stat};
@@ -207,6 +209,9 @@ fn profile_dir(
     *acc.usage.entry((Some(index), Kind::Other)).or_default() += fstat(profile.fd.as_fd())?.bytes;
     let mut listing = Listing::new(profile.fd.as_fd())?;
     while let Some(entry) = listing.next_entry() {
+        if interrupt::is_interrupted() {
+            break;
+        }
         let entry = entry?;
         let name = entry.file_name();
         let unit_dir = UNIT_DIRS
@@ -240,7 +245,10 @@ fn profile_dir(
 fn work(queue: &Queue, use_atime: bool) -> Acc {
     let mut acc = Acc::default();
     while let Some(job) = queue.next() {
-        run_job(job, queue, &mut acc, use_atime);
+        // After Ctrl-C the queue is only drained: the scan is not used.
+        if !interrupt::is_interrupted() {
+            run_job(job, queue, &mut acc, use_atime);
+        }
         queue.done();
     }
     acc
@@ -298,6 +306,9 @@ impl UnitDir<'_> {
         let mut listing = Listing::new(fd.as_fd())?;
         let mut usage = 0;
         while let Some(entry) = listing.next_entry() {
+            if interrupt::is_interrupted() {
+                break;
+            }
             let entry = entry?;
             let name = entry.file_name();
             let Ok(st) = stat(fd.as_fd(), name) else {
@@ -429,6 +440,9 @@ struct Sum<'a> {
 
 impl Sum<'_> {
     fn dir(&mut self, fd: OwnedFd, path: &Path) -> io::Result<()> {
+        let fingerprint = path
+            .parent()
+            .is_some_and(|p| p.file_name() == Some(OsStr::new(".fingerprint")));
         let mut listing = Listing::take(fd)?;
         while let Some(entry) = listing.next_entry() {
             let entry = entry?;
@@ -442,8 +456,11 @@ impl Sum<'_> {
             } else {
                 self.bytes += st.bytes;
             }
+            // We read a fingerprint's hash files (`toolchains = "installed"`):
+            // their access time may be ours, not a use of the unit.
             if !st.is_symlink() {
-                self.newest = self.newest.max(last_use(&st, self.use_atime));
+                let hash_file = fingerprint && name.to_bytes().ends_with(b".json");
+                self.newest = self.newest.max(last_use(&st, self.use_atime && !hash_file));
             }
             if st.is_dir() {
                 let child = path.join(os_name(name));

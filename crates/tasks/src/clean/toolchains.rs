@@ -13,7 +13,7 @@ use std::time::Duration;
 use cargo_perf_engine::process::{CommandSpec, run_captured};
 use cargo_perf_engine::{TaskError, Workspace};
 
-use super::nofollow::{Anchor, Listing, open_file};
+use super::nofollow::{Anchor, Listing, open_file_noatime};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(300);
 const PROBE_NAME: &str = "cargo-perf-toolchain-probe";
@@ -169,5 +169,5 @@ pub(crate) fn unit_rustc_hash(target: &Anchor, fingerprint: &Path) -> Option<u64
     names
         .iter()
         .filter(|name| name.to_bytes().ends_with(b".json"))
-        .find_map(|name| parse_rustc_hash(open_file(dir.as_fd(), name).ok()?))
+        .find_map(|name| parse_rustc_hash(open_file_noatime(dir.as_fd(), name).ok()?))
 }

@@ -69,7 +69,7 @@ impl HookError {
             ),
             HookError::NotAFile(_) => "move the directory away, then install again".into(),
             HookError::NoRoomForEdits { .. } => {
-                "remove the edited copies kept earlier, or pass --force to discard the edits".into()
+                "remove the edited copies kept earlier (`uninstall --force` discards the edits instead of keeping them)".into()
             }
         }
     }
@@ -165,13 +165,9 @@ impl Hooks {
     }
 
     /// Writes our `kind` hook. A foreign hook there is kept and run first; an
-    /// edited copy of ours is set aside unless `force`.
-    pub fn install(
-        &self,
-        kind: HookKind,
-        strict: bool,
-        force: bool,
-    ) -> Result<Installed, HookError> {
+    /// edited copy of ours is always set aside (rewriting it is no reason to
+    /// lose the edits; only `uninstall --force` discards them).
+    pub fn install(&self, kind: HookKind, strict: bool) -> Result<Installed, HookError> {
         let paths = self.paths(kind);
         let wanted = self.script(kind, strict);
         fs::create_dir_all(&self.dir).map_err(io_err("create", &self.dir))?;
@@ -182,7 +178,7 @@ impl Hooks {
                 return Ok(Installed::Unchanged);
             }
             Existing::Ours(bytes) => {
-                let edited = self.set_aside_edits(&paths, &bytes, force)?;
+                let edited = self.set_aside_edits(&paths, &bytes, false)?;
                 if let Err(err) = write_script(&paths.hook, &wanted) {
                     if let Some(edited) = &edited {
                         let _ = fs::rename(edited, &paths.hook);
