@@ -702,6 +702,19 @@ fn history_prints_json_and_warns_on_stderr_about_files_it_skips() {
 }
 
 #[test]
+fn a_repository_that_cannot_say_what_it_tracks_gets_no_history_written() {
+    let dir = project("0.001", "");
+    std::fs::write(dir.join(".git/index"), "not an index").unwrap();
+    let run = bench(&dir, &[]).expect_code(2);
+    run.stdout_has("cannot ask git which files it tracks in");
+    assert!(
+        !dir.join(".cargo-perf/bench/runs").exists(),
+        "{}",
+        run.context()
+    );
+}
+
+#[test]
 fn the_history_is_never_written_among_tracked_files() {
     // `src` holds the crate's tracked sources.
     let dir = project("0.001", "[bench]\nhistory = \"src\"\n");

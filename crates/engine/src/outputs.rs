@@ -9,7 +9,6 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::task::{Project, TaskError};
 
@@ -65,7 +64,13 @@ pub fn check_output_dir(
                 .hint("choose a directory outside `.git`, e.g. under the target dir"),
         );
     }
-    let tracked = tracked_under(&resolved);
+    let tracked = tracked_under(&resolved).map_err(|err| {
+        TaskError::new(format!(
+            "cannot ask git which files it tracks in {}: {err}",
+            resolved.display()
+        ))
+        .hint("an output is never written where git might track a file: repair the repository (`git status` shows what is wrong), or choose another output directory")
+    })?;
     if !tracked.is_empty() {
         let mut list: Vec<String> = tracked
             .iter()
@@ -105,8 +110,9 @@ fn resolve(path: &Path) -> PathBuf {
 
 /// Files git tracks at or below `dir` (relative to its nearest existing
 /// directory), in whichever repository holds it: none when it is in no
-/// repository, or git cannot be run.
-fn tracked_under(dir: &Path) -> Vec<PathBuf> {
+/// repository or git is not installed; an error when git cannot answer
+/// (a broken index), since then nothing may be overwritten.
+fn tracked_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut cwd = dir;
     let mut rest = PathBuf::new();
     while !cwd.is_dir() {
@@ -115,7 +121,7 @@ fn tracked_under(dir: &Path) -> Vec<PathBuf> {
                 rest = Path::new(name).join(rest);
                 cwd = parent;
             }
-            _ => return Vec::new(),
+            _ => return Ok(Vec::new()),
         }
     }
     let mut spec = OsString::from(":(literal)");
@@ -124,25 +130,31 @@ fn tracked_under(dir: &Path) -> Vec<PathBuf> {
     } else {
         spec.push(rest.as_os_str());
     }
-    let output = Command::new("git")
+    let output = crate::git::command(cwd)
         .args(["ls-files", "-z", "--"])
         .arg(spec)
-        .current_dir(cwd)
         // Hooks run with these set; the repository is the one holding `dir`.
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
         .output();
     match output {
-        Ok(output) if output.status.success() => output
+        Ok(output) if output.status.success() => Ok(output
             .stdout
             .split(|b| *b == 0)
             .filter(|p| !p.is_empty())
             .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
-            .collect(),
-        _ => Vec::new(),
+            .collect()),
+        Ok(output) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if stderr.contains("not a git repository") {
+                Ok(Vec::new())
+            } else {
+                Err(stderr.trim().to_owned())
+            }
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err.to_string()),
     }
 }
 
