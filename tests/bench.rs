@@ -908,12 +908,15 @@ fn verbose_streams_each_harness_output_as_whole_lines() {
             run.context()
         );
     }
-    // cargo's own stderr too, in order with the harness's.
-    let running = shown
-        .iter()
-        .position(|l| l.contains("Running") && l.contains("replay_criterion"));
-    let time = shown.iter().position(|l| l.starts_with("fibonacci "));
-    assert!(running < time && running.is_some(), "{}", run.context());
+    // cargo's own stderr too. Lines of the two pipes keep their order within
+    // each pipe only: a harness that prints at once may beat cargo's line.
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("Running") && l.contains("replay_criterion")),
+        "{}",
+        run.context()
+    );
     // Without -v none of it is shown.
     let quiet = dir
         .command(["bench", "--bench", "replay_criterion"])
