@@ -844,11 +844,15 @@ fn without_git_on_path_the_error_says_git_is_missing() {
 }
 
 #[test]
-fn install_force_over_an_edited_hook_still_sets_the_edits_aside() {
+fn install_over_an_edited_hook_sets_the_edits_aside_and_has_no_force() {
     let dir = repo();
     dir.command(["hook", "install"]).expect_success();
     let edited = edit_hook(&dir, "echo 'keep me'\n");
+    // `--force` belongs to uninstall only: install never discards edits.
     dir.command(["hook", "install", "--force"])
+        .expect_code(2)
+        .stderr_has("--force");
+    dir.command(["hook", "install"])
         .expect_success()
         .stderr_has("Updated pre-push hook")
         .stderr_has("Kept your edited version of it as")

@@ -292,7 +292,7 @@ pub enum HookAction {
     #[command(
         after_help = "Examples:\n  cargo perf hook uninstall                 # every hook cargo-perf installed\n  cargo perf hook uninstall --pre-commit\n  cargo perf hook uninstall --force         # also when you edited it: discard the edits"
     )]
-    Uninstall(HookSelection),
+    Uninstall(UninstallArgs),
     /// Show which hooks are installed, where, and what they run
     #[command(
         after_help = "Examples:\n  cargo perf hook status\n  cargo perf hook status --format json"
@@ -308,7 +308,14 @@ pub struct HookSelection {
     /// The pre-commit hook
     #[arg(long)]
     pub pre_commit: bool,
-    /// With `uninstall`: discard edits made to an installed cargo-perf hook (by default they are kept beside it, as <hook>.cargo-perf-edited; `install` always keeps them)
+}
+
+/// Flags of `cargo perf hook uninstall`.
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub selection: HookSelection,
+    /// Discard edits made to an installed cargo-perf hook (by default they are kept beside it, as <hook>.cargo-perf-edited)
     #[arg(long)]
     pub force: bool,
 }

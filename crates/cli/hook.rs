@@ -15,7 +15,9 @@ use cargo_perf_tasks::Session;
 use cargo_perf_tasks::changes::ChangeSource;
 use cargo_perf_tasks::hook::{HookKind, Hooks, Installed, Removed, State};
 
-use crate::args::{CheckArgs, GlobalArgs, HookAction, HookName, HookSelection, OutputFormat};
+use crate::args::{
+    CheckArgs, GlobalArgs, HookAction, HookName, HookSelection, OutputFormat, UninstallArgs,
+};
 use crate::output::{finish_output, print_error, shown_path};
 use crate::session::open;
 
@@ -222,10 +224,10 @@ fn install(global: &GlobalArgs, session: &Session, hooks: &Hooks, selection: &Ho
     exit::SUCCESS
 }
 
-fn uninstall(global: &GlobalArgs, hooks: &Hooks, selection: &HookSelection) -> u8 {
-    for kind in selected(selection, &HookKind::ALL) {
+fn uninstall(global: &GlobalArgs, hooks: &Hooks, args: &UninstallArgs) -> u8 {
+    for kind in selected(&args.selection, &HookKind::ALL) {
         let paths = hooks.paths(kind);
-        let (verb, what, edited) = match hooks.uninstall(kind, selection.force) {
+        let (verb, what, edited) = match hooks.uninstall(kind, args.force) {
             Ok(Removed::Restored { edited }) => {
                 ("Restored", " (put back the hook it replaced)", edited)
             }

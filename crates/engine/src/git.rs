@@ -165,11 +165,6 @@ impl GitRepo {
             .is_ok_and(|stdout| !stdout.is_empty())
     }
 
-    /// Paths git tracks, relative to the work tree's top level.
-    pub fn tracked_files(&self) -> Result<Vec<PathBuf>, GitError> {
-        Ok(nul_paths(&self.run(["ls-files", "-z", "--full-name"])?))
-    }
-
     /// The hooks directory git really uses (honours worktrees and `core.hooksPath`).
     pub fn hooks_dir(&self) -> Result<PathBuf, GitError> {
         let path = path_line(&self.run(["rev-parse", "--git-path", "hooks"])?);

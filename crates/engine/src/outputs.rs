@@ -110,8 +110,9 @@ fn resolve(path: &Path) -> PathBuf {
 
 /// Files git tracks at or below `dir` (relative to its nearest existing
 /// directory), in whichever repository holds it: none when it is in no
-/// repository or git is not installed; an error when git cannot answer
-/// (a broken index), since then nothing may be overwritten.
+/// repository (git not installed is fine only there); an error when git
+/// cannot answer (a broken index, no git in a repository), since then
+/// nothing may be overwritten.
 fn tracked_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut cwd = dir;
     let mut rest = PathBuf::new();
@@ -153,9 +154,18 @@ fn tracked_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
                 Err(stderr.trim().to_owned())
             }
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        // No git: only a directory in no repository is fine to write in.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !in_a_repository(cwd) => {
+            Ok(Vec::new())
+        }
         Err(err) => Err(err.to_string()),
     }
+}
+
+/// Whether `dir` or a directory above it holds a `.git` (directory or file).
+fn in_a_repository(dir: &Path) -> bool {
+    dir.ancestors()
+        .any(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
 }
 
 #[cfg(test)]

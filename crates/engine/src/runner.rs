@@ -1,7 +1,8 @@
 //! Runs a [`Plan`]: up to `jobs` tasks at once, each after its dependencies
 //! passed, and never two tasks of one exclusive group at once (the tasks
-//! that run cargo, which would only wait on each other for its build lock). By default the run keeps going past a failure, so one run shows
-//! every problem; tasks that depend on a failed task are skipped. With
+//! that run cargo, which would only wait on each other for its build lock).
+//! By default the run keeps going past a failure, so one run shows every
+//! problem; tasks that depend on a failed task are skipped. With
 //! fail-fast, no new task starts after the first failure. Ctrl-C stops
 //! everything and marks what did not finish as cancelled.
 
@@ -246,14 +247,15 @@ fn status_of(
         }
         Ok(Ok(())) => TaskStatus::Passed,
         Ok(Err(err)) => {
-            // A message's later lines are a command's output: shown as such.
-            let message = match err.message.split_once('\n') {
-                Some((first, rest)) if report.log_tail.is_empty() => {
-                    report.log_tail = rest.lines().map(crate::tail::clean_line).collect();
-                    first
-                }
-                _ => &err.message,
-            };
+            // A message's later lines are a command's output: shown as such
+            // (its last lines, as any output tail), unless the task kept one.
+            let (message, rest) = err
+                .message
+                .split_once('\n')
+                .unwrap_or((err.message.as_str(), ""));
+            if report.log_tail.is_empty() {
+                report.log_tail = crate::tail::OutputTail::of_text(rest);
+            }
             let mut finding = Finding::error(EngineCode::TaskError, message);
             if let Some(hint) = &err.hint {
                 finding = finding.help(hint.clone());

@@ -230,7 +230,6 @@ impl Reader {
         }
     }
 
-    #[allow(dead_code)] // for the size keys of task sections
     pub fn size(&mut self, key: &str, value: &Value<'_>) -> Option<ByteSize> {
         match value.get_ref() {
             DeValue::Integer(_) => self

@@ -30,9 +30,10 @@ impl MetricName {
         &self.0
     }
 
-    /// The segments, unescaped; the first is the task.
-    pub fn segments(&self) -> Vec<String> {
-        parse(&self.0).expect("a MetricName is built valid")
+    /// The segments, unescaped; the first is the task. An error when a
+    /// segment was built empty (an empty benchmark id, say).
+    pub fn segments(&self) -> Result<Vec<String>, MetricNameError> {
+        parse(&self.0)
     }
 }
 
@@ -125,7 +126,7 @@ mod tests {
     fn plain_segments_are_written_as_is() {
         let name = MetricName::task("build").seg("incremental").seg("core");
         assert_eq!(name, "build.incremental.core");
-        assert_eq!(name.segments(), ["build", "incremental", "core"]);
+        assert_eq!(name.segments().unwrap(), ["build", "incremental", "core"]);
     }
 
     #[test]
@@ -134,10 +135,13 @@ mod tests {
             .seg("parse/large.json")
             .seg("user");
         assert_eq!(name, r"bench.parse/large\.json.user");
-        assert_eq!(name.segments(), ["bench", "parse/large.json", "user"]);
+        assert_eq!(
+            name.segments().unwrap(),
+            ["bench", "parse/large.json", "user"]
+        );
         let name = MetricName::task("profile").seg(r"a\b.").seg("c");
         assert_eq!(name, r"profile.a\\b\..c");
-        assert_eq!(name.segments(), ["profile", r"a\b.", "c"]);
+        assert_eq!(name.segments().unwrap(), ["profile", r"a\b.", "c"]);
     }
 
     #[test]

@@ -85,7 +85,9 @@ pub(crate) struct History {
 }
 
 /// Holds the store's exclusive lock until dropped.
-pub(crate) struct Lock(#[allow(dead_code)] File);
+pub(crate) struct Lock {
+    _file: File,
+}
 
 impl History {
     pub(crate) fn new(root: PathBuf, workspace: PathBuf) -> History {
@@ -179,7 +181,7 @@ impl History {
             .open(&path)
             .map_err(self.io(&path))?;
         file.lock().map_err(self.io(&path))?;
-        Ok(Lock(file))
+        Ok(Lock { _file: file })
     }
 
     /// Every readable run, oldest first, and the files that were not.

@@ -219,10 +219,11 @@ fn unit_items(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Planned> {
     selection
         .units
         .iter()
-        .map(|selected| {
+        // A unit with no path has nothing to remove.
+        .filter_map(|selected| {
             let unit = &scan.units[selected.unit];
-            let first = select::unit_paths(unit)[0];
-            Planned {
+            let first = *select::unit_paths(unit).first()?;
+            Some(Planned {
                 shown: inputs.anchors.shown(first),
                 message: format!(
                     "{} `{}` ({}, {}): {}",
@@ -237,7 +238,7 @@ fn unit_items(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Planned> {
                 ),
                 bytes: unit.bytes,
                 what: What::Unit(selected.unit),
-            }
+            })
         })
         .collect()
 }

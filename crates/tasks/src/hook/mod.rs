@@ -4,7 +4,7 @@
 //! before a push or commit. A hook that was there before is never lost: it is
 //! moved aside, still runs first, and `uninstall` puts it back as it was.
 //! Nor is an edit made to our own hook: it is set aside under its own name
-//! (unless `--force`) before ours is rewritten or removed.
+//! before ours is rewritten or removed (only `uninstall --force` discards it).
 
 mod script;
 
