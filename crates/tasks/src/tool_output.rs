@@ -12,18 +12,28 @@ pub(crate) fn root(target_dir: &Path) -> PathBuf {
 
 /// Where profile runs go by default, one directory per run.
 pub(crate) fn profile_runs(target_dir: &Path) -> PathBuf {
-    root(target_dir).join("profile")
+    profile_runs_in(&root(target_dir))
+}
+
+/// [`profile_runs`] under our `root` (`<target>/cargo-perf`).
+pub(crate) fn profile_runs_in(root: &Path) -> PathBuf {
+    root.join("profile")
 }
 
 /// A profile run's recording: large, and not needed once the flamegraph
 /// and folded stacks are drawn (`--diff` reads the folded stacks).
 pub(crate) const RECORDINGS: &[&str] = &["perf.data", "perf.data.old", "callgrind.out"];
 
+/// The target dir `cargo perf profile --diff <rev>` builds the baseline in.
+pub(crate) const PROFILE_BASELINE_TARGET: &str = "baseline-target";
+/// The target dir `cargo perf bench --baseline-rev` builds the baseline in.
+pub(crate) const BENCH_BASELINE_TARGET: &str = "bench-baseline-target";
+
 /// The target dirs of our own builds, rebuilt when needed: (name, what
 /// builds into it).
 pub(crate) const PRIVATE_TARGETS: &[(&str, &str)] = &[
-    ("baseline-target", "`cargo perf profile --diff <rev>`"),
-    ("bench-baseline-target", "`cargo perf bench --baseline-rev`"),
+    (PROFILE_BASELINE_TARGET, "`cargo perf profile --diff <rev>`"),
+    (BENCH_BASELINE_TARGET, "`cargo perf bench --baseline-rev`"),
 ];
 
 /// The clean-build dir of `cargo perf build --clean`, and the one entry of

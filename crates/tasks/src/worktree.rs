@@ -32,7 +32,7 @@ impl Worktree {
             TaskError::new(format!("`{rev}` is not a commit of this repository"))
                 .hint("give a branch, tag or commit, e.g. `main` or `HEAD~1`")
         })?;
-        let parent = target_dir.join("cargo-perf");
+        let parent = crate::tool_output::root(target_dir);
         std::fs::create_dir_all(&parent)
             .map_err(|err| TaskError::new(format!("cannot create {}: {err}", parent.display())))?;
         let path = parent.join(format!("{purpose}{MARK}{}", std::process::id()));

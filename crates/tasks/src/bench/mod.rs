@@ -107,11 +107,8 @@ fn measure_against_rev(
         crate::worktree::Worktree::add(git, &cx.workspace().target_dir, "bench-baseline", rev)?;
     let tree_root = tree.workspace_root(&root);
     // The baseline builds into a target dir of its own, so the two builds never share artifacts.
-    let tree_target = cx
-        .workspace()
-        .target_dir
-        .join("cargo-perf")
-        .join("bench-baseline-target");
+    let tree_target = crate::tool_output::root(&cx.workspace().target_dir)
+        .join(crate::tool_output::BENCH_BASELINE_TARGET);
     let mut base = harness::run_all(cx, targets, filter, Some((&tree_root, &tree_target)))?;
     let mut current = harness::run_all(cx, targets, filter, None)?;
     if instructions {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 /// Where the clean build goes, inside the workspace's target dir.
 pub(crate) fn target_dir(target: &Path) -> PathBuf {
-    target.join("cargo-perf").join("clean-build")
+    crate::tool_output::root(target).join(crate::tool_output::CLEAN_BUILD)
 }
 
 /// Empties our clean-build dir. A symlink in its place is removed, never
@@ -39,7 +39,7 @@ pub(crate) fn discard_outputs(dir: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name() == "cargo-timings" {
+        if entry.file_name() == crate::tool_output::CLEAN_BUILD_REPORT {
             continue;
         }
         let path = entry.path();
@@ -52,7 +52,8 @@ pub(crate) fn discard_outputs(dir: &Path) {
 
 /// The timings report of the build in `dir`.
 pub(crate) fn report_path(dir: &Path) -> PathBuf {
-    dir.join("cargo-timings").join("cargo-timing.html")
+    dir.join(crate::tool_output::CLEAN_BUILD_REPORT)
+        .join("cargo-timing.html")
 }
 
 /// One unit of the timings report.

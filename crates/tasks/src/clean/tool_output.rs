@@ -66,7 +66,7 @@ pub(super) fn find(
 }
 
 fn profile_runs(root: &Path, keep: usize, out: &mut ToolOutput) {
-    let runs = ours::list_runs(&root.join("profile"));
+    let runs = ours::list_runs(&ours::profile_runs_in(root));
     let old = runs.len().saturating_sub(keep);
     for run in &runs[..old] {
         push(

@@ -437,7 +437,6 @@ fn profile_revision(
         .project
         .git()?
         .ok_or_else(|| TaskError::new("the workspace is not in a git repository"))?;
-    let cache = workspace.target_dir.join("cargo-perf");
     let tree = crate::worktree::Worktree::add(repo, &workspace.target_dir, "baseline", rev)?;
     let root = tree.workspace_root(&workspace.root);
     // The other revision's own members: their versions name them to cargo.
@@ -454,7 +453,10 @@ fn profile_revision(
         &base_workspace,
         &root,
         &spec_options,
-        Some(&cache.join("baseline-target")),
+        Some(
+            &crate::tool_output::root(&workspace.target_dir)
+                .join(crate::tool_output::PROFILE_BASELINE_TARGET),
+        ),
     )?;
     let base_dir = dir.join("baseline");
     std::fs::create_dir_all(&base_dir).map_err(|err| io_error(&base_dir, err))?;
