@@ -10,9 +10,6 @@ use std::process::Stdio;
 
 use cargo_perf_engine::git::{self, GitError};
 
-/// A git command's failure, with what to do about it.
-pub(crate) type GitCallError = GitError;
-
 /// Runs `git args` in `dir`, feeding `input` to its stdin. Exit codes in
 /// `ok_codes` count as success (`check-ignore` exits 1 when nothing matched).
 pub(crate) fn run(
@@ -20,7 +17,7 @@ pub(crate) fn run(
     args: &[&str],
     input: Option<&[u8]>,
     ok_codes: &[i32],
-) -> Result<Vec<u8>, GitCallError> {
+) -> Result<Vec<u8>, GitError> {
     let mut command = git::command(dir);
     command
         .args(args)
@@ -45,7 +42,7 @@ pub(crate) fn run(
     })?;
     match output.status.code() {
         Some(code) if ok_codes.contains(&code) => Ok(output.stdout),
-        _ => Err(GitCallError::Failed {
+        _ => Err(GitError::Failed {
             args: args.join(" "),
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
         }),
@@ -102,10 +99,7 @@ impl Rule {
 /// Asks git, with its own matching semantics and without looking at the index,
 /// which rule decides each path. `paths` are relative to `dir`. The result is
 /// in input order; `None` where no rule matches.
-pub(crate) fn check_ignore(
-    dir: &Path,
-    paths: &[PathBuf],
-) -> Result<Vec<Option<Rule>>, GitCallError> {
+pub(crate) fn check_ignore(dir: &Path, paths: &[PathBuf]) -> Result<Vec<Option<Rule>>, GitError> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
@@ -143,7 +137,7 @@ pub(crate) fn check_ignore(
         });
     }
     if rules.len() != paths.len() {
-        return Err(GitCallError::Failed {
+        return Err(GitError::Failed {
             args: "check-ignore --no-index --verbose --non-matching --stdin -z".into(),
             stderr: format!("expected {} answers, got {}", paths.len(), rules.len()),
         });

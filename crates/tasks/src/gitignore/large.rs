@@ -13,7 +13,8 @@ use cargo_perf_policy::{Glob, Located};
 use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-use super::git::{self, GitCallError};
+use super::git;
+use cargo_perf_engine::git::GitError;
 
 /// The first line of a Git LFS pointer file.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
@@ -101,7 +102,7 @@ fn regular_file_size(dir: &OwnedFd, name: &[u8]) -> Option<u64> {
 }
 
 /// Paths (relative to `ws_root`) with staged changes: added, modified or type-changed.
-pub(crate) fn staged_paths(ws_root: &Path) -> Result<Vec<PathBuf>, GitCallError> {
+pub(crate) fn staged_paths(ws_root: &Path) -> Result<Vec<PathBuf>, GitError> {
     let output = git::run(
         ws_root,
         &[
@@ -124,7 +125,7 @@ pub(crate) fn over_limit_staged(
     ws_root: &Path,
     paths: &[&Path],
     limit: u64,
-) -> Result<Vec<LargeFile>, GitCallError> {
+) -> Result<Vec<LargeFile>, GitError> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
@@ -143,7 +144,7 @@ pub(crate) fn over_limit_staged(
     let text = String::from_utf8_lossy(&output);
     let sizes: Vec<Option<u64>> = text.lines().map(|l| l.trim().parse().ok()).collect();
     if sizes.len() != paths.len() {
-        return Err(GitCallError::Failed {
+        return Err(GitError::Failed {
             args: "cat-file --batch-check".into(),
             stderr: format!("expected {} sizes, got {}", paths.len(), sizes.len()),
         });
@@ -169,7 +170,7 @@ pub(crate) fn without_lfs(
     ws_root: &Path,
     files: Vec<LargeFile>,
     has_attributes: bool,
-) -> Result<Vec<LargeFile>, GitCallError> {
+) -> Result<Vec<LargeFile>, GitError> {
     if files.is_empty() {
         return Ok(files);
     }

@@ -181,7 +181,7 @@ fn survey(
     common_dir: &Path,
     layout: &Layout,
     filter: &Filter,
-) -> Result<Survey, git::GitCallError> {
+) -> Result<Survey, cargo_perf_engine::git::GitError> {
     let policy = settings.policy;
     let ws_root = layout.ws_root.as_path();
     let limit = policy.max_file_size.0;

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use cargo_perf_engine::{Workspace, Written};
 use cargo_perf_policy::Gitignore;
 
-use super::git::{self, GitCallError, Rule};
+use super::git::{self, Rule};
 use super::layout::Layout;
+use cargo_perf_engine::git::GitError;
 
 /// The file name probed inside a directory that must be ignored.
 const PROBE: &str = ".cargo-perf-probe";
@@ -248,7 +249,7 @@ fn safe_probe(layout: &Layout, top_relative: &Path) -> PathBuf {
 pub(crate) fn evaluate(
     layout: &Layout,
     requirements: &[Requirement],
-) -> Result<Vec<Status>, GitCallError> {
+) -> Result<Vec<Status>, GitError> {
     let probes: Vec<PathBuf> = requirements
         .iter()
         .flat_map(|r| r.probes.iter().cloned())

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::git::{self, GitCallError, Rule};
+use super::git::{self, Rule};
+use cargo_perf_engine::git::GitError;
 
 /// A tracked file an ignore rule matches.
 #[derive(Debug, Clone)]
@@ -20,7 +21,7 @@ pub(crate) struct TrackedIgnored {
 pub(crate) fn find(
     ws_root: &Path,
     keep: Option<&(dyn Fn(&Path) -> bool + Sync)>,
-) -> Result<Vec<TrackedIgnored>, GitCallError> {
+) -> Result<Vec<TrackedIgnored>, GitError> {
     let listed = git::run(
         ws_root,
         &[
@@ -47,7 +48,7 @@ pub(crate) fn find(
 
 /// Stops tracking `paths` (relative to `toplevel`: git refuses a pathspec file
 /// in a subdirectory) with one `git rm --cached`; the files stay on disk.
-pub(crate) fn untrack(toplevel: &Path, paths: &[PathBuf]) -> Result<(), GitCallError> {
+pub(crate) fn untrack(toplevel: &Path, paths: &[PathBuf]) -> Result<(), GitError> {
     if paths.is_empty() {
         return Ok(());
     }
