@@ -306,6 +306,19 @@ impl TestCommand {
     pub fn expect_success(&mut self) -> Run {
         self.expect_code(0)
     }
+
+    /// Runs and expects one of `codes` (a verdict: 0 passes, 1 fails).
+    pub fn expect_code_in(&mut self, codes: &[i32]) -> Run {
+        let run = self.output();
+        if !run.output.status.code().is_some_and(|c| codes.contains(&c)) {
+            panic!(
+                "expected an exit code in {codes:?}, got {:?}\n{}",
+                run.output.status.code(),
+                run.context()
+            );
+        }
+        run
+    }
 }
 
 /// What a finished command printed.

@@ -141,6 +141,48 @@ pub struct Metric {
     /// How `value` compares with `baseline`, with the interval it is known to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// How a compared benchmark was measured and judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<Judgement>,
+}
+
+/// How a verdict was reached: what summarised the samples, on which clock,
+/// how many runs each side had, why sampling stopped, and, for an
+/// undecided verdict, why and what would decide it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Judgement {
+    /// `trimmed-mean`, `median`, `harness-summary` or `count`.
+    pub estimator: String,
+    /// `wall`, `cpu` or `instructions`.
+    pub clock: String,
+    pub runs: usize,
+    pub baseline_runs: usize,
+    /// Why sampling stopped: `decided`, `precise`, `baseline-limits`,
+    /// `max-time`, `max-runs` or `fixed-runs`; absent for harness results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<String>,
+    /// How long a fixed calibration loop, timed beside the runs, took in
+    /// this run over how long it took beside the baseline's (1.08: the
+    /// machine was 8% slower now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration_ratio: Option<f64>,
+    /// For an inconclusive verdict: why, and the cheapest remedy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<Undecided>,
+}
+
+/// Why a comparison could not decide, and what would.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Undecided {
+    /// `spread`, `drift`, `baseline-imprecise`, `at-threshold` or `summary-only`.
+    pub reason: String,
+    /// The reason in words.
+    pub why: String,
+    /// What to do, in words a user can act on.
+    pub remedy: String,
+    /// About how long the remedy takes, when it can be estimated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_secs: Option<f64>,
 }
 
 /// A measured change: `value / baseline`, and the interval the true ratio
@@ -179,6 +221,7 @@ impl Metric {
             baseline: None,
             verdict: None,
             change: None,
+            judgement: None,
         }
     }
 
@@ -205,6 +248,11 @@ impl Metric {
 
     pub fn change(mut self, change: Change) -> Self {
         self.change = Some(change);
+        self
+    }
+
+    pub fn judgement(mut self, judgement: Judgement) -> Self {
+        self.judgement = Some(judgement);
         self
     }
 }

@@ -32,7 +32,9 @@ pub use glob::{Glob, GlobError};
 pub use locate::{LOOKUP, locate, present};
 pub use names::WorkspaceNames;
 pub use reader::Located;
-pub use sections::bench::{BenchClock, BenchMode, BenchSettings, CommandBench, Runs};
+pub use sections::bench::{
+    BenchClock, BenchEstimator, BenchMode, BenchSettings, CommandBench, Runs,
+};
 pub use sections::build::{BuildSettings, BuildTarget, CargoCommand};
 pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;

@@ -24,12 +24,34 @@ pub enum BenchMode {
 /// Which clock command benchmarks are judged by.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BenchClock {
-    /// Elapsed time, what a user waits for.
+    /// CPU time for a command that keeps one CPU busy the whole time it
+    /// runs (its user plus system time is within a few percent of its wall
+    /// time, on both sides of the comparison); wall time otherwise.
     #[default]
+    Auto,
+    /// Elapsed time, what a user waits for.
     Wall,
     /// User plus system CPU time of the command's processes: less sensitive
     /// to other work competing for the machine.
     Cpu,
+}
+
+/// What summarises a benchmark's samples for a verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BenchEstimator {
+    /// The mean of the middle 60% of the samples.
+    #[default]
+    TrimmedMean,
+    /// The median, with a bootstrap interval.
+    Median,
+}
+
+impl Choice for BenchEstimator {
+    const WHAT: &'static str = "bench estimator";
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("trimmed-mean", BenchEstimator::TrimmedMean),
+        ("median", BenchEstimator::Median),
+    ];
 }
 
 /// Settings of the `bench` task. Command-line flags override some of them.
@@ -37,6 +59,10 @@ pub enum BenchClock {
 pub struct BenchSettings {
     pub mode: BenchMode,
     pub clock: BenchClock,
+    pub estimator: BenchEstimator,
+    /// Time a calibration loop beside every run, so a comparison can tell
+    /// a slower machine from slower code (default true).
+    pub calibrate: bool,
     /// Where runs are stored, relative to the workspace root; `None` is `.cargo-perf/bench`.
     pub history: Option<String>,
     /// The smallest change (a fraction, `0.05` is 5%) that counts as a regression.
@@ -62,7 +88,9 @@ impl Default for BenchSettings {
     fn default() -> Self {
         Self {
             mode: BenchMode::Time,
-            clock: BenchClock::Wall,
+            clock: BenchClock::Auto,
+            estimator: BenchEstimator::TrimmedMean,
+            calibrate: true,
             history: None,
             threshold: 0.05,
             confidence: 0.95,
@@ -131,8 +159,11 @@ impl Choice for BenchMode {
 
 impl Choice for BenchClock {
     const WHAT: &'static str = "bench clock";
-    const VALUES: &'static [(&'static str, Self)] =
-        &[("wall", BenchClock::Wall), ("cpu", BenchClock::Cpu)];
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("auto", BenchClock::Auto),
+        ("wall", BenchClock::Wall),
+        ("cpu", BenchClock::Cpu),
+    ];
 }
 
 pub(crate) const KEYS: &[Key<BenchSettings>] = &[
@@ -145,6 +176,14 @@ pub(crate) const KEYS: &[Key<BenchSettings>] = &[
         if let Some(clock) = r.choice(k, v) {
             b.clock = clock;
         }
+    }),
+    key("estimator", |r, b, k, v| {
+        if let Some(estimator) = r.choice(k, v) {
+            b.estimator = estimator;
+        }
+    }),
+    key("calibrate", |r, b, k, v| {
+        b.calibrate = r.bool(k, v).unwrap_or(true)
     }),
     key("history", read_history),
     key("threshold", read_threshold),

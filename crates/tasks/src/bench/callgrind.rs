@@ -96,15 +96,10 @@ fn measure(
         ))
         .hint("check that valgrind works here: `valgrind --tool=callgrind true`")
     })?;
-    Ok(Some(BenchRecord {
-        id: bench.name.value.clone(),
-        unit: "instructions".into(),
-        samples: vec![count],
-        spread: Some(0.0),
-        user_ns: Vec::new(),
-        sys_ns: Vec::new(),
-        max_rss_bytes: Vec::new(),
-    }))
+    let mut record = BenchRecord::new(bench.name.value.clone(), "instructions");
+    record.samples = vec![count];
+    record.spread = Some(0.0);
+    Ok(Some(record))
 }
 
 fn check_interrupt() -> Result<(), TaskError> {

@@ -4,6 +4,7 @@
 //! process layer signals it) and the benchmark with it.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use cargo_perf_engine::interrupt::is_interrupted;
 use cargo_perf_engine::process::Leftover;
@@ -11,10 +12,12 @@ use cargo_perf_engine::{Finding, TaskContext, TaskError};
 use cargo_perf_policy::CommandLine;
 use cargo_perf_policy::{BenchClock, CommandBench};
 
+use super::calibration;
+use super::clock::{self, Clock};
 use super::codes::BenchCode;
-use super::history::BenchRecord;
-use super::report::compared;
-use super::sampling::{Imprecise, Sampler, percent};
+use super::history::{BenchRecord, RunRecord, SamplingRecord};
+use super::sampling::{Imprecise, Judging, Sampler, Side, Stop, percent};
+use super::stats::median;
 use super::timing::{RunError, Sample, run_once};
 
 /// The declared benchmarks whose name contains `filter`, in policy order.
@@ -26,14 +29,16 @@ pub(crate) fn select(declared: &[CommandBench], filter: Option<&str>) -> Vec<Com
         .collect()
 }
 
-/// Measures every benchmark. A command that fails is an error finding with
-/// its last stderr lines, and the other benchmarks still run.
+/// Measures every benchmark, each against its record in `baseline` when it
+/// has one. A command that fails is an error finding with its last stderr
+/// lines, and the other benchmarks still run.
 pub(crate) fn measure_all(
     cx: &mut TaskContext<'_>,
     benches: &[CommandBench],
+    baseline: Option<&RunRecord>,
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let root = cx.workspace().root.clone();
-    Ok(measure_interleaved(cx, benches, &[root])?
+    Ok(measure_interleaved(cx, benches, &[root], baseline)?
         .into_iter()
         .flat_map(|mut per_root| per_root.pop())
         .collect())
@@ -47,13 +52,16 @@ pub(crate) fn measure_interleaved(
     cx: &mut TaskContext<'_>,
     benches: &[CommandBench],
     roots: &[PathBuf],
+    baseline: Option<&RunRecord>,
 ) -> Result<Vec<Vec<BenchRecord>>, TaskError> {
     let settings = &cx.policy().bench;
     let judging = Judging {
         threshold: settings.threshold,
         confidence: settings.confidence,
-        cpu: settings.clock == BenchClock::Cpu,
+        estimator: settings.estimator,
     };
+    let clock = settings.clock;
+    let calibrate = settings.calibrate;
     let mut out = Vec::with_capacity(benches.len());
     for (index, bench) in benches.iter().enumerate() {
         let step = Step {
@@ -65,9 +73,18 @@ pub(crate) fn measure_interleaved(
             bench,
             leftover: None,
         };
-        let measured = runs
-            .prepare(cx, &step, roots)
-            .and_then(|()| runs.timed(cx, &step, roots, &judging));
+        let stored = baseline.and_then(|b| {
+            b.benchmarks
+                .iter()
+                .find(|r| r.id == bench.name.value && r.unit == "ns")
+        });
+        let measured = runs.prepare(cx, &step, roots).and_then(|warmup| {
+            let mut plan = Plan::new(bench, &warmup, stored, clock, (judging, step.total));
+            if !calibrate {
+                plan.threads = 0;
+            }
+            runs.timed(cx, &step, roots, plan)
+        });
         check_interrupt()?;
         if let Some(left) = &runs.leftover {
             cx.finding(left.finding(BenchCode::LeftoverProcesses, &bench.run.to_string()));
@@ -85,11 +102,41 @@ pub(crate) fn measure_interleaved(
     Ok(out)
 }
 
-/// How the timed runs are judged, from `[bench]`.
-struct Judging {
-    threshold: f64,
-    confidence: f64,
-    cpu: bool,
+/// How one benchmark's timed runs go, decided after its warm-up.
+struct Plan {
+    sampler: Sampler,
+    clock: Clock,
+    /// Threads the calibration loop runs on (0: no calibration).
+    threads: usize,
+    /// The stored baseline's samples on `clock`, when there is one.
+    baseline: Option<Vec<f64>>,
+}
+
+impl Plan {
+    fn new(
+        bench: &CommandBench,
+        warmup: &BenchRecord,
+        stored: Option<&BenchRecord>,
+        policy: BenchClock,
+        (judging, benchmarks): (Judging, usize),
+    ) -> Self {
+        let mut sides = vec![warmup];
+        sides.extend(stored);
+        let clock = clock::resolve(policy, &sides);
+        let wall = median(&warmup.samples);
+        let per_run = if wall.is_finite() && wall > 0.0 {
+            Duration::from_nanos(wall as u64)
+        } else {
+            Duration::ZERO
+        };
+        let cpu = median(&clock::samples(warmup, Clock::Cpu));
+        Self {
+            sampler: Sampler::new(bench.runs, judging, benchmarks, per_run),
+            clock,
+            threads: calibration::threads_for(cpu, wall),
+            baseline: stored.map(|s| clock::samples(s, clock)),
+        }
+    }
 }
 
 /// Which benchmark is being measured, for the progress view.
@@ -136,13 +183,14 @@ impl Runs<'_> {
         Ok(sample)
     }
 
-    /// The setup once in each tree, then the untimed warmup runs.
+    /// The setup once in each tree, then the untimed warmup runs, whose
+    /// times (of every tree) say how the timed runs should go.
     fn prepare(
         &mut self,
         cx: &TaskContext<'_>,
         step: &Step<'_>,
         roots: &[PathBuf],
-    ) -> Result<(), Failure> {
+    ) -> Result<BenchRecord, Failure> {
         let bench = self.bench;
         if let Some(setup) = &bench.setup {
             for root in roots {
@@ -150,65 +198,100 @@ impl Runs<'_> {
                 self.once("setup", setup, root)?;
             }
         }
+        let mut warmup = BenchRecord::new(step.name, "ns");
         for i in 0..bench.warmup {
             for root in roots {
                 step.show(cx, &format!("warmup {}/{}", i + 1, bench.warmup));
-                self.once("run", &bench.run, root)?;
+                push(&mut warmup, &self.once("run", &bench.run, root)?);
             }
         }
-        Ok(())
+        Ok(warmup)
     }
 
     /// The timed runs, A B, B A, A B, ... until the sampling rule is
-    /// satisfied: one record per tree, and why precision fell short if it did.
+    /// satisfied, each after a calibration measurement: one record per
+    /// tree, and why precision fell short if it did.
     fn timed(
         &mut self,
         cx: &TaskContext<'_>,
         step: &Step<'_>,
         roots: &[PathBuf],
-        judging: &Judging,
+        mut plan: Plan,
     ) -> Result<(Vec<BenchRecord>, Option<Imprecise>), Failure> {
         let bench = self.bench;
         let mut records: Vec<BenchRecord> = roots
             .iter()
-            .map(|_| BenchRecord {
-                id: step.name.to_owned(),
-                unit: "ns".into(),
-                samples: Vec::new(),
-                spread: None,
-                user_ns: Vec::new(),
-                sys_ns: Vec::new(),
-                max_rss_bytes: Vec::new(),
-            })
+            .map(|_| BenchRecord::new(step.name, "ns"))
             .collect();
-        // Made now, so `max-time` counts the timed runs only.
-        let sampler = Sampler::new(
-            bench.runs,
-            judging.threshold,
-            judging.confidence,
-            step.total,
-            roots.len() == 2,
-        );
         loop {
-            let judged = judged_samples(&records, judging.cpu);
-            if !sampler.wants_more(&judged) {
-                return Ok((records, sampler.imprecise(&judged)));
+            let judged: Vec<Vec<f64>> = records
+                .iter()
+                .map(|r| clock::samples(r, plan.clock))
+                .collect();
+            let side = side(&judged, plan.baseline.as_deref());
+            if !plan.sampler.wants_more(side) {
+                break;
             }
             let mut order: Vec<usize> = (0..roots.len()).collect();
             // Each side runs first equally often.
             if records[0].samples.len() % 2 == 1 {
                 order.reverse();
             }
-            step.show(cx, &sampler.describe(&judged));
+            step.show(cx, &plan.sampler.describe(side));
             for which in order {
+                let calibration = (plan.threads > 0).then(|| calibration::measure(plan.threads));
                 let sample = self.once("run", &bench.run, &roots[which])?;
                 let record = &mut records[which];
-                record.samples.push(sample.wall_ns);
-                record.user_ns.push(sample.user_ns);
-                record.sys_ns.push(sample.sys_ns);
-                record.max_rss_bytes.push(sample.max_rss_bytes);
+                push(record, &sample);
+                if let Some(calibration) = calibration {
+                    record.calibration_wall_ns.push(calibration.wall_ns);
+                    record.calibration_cpu_ns.push(calibration.cpu_ns);
+                }
             }
         }
+        let stop = plan.sampler.stop().unwrap_or(Stop::MaxRuns);
+        let sampling = SamplingRecord {
+            clock: plan.clock,
+            stop,
+            looks: plan.sampler.looks(),
+        };
+        let imprecise = match records.as_slice() {
+            [one] if plan.baseline.is_none() => {
+                plan.sampler.imprecise(&clock::samples(one, plan.clock))
+            }
+            _ => None,
+        };
+        for record in &mut records {
+            record.sampling = Some(sampling);
+        }
+        Ok((records, imprecise))
+    }
+}
+
+/// Adds one run's times and memory to `record`.
+fn push(record: &mut BenchRecord, sample: &Sample) {
+    record.samples.push(sample.wall_ns);
+    record.user_ns.push(sample.user_ns);
+    record.sys_ns.push(sample.sys_ns);
+    record.max_rss_bytes.push(sample.max_rss_bytes);
+}
+
+/// What the stopping rule judges: one tree's samples alone or against a
+/// stored baseline, or for two trees measured interleaved, the pairs.
+fn side<'a>(judged: &'a [Vec<f64>], baseline: Option<&'a [f64]>) -> Side<'a> {
+    match (judged, baseline) {
+        ([base, current], _) => Side::Against {
+            baseline: base,
+            current,
+            paired: true,
+        },
+        ([current], Some(baseline)) => Side::Against {
+            baseline,
+            current,
+            paired: false,
+        },
+        ([current], None) => Side::Alone(current),
+        _ => Side::Alone(&[]),
     }
 }
 
@@ -245,20 +328,6 @@ fn report_failure(
     }
 }
 
-/// What the stopping rule judges: one tree's samples (on the clock verdicts
-/// use), or for two trees measured interleaved the ratio within each pair.
-fn judged_samples(records: &[BenchRecord], cpu: bool) -> Vec<f64> {
-    match records {
-        [one] => compared(one, cpu),
-        [base, current] => compared(base, cpu)
-            .iter()
-            .zip(compared(current, cpu))
-            .map(|(b, c)| c / b)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn imprecise_finding(name: &str, why: &Imprecise) -> Finding {
     let bound = match why.max_time {
         Some(limit) => format!(
@@ -270,7 +339,7 @@ fn imprecise_finding(name: &str, why: &Imprecise) -> Finding {
     Finding::warning(
         BenchCode::Imprecise,
         format!(
-            "`{name}`: {bound} after {} runs, with its median known to ±{}; a verdict needs about ±{}",
+            "`{name}`: {bound} after {} runs, known to ±{}; a verdict needs about ±{}",
             why.runs,
             percent(why.precision),
             percent(why.target)

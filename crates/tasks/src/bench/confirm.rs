@@ -82,7 +82,7 @@ pub(super) fn confirm(
             }
             Some(tree) => {
                 let roots = [tree.root.clone(), root];
-                for mut pair in commands::measure_interleaved(cx, &commands, &roots)? {
+                for mut pair in commands::measure_interleaved(cx, &commands, &roots, None)? {
                     if let (Some(current), Some(old)) = (pair.pop(), pair.pop()) {
                         replace_all(measured, vec![current]);
                         replace_all(&mut base.benchmarks, vec![old]);
@@ -92,7 +92,10 @@ pub(super) fn confirm(
             None if run.instructions => {
                 replace_all(measured, callgrind::measure_all(cx, &commands, &root)?);
             }
-            None => replace_all(measured, commands::measure_all(cx, &commands)?),
+            None => replace_all(
+                measured,
+                commands::measure_all(cx, &commands, Some(&*base))?,
+            ),
         }
     }
     Ok(report::compare(cx, measured, base, run.tree.is_some()))

@@ -42,6 +42,48 @@ pub(crate) struct BenchRecord {
     pub(crate) sys_ns: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) max_rss_bytes: Vec<f64>,
+    /// For summary-only harnesses: the standard error of the value they
+    /// report, estimated from their spread (see `harness`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) standard_error: Option<f64>,
+    /// The calibration loop timed beside the runs (see `calibration`), on
+    /// the wall clock and in CPU time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) calibration_wall_ns: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) calibration_cpu_ns: Vec<f64>,
+    /// How a command benchmark's runs were taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sampling: Option<SamplingRecord>,
+}
+
+/// How sampling went: the clock judged, why it stopped, how many looks at
+/// the comparison the stopping rule took (the verdict's level is divided by
+/// them).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SamplingRecord {
+    pub(crate) clock: super::clock::Clock,
+    pub(crate) stop: super::sampling::Stop,
+    pub(crate) looks: u32,
+}
+
+impl BenchRecord {
+    /// An empty record of `id`, measured in `unit`.
+    pub(crate) fn new(id: impl Into<String>, unit: &str) -> Self {
+        Self {
+            id: id.into(),
+            unit: unit.to_owned(),
+            samples: Vec::new(),
+            spread: None,
+            user_ns: Vec::new(),
+            sys_ns: Vec::new(),
+            max_rss_bytes: Vec::new(),
+            standard_error: None,
+            calibration_wall_ns: Vec::new(),
+            calibration_cpu_ns: Vec::new(),
+            sampling: None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,9 @@
 //! fails on a regression or a budget overrun.
 
 mod budgets;
+mod calibration;
 mod callgrind;
+mod clock;
 pub(crate) mod codes;
 mod commands;
 mod confirm;
@@ -13,9 +15,11 @@ mod history;
 mod listing;
 mod options;
 mod report;
+mod robust;
 mod sampling;
 mod stats;
 mod timing;
+mod undecided;
 mod verdict;
 
 use std::path::PathBuf;
@@ -115,7 +119,9 @@ fn measure_against_rev(
         base.extend(callgrind::measure_all(cx, commands, &tree_root)?);
         current.extend(callgrind::measure_all(cx, commands, &root)?);
     } else {
-        for mut pair in commands::measure_interleaved(cx, commands, &[tree_root.clone(), root])? {
+        for mut pair in
+            commands::measure_interleaved(cx, commands, &[tree_root.clone(), root], None)?
+        {
             current.extend(pair.pop());
             base.extend(pair.pop());
         }
@@ -355,7 +361,11 @@ fn measure(
     if selection.instructions {
         measured.extend(callgrind::measure_all(cx, &selection.commands, &root)?);
     } else {
-        measured.extend(commands::measure_all(cx, &selection.commands)?);
+        measured.extend(commands::measure_all(
+            cx,
+            &selection.commands,
+            stored.as_ref().map(|(_, run)| run),
+        )?);
     }
     Ok(Measurement {
         measured,

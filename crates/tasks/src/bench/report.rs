@@ -8,10 +8,12 @@ use cargo_perf_engine::model::{Metric, MetricName, Unit, Verdict};
 use cargo_perf_engine::{Finding, Severity, TaskContext};
 use cargo_perf_policy::BenchSettings;
 
+use super::clock::{self, Clock};
 use super::codes::BenchCode;
 use super::history::{BenchRecord, RunRecord};
 use super::stats::median;
-use super::verdict::{Comparison, Input, judge, judge_by_spread};
+use super::undecided;
+use super::verdict::{Comparison, Data, Input, judge, judge_by_spread, location};
 
 /// Compares every benchmark measured now that the baseline also has.
 /// `interleaved`: the baseline is another tree measured in this run, whose
@@ -24,67 +26,130 @@ pub(crate) fn compare(
     interleaved: bool,
 ) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
-    let cpu = settings.clock == cargo_perf_policy::BenchClock::Cpu;
-    let pairs: Vec<(&BenchRecord, &BenchRecord)> = current
+    let pairs: Vec<Pair<'_>> = current
         .iter()
         .filter_map(|c| {
             let b = base
                 .benchmarks
                 .iter()
                 .find(|b| b.id == c.id && b.unit == c.unit)?;
-            Some((c, b))
-        })
-        .collect();
-    let series: Vec<(&str, Vec<f64>, Vec<f64>, bool)> = pairs
-        .iter()
-        .filter(|(c, b)| c.samples.len() >= 2 && b.samples.len() >= 2)
-        .map(|(c, b)| {
             // Only command benchmarks carry rusage, and only they run in pairs.
-            let paired = interleaved && !c.user_ns.is_empty();
-            (c.id.as_str(), compared(b, cpu), compared(c, cpu), paired)
+            Some(Pair::new(
+                c,
+                b,
+                settings,
+                interleaved && !c.user_ns.is_empty(),
+            ))
         })
         .collect();
-    let inputs: Vec<Input<'_>> = series
-        .iter()
-        .map(|(id, b, c, paired)| Input {
-            id,
-            baseline: b,
-            current: c,
-            paired: *paired,
-        })
-        .collect();
-    let mut out = judge(&inputs, settings.threshold, settings.confidence);
-    for (c, b) in pairs {
-        if let ([cur], [bas], Some(cs), Some(bs)) =
-            (&c.samples[..], &b.samples[..], c.spread, b.spread)
+    let inputs: Vec<Input<'_>> = pairs.iter().filter_map(Pair::input).collect();
+    let mut out = judge(
+        &inputs,
+        settings.threshold,
+        settings.confidence,
+        settings.estimator,
+    );
+    for pair in &pairs {
+        if let (Some(cs), Some(bs)) = (pair.current.spread, pair.base.spread)
+            && pair.input().is_none()
+            && let ([cur], [bas]) = (&pair.current.samples[..], &pair.base.samples[..])
         {
             out.push(judge_by_spread(
-                &c.id,
+                &pair.current.id,
                 (*bas, bs),
                 (*cur, cs),
                 settings.threshold,
             ));
         }
     }
+    let base_commit = base.fingerprint.commit.as_deref();
+    for comparison in &mut out {
+        if let Some(pair) = pairs.iter().find(|p| p.current.id == comparison.id) {
+            undecided::explain(comparison, pair, settings, base_commit);
+        }
+    }
     out
 }
 
-/// The samples verdicts are computed on: wall time, or with `clock = "cpu"`
-/// the user plus system time of the benchmark's processes.
-pub(crate) fn compared(record: &BenchRecord, cpu: bool) -> Vec<f64> {
-    if cpu
-        && record.user_ns.len() == record.samples.len()
-        && record.sys_ns.len() == record.samples.len()
-    {
-        record
-            .user_ns
-            .iter()
-            .zip(&record.sys_ns)
-            .map(|(u, s)| u + s)
-            .collect()
-    } else {
-        record.samples.clone()
+/// A benchmark of this run and its baseline's record, on the clock judged.
+pub(crate) struct Pair<'a> {
+    pub(crate) current: &'a BenchRecord,
+    pub(crate) base: &'a BenchRecord,
+    pub(crate) clock: Clock,
+    pub(crate) paired: bool,
+    current_samples: Vec<f64>,
+    base_samples: Vec<f64>,
+}
+
+impl<'a> Pair<'a> {
+    fn new(
+        current: &'a BenchRecord,
+        base: &'a BenchRecord,
+        settings: &BenchSettings,
+        paired: bool,
+    ) -> Self {
+        let clock = judged_clock(current, settings);
+        Self {
+            current,
+            base,
+            clock,
+            paired,
+            current_samples: clock::samples(current, clock),
+            base_samples: clock::samples(base, clock),
+        }
     }
+
+    /// What the verdict is computed from: the samples, or two summaries
+    /// with standard errors; `None` for a bound from the printed spread.
+    fn input(&self) -> Option<Input<'_>> {
+        let data = if self.current_samples.len() >= 2 && self.base_samples.len() >= 2 {
+            Data::Samples {
+                baseline: &self.base_samples,
+                current: &self.current_samples,
+                paired: self.paired,
+            }
+        } else {
+            Data::Summary {
+                baseline: summary(self.base)?,
+                current: summary(self.current)?,
+            }
+        };
+        Some(Input {
+            id: &self.current.id,
+            data,
+            looks: self.current.sampling.map_or(1, |s| s.looks),
+        })
+    }
+}
+
+/// A summary-only result and its standard error, widened by the spread
+/// expected between two runs of the harness, which its own spread cannot show.
+fn summary(record: &BenchRecord) -> Option<(f64, f64)> {
+    let (&[value], Some(se)) = (&record.samples[..], record.standard_error) else {
+        return None;
+    };
+    let between = BETWEEN_RUNS * value;
+    Some((value, (se * se + between * between).sqrt()))
+}
+
+/// How much a summary-only harness's result moves between two runs of the
+/// same code on a quiet machine, relative to the result: its own spread
+/// covers one run only.
+const BETWEEN_RUNS: f64 = 0.01;
+
+/// The clock a record is judged on: the one its sampling chose, else wall
+/// time (harness results), or CPU time when the policy says so.
+fn judged_clock(record: &BenchRecord, settings: &BenchSettings) -> Clock {
+    match record.sampling {
+        Some(sampling) => sampling.clock,
+        None if settings.clock == cargo_perf_policy::BenchClock::Cpu => Clock::Cpu,
+        None => Clock::Wall,
+    }
+}
+
+/// The samples verdicts are computed on, on the clock the record was judged by.
+pub(crate) fn compared(record: &BenchRecord, settings: &BenchSettings) -> Vec<f64> {
+    clock::samples(record, judged_clock(record, settings))
 }
 
 pub(crate) fn unit_of(record: &BenchRecord) -> Unit {
@@ -103,18 +168,22 @@ pub(crate) fn report(
     saved: Option<&str>,
 ) {
     let settings = cx.policy().bench.clone();
-    let cpu = settings.clock == cargo_perf_policy::BenchClock::Cpu;
     let mut counts = [0usize; 4];
     for bench in &run.benchmarks {
         let unit = unit_of(bench);
-        let value = median(&compared(bench, cpu));
+        let samples = compared(bench, &settings);
+        let value = location(&samples, settings.estimator);
+        let middle = median(&samples);
         let mut metric = Metric::new(name(&bench.id), value, unit);
         let comparison = comparisons.iter().find(|c| c.id == bench.id);
         if let Some(c) = comparison {
             metric = metric
-                .baseline(c.baseline_median)
+                .baseline(c.baseline_value)
                 .verdict(c.verdict)
                 .change(c.change);
+            if let Some(judgement) = &c.judgement {
+                metric = metric.judgement(judgement.clone());
+            }
             let slot = match c.verdict {
                 Verdict::Regressed => 0,
                 Verdict::Improved => 1,
@@ -129,13 +198,16 @@ pub(crate) fn report(
         {
             let budget_ns = budget.as_nanos() as f64;
             // A comparison's verdict stands; the budget only judges a benchmark without one.
+            metric.budget = Some(budget_ns);
             if comparison.is_none() {
-                metric = metric.budget(budget_ns);
-            } else {
-                metric.budget = Some(budget_ns);
+                metric.verdict = Some(if middle <= budget_ns {
+                    Verdict::Pass
+                } else {
+                    Verdict::Fail
+                });
             }
-            if value > budget_ns {
-                cx.finding(over_budget(&bench.id, value, budget_ns));
+            if middle > budget_ns {
+                cx.finding(over_budget(&bench.id, middle, budget_ns));
             }
         }
         cx.metric(metric);
@@ -172,12 +244,17 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
             } else {
                 Severity::Warning
             };
+            let (why, remedy) = c
+                .judgement
+                .as_ref()
+                .and_then(|j| j.undecided.as_ref())
+                .map_or(("the interval straddles the threshold".to_owned(), "more runs (a longer `max-time`), `--baseline-rev` or a quieter machine narrow it".to_owned()), |u| (u.why.clone(), u.remedy.clone()));
             Finding::new(
                 severity,
                 BenchCode::Inconclusive,
-                format!("`{}` is inconclusive: {change} {level}", c.id),
+                format!("`{}` is inconclusive: {change} {level}; {why}", c.id),
             )
-            .help("the interval straddles the threshold; more runs (a longer `max-time`), `--baseline-rev` or a quieter machine narrow it")
+            .help(remedy)
         }
         Verdict::Improved => Finding::info(
             BenchCode::Improved,

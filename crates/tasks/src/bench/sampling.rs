@@ -1,31 +1,113 @@
-//! When to stop timing a command benchmark. With `runs = N` after N runs;
-//! otherwise after `min-runs`, as soon as the median is known precisely
-//! enough to judge it against the threshold, bounded by `max-runs` and
-//! `max-time`. The rule looks only at the precision of the samples, never at
-//! the comparison with the baseline, so stopping early cannot bias a verdict.
+//! When to stop timing a command benchmark. With `runs = N` after N runs.
+//! Otherwise, after `min-runs`:
+//! - with nothing to compare with (the first run, or a new baseline), as
+//!   soon as the location is known precisely enough for a later comparison
+//!   to decide;
+//! - against a baseline (stored, or measured interleaved), as soon as the
+//!   comparison itself decides: `regressed`, `improved` or `unchanged`. The
+//!   rule looks at the comparison only at planned sample sizes (each half
+//!   again as large as the one before) and at the end, and each look is
+//!   judged at the level divided by the number of planned looks
+//!   (Bonferroni), so peeking cannot raise the chance of a false verdict
+//!   above the level it reports;
+//! - and always when `max-runs` or `max-time` runs out.
 
 use std::time::{Duration, Instant};
 
-use cargo_perf_policy::Runs;
+use cargo_perf_engine::model::Verdict;
+use cargo_perf_policy::{BenchEstimator, Runs};
+use serde::{Deserialize, Serialize};
 
+use super::robust::{LogRatio, Trimmed};
 use super::stats::median_precision;
+use super::verdict::{Data, Estimate};
 
-/// The share of the threshold one side's median must be known to: with a 5%
-/// threshold, ±1.25%. Two sides that precise give a ratio known to about
-/// ±1.8%, which tells a 10% change from a 5% threshold nearly every time and
-/// leaves room for the machine's speed to drift a little between two runs.
-const TARGET_SHARE: f64 = 0.25;
+/// The share of the threshold one side's location must be known to when
+/// there is nothing to compare with: with a 5% threshold, ±1.75%. Two sides
+/// that precise give a ratio known well enough to tell a 10% change, or no
+/// change, from a 5% threshold nearly every time, even after the correction
+/// for looks.
+const TARGET_SHARE: f64 = 0.35;
+
+/// The fewest runs whose spread the rule trusts enough to stop on it. Ten
+/// runs of a command with two speeds (address layout, hash seeds) fall
+/// eight to two or worse one time in nine, and then look precise and wrong;
+/// twenty do so about one time in eighty. Only a bound stops sooner.
+const TRUSTED_RUNS: usize = 20;
+
+/// Each planned look at the comparison is this much larger than the last.
+const LOOK_GROWTH: f64 = 1.5;
+
+/// Why sampling stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Stop {
+    /// The comparison reached a verdict.
+    Decided,
+    /// Alone: the location was precise enough.
+    Precise,
+    /// The baseline's own spread bounds the comparison: more runs here
+    /// could not decide it.
+    BaselineLimits,
+    MaxTime,
+    MaxRuns,
+    FixedRuns,
+}
+
+impl Stop {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Stop::Decided => "decided",
+            Stop::Precise => "precise",
+            Stop::BaselineLimits => "baseline-limits",
+            Stop::MaxTime => "max-time",
+            Stop::MaxRuns => "max-runs",
+            Stop::FixedRuns => "fixed-runs",
+        }
+    }
+}
+
+/// What the runs so far are judged against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Side<'a> {
+    /// Nothing to compare with.
+    Alone(&'a [f64]),
+    /// A baseline (or, `paired`, the other tree's runs interleaved with these).
+    Against {
+        baseline: &'a [f64],
+        current: &'a [f64],
+        paired: bool,
+    },
+}
+
+impl Side<'_> {
+    fn current(&self) -> &[f64] {
+        match self {
+            Side::Alone(current) | Side::Against { current, .. } => current,
+        }
+    }
+}
+
+/// How verdicts are reached, from `[bench]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Judging {
+    pub(crate) threshold: f64,
+    pub(crate) confidence: f64,
+    pub(crate) estimator: BenchEstimator,
+}
 
 pub(crate) struct Sampler {
     runs: Runs,
-    /// The relative half-width to reach (`median_precision`).
-    target: f64,
-    /// The confidence level precision is measured at.
-    confidence: f64,
+    judging: Judging,
+    /// The significance for this benchmark, before the looks' correction.
+    alpha: f64,
+    /// Sample sizes the comparison is looked at, before the end.
+    planned: Vec<usize>,
     started: Instant,
+    stop: Option<Stop>,
 }
 
-/// Why sampling stopped before the median was precise enough.
+/// Why sampling stopped before the location was precise enough.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Imprecise {
     pub(crate) runs: usize,
@@ -37,74 +119,179 @@ pub(crate) struct Imprecise {
 
 impl Sampler {
     /// `benchmarks` is how many are judged together (their levels are
-    /// corrected for it); `paired` when the samples are per-pair ratios of
-    /// two trees measured interleaved, whose one interval is the ratio's.
-    pub(crate) fn new(
-        runs: Runs,
-        threshold: f64,
-        confidence: f64,
-        benchmarks: usize,
-        paired: bool,
-    ) -> Self {
-        let share = if paired {
-            TARGET_SHARE * std::f64::consts::SQRT_2
-        } else {
-            TARGET_SHARE
-        };
+    /// corrected for it); `per_run` is how long a run took in warm-up
+    /// (zero if unknown), which says how many runs `max-time` allows.
+    pub(crate) fn new(runs: Runs, judging: Judging, benchmarks: usize, per_run: Duration) -> Self {
         Self {
             runs,
-            target: share * threshold,
-            confidence: 1.0 - (1.0 - confidence) / benchmarks.max(1) as f64,
+            judging,
+            alpha: (1.0 - judging.confidence) / benchmarks.max(1) as f64,
+            planned: planned_looks(runs, per_run),
             started: Instant::now(),
+            stop: None,
         }
     }
 
-    /// Whether to take another run, after the `samples` taken so far.
-    pub(crate) fn wants_more(&self, samples: &[f64]) -> bool {
-        let done = samples.len();
-        match self.runs {
-            Runs::Fixed(n) => done < n as usize,
-            Runs::Adaptive { min, max, max_time } => {
-                done < min as usize
-                    || (done < max as usize
-                        && self.started.elapsed() < max_time
-                        && self.precision(samples) > self.target)
+    /// How many looks at the comparison the verdict must be corrected for.
+    pub(crate) fn looks(&self) -> u32 {
+        self.planned.len() as u32 + 1
+    }
+
+    /// Why sampling stopped, once it has.
+    pub(crate) fn stop(&self) -> Option<Stop> {
+        self.stop
+    }
+
+    /// Whether to take another run, after the runs `side` holds.
+    pub(crate) fn wants_more(&mut self, side: Side<'_>) -> bool {
+        let done = side.current().len();
+        let stop = match self.runs {
+            Runs::Fixed(n) => (done >= n as usize).then_some(Stop::FixedRuns),
+            Runs::Adaptive { min, .. } if done < min as usize => None,
+            Runs::Adaptive { max, max_time, .. } => {
+                let bound = if done >= max as usize {
+                    Some(Stop::MaxRuns)
+                } else if self.started.elapsed() >= max_time {
+                    Some(Stop::MaxTime)
+                } else {
+                    None
+                };
+                match side {
+                    Side::Alone(samples) => (done >= TRUSTED_RUNS
+                        && self.precision(samples) <= self.target())
+                    .then_some(Stop::Precise)
+                    .or(bound),
+                    Side::Against { .. } if bound.is_some() || self.planned.contains(&done) => {
+                        self.look(side).or(bound)
+                    }
+                    Side::Against { .. } => None,
+                }
             }
-        }
+        };
+        self.stop = stop;
+        stop.is_none()
     }
 
-    /// For the progress line: `run 12/30`, or `run 12 (±3.1%, aiming for ±1.8%)`.
-    pub(crate) fn describe(&self, samples: &[f64]) -> String {
-        let next = samples.len() + 1;
-        match self.runs {
-            Runs::Fixed(n) => format!("run {next}/{n}"),
-            Runs::Adaptive { .. } if samples.len() < 2 => format!("run {next}"),
-            Runs::Adaptive { .. } => format!(
+    /// One look at the comparison: whether it decided, or cannot.
+    fn look(&self, side: Side<'_>) -> Option<Stop> {
+        let Side::Against {
+            baseline,
+            current,
+            paired,
+        } = side
+        else {
+            return None;
+        };
+        let data = Data::Samples {
+            baseline,
+            current,
+            paired,
+        };
+        let estimate = Estimate::of(&data, self.judging.estimator, 0)?;
+        let alpha = self.alpha / f64::from(self.looks());
+        if estimate.verdict(alpha, self.judging.threshold) != Verdict::Inconclusive {
+            return Some(Stop::Decided);
+        }
+        (!paired && baseline_limits(baseline, current)).then_some(Stop::BaselineLimits)
+    }
+
+    /// For the progress line: `run 12/30`, `run 12 (±3.1%, aiming for
+    /// ±1.8%)` or, against a baseline, `run 12 (+3.2% so far)`.
+    pub(crate) fn describe(&self, side: Side<'_>) -> String {
+        let next = side.current().len() + 1;
+        match (self.runs, side) {
+            (Runs::Fixed(n), _) => format!("run {next}/{n}"),
+            (_, Side::Alone(samples)) if samples.len() >= 2 => format!(
                 "run {next} (±{}, aiming for ±{})",
                 percent(self.precision(samples)),
-                percent(self.target)
+                percent(self.target())
             ),
+            (
+                _,
+                Side::Against {
+                    baseline,
+                    current,
+                    paired,
+                },
+            ) => {
+                let data = Data::Samples {
+                    baseline,
+                    current,
+                    paired,
+                };
+                match Estimate::of(&data, self.judging.estimator, 0) {
+                    Some(e) => format!("run {next} ({:+.1}% so far)", (e.point() - 1.0) * 100.0),
+                    None => format!("run {next}"),
+                }
+            }
+            _ => format!("run {next}"),
         }
     }
 
-    /// After the last run: `Some` when adaptive sampling hit a bound before
-    /// the median was precise enough.
+    /// After the last run alone: `Some` when a bound stopped sampling before
+    /// the location was precise enough.
     pub(crate) fn imprecise(&self, samples: &[f64]) -> Option<Imprecise> {
-        let Runs::Adaptive { max, max_time, .. } = self.runs else {
+        let Runs::Adaptive { max_time, .. } = self.runs else {
             return None;
         };
         let precision = self.precision(samples);
-        (precision > self.target).then(|| Imprecise {
+        let max_time = match self.stop? {
+            Stop::MaxTime => Some(max_time),
+            Stop::MaxRuns => None,
+            _ => return None,
+        };
+        (precision > self.target()).then(|| Imprecise {
             runs: samples.len(),
             precision,
-            target: self.target,
-            max_time: (samples.len() < max as usize).then_some(max_time),
+            target: self.target(),
+            max_time,
         })
     }
 
-    fn precision(&self, samples: &[f64]) -> f64 {
-        median_precision(samples, self.confidence)
+    fn target(&self) -> f64 {
+        TARGET_SHARE * self.judging.threshold
     }
+
+    fn precision(&self, samples: &[f64]) -> f64 {
+        match self.judging.estimator {
+            BenchEstimator::TrimmedMean => {
+                Trimmed::of(samples).map_or(f64::INFINITY, |t| t.precision(self.alpha))
+            }
+            BenchEstimator::Median => median_precision(samples, 1.0 - self.alpha),
+        }
+    }
+}
+
+/// The sample sizes to look at before the end: `min-runs`, then each half
+/// again as large, below what `max-runs` and `max-time` allow.
+fn planned_looks(runs: Runs, per_run: Duration) -> Vec<usize> {
+    let Runs::Adaptive { min, max, max_time } = runs else {
+        return Vec::new();
+    };
+    let by_time = if per_run.is_zero() {
+        usize::MAX
+    } else {
+        (max_time.as_secs_f64() / per_run.as_secs_f64()) as usize
+    };
+    let limit = (max as usize).min(by_time);
+    let mut looks = Vec::new();
+    let mut size = (min as usize).max(TRUSTED_RUNS);
+    while size < limit {
+        looks.push(size);
+        size = ((size as f64 * LOOK_GROWTH).ceil() as usize).max(size + 1);
+    }
+    looks
+}
+
+/// Whether the baseline's spread, not this side's, now bounds the
+/// comparison: this side's variance is under a quarter of the baseline's,
+/// so even endless runs here would narrow the interval by under 11%.
+fn baseline_limits(baseline: &[f64], current: &[f64]) -> bool {
+    let (Some(b), Some(c)) = (Trimmed::of(baseline), Trimmed::of(current)) else {
+        return false;
+    };
+    let relative = |t: Trimmed| t.variance / (t.mean * t.mean);
+    LogRatio::unpaired(baseline, current).is_some() && relative(c) < 0.25 * relative(b)
 }
 
 pub(crate) fn percent(fraction: f64) -> String {
@@ -116,59 +303,4 @@ pub(crate) fn percent(fraction: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn adaptive(min: u32, max: u32, secs: u64) -> Runs {
-        Runs::Adaptive {
-            min,
-            max,
-            max_time: Duration::from_secs(secs),
-        }
-    }
-
-    #[test]
-    fn fixed_runs_ignore_precision() {
-        let sampler = Sampler::new(Runs::Fixed(3), 0.05, 0.95, 1, false);
-        assert!(sampler.wants_more(&[1.0, 1.0]));
-        assert!(!sampler.wants_more(&[1.0, 1.0, 1.0]));
-        assert_eq!(sampler.imprecise(&[1.0, 50.0, 1.0]), None);
-        assert_eq!(sampler.describe(&[1.0]), "run 2/3");
-    }
-
-    #[test]
-    fn adaptive_runs_stop_once_precise() {
-        let sampler = Sampler::new(adaptive(4, 100, 60), 0.05, 0.95, 1, false);
-        let steady = [100.0, 100.1, 99.9, 100.0];
-        assert!(sampler.wants_more(&steady[..3]), "below min-runs");
-        assert!(!sampler.wants_more(&steady));
-        assert_eq!(sampler.imprecise(&steady), None);
-        let noisy = [100.0, 130.0, 80.0, 120.0];
-        assert!(sampler.wants_more(&noisy));
-        assert!(sampler.describe(&noisy).contains("aiming for ±1.2%"));
-    }
-
-    #[test]
-    fn adaptive_runs_stop_at_their_bounds_and_say_why() {
-        let modes: Vec<f64> = (0..6).map(|i| [10.0, 30.0][i % 2]).collect();
-        let sampler = Sampler::new(adaptive(2, 6, 60), 0.05, 0.95, 1, false);
-        assert!(!sampler.wants_more(&modes));
-        let why = sampler.imprecise(&modes).unwrap();
-        assert_eq!((why.runs, why.max_time), (6, None));
-        let sampler = Sampler::new(adaptive(2, 100, 0), 0.05, 0.95, 1, false);
-        assert!(!sampler.wants_more(&modes));
-        assert_eq!(
-            sampler.imprecise(&modes).unwrap().max_time,
-            Some(Duration::ZERO)
-        );
-    }
-
-    #[test]
-    fn more_benchmarks_and_pairs_change_the_target() {
-        let one = Sampler::new(adaptive(2, 10, 60), 0.05, 0.95, 1, false);
-        let many = Sampler::new(adaptive(2, 10, 60), 0.05, 0.95, 20, false);
-        assert!(many.confidence > one.confidence);
-        let paired = Sampler::new(adaptive(2, 10, 60), 0.05, 0.95, 1, true);
-        assert!((paired.target - 0.05 * 0.25 * 2f64.sqrt()).abs() < 1e-12);
-    }
-}
+mod tests;

@@ -111,5 +111,6 @@ pub(crate) fn read_one(root: &Path, new_dir: &Path) -> Result<Parsed, String> {
         unit: "ns",
         samples: times.iter().zip(&iters).map(|(t, n)| t / n).collect(),
         spread: None,
+        standard_error: None,
     })
 }

@@ -52,11 +52,27 @@ pub(crate) fn parse(output: &str) -> Vec<Parsed> {
                 unit: "ns",
                 samples: vec![median],
                 spread: Some((slowest - fastest) / 2.0),
+                standard_error: columns
+                    .get(3)
+                    .and_then(|c| c.parse::<f64>().ok())
+                    .map(|n| median_standard_error(fastest, median, n)),
             }),
             _ => path.push((depth, name)),
         }
     }
     out
+}
+
+/// The standard error of divan's median from its fastest sample: the
+/// slowest is useless (one preempted sample makes it milliseconds), but the
+/// fastest of n roughly normal samples lies about z(1 - 0.5/n) standard
+/// deviations below the median, and the median of n samples has a
+/// standard error of 1.2533 σ / √n.
+fn median_standard_error(fastest: f64, median: f64, samples: f64) -> f64 {
+    let n = samples.max(2.0);
+    let reach = super::super::stats::normal_quantile(1.0 - 0.5 / n);
+    let sigma = (median - fastest).max(0.0) / reach;
+    1.2533 * sigma / n.sqrt()
 }
 
 /// `add   1.1 ns` into the name and the fastest time (absent on group rows).

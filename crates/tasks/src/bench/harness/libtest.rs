@@ -6,6 +6,12 @@
 
 use super::Parsed;
 
+/// libtest's `+/-` is the range of its 50 samples after winsorizing at 5%
+/// and 95%: about 3.29 standard deviations of roughly normal samples. The
+/// median of 50 samples has a standard error of 1.2533 σ / √50, so the
+/// median's standard error is about 0.054 times the printed range.
+const SE_PER_RANGE: f64 = 1.2533 / (7.0711 * 3.29);
+
 pub(crate) fn parse(output: &str) -> Vec<Parsed> {
     output.lines().filter_map(parse_line).collect()
 }
@@ -24,6 +30,7 @@ fn parse_line(line: &str) -> Option<Parsed> {
         unit: "ns",
         samples: vec![number(value)?],
         spread,
+        standard_error: spread.map(|range| range * SE_PER_RANGE),
     })
 }
 

@@ -28,6 +28,9 @@ pub(crate) struct Parsed {
     pub(crate) samples: Vec<f64>,
     /// For summary-only harnesses: how far the harness saw samples spread.
     pub(crate) spread: Option<f64>,
+    /// For summary-only harnesses: the standard error of the printed value
+    /// within this run, estimated from the spread (see each parser).
+    pub(crate) standard_error: Option<f64>,
 }
 
 /// A bench target of a workspace member.
@@ -152,6 +155,9 @@ pub(crate) fn run_all(
             targets.len(),
             spec.display()
         ));
+        // Calibrated before and after, for the verdict's check of the machine's speed.
+        let calibrating = cx.policy().bench.calibrate;
+        let mut calibration = calibrate(calibrating);
         let started = SystemTime::now();
         let mut stdout = String::new();
         let mut tail = OutputTail::new();
@@ -169,6 +175,7 @@ pub(crate) fn run_all(
         if let Some(left) = &finished.leftover {
             cx.finding(left.finding(BenchCode::LeftoverProcesses, &spec.display()));
         }
+        calibration.extend(calibrate(calibrating));
         if !finished.success() {
             cx.finding(
                 Finding::error(
@@ -203,18 +210,28 @@ pub(crate) fn run_all(
                 .help("cargo-perf reads libtest `#[bench]` lines, divan's table and criterion's files"),
             );
         }
-        out.extend(found.into_iter().map(|p| BenchRecord {
-            id: format!("{}/{}", target.target, p.id),
-            unit: p.unit.to_owned(),
-            samples: p.samples,
-            spread: p.spread,
-            user_ns: Vec::new(),
-            sys_ns: Vec::new(),
-            max_rss_bytes: Vec::new(),
+        out.extend(found.into_iter().map(|p| {
+            let mut record = BenchRecord::new(format!("{}/{}", target.target, p.id), p.unit);
+            record.samples = p.samples;
+            record.spread = p.spread;
+            record.standard_error = p.standard_error;
+            record.calibration_wall_ns = calibration.iter().map(|c| c.wall_ns).collect();
+            record.calibration_cpu_ns = calibration.iter().map(|c| c.cpu_ns).collect();
+            record
         }));
     }
     Ok(out)
 }
+
+/// Calibration measurements beside a harness run (which times itself, on
+/// one thread).
+fn calibrate(on: bool) -> Vec<super::calibration::Calibration> {
+    let count = if on { CALIBRATIONS } else { 0 };
+    (0..count).map(|_| super::calibration::measure(1)).collect()
+}
+
+/// How many calibration measurements are taken before and after a target runs.
+const CALIBRATIONS: usize = 15;
 
 /// `cargo bench -p name@version --bench target` with the run's cargo flags;
 /// in another revision's tree (`tree`), into that tree's own target dir.

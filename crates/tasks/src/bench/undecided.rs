@@ -1,0 +1,226 @@
+//! How each verdict was reached, and for one that could not decide, why
+//! and the cheapest thing that would: more time, a new baseline, measuring
+//! both sides interleaved (`--baseline-rev`), or counting instructions.
+//! Here too the interval takes in how far the machine's speed moved: a
+//! calibration loop timed beside both runs says by how much, and when it
+//! moved by more than a quarter of the threshold, any part of the change up
+//! to that movement could be the machine's rather than the code's, so the
+//! interval is widened by it on the side it could explain.
+
+use cargo_perf_engine::model::{Judgement, Undecided, Verdict};
+use cargo_perf_policy::{BenchEstimator, BenchSettings};
+
+use super::clock;
+use super::history::BenchRecord;
+use super::report::Pair;
+use super::sampling::Stop;
+use super::stats::median;
+use super::verdict::{Comparison, classify, location};
+
+/// Fills in `comparison.judgement`, widening its interval (and judging it
+/// again) when the calibration loop says the machine's speed moved by more
+/// than a quarter of the threshold between two runs measured apart.
+pub(crate) fn explain(
+    comparison: &mut Comparison,
+    pair: &Pair<'_>,
+    settings: &BenchSettings,
+    base_commit: Option<&str>,
+) {
+    let ratio = (!pair.paired).then(|| calibration_ratio(pair)).flatten();
+    // Only the share of the run spent on a CPU moves with the CPU's speed.
+    let drifted = ratio
+        .map(|r| 1.0 + (r - 1.0) * cpu_share(pair))
+        .filter(|r| (r - 1.0).abs() > settings.threshold / 4.0);
+    if let Some(machine) = drifted {
+        let change = &mut comparison.change;
+        change.low /= machine.max(1.0);
+        change.high /= machine.min(1.0);
+        comparison.verdict = classify(change.low, change.high, settings.threshold);
+    }
+    let undecided = (comparison.verdict == Verdict::Inconclusive).then(|| match drifted {
+        Some(machine) => drift(pair, machine, base_commit),
+        None => spread(comparison, pair, settings, base_commit),
+    });
+    let instructions = pair.current.unit == "instructions";
+    comparison.judgement = Some(Judgement {
+        estimator: match (instructions, pair.current.samples.len()) {
+            (true, _) => "count",
+            (false, 0 | 1) => "harness-summary",
+            _ if settings.estimator == BenchEstimator::Median => "median",
+            _ => "trimmed-mean",
+        }
+        .to_owned(),
+        clock: if instructions {
+            "instructions"
+        } else {
+            pair.clock.name()
+        }
+        .to_owned(),
+        runs: pair.current.samples.len(),
+        baseline_runs: pair.base.samples.len(),
+        stop: pair.current.sampling.map(|s| s.stop.name().to_owned()),
+        calibration_ratio: ratio,
+        undecided,
+    });
+}
+
+/// How much of a run the benchmark spends on a CPU: 1 on the CPU clock and
+/// for harness results (which time CPU work), else the highest CPU time over
+/// wall time of any run of either side. (A command that mostly sleeps barely
+/// feels a slower CPU; a CPU-bound one shows a low share exactly when it
+/// waited for a CPU, so its least disturbed run is the one to go by.)
+fn cpu_share(pair: &Pair<'_>) -> f64 {
+    if pair.clock == clock::Clock::Cpu {
+        return 1.0;
+    }
+    let shares = |record: &BenchRecord| -> Option<f64> {
+        let cpu = clock::samples(record, clock::Clock::Cpu);
+        (record.user_ns.len() == record.samples.len() && !record.samples.is_empty()).then(|| {
+            cpu.iter()
+                .zip(&record.samples)
+                .filter(|(_, wall)| **wall > 0.0)
+                .map(|(cpu, wall)| cpu / wall)
+                .fold(0.0, f64::max)
+        })
+    };
+    match (shares(pair.current), shares(pair.base)) {
+        (Some(a), Some(b)) => a.max(b).clamp(0.0, 1.0),
+        _ => 1.0,
+    }
+}
+
+/// The calibration loop's time now over its time beside the baseline.
+fn calibration_ratio(pair: &Pair<'_>) -> Option<f64> {
+    let now = clock::calibration(pair.current, pair.clock);
+    let then = clock::calibration(pair.base, pair.clock);
+    if now.len() < 2 || then.len() < 2 {
+        return None;
+    }
+    let (now, then) = (
+        location(now, BenchEstimator::TrimmedMean),
+        location(then, BenchEstimator::TrimmedMean),
+    );
+    (then > 0.0).then(|| now / then)
+}
+
+fn drift(pair: &Pair<'_>, ratio: f64, base_commit: Option<&str>) -> Undecided {
+    let why = format!(
+        "the machine's speed moved between the two runs: a fixed calibration loop took {:+.1}% as long as beside the baseline",
+        (ratio - 1.0) * 100.0
+    );
+    let seconds = pair.current.sampling.map(|_| measured_secs(pair) * 2.0);
+    let remedy = match (base_commit, pair.current.sampling) {
+        (Some(commit), Some(_)) => format!(
+            "measure both in one run, interleaved, so the machine's speed falls on both alike: `cargo perf bench --baseline-rev {}` (about {:.0} s); or count instructions with `--instructions`",
+            short(commit),
+            seconds.unwrap_or_default()
+        ),
+        _ => "re-run when the machine is quieter, or compare in one run, interleaved, with `--baseline-rev REV`".to_owned(),
+    };
+    Undecided {
+        reason: "drift".into(),
+        why,
+        remedy,
+        estimated_secs: seconds,
+    }
+}
+
+/// Too wide an interval: from the baseline, from a harness that printed
+/// only a summary, or from this run's own spread.
+fn spread(
+    comparison: &Comparison,
+    pair: &Pair<'_>,
+    settings: &BenchSettings,
+    base_commit: Option<&str>,
+) -> Undecided {
+    let change = comparison.change;
+    let reach = (change.high.ln() - change.low.ln()) / 2.0;
+    let gap = ((1.0 + settings.threshold).ln() - change.ratio.ln().abs()).abs();
+    let rev = base_commit.map_or_else(|| "REV".to_owned(), short);
+    if pair.current.samples.len() < 2 {
+        return Undecided {
+            reason: "summary-only".into(),
+            why: "the harness printed one summary per benchmark, not its samples".into(),
+            remedy: format!(
+                "re-run to confirm, compare in one run with `--baseline-rev {rev}`, or move the benchmark to criterion, whose samples cargo perf reads"
+            ),
+            estimated_secs: None,
+        };
+    }
+    if pair
+        .current
+        .sampling
+        .is_some_and(|s| s.stop == Stop::BaselineLimits)
+    {
+        return Undecided {
+            reason: "baseline-imprecise".into(),
+            why: "the baseline's own runs are too spread for any number of runs here to decide"
+                .into(),
+            remedy: format!(
+                "measure a new baseline with more runs (`--save-baseline NAME` with a longer `max-time`), or compare in one run, interleaved: `--baseline-rev {rev}`"
+            ),
+            estimated_secs: None,
+        };
+    }
+    // Within a tenth of the threshold from its edge (+4.5% to +5.5% for 5%).
+    if gap < settings.threshold * 0.1 || !gap.is_finite() {
+        return Undecided {
+            reason: "at-threshold".into(),
+            why: format!(
+                "the change is about the threshold itself ({:+.1}% against {:.1}%)",
+                (change.ratio - 1.0) * 100.0,
+                settings.threshold * 100.0
+            ),
+            remedy: "no affordable number of runs separates it from the threshold; count instructions with `--instructions` for an exact answer, or judge the number yourself".into(),
+            estimated_secs: None,
+        };
+    }
+    more_runs(pair, reach, gap)
+}
+
+/// The runs that would narrow the interval enough: its width falls with
+/// the square root of the runs.
+fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
+    let runs = pair.current.samples.len() as f64;
+    let extra = (runs * ((reach / gap).powi(2) - 1.0)).ceil().max(1.0);
+    let per_run = median(&pair.current.samples) / 1e9 * if pair.paired { 2.0 } else { 1.0 };
+    let seconds = extra * per_run;
+    let remedy = if pair
+        .current
+        .sampling
+        .is_some_and(|s| s.stop == Stop::FixedRuns)
+    {
+        format!(
+            "about {extra:.0} more runs would decide it (about {seconds:.0} s more): raise this benchmark's `runs` to {:.0}, or drop it and let the runs adapt",
+            runs + extra
+        )
+    } else if pair.current.sampling.is_some() {
+        format!(
+            "about {extra:.0} more runs would decide it (about {seconds:.0} s more): raise this benchmark's `max-time` to \"{:.0}s\"",
+            (measured_secs(pair) + seconds).ceil()
+        )
+    } else {
+        format!(
+            "about {:.1}x the samples would decide it: give the benchmark more measurement time in its harness",
+            (reach / gap).powi(2)
+        )
+    };
+    Undecided {
+        reason: "spread".into(),
+        why: format!(
+            "its runs are too spread (±{:.1}%) for the threshold",
+            reach * 100.0
+        ),
+        remedy,
+        estimated_secs: Some(seconds),
+    }
+}
+
+/// The timed runs' total wall time, in seconds.
+fn measured_secs(pair: &Pair<'_>) -> f64 {
+    pair.current.samples.iter().sum::<f64>() / 1e9
+}
+
+fn short(commit: &str) -> String {
+    commit[..commit.len().min(8)].to_owned()
+}

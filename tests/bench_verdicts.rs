@@ -1,0 +1,176 @@
+//! How `cargo perf bench` reaches its verdicts (issue 14): against a
+//! baseline it samples until the comparison decides; it picks the CPU clock
+//! for a command that keeps one CPU busy; a calibration loop beside the runs
+//! keeps a slower machine from passing for slower code; and every verdict
+//! says in the JSON how it was reached, and an undecided one what would
+//! decide it.
+
+use serde_json::Value;
+
+use crate::util::Dir;
+
+/// A command that keeps one CPU busy for about 20-40 ms.
+const SPIN: &str = "n=$(cat n.txt); i=0; while [ $i -lt $n ]; do i=$((i+1)); done";
+
+fn project(policy: &str) -> Dir {
+    let dir = Dir::with_package("demo");
+    dir.create(".gitignore", "/target\n/.cargo-perf\n/n\n");
+    dir.create("n.txt", "20000");
+    dir.create("delay.txt", "0.02");
+    dir.policy(policy);
+    dir.git_init();
+    dir
+}
+
+fn bench(dir: &Dir, args: &[&str]) -> Value {
+    let run = dir
+        .command(["bench", "--format", "json"])
+        .args(args)
+        .expect_code_in(&[0, 1]);
+    run.json()["tasks"][0].clone()
+}
+
+fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
+    task["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no metric {name}\n{task:#}"))
+}
+
+#[test]
+fn against_a_baseline_sampling_stops_once_the_comparison_decides() {
+    let dir = project(
+        "[bench]\nthreshold = \"50%\"\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nmin-runs = 2\n",
+    );
+    bench(&dir, &["--save-baseline", "a"]);
+    dir.create("delay.txt", "0.2");
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["verdict"], "regressed", "{task:#}");
+    let judgement = &nap["judgement"];
+    assert_eq!(judgement["stop"], "decided", "{judgement:#}");
+    assert_eq!(judgement["estimator"], "trimmed-mean", "{judgement:#}");
+    // The first look is at 20 runs, far below `max-runs` and `max-time`.
+    assert_eq!(judgement["runs"], 20, "{judgement:#}");
+    assert!(
+        judgement["baseline_runs"].as_u64().unwrap() >= 2,
+        "{judgement:#}"
+    );
+    // A sleeping command is judged on the wall clock, and the level is
+    // corrected for the looks the rule planned.
+    assert_eq!(judgement["clock"], "wall", "{judgement:#}");
+    assert!(
+        nap["change"]["confidence"].as_f64().unwrap() > 0.95,
+        "{nap:#}"
+    );
+    let record: Value =
+        serde_json::from_str(&dir.read(".cargo-perf/bench/runs/000002.json")).unwrap();
+    let sampling = &record["benchmarks"][0]["sampling"];
+    assert_eq!(sampling["stop"], "decided", "{record:#}");
+    assert!(sampling["looks"].as_u64().unwrap() >= 2, "{record:#}");
+}
+
+#[test]
+fn a_command_that_keeps_one_cpu_busy_is_judged_on_cpu_time() {
+    let dir = project(&format!(
+        "[bench]\ncalibrate = false\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nwarmup = 3\nruns = 10\n\n[bench.commands.nap]\nrun = \"sleep 0.01\"\nruns = 5\n"
+    ));
+    bench(&dir, &[]);
+    let task = bench(&dir, &[]);
+    assert_eq!(
+        metric(&task, "bench.spin")["judgement"]["clock"],
+        "cpu",
+        "{task:#}"
+    );
+    assert_eq!(
+        metric(&task, "bench.nap")["judgement"]["clock"],
+        "wall",
+        "{task:#}"
+    );
+    assert_eq!(
+        metric(&task, "bench.spin")["judgement"]["stop"],
+        "fixed-runs",
+        "{task:#}"
+    );
+
+    // `clock = "wall"` and `estimator = "median"` are what they say.
+    dir.policy(&format!(
+        "[bench]\nclock = \"wall\"\nestimator = \"median\"\ncalibrate = false\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 5\n"
+    ));
+    let task = bench(&dir, &[]);
+    let judgement = &metric(&task, "bench.spin")["judgement"];
+    assert_eq!(judgement["clock"], "wall", "{task:#}");
+    assert_eq!(judgement["estimator"], "median", "{task:#}");
+}
+
+#[test]
+fn an_undecided_verdict_names_its_reason_and_the_remedy() {
+    // Alternating 1 ms and 30 ms runs: never precise in 24 runs.
+    let flaky = "n=$(cat n 2>/dev/null || echo 0); echo $((n + 1)) > n; if [ $((n % 2)) = 0 ]; then sleep 0.001; else sleep 0.03; fi";
+    let dir = project(&format!(
+        "[bench]\ncalibrate = false\n\n[bench.commands.flaky]\nrun = \"{flaky}\"\nwarmup = 0\nmin-runs = 2\nmax-runs = 24\n"
+    ));
+    bench(&dir, &[]);
+    let task = bench(&dir, &[]);
+    let flaky = metric(&task, "bench.flaky");
+    assert_eq!(flaky["verdict"], "inconclusive", "{task:#}");
+    let undecided = &flaky["judgement"]["undecided"];
+    let reason = undecided["reason"].as_str().unwrap();
+    assert!(
+        ["spread", "baseline-imprecise"].contains(&reason),
+        "{undecided:#}"
+    );
+    let remedy = undecided["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("max-time") || remedy.contains("--baseline-rev"),
+        "{remedy}"
+    );
+    let finding = task["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "bench-inconclusive")
+        .unwrap_or_else(|| panic!("no bench-inconclusive\n{task:#}"));
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains(undecided["why"].as_str().unwrap()),
+        "{finding:#}"
+    );
+    assert_eq!(finding["help"], undecided["remedy"], "{finding:#}");
+}
+
+/// Identical code measured while other processes keep every CPU busy:
+/// never `regressed`. When the calibration loop saw the machine slow down,
+/// the verdict says that was the reason.
+#[test]
+fn a_busier_machine_never_makes_identical_code_regress() {
+    let dir = project(&format!(
+        "[bench]\nclock = \"wall\"\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 12\n"
+    ));
+    bench(&dir, &["--save-baseline", "quiet"]);
+    let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+    let hogs: Vec<std::process::Child> = (0..cpus + 1)
+        .map(|_| {
+            std::process::Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let task = bench(&dir, &["--baseline", "quiet"]);
+    for mut hog in hogs {
+        let _ = hog.kill();
+        let _ = hog.wait();
+    }
+    let spin = metric(&task, "bench.spin");
+    assert_ne!(spin["verdict"], "regressed", "{task:#}");
+    let judgement = &spin["judgement"];
+    let calibration = judgement["calibration_ratio"].as_f64().unwrap();
+    if spin["verdict"] == "inconclusive" && calibration > 1.2 {
+        assert_eq!(judgement["undecided"]["reason"], "drift", "{judgement:#}");
+    }
+}
