@@ -22,6 +22,7 @@ mod hooks;
 mod init;
 mod interrupt;
 mod library;
+mod lint;
 mod policy;
 mod profile;
 mod tidy;

@@ -39,7 +39,8 @@ fn plain_ident(pat: &Pat) -> Option<&syn::Ident> {
 }
 
 /// `let mut v = Vec::new();` then, before any other use of `v`, a `for`
-/// loop whose body pushes to `v` unconditionally and never leaves early.
+/// loop whose body pushes to `v` unconditionally, uses `v` in no other
+/// statement, and never leaves early: a `map` + `collect` in disguise.
 fn vec_then_push(scanner: &mut Scanner<'_>, ident: &syn::Ident, rest: &[Stmt]) {
     let name = ident.to_string();
     for stmt in rest {
@@ -58,7 +59,13 @@ fn vec_then_push(scanner: &mut Scanner<'_>, ident: &syn::Ident, rest: &[Stmt]) {
             }
             _ => false,
         });
-        if pushes {
+        let others = for_loop
+            .body
+            .stmts
+            .iter()
+            .filter(|s| mentions(s, &name))
+            .count();
+        if pushes && others == 1 {
             scanner.hit(
                 Rule::VecPushNoCapacity,
                 ident.span(),
@@ -118,6 +125,13 @@ impl<'ast> Visit<'ast> for Awaits {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Whether a loop body `.await`s (outside closures and async blocks in it).
+pub(crate) fn awaits(body: &Block) -> bool {
+    let mut awaits = Awaits(None);
+    awaits.visit_block(body);
+    awaits.0.is_some()
 }
 
 /// Whether the code names `name` anywhere (macro arguments included).

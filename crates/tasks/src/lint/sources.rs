@@ -1,8 +1,11 @@
-//! Which files the own rules read: the workspace members' own sources, from
-//! each target's source directory as cargo metadata names it. A build
-//! script or a root file at the package's top is read alone (its directory
-//! is the whole package); nested packages, `target/` and hidden directories
-//! are never entered, and `[lint] exclude` globs leave files out.
+//! Which files the own rules read: the workspace members' own library and
+//! binary sources, from each such target's source directory as cargo
+//! metadata names it. Test code is not shipped code: test, bench and
+//! example targets, `tests/` and `benches/` directories and `tests.rs`
+//! files are left out (and `#[cfg(test)]` items, by the walk). A root file
+//! at the package's top is read alone (its directory is the whole package);
+//! nested packages, `target/` and hidden directories are never entered, and
+//! `[lint] exclude` globs leave files out.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -24,7 +27,10 @@ pub(crate) fn files(
             let Some(dir) = target.src_path.parent() else {
                 continue;
             };
-            if target.kind == TargetKind::BuildScript || dir == member.dir {
+            if !matches!(target.kind, TargetKind::Lib | TargetKind::Bin) {
+                continue;
+            }
+            if dir == member.dir {
                 singles.insert(target.src_path.clone());
             } else {
                 roots.insert(dir.to_path_buf());
@@ -65,12 +71,15 @@ fn walk(dir: &Path, target_dir: &Path, found: &mut BTreeSet<PathBuf>) {
         if kind.is_dir() {
             let skip = name.starts_with('.')
                 || name == "target"
+                || name == "tests"
+                || name == "benches"
                 || path.starts_with(target_dir)
                 || path.join("Cargo.toml").is_file();
             if !skip {
                 walk(&path, target_dir, found);
             }
-        } else if kind.is_file() && name.ends_with(".rs") {
+        } else if kind.is_file() && name.ends_with(".rs") && name != "tests.rs" && name != "test.rs"
+        {
             found.insert(path);
         }
     }

@@ -37,7 +37,7 @@ impl Suppressions {
             let Some(at) = line.find(COMMENT) else {
                 continue;
             };
-            if !line[..at].trim_end().ends_with("//") {
+            if line[..at].trim() != "//" {
                 continue;
             }
             let list = &line[at + COMMENT.len()..];

@@ -110,6 +110,9 @@ fn lock_in_loop() {
         "impl A { fn f(&self, xs: &[u8]) { for x in xs { self.m.lock().unwrap().push(*x); } } }",
     );
     silent("fn f(ms: &[std::sync::Mutex<u8>]) { for m in ms { *m.lock().unwrap() += 1; } }");
+    silent(
+        "async fn f(xs: &[u8], m: &std::sync::Mutex<Vec<u8>>) { for x in xs { { m.lock().unwrap().push(*x); } tokio::task::yield_now().await; } }",
+    );
     silent("fn f(q: &std::sync::Mutex<Vec<u8>>) { loop { let job = q.lock().unwrap().pop(); } }");
     silent("fn f(xs: &[u8]) { for x in xs { let out = std::io::stdout().lock(); } }");
     silent(
@@ -126,6 +129,13 @@ fn collect_then_iterate() {
     silent("fn f(xs: &[u8]) -> Vec<u8> { xs.iter().copied().collect::<Vec<_>>() }");
     silent(
         "fn f(xs: &[u8]) { for x in xs.iter().collect::<std::collections::BTreeSet<_>>().into_iter() {} }",
+    );
+    silent(
+        "struct W { it: std::vec::IntoIter<u8> } fn f(xs: &[u8]) -> W { W { it: xs.iter().copied().collect::<Vec<_>>().into_iter() } }",
+    );
+    finds(
+        Rule::CollectThenIterate,
+        "fn f(xs: &[u8]) { for x in xs.iter().collect::<Vec<_>>().into_iter() {} }",
     );
     silent("fn f(s: &str) { for x in s.split(',').collect::<Vec<_>>().into_iter().rev() {} }");
 }
@@ -219,6 +229,7 @@ fn spawn_in_loop() {
         "use std::thread; fn f(us: Vec<String>) { for u in us { thread::spawn(move || u); } }",
     );
     silent("fn f(n: usize) { for i in 0..n { std::thread::spawn(move || i); } }");
+    silent("fn f() { for (a, b) in [(1, 2), (3, 4)] { std::thread::spawn(move || a + b); } }");
     silent(
         "async fn f(us: Vec<String>) { tokio::spawn(async move { for u in us { get(u).await; } }); }",
     );
@@ -261,6 +272,19 @@ fn query_in_loop() {
     );
     silent("fn f(xs: &[Vec<u8>]) { for x in xs { x.first(); } }");
     silent("fn f(xs: &[Vec<u8>]) { for x in xs { x.iter().all(|b| *b > 1); } }");
+}
+
+#[test]
+fn test_code_is_not_read() {
+    silent(
+        "#[cfg(test)] mod tests { fn f(xs: &[u8]) -> Vec<u8> { let mut v = Vec::new(); for x in xs { v.push(*x); } v } }",
+    );
+    silent("#[tokio::test] async fn t() { std::fs::read(\"a\"); }");
+    silent("#[test] fn t() { for x in [1, 2] { let re = Regex::new(\"a\"); } }");
+    finds(
+        Rule::BlockingInAsync,
+        "#[tokio::main] async fn main() { std::fs::read(\"a\"); }",
+    );
 }
 
 #[test]

@@ -28,6 +28,8 @@ struct Frame {
     /// A `for` over a range: a fixed count, such as a pool of workers.
     ranged: bool,
     once: bool,
+    /// The body `.await`s: taking a lock per iteration is how to not hold it across.
+    awaits: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,9 +97,12 @@ impl<'a> Scanner<'a> {
         self.place.loops.iter().any(|f| !f.once)
     }
 
-    /// Inside a `for` loop that runs more than once.
+    /// Inside a `for` loop that runs more than once and does not `.await`.
     fn in_for(&self) -> bool {
-        self.place.loops.iter().any(|f| f.is_for && !f.once)
+        self.place
+            .loops
+            .iter()
+            .any(|f| f.is_for && !f.once && !f.awaits)
     }
 
     /// Inside a `for` over a collection (not a range), innermost.
@@ -204,8 +209,35 @@ impl<'ast> Visit<'ast> for PatNames {
     }
 }
 
+/// `#[test]`, `#[tokio::test]` and the like, or `#[cfg(test)]`: not shipped code.
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        if path.segments.last().is_some_and(|s| s.ident == "test") {
+            return true;
+        }
+        path.is_ident("cfg")
+            && matches!(&attr.meta, syn::Meta::List(list) if list.tokens.to_string() == "test")
+    })
+}
+
 impl<'ast> Visit<'ast> for Scanner<'_> {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if !is_test(&item.attrs) {
+            visit::visit_item_mod(self, item);
+        }
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        if !is_test(&item.attrs) {
+            visit::visit_item_impl(self, item);
+        }
+    }
+
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if is_test(&item.attrs) {
+            return;
+        }
         self.fresh(item.sig.asyncness.is_some(), |s| {
             s.params(item.sig.inputs.iter());
             s.visit_block(&item.block);
@@ -242,11 +274,13 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.collect_then_iterate(&expr.expr);
         self.visit_expr(&expr.expr);
         let frame = Frame {
             is_for: true,
-            ranged: checks::is_range(&expr.expr),
+            ranged: checks::is_range(&expr.expr) || matches!(&*expr.expr, Expr::Array(_)),
             once: checks::iterates_once(&expr.expr),
+            awaits: super::blocks::awaits(&expr.body),
         };
         self.in_frame(frame, |s| {
             s.bind(&expr.pat, Kind::Other);
@@ -259,6 +293,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             is_for: false,
             ranged: false,
             once: false,
+            awaits: false,
         };
         self.in_frame(frame, |s| {
             s.visit_expr(&expr.cond);
@@ -271,6 +306,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             is_for: false,
             ranged: false,
             once: checks::ends_unconditionally(&expr.body),
+            awaits: false,
         };
         self.in_frame(frame, |s| s.visit_block(&expr.body));
     }
@@ -387,16 +423,8 @@ impl Scanner<'_> {
         if method == "rev" {
             self.note_needed_collect(&call.receiver);
         }
-        if ["iter", "into_iter", "iter_mut"].contains(&method.as_str())
-            && call.args.is_empty()
-            && checks::is_vec_collect(&call.receiver)
-            && !self.needed_collects.contains(&super::visit::at(span))
-        {
-            self.hit(
-                Rule::CollectThenIterate,
-                span,
-                format!("`.collect::<Vec<_>>().{method}()` builds a Vec only to iterate it"),
-            );
+        if method != "rev" {
+            self.collect_then_iterate(&call.receiver);
         }
         if method == "push_str"
             && self.in_loop()
@@ -424,6 +452,28 @@ impl Scanner<'_> {
                 Rule::BlockingInAsync,
                 span,
                 format!("`std::process::Command::{method}()` blocks the async executor's thread until the process ends"),
+            );
+        }
+    }
+
+    /// `.collect::<Vec<_>>().into_iter()` consumed at once by `consumer` (a
+    /// method or a `for` loop); one that is stored or returned is left alone,
+    /// as the Vec may be wanted (its type, eager evaluation, a borrow ended).
+    fn collect_then_iterate(&mut self, consumed: &Expr) {
+        let Expr::MethodCall(call) = consumed else {
+            return;
+        };
+        let method = call.method.to_string();
+        let span = call.method.span();
+        if ["iter", "into_iter", "iter_mut"].contains(&method.as_str())
+            && call.args.is_empty()
+            && checks::is_vec_collect(&call.receiver)
+            && !self.needed_collects.contains(&at(span))
+        {
+            self.hit(
+                Rule::CollectThenIterate,
+                span,
+                format!("`.collect::<Vec<_>>().{method}()` builds a Vec only to iterate it"),
             );
         }
     }
