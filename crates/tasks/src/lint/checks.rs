@@ -430,3 +430,12 @@ pub(crate) fn ends_unconditionally(block: &syn::Block) -> bool {
         _ => false,
     }
 }
+
+/// `io::stdin()`, `std::io::stdout()`, `stderr()`.
+pub(crate) fn is_stdio(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else {
+        return false;
+    };
+    matches!(&*call.func, Expr::Path(p)
+        if p.path.segments.last().is_some_and(|s| ["stdin", "stdout", "stderr"].contains(&s.ident.to_string().as_str())))
+}

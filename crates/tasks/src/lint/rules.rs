@@ -84,7 +84,13 @@ impl Rule {
     pub fn default_level(self) -> LintLevel {
         use cargo_perf_engine::Severity;
         use cargo_perf_engine::model::FindingCode;
-        if matches!(self, Rule::UnboundedChannelInLoop | Rule::SpawnInLoop) {
+        if matches!(
+            self,
+            Rule::UnboundedChannelInLoop
+                | Rule::SpawnInLoop
+                | Rule::LockInLoop
+                | Rule::CollectThenIterate
+        ) {
             return LintLevel::Allow;
         }
         match self.code().severity() {

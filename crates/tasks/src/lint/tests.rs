@@ -116,6 +116,9 @@ fn lock_in_loop() {
     silent("fn f(q: &std::sync::Mutex<Vec<u8>>) { loop { let job = q.lock().unwrap().pop(); } }");
     silent("fn f(xs: &[u8]) { for x in xs { let out = std::io::stdout().lock(); } }");
     silent(
+        "fn f(xs: &[u8]) { let stdin = std::io::stdin(); for x in xs { let r = stdin.lock(); } }",
+    );
+    silent(
         "fn f(total: &std::sync::Mutex<u32>) { let mut t = total.lock().unwrap(); for x in 0..9 { *t += x; } }",
     );
 }

@@ -36,6 +36,8 @@ struct Frame {
 pub(crate) enum Kind {
     Heap,
     File,
+    /// `io::stdin()` and friends: locked where needed, not a shared lock.
+    Stdio,
     Other,
 }
 
@@ -334,6 +336,8 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                     Kind::File
                 } else if checks::is_heap_init(&init.expr) {
                     Kind::Heap
+                } else if checks::is_stdio(&init.expr) {
+                    Kind::Stdio
                 } else {
                     Kind::Other
                 }
@@ -399,9 +403,9 @@ impl Scanner<'_> {
         let span = call.method.span();
         if self.in_for() && checks::is_lock(call) {
             let outside = match checks::lock_target(&call.receiver) {
-                checks::LockTarget::Binding(name) => {
-                    self.lookup(&name).is_some_and(|b| b.depth < self.depth())
-                }
+                checks::LockTarget::Binding(name) => self
+                    .lookup(&name)
+                    .is_some_and(|b| b.depth < self.depth() && b.kind != Kind::Stdio),
                 checks::LockTarget::SelfField => true,
                 checks::LockTarget::Other => false,
             };
