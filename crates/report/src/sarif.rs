@@ -22,12 +22,21 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// The file as a SARIF URI relative to the source root.
+/// The file as a SARIF URI relative to the source root: every byte but
+/// the unreserved ones and `/` percent-encoded, so `a:b.rs` is no scheme.
 fn uri(finding: &Finding) -> String {
     let path = finding.file.as_ref().map_or("Cargo.toml".to_owned(), |f| {
         f.to_string_lossy().replace('\\', "/")
     });
-    path.replace('%', "%25").replace(' ', "%20")
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn location(finding: &Finding) -> Value {
