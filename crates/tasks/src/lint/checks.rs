@@ -425,10 +425,10 @@ fn int(expr: &Expr) -> Option<u128> {
 
 /// The body of a `loop` ends with an unconditional `break` or `return`: it runs once.
 pub(crate) fn ends_unconditionally(block: &syn::Block) -> bool {
-    match block.stmts.last() {
-        Some(syn::Stmt::Expr(Expr::Break(_) | Expr::Return(_), _)) => true,
-        _ => false,
-    }
+    matches!(
+        block.stmts.last(),
+        Some(syn::Stmt::Expr(Expr::Break(_) | Expr::Return(_), _))
+    )
 }
 
 /// `io::stdin()`, `std::io::stdout()`, `stderr()`.
