@@ -498,3 +498,23 @@ fn a_crate_clippy_cannot_build_is_a_located_failure() {
         "{failed}"
     );
 }
+
+#[test]
+fn package_flags_choose_the_members_read_and_checked() {
+    let dir = Dir::new();
+    dir.workspace(&["quiet", "noisy"]);
+    dir.create("crates/noisy/src/lib.rs", SUPPRESSED);
+    let run = lint(&dir, &["-p", "quiet", "--format", "json"]).expect_success();
+    assert!(findings(&run).is_empty());
+    assert_eq!(run.json()["tasks"][0]["metrics"][0]["value"], 1.0);
+    let run = lint(&dir, &["--exclude", "quiet", "--format", "json"]).expect_success();
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["file"], "crates/noisy/src/lib.rs");
+    let run = lint(&dir, &["-p", "nosiy"]).expect_code(2);
+    run.stderr_has("nosiy");
+    dir.command(["lint", "-p", "quiet", "-v"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success()
+        .stderr_has("cargo clippy -p quiet");
+}

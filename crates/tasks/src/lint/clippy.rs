@@ -10,6 +10,7 @@ use cargo_metadata::Message;
 use cargo_metadata::diagnostic::{Diagnostic, DiagnosticLevel};
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::tail::OutputTail;
+use cargo_perf_engine::workspace::Member;
 use cargo_perf_engine::{CargoCall, CargoOptions, TaskContext, TaskError, Workspace};
 
 /// Lints outside `clippy::perf` that cost time or memory at run time.
@@ -53,16 +54,20 @@ pub(crate) struct ClippyOutput {
     pub stderr_tail: Vec<String>,
 }
 
+/// `cargo clippy` of `members` (every member less `--exclude`, or `-p`'s).
 pub(crate) fn command(
     workspace: &Workspace,
+    members: &[&Member],
     cargo: &CargoOptions,
     lints: &[String],
 ) -> CommandSpec {
-    let mut spec = CommandSpec::new(&workspace.cargo)
-        .arg("clippy")
-        .arg("--workspace");
-    for member in workspace.members.iter().filter(|m| cargo.excludes(m)) {
-        spec = spec.args(["--exclude", &member.spec()]);
+    let mut spec = CommandSpec::new(&workspace.cargo).arg("clippy");
+    if members.len() == workspace.members.len() {
+        spec = spec.arg("--workspace");
+    } else {
+        for member in members {
+            spec = spec.args(["-p", &member.spec()]);
+        }
     }
     spec = cargo.apply(spec, CargoCall::Compile).args([
         "--message-format=json",

@@ -18,7 +18,8 @@ mod visit;
 
 use cargo_perf_engine::workspace::Member;
 use cargo_perf_engine::{
-    Finding, Metric, MetricName, PolicyCargo, Severity, Task, TaskContext, TaskError, Unit,
+    ChangeScope, Finding, Metric, MetricName, PolicyCargo, Project, Severity, Task, TaskContext,
+    TaskError, Unit,
 };
 use cargo_perf_policy::{LintLevel, LintSettings};
 
@@ -61,6 +62,13 @@ impl Task for LintTask {
         Some(cargo_perf_engine::task::CARGO)
     }
 
+    /// A change that touches no member cannot add a finding.
+    fn unaffected(&self, scope: &ChangeScope, project: &Project) -> Option<String> {
+        let members = &project.workspace.members;
+        let any = members.iter().any(|m| scope.affects_member(&m.name));
+        (!any).then(|| "no changed file belongs to a workspace member".to_owned())
+    }
+
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         let settings = &cx.policy().lint;
         let members = members(cx)?;
@@ -93,8 +101,11 @@ impl Task for LintTask {
             plural(files.len())
         )];
         let clippy_level = level(settings, "clippy", LintLevel::Warn);
-        if self.options.clippy.unwrap_or(settings.clippy) && clippy_level != LintLevel::Allow {
-            match run_clippy(cx, settings, clippy_level)? {
+        if self.options.clippy.unwrap_or(settings.clippy)
+            && clippy_level != LintLevel::Allow
+            && !members.is_empty()
+        {
+            match run_clippy(cx, &members, settings, clippy_level)? {
                 Some(count) => parts.push(format!("{count} clippy lint{}", plural(count))),
                 None => parts.push("clippy failed".to_owned()),
             }
@@ -113,6 +124,9 @@ fn members<'w>(cx: &TaskContext<'w>) -> Result<Vec<&'w Member>, TaskError> {
         None => workspace.members.iter().collect(),
     };
     members.retain(|m| !cargo.excludes(m));
+    if let Some(scope) = &cx.project.scope {
+        members.retain(|m| scope.affects_member(&m.name));
+    }
     Ok(members)
 }
 
@@ -186,6 +200,7 @@ fn report_file(cx: &mut TaskContext<'_>, settings: &LintSettings, file: Scanned)
 /// The clippy source; `None` when clippy failed (reported as a finding).
 fn run_clippy(
     cx: &mut TaskContext<'_>,
+    members: &[&Member],
     settings: &LintSettings,
     level: LintLevel,
 ) -> Result<Option<usize>, TaskError> {
@@ -194,7 +209,7 @@ fn run_clippy(
         Some(lints) => lints.clone(),
         None => CLIPPY_LINTS.iter().map(|l| (*l).to_owned()).collect(),
     };
-    let spec = clippy::command(cx.workspace(), &cargo, &lints);
+    let spec = clippy::command(cx.workspace(), members, &cargo, &lints);
     cx.step(&spec.display());
     let out = clippy::run(cx, &spec)?;
     if !out.success {
