@@ -21,6 +21,7 @@ fn page(task: &str) -> &'static str {
         "build" => "build.md",
         "bench" => "bench.md",
         "profile" => "profile.md",
+        "lint" => "lint.md",
         other => panic!("no docs page for the codes of `{other}`"),
     }
 }
@@ -90,6 +91,7 @@ fn every_code_is_unique_and_starts_with_its_task() {
             "command",
             "engine",
             "gitignore",
+            "lint",
             "profile"
         ])
     );
@@ -143,6 +145,7 @@ fn every_documented_code_exists() {
         "build.md",
         "bench.md",
         "profile.md",
+        "lint.md",
     ] {
         let text = read(page);
         let table = text

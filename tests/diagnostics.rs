@@ -138,12 +138,12 @@ fn a_failed_clippy_task_annotates_each_lint_at_its_place() {
         "pub fn answer() -> u32 {\n    return 42;\n}\n",
     );
     dir.policy(&format!(
-        "[tasks.lint]\nrun = \"cargo clippy -q -- -D warnings\"\nenv = {{ CARGO_TARGET_DIR = {:?} }}\n",
+        "[tasks.tidy]\nrun = \"cargo clippy -q -- -D warnings\"\nenv = {{ CARGO_TARGET_DIR = {:?} }}\n",
         shared_target_dir().join("diagnostics-clippy").display().to_string()
     ));
     let run = dir
-        .command(["run", "lint", "--format", "github"])
+        .command(["run", "tidy", "--format", "github"])
         .env_remove("GITHUB_STEP_SUMMARY")
         .expect_code(1);
-    run.stdout_has("::error file=src/lib.rs,line=2,col=5,title=lint/command-rustc-error::unneeded `return` statement");
+    run.stdout_has("::error file=src/lib.rs,line=2,col=5,title=tidy/command-rustc-error::unneeded `return` statement");
 }

@@ -50,7 +50,7 @@ fn pipeline_policy() -> &'static str {
     r#"[settings]
 jobs = 1
 
-[tasks.lint]
+[tasks.tidy]
 description = "Lints pass"
 run = "true"
 
@@ -63,7 +63,7 @@ run = "true"
 depends-on = ["unit"]
 
 [pipelines]
-check = ["lint", "unit", "integration"]
+check = ["tidy", "unit", "integration"]
 "#
 }
 
@@ -75,7 +75,7 @@ fn human_summary_snapshot() {
     assert_eq!(
         normalize(&run.stdout(), &dir),
         "Summary of `check`
-  ✓ lint [T] true
+  ✓ tidy [T] true
   ✗ unit [T] `sh -c 'echo running unit tests; echo '\\''assertion failed: left == right'\\'' >&2; exit 3'` exited with status 3
   - integration skipped: it depends on `unit`, which did not pass
 
@@ -95,13 +95,13 @@ fn json_document_snapshot() {
     let dir = Dir::with_package("demo");
     dir.policy(pipeline_policy());
     let run = dir
-        .command(["run", "lint", "integration", "--format", "json"])
+        .command(["run", "tidy", "integration", "--format", "json"])
         .expect_code(1);
     let doc = run.json();
     assert_eq!(doc["version"], 2);
     assert_eq!(doc["exit_code"], 1);
     assert_eq!(doc["outcome"], "failed");
-    assert_eq!(doc["command"], "lint integration");
+    assert_eq!(doc["command"], "tidy integration");
     let statuses: Vec<(&str, &str)> = doc["tasks"]
         .as_array()
         .unwrap()
@@ -111,7 +111,7 @@ fn json_document_snapshot() {
     assert_eq!(
         statuses,
         [
-            ("lint", "passed"),
+            ("tidy", "passed"),
             ("unit", "failed"),
             ("integration", "skipped")
         ]
@@ -128,7 +128,7 @@ fn json_document_snapshot() {
   "findings": [],
   "kind": "custom",
   "metrics": [],
-  "name": "lint",
+  "name": "tidy",
   "status": "passed",
   "summary": "true"
 }

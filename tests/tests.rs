@@ -23,6 +23,7 @@ mod hooks;
 mod init;
 mod interrupt;
 mod library;
+mod lint;
 mod policy;
 mod profile;
 mod tidy;

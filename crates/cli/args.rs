@@ -58,6 +58,8 @@ pub enum OutputFormat {
     Github,
     /// A Markdown summary, e.g. for a pull-request comment
     Markdown,
+    /// SARIF 2.1.0, for GitHub code scanning (run reports; other commands print their human text)
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,6 +160,20 @@ pub enum Command {
         after_help = "Examples:\n  cargo perf gitignore                  report missing ignores, tracked ignored files, large files\n  cargo perf gitignore --fix            append the missing patterns to the root .gitignore\n  cargo perf gitignore --untrack        stop tracking ignored files (they stay on disk)\n  cargo perf gitignore --staged         pre-commit: check only what is staged\n\nSettings: [gitignore] require, max-file-size, allow-large in perf.toml."
     )]
     Gitignore(GitignoreArgs),
+    /// Find performance anti-patterns in the source: own syntax rules and clippy's perf lints
+    #[command(
+        after_help = "Examples:\n  cargo perf lint                     own rules and clippy's perf lints\n  cargo perf lint --no-clippy         only the own rules (fast: no build)\n  cargo perf lint --list              every rule, its default level and an example\n  cargo perf lint --format sarif > perf.sarif   for GitHub code scanning\n\nSettings: [lint] exclude, clippy, clippy-lints and [lint.rules] in perf.toml.\nAllow inline with `// cargo-perf: allow(lint-clone-in-loop)` on the line before."
+    )]
+    Lint {
+        /// List every rule with its default level and an example, and run nothing
+        #[arg(long)]
+        list: bool,
+        /// Run only the own rules, not `cargo clippy`
+        #[arg(long)]
+        no_clippy: bool,
+        #[command(flatten)]
+        cargo: CargoArgs,
+    },
     /// Record a CPU profile and draw a flamegraph (perf, or callgrind)
     #[command(
         after_help = "Examples:\n  cargo perf profile --bin app -- --input big.txt\n  cargo perf profile --bench parse --freq 4999 --duration 20s\n  cargo perf profile --unit-test tokenizer::tests::long_input\n  cargo perf profile --bin app --diff main          # differential flamegraph against main\n  cargo perf profile --bin app --diff target/cargo-perf/profile/1763900000\n  cargo perf profile --bin app --callgrind          # deterministic instruction counts\n  cargo perf profile --cmd -- ./target/release/app serve\n\nOutputs go to <target dir>/cargo-perf/profile/<run>/ (or --output): flamegraph.svg, stacks.folded, manifest.json, perf.data."

@@ -73,6 +73,18 @@ pub fn dispatch(cli: Cli) -> u8 {
                 },
             )),
         ),
+        Command::Lint { list: true, .. } => crate::lint::list(global),
+        Command::Lint {
+            no_clippy, cargo, ..
+        } => run_builtin(
+            global,
+            &cargo,
+            Arc::new(cargo_perf_tasks::LintTask::new(
+                cargo_perf_tasks::LintOptions {
+                    clippy: no_clippy.then_some(false),
+                },
+            )),
+        ),
         Command::List => list(global),
         Command::Init { force } => init(global, force),
         Command::Profile(args) => profile(global, *args),
@@ -201,6 +213,13 @@ fn run_scoped(
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
         OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Sarif => {
+            let codes = cargo_perf_tasks::codes::all();
+            return finish_output(
+                &cargo_perf_report::render_sarif(&report, &codes),
+                report.exit_code,
+            );
+        }
     };
     let summary = match format {
         Format::Github => append_step_summary(&report).err(),

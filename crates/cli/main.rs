@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod env;
 mod hook;
+mod lint;
 mod output;
 mod session;
 

@@ -38,6 +38,7 @@ pub use sections::bench::{
 pub use sections::build::{BuildSettings, BuildTarget, CargoCommand};
 pub use sections::gitignore::Gitignore;
 pub use sections::hooks::Hooks;
+pub use sections::lint::{LintLevel, LintSettings};
 pub use sections::pipelines::Pipeline;
 pub use sections::settings::Settings;
 pub use sections::tasks::CustomTask;
@@ -78,6 +79,7 @@ const SECTIONS: &[Key<Policy>] = &[
     section!("profile", profile, profile),
     section!("clean", clean, clean),
     section!("bench", bench, bench),
+    section!("lint", lint, lint),
 ];
 
 /// A validated policy.
@@ -94,6 +96,7 @@ pub struct Policy {
     pub profile: sections::profile::ProfileSettings,
     pub clean: sections::clean::Clean,
     pub bench: BenchSettings,
+    pub lint: LintSettings,
 }
 
 impl Policy {

@@ -10,6 +10,7 @@ mod init;
 mod json;
 mod listing;
 mod markdown;
+mod sarif;
 mod status;
 
 pub use github::render_github;
@@ -19,6 +20,7 @@ pub use init::{InitSummary, render_init_json};
 pub use json::render_json;
 pub use listing::{render_listing, render_listing_json};
 pub use markdown::render_markdown;
+pub use sarif::{SARIF_SCHEMA, SARIF_VERSION, render_sarif};
 pub use status::status_mark;
 
 use cargo_perf_engine::{Finding, RunReport, Severity, TaskReport, TaskStatus};

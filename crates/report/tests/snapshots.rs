@@ -11,7 +11,7 @@ use cargo_perf_engine::model::{ListedPipeline, ListedTask, Listing};
 use cargo_perf_engine::{
     Change, Finding, Metric, MetricName, RunReport, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
 };
-use cargo_perf_report::{Format, render, render_listing, render_listing_json};
+use cargo_perf_report::{Format, render, render_listing, render_listing_json, render_sarif};
 
 const UPDATE_ENV: &str = "UPDATE_SNAPSHOTS";
 
@@ -274,6 +274,8 @@ fn mixed_run() {
         false,
     );
     check_all("mixed", &report);
+    let codes = cargo_perf_engine::model::catalogue::<GitignoreCode>();
+    check("mixed.sarif.json", &render_sarif(&report, &codes));
 }
 
 #[test]
@@ -401,7 +403,11 @@ fn every_snapshot_file_belongs_to_a_test() {
     let expected: Vec<String> = fixtures
         .iter()
         .flat_map(|f| FORMATS.iter().map(move |(_, ext)| format!("{f}.{ext}")))
-        .chain(["listing.human.txt".into(), "listing.json".into()])
+        .chain([
+            "listing.human.txt".into(),
+            "listing.json".into(),
+            "mixed.sarif.json".into(),
+        ])
         .collect();
     let Ok(entries) = std::fs::read_dir(snapshot_dir()) else {
         panic!("no snapshot dir {}", snapshot_dir().display());

@@ -8,6 +8,7 @@ pub use crate::build::codes::BuildCode;
 pub use crate::clean::codes::CleanCode;
 pub use crate::command::CommandCode;
 pub use crate::gitignore::codes::GitignoreCode;
+pub use crate::lint::codes::LintCode;
 pub use crate::profile::codes::ProfileCode;
 
 /// Every code, grouped by task: the engine's, each built-in's, then the
@@ -20,6 +21,7 @@ pub fn all() -> Vec<CodeInfo> {
         catalogue::<BuildCode>(),
         catalogue::<BenchCode>(),
         catalogue::<ProfileCode>(),
+        catalogue::<LintCode>(),
         catalogue::<CommandCode>(),
     ]
     .concat()

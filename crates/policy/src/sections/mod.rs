@@ -6,6 +6,7 @@ pub mod build;
 pub mod clean;
 pub mod gitignore;
 pub mod hooks;
+pub mod lint;
 pub mod pipelines;
 pub mod profile;
 pub mod settings;
@@ -22,6 +23,7 @@ mod tests {
     const PROFILE: &str = include_str!("../../../../docs/profile.md");
     const CLEAN: &str = include_str!("../../../../docs/clean.md");
     const BENCH: &str = include_str!("../../../../docs/bench.md");
+    const LINT: &str = include_str!("../../../../docs/lint.md");
 
     /// Every table of keys, with the docs that document its keys.
     fn tables() -> Vec<(&'static str, Vec<&'static str>, String)> {
@@ -33,7 +35,7 @@ mod tests {
             assert_unique(context, keys);
             (context, names(keys), doc.to_owned())
         }
-        let all = [POLICY, HOOKS, BUILD, GITIGNORE, PROFILE, CLEAN, BENCH].concat();
+        let all = [POLICY, HOOKS, BUILD, GITIGNORE, PROFILE, CLEAN, BENCH, LINT].concat();
         vec![
             entry("perf.toml", crate::SECTIONS, &all),
             entry("[settings]", super::settings::KEYS, POLICY),
@@ -46,6 +48,7 @@ mod tests {
             entry("[[clean.extra]]", super::clean::EXTRA_KEYS, CLEAN),
             entry("[bench]", super::bench::KEYS, BENCH),
             entry("[bench.commands.NAME]", super::bench::COMMAND_KEYS, BENCH),
+            entry("[lint]", super::lint::KEYS, LINT),
         ]
     }
 
