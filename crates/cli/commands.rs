@@ -93,6 +93,7 @@ pub fn dispatch(cli: Cli) -> u8 {
                 cargo_perf_tasks::CleanOptions { dry_run, wait },
             )),
         ),
+        Command::Report { output, open } => crate::report::report(global, output.as_deref(), open),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
@@ -202,6 +203,17 @@ fn run_scoped(
         OutputFormat::Github => Format::Github,
         OutputFormat::Markdown => Format::Markdown,
     };
+    if command == "check"
+        && let Err(err) = cargo_perf_tasks::report::store_last_check(
+            &session.project,
+            &cargo_perf_report::render_json(&report),
+        )
+    {
+        print_warning(
+            &format!("cannot keep this check's result for `cargo perf report`: {err}"),
+            Some("check that the target dir is writable"),
+        );
+    }
     let summary = match format {
         Format::Github => append_step_summary(&report).err(),
         _ => None,

@@ -6,6 +6,7 @@ mod commands;
 mod env;
 mod hook;
 mod output;
+mod report;
 mod session;
 
 use std::process::ExitCode;

@@ -15,6 +15,7 @@ mod gitignore;
 pub mod hook;
 pub mod init;
 pub mod profile;
+pub mod report;
 mod session;
 mod tool_output;
 mod worktree;
