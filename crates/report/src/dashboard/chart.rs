@@ -24,6 +24,8 @@ const LEFT: f64 = 58.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 40.0;
+/// A budget more than this many times the highest value is not drawn to scale.
+const FAR: f64 = 3.0;
 
 /// The style of the charts, shared by the page and standalone SVG files.
 pub(super) const STYLE: &str = "\
@@ -139,12 +141,14 @@ pub(super) fn trend(trend: &Trend, standalone: bool) -> String {
         .iter()
         .map(|d| d.high)
         .fold(f64::NEG_INFINITY, f64::max);
-    for extra in [trend.budget, trend.latest.baseline].into_iter().flatten() {
-        lo = lo.min(extra);
-        hi = hi.max(extra);
-    }
     if !lo.is_finite() || !hi.is_finite() {
         (lo, hi) = (0.0, 1.0);
+    }
+    // A budget far above the data would flatten it: it is then named, not drawn.
+    let budget = trend.budget.filter(|b| *b <= hi * FAR);
+    for extra in [budget, trend.latest.baseline].into_iter().flatten() {
+        lo = lo.min(extra);
+        hi = hi.max(extra);
     }
     let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.02).max(f64::EPSILON);
     let (lo, hi) = ((lo - pad).max(0.0), hi + pad);
@@ -171,7 +175,7 @@ pub(super) fn trend(trend: &Trend, standalone: bool) -> String {
     band_and_line(&mut svg, &drawn, &x, &y);
     for (value, class, name) in [
         (trend.latest.baseline, "base", "baseline"),
-        (trend.budget, "budget", "budget"),
+        (budget, "budget", "budget"),
     ] {
         if let Some(v) = value {
             let _ = write!(
@@ -185,6 +189,15 @@ pub(super) fn trend(trend: &Trend, standalone: bool) -> String {
         }
     }
     points(&mut svg, &drawn, &x, &y, trend.unit);
+    if let Some(b) = trend.budget.filter(|_| budget.is_none()) {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">budget {} (far above) ↑</text>",
+            WIDTH - RIGHT,
+            TOP + 10.0,
+            esc(&value_of(b, trend.unit))
+        );
+    }
     svg.push_str("</svg>");
     svg
 }
