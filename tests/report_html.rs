@@ -86,7 +86,10 @@ fn the_page_is_self_contained_and_has_a_trend_per_benchmark_with_a_point_per_run
         assert_eq!(svg.matches("class=\"pt").count(), 3, "{svg}");
     }
     // The budget of `nap` is a line on its chart and a column of its verdict.
-    assert!(page.contains("budget 2.000 s (far above)"), "a budget 100x the data is named, not drawn");
+    assert!(
+        page.contains("budget 2.000 s (far above)"),
+        "a budget 100x the data is named, not drawn"
+    );
     assert!(page.contains("<td class=\"num\">2.000 s</td>"));
     // Build health from the stored check; nothing fetched from the network.
     assert!(page.contains("Edit-rebuild time per member"));
