@@ -216,6 +216,10 @@ window.addEventListener('load', function () {
 #[test]
 fn the_page_renders_in_headless_chromium_without_errors() {
     let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CARGO_PERF_TEST_CHROMIUM").is_none_or(|v| v != "required"),
+            "chromium is required here (CARGO_PERF_TEST_CHROMIUM=required) but not installed"
+        );
         eprintln!(
             "SKIPPED: chromium is not installed (`apt-get install -y chromium`; .ci/run installs it)"
         );
