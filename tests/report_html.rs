@@ -326,3 +326,32 @@ fn the_page_renders_in_headless_chromium_without_errors() {
     assert!(size > 10_000, "no screenshot at {}", shot.display());
     eprintln!("screenshot: {}", shot.display());
 }
+
+#[test]
+fn a_pipeline_can_end_with_the_report_task() {
+    let dir = project();
+    dir.create(
+        "perf.toml",
+        format!(
+            "{}nightly = [\"bench\", \"report\"]\n",
+            dir.read("perf.toml")
+        ),
+    );
+    let run = dir.command(["run", "nightly", "--format", "json"]).output();
+    let doc = run.json();
+    let report = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "report")
+        .unwrap_or_else(|| panic!("no report task in {doc:#}"));
+    assert_eq!(report["status"], "passed", "{report:#}");
+    let page = PathBuf::from(report["artifacts"][0].as_str().unwrap());
+    let page = dir.join(page);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("data-benchmark=\"nap\" data-runs=\"1\""),
+        "{}",
+        run.context()
+    );
+}

@@ -155,6 +155,12 @@ fn run_scoped(
         Ok(session) => session,
         Err(code) => return code,
     };
+    // The `report` task of a pipeline draws the page with our renderer.
+    session.override_task(Arc::new(cargo_perf_tasks::report::ReportTask::new(
+        cargo_perf_tasks::report::ReportOptions {
+            render: Some(cargo_perf_report::render_dashboard_html),
+        },
+    )));
     if let Some(task) = task {
         session.override_task(task);
     }

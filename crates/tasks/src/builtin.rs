@@ -17,5 +17,6 @@ pub fn tasks() -> Vec<Arc<dyn Task>> {
         Arc::new(crate::profile::ProfileTask::default()),
         Arc::new(crate::clean::CleanTask::default()),
         Arc::new(crate::bench::BenchTask::new(Default::default())),
+        Arc::new(crate::report::ReportTask::default()),
     ]
 }

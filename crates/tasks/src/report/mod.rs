@@ -7,6 +7,7 @@
 mod check;
 mod disk;
 mod profiles;
+mod task;
 mod trends;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use cargo_perf_engine::dashboard::{Dashboard, Source};
 use cargo_perf_engine::{Project, TaskError};
 
 pub use check::store_last_check;
+pub use task::{Renderer, ReportOptions, ReportTask};
 
 /// Everything the report shows for `project`. A store that cannot be read
 /// becomes a note on the page, not an error.
