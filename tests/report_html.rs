@@ -355,3 +355,41 @@ fn a_pipeline_can_end_with_the_report_task() {
         run.context()
     );
 }
+
+#[test]
+fn open_hands_the_page_to_the_desktop_opener_and_json_prints_the_data() {
+    let dir = Dir::with_package("demo");
+    dir.git_init();
+    let bin = dir.join("fake-bin");
+    let opener = dir.create(
+        "fake-bin/xdg-open",
+        format!(
+            "#!/bin/sh\necho \"$1\" > {}\n",
+            dir.join("opened").display()
+        ),
+    );
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin];
+    paths.extend(std::env::split_paths(&path));
+    let page = dir
+        .command(["report", "--open"])
+        .env("PATH", std::env::join_paths(paths).unwrap())
+        .expect_success()
+        .stdout();
+    // The opener runs detached: give it a moment.
+    let opened = (0..50)
+        .find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::fs::read_to_string(dir.join("opened")).ok()
+        })
+        .expect("xdg-open was not run");
+    assert_eq!(opened.trim(), page.trim());
+
+    let doc = dir
+        .command(["report", "--format", "json"])
+        .expect_success()
+        .json();
+    assert_eq!(doc["bench"]["runs"], 0, "{doc:#}");
+    assert_eq!(doc["last_check"], serde_json::Value::Null, "{doc:#}");
+}

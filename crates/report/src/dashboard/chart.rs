@@ -472,6 +472,49 @@ mod tests {
     }
 
     #[test]
+    fn marks_baseline_and_budget_are_drawn() {
+        use cargo_perf_engine::model::dashboard::{Latest, LatestStatus};
+        let point = |run: u64, median: f64, mark| TrendPoint {
+            run,
+            time: run,
+            median,
+            low: median * 0.9,
+            high: median * 1.1,
+            mark,
+        };
+        let mut trend = Trend {
+            id: "a<b".into(),
+            unit: Unit::Nanoseconds,
+            budget: Some(2.5e6),
+            points: vec![
+                point(1, 1e6, Mark::Steady),
+                point(2, 2e6, Mark::Regression),
+                point(3, 1e6, Mark::Improvement),
+            ],
+            latest: Latest {
+                samples: 5,
+                p50: 1e6,
+                p95: 1e6,
+                p99: 1e6,
+                baseline: Some(2e6),
+                change: Some(-0.5),
+                status: LatestStatus::Improved,
+            },
+        };
+        let svg = super::trend(&trend, true);
+        assert!(svg.starts_with("<?xml") && svg.contains("<style>"));
+        assert_eq!(svg.matches("class=\"pt").count(), 3);
+        assert!(svg.contains("class=\"pt reg\"") && svg.contains("class=\"pt imp\""));
+        assert!(svg.contains("<title>budget: 2.500 ms</title>"));
+        assert!(svg.contains("<title>baseline: 2.000 ms</title>"));
+        assert!(svg.contains("data-benchmark=\"a&lt;b\""));
+        assert!(svg.contains("median time (ms)") && svg.contains(">run</text>"));
+        trend.budget = Some(1e9);
+        let svg = super::trend(&trend, false);
+        assert!(!svg.contains("<title>budget") && svg.contains("budget 1.000 s (far above)"));
+    }
+
+    #[test]
     fn long_histories_are_downsampled_to_the_cap_keeping_recent_runs() {
         let points: Vec<TrendPoint> = (1..=1000)
             .map(|run| TrendPoint {

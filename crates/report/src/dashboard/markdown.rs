@@ -12,7 +12,7 @@ use cargo_perf_engine::model::format_bytes;
 use super::chart;
 use super::lights::areas;
 use super::page::status_text;
-use super::text::{date, metric, percent_change, value};
+use super::text::{date, metric, percent_change, short, value};
 
 /// The Markdown text and the chart files it links to.
 pub struct MarkdownReport {
@@ -73,7 +73,7 @@ fn summary(d: &Dashboard) -> String {
     let _ = writeln!(
         out,
         "Data from commit `{}` on branch `{}`, {}; machine: {}.\n",
-        s.commit.as_deref().map_or("-", |c| &c[..c.len().min(12)]),
+        s.commit.as_deref().map_or("-".to_owned(), short),
         s.branch.as_deref().unwrap_or("-"),
         s.time.map_or("no run yet".to_owned(), date),
         s.machine.as_deref().unwrap_or("unknown")

@@ -9,7 +9,7 @@ use cargo_perf_engine::model::{Unit, format_bytes};
 
 use super::chart::{self, Bar};
 use super::lights::areas;
-use super::text::{base64, date, esc, percent_change, value};
+use super::text::{base64, date, esc, percent_change, short, value};
 
 const CSS: &str = "\
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1b1b;--muted:#666;--rule:#ddd;--card:#f6f6f6}\
@@ -62,11 +62,7 @@ fn summary(out: &mut String, d: &Dashboard) {
     let _ = write!(out, "<h1>cargo perf report: {}</h1>", esc(&d.workspace));
     let s = &d.source;
     let commit = s.commit.as_deref().map_or("-".to_owned(), |c| {
-        format!(
-            "{}{}",
-            &c[..c.len().min(12)],
-            if s.dirty { " (dirty)" } else { "" }
-        )
+        format!("{}{}", short(c), if s.dirty { " (dirty)" } else { "" })
     });
     let _ = write!(
         out,
@@ -210,7 +206,7 @@ fn profile(out: &mut String, p: &ProfileView) {
         p.created.map(date).unwrap_or_default(),
         p.commit
             .as_deref()
-            .map(|c| format!(" · commit <code>{}</code>", esc(&c[..c.len().min(12)])))
+            .map(|c| format!(" · commit <code>{}</code>", esc(&short(c))))
             .unwrap_or_default(),
         p.samples
             .map(|n| format!(" · {n} samples"))

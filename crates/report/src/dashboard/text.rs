@@ -106,6 +106,11 @@ pub(super) fn scale(max: f64, unit: Unit) -> (f64, &'static str) {
     }
 }
 
+/// A commit's first 12 characters.
+pub(super) fn short(commit: &str) -> String {
+    commit.chars().take(12).collect()
+}
+
 /// `+12.3%`.
 pub(super) fn percent_change(change: f64) -> String {
     format!("{:+.1}%", change * 100.0)
