@@ -393,3 +393,14 @@ fn open_hands_the_page_to_the_desktop_opener_and_json_prints_the_data() {
     assert_eq!(doc["bench"]["runs"], 0, "{doc:#}");
     assert_eq!(doc["last_check"], serde_json::Value::Null, "{doc:#}");
 }
+
+#[test]
+fn a_check_before_the_first_build_creates_no_target_dir() {
+    let dir = Dir::with_package("demo");
+    dir.create(".gitignore", "/target\n/.cargo-perf\nperf.data*\n");
+    dir.git_init();
+    dir.command(["check", "-q"]).expect_success();
+    assert!(!dir.join("target").exists(), "{}", dir.listing());
+    let page = std::fs::read_to_string(report(&dir, &[])).unwrap();
+    assert!(page.contains("No check recorded yet"));
+}

@@ -15,13 +15,19 @@ fn path(target_dir: &Path) -> PathBuf {
 }
 
 /// Keeps `json` (a check's `--format json` document) for the next report.
-pub fn store_last_check(project: &Project, json: &str) -> std::io::Result<PathBuf> {
+/// Before the first build there is no target dir, and a check does not make
+/// one (the gitignore task judges an absent target dir more gently): then
+/// nothing is kept and `None` returned.
+pub fn store_last_check(project: &Project, json: &str) -> std::io::Result<Option<PathBuf>> {
+    if !project.workspace.target_dir.is_dir() {
+        return Ok(None);
+    }
     let path = path(&project.workspace.target_dir);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     write_atomic(&path, json.as_bytes())?;
-    Ok(path)
+    Ok(Some(path))
 }
 
 /// The stored check, or `None` (with a note when the file is there but unreadable).
