@@ -404,3 +404,27 @@ fn a_check_before_the_first_build_creates_no_target_dir() {
     let page = std::fs::read_to_string(report(&dir, &[])).unwrap();
     assert!(page.contains("No check recorded yet"));
 }
+
+#[test]
+fn runs_with_fields_this_version_does_not_know_still_make_a_trend() {
+    let dir = project();
+    for id in 1..=2 {
+        dir.create(
+            format!(".cargo-perf/bench/runs/{id:06}.json"),
+            format!(
+                r#"{{"format": "cargo-perf-bench/1", "id": {id}, "estimator": "a newer one",
+                  "fingerprint": {{"commit": null, "dirty": false, "branch": "main", "rustc": null, "target": null,
+                    "cpu": "a cpu", "cores": 4, "os": "linux-x86_64", "cargo_lock": null, "time": {}, "extra": 1}},
+                  "benchmarks": [{{"id": "future", "unit": "ns", "samples": [10.0, 11.0, 12.0],
+                    "calibration": [1.0, 2.0], "estimator": "mean"}}]}}"#,
+                1_790_000_000 + id
+            ),
+        );
+    }
+    let page = std::fs::read_to_string(report(&dir, &[])).unwrap();
+    assert!(
+        page.contains("data-benchmark=\"future\" data-runs=\"2\""),
+        "{page}"
+    );
+    assert!(page.contains("a cpu, 4 cores"));
+}
