@@ -26,4 +26,5 @@ mod library;
 mod lint;
 mod policy;
 mod profile;
+mod report_html;
 mod tidy;

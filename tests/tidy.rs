@@ -21,6 +21,7 @@ const TASK_MODULES: &[&str] = &[
     "hook",
     "init",
     "profile",
+    "report",
 ];
 
 /// Our crates, by package name, with the ones each may depend on.

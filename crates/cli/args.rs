@@ -191,6 +191,18 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Write one HTML page (or Markdown) of what the tasks recorded: trends, profiles, build health, disk, findings
+    #[command(
+        after_help = "Examples:\n  cargo perf report                     <target>/cargo-perf/report/report.html\n  cargo perf report --open\n  cargo perf report --output perf.html\n  cargo perf report --format markdown   report.md and its charts beside it\n  cargo perf report --format github     the same, and the summary in $GITHUB_STEP_SUMMARY"
+    )]
+    Report {
+        /// The file to write (default: report.html or report.md under <target>/cargo-perf/report/)
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Open the page in the browser once written
+        #[arg(long)]
+        open: bool,
+    },
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  cargo perf completions bash > ~/.local/share/bash-completion/completions/cargo-perf\n  cargo perf completions zsh > ~/.zfunc/_cargo-perf\n  cargo perf completions fish > ~/.config/fish/completions/cargo-perf.fish"

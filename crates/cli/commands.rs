@@ -105,6 +105,7 @@ pub fn dispatch(cli: Cli) -> u8 {
                 cargo_perf_tasks::CleanOptions { dry_run, wait },
             )),
         ),
+        Command::Report { output, open } => crate::report::report(global, output.as_deref(), open),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cargo-perf", &mut out);
@@ -166,6 +167,12 @@ fn run_scoped(
         Ok(session) => session,
         Err(code) => return code,
     };
+    // The `report` task of a pipeline draws the page with our renderer.
+    session.override_task(Arc::new(cargo_perf_tasks::report::ReportTask::new(
+        cargo_perf_tasks::report::ReportOptions {
+            render: Some(cargo_perf_report::render_dashboard_html),
+        },
+    )));
     if let Some(task) = task {
         session.override_task(task);
     }
@@ -221,6 +228,17 @@ fn run_scoped(
             );
         }
     };
+    if command == "check"
+        && let Err(err) = cargo_perf_tasks::report::store_last_check(
+            &session.project,
+            &cargo_perf_report::render_json(&report),
+        )
+    {
+        print_warning(
+            &format!("cannot keep this check's result for `cargo perf report`: {err}"),
+            Some("check that the target dir is writable"),
+        );
+    }
     let summary = match format {
         Format::Github => append_step_summary(&report).err(),
         _ => None,

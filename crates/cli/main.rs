@@ -7,6 +7,7 @@ mod env;
 mod hook;
 mod lint;
 mod output;
+mod report;
 mod session;
 
 use std::process::ExitCode;

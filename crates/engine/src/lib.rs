@@ -9,6 +9,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod git;
 mod graph;
+pub use model::dashboard;
 pub use model::history;
 pub mod interrupt;
 pub mod model;

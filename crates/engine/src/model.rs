@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 pub mod code;
+pub mod dashboard;
 mod format;
 pub mod history;
 mod listing;

@@ -3,6 +3,7 @@
 //! so every task's findings and metrics show in every format. They return
 //! text and write no file: where it goes is the binary's choice.
 
+mod dashboard;
 mod github;
 mod history;
 mod human;
@@ -13,6 +14,9 @@ mod markdown;
 mod sarif;
 mod status;
 
+pub use dashboard::{
+    MAX_TREND_POINTS, MarkdownReport, render_dashboard_html, render_dashboard_markdown,
+};
 pub use github::render_github;
 pub use history::{render_history, render_history_json};
 pub use human::render_human;

@@ -18,5 +18,6 @@ pub fn tasks() -> Vec<Arc<dyn Task>> {
         Arc::new(crate::clean::CleanTask::default()),
         Arc::new(crate::bench::BenchTask::new(Default::default())),
         Arc::new(crate::lint::LintTask::default()),
+        Arc::new(crate::report::ReportTask::default()),
     ]
 }

@@ -16,6 +16,7 @@ pub mod hook;
 pub mod init;
 pub mod lint;
 pub mod profile;
+pub mod report;
 mod session;
 mod tool_output;
 mod worktree;

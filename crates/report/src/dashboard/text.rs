@@ -1,0 +1,135 @@
+//! Small text helpers of the report page: HTML escaping, base64 (for the
+//! flamegraphs' data URIs), dates, and a value's display in a unit scaled to
+//! its size.
+
+use cargo_perf_engine::model::{Unit, format_value};
+
+pub(super) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(super) fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `2026-12-01 11:04 UTC`.
+pub(super) fn date(unix: u64) -> String {
+    let days = (unix / 86_400) as i64;
+    let secs = unix % 86_400;
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+/// A value in its unit, as the rest of the tool writes it.
+pub(super) fn value(v: f64, unit: Unit) -> String {
+    format_value(v, unit)
+}
+
+/// A metric of the stored check in its unit (`seconds`, `bytes`, ...).
+pub(super) fn metric(v: f64, unit: &str) -> String {
+    let unit = match unit {
+        "seconds" => Unit::Seconds,
+        "nanoseconds" => Unit::Nanoseconds,
+        "bytes" => Unit::Bytes,
+        "percent" => Unit::Percent,
+        "instructions" => Unit::Instructions,
+        _ => Unit::Count,
+    };
+    format_value(v, unit)
+}
+
+/// The scale a chart of values up to `max` shows them in: (divisor, unit label).
+pub(super) fn scale(max: f64, unit: Unit) -> (f64, &'static str) {
+    match unit {
+        Unit::Nanoseconds => match max {
+            m if m >= 1e9 => (1e9, "s"),
+            m if m >= 1e6 => (1e6, "ms"),
+            m if m >= 1e3 => (1e3, "µs"),
+            _ => (1.0, "ns"),
+        },
+        Unit::Seconds => (1.0, "s"),
+        Unit::Bytes => match max {
+            m if m >= 1024.0 * 1024.0 * 1024.0 => (1024.0 * 1024.0 * 1024.0, "GiB"),
+            m if m >= 1024.0 * 1024.0 => (1024.0 * 1024.0, "MiB"),
+            m if m >= 1024.0 => (1024.0, "KiB"),
+            _ => (1.0, "B"),
+        },
+        Unit::Instructions => match max {
+            m if m >= 1e9 => (1e9, "G instructions"),
+            m if m >= 1e6 => (1e6, "M instructions"),
+            m if m >= 1e3 => (1e3, "k instructions"),
+            _ => (1.0, "instructions"),
+        },
+        Unit::Count => (1.0, "count"),
+        Unit::Percent => (1.0, "%"),
+    }
+}
+
+/// A commit's first 12 characters.
+pub(super) fn short(commit: &str) -> String {
+    commit.chars().take(12).collect()
+}
+
+/// `+12.3%`.
+pub(super) fn percent_change(change: f64) -> String {
+    format!("{:+.1}%", change * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(date(0), "1970-01-01 00:00 UTC");
+        assert_eq!(date(1_796_123_040), "2026-12-01 11:04 UTC");
+    }
+}
