@@ -51,11 +51,11 @@ fn main() {
 }
 "#;
 
-fn task(run: &Run) -> Value {
+pub(crate) fn task(run: &Run) -> Value {
     run.json()["tasks"][0].clone()
 }
 
-fn artifact(task: &Value, file: &str) -> PathBuf {
+pub(crate) fn artifact(task: &Value, file: &str) -> PathBuf {
     task["artifacts"]
         .as_array()
         .expect("artifacts")
@@ -65,7 +65,7 @@ fn artifact(task: &Value, file: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no {file} among the artifacts: {task:#}"))
 }
 
-fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
+pub(crate) fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
     task["metrics"]
         .as_array()
         .expect("metrics")
@@ -74,7 +74,7 @@ fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
         .unwrap_or_else(|| panic!("no metric {name:?}: {task:#}"))
 }
 
-fn codes(task: &Value) -> Vec<String> {
+pub(crate) fn codes(task: &Value) -> Vec<String> {
     task["findings"]
         .as_array()
         .expect("findings")
@@ -83,7 +83,7 @@ fn codes(task: &Value) -> Vec<String> {
         .collect()
 }
 
-fn folded_total(path: &Path) -> u64 {
+pub(crate) fn folded_total(path: &Path) -> u64 {
     std::fs::read_to_string(path)
         .expect("read folded stacks")
         .lines()
@@ -97,7 +97,7 @@ fn folded_total(path: &Path) -> u64 {
         .sum()
 }
 
-fn manifest(dir: &Path) -> Value {
+pub(crate) fn manifest(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
         .expect("manifest JSON")
 }

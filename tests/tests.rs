@@ -24,4 +24,5 @@ mod interrupt;
 mod library;
 mod policy;
 mod profile;
+mod profile_memory;
 mod tidy;

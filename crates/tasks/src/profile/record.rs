@@ -64,6 +64,23 @@ pub(crate) fn callgrind(
     run(cx, spec, options, "recording with callgrind (slow: ~50x)")
 }
 
+/// `--memory`: valgrind's DHAT, with inline frames so inlined code is named.
+pub(crate) fn dhat(
+    cx: &TaskContext<'_>,
+    program: &Program,
+    options: &Resolved,
+    out: &Path,
+) -> Result<Recording, TaskError> {
+    let mut file_arg = std::ffi::OsString::from("--dhat-out-file=");
+    file_arg.push(out);
+    let spec = CommandSpec::new("valgrind")
+        .args(["--tool=dhat", "--quiet", "--read-inline-info=yes"])
+        .arg(file_arg)
+        .arg("--");
+    let spec = workload(spec, program, options);
+    run(cx, spec, options, "recording allocations with DHAT (slow: ~20x)")
+}
+
 /// Appends the program, capped by `--duration` with `timeout -s INT` so the
 /// recorder still writes a complete file.
 fn workload(mut spec: CommandSpec, program: &Program, options: &Resolved) -> CommandSpec {
