@@ -214,6 +214,11 @@ fn diff_against_a_saved_profile_marks_the_function_that_grew() {
     assert!(svg.contains("diffprog::grows"));
     let manifest = manifest(artifact(&task, "diff.svg").parent().unwrap());
     assert_eq!(manifest["diff"]["baseline"], "base");
+    let summary = task["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("differential flamegraph at") && summary.contains("diff.svg"),
+        "{summary}"
+    );
 
     // A missing baseline is neither a directory nor a revision.
     dir.command([
@@ -418,6 +423,20 @@ fn bad_input_is_a_clear_error() {
         .expect_code(2)
         .stdout_has("`perf` is not installed")
         .stdout_has("apt-get install linux-perf");
+
+    // Several binaries and none named: said before anything is built.
+    dir.create("src/bin/other.rs", "fn main() {}\n");
+    dir.command(["profile"])
+        .expect_code(2)
+        .stdout_has("2 binaries could be profiled: ")
+        .stdout_has("other")
+        .stdout_has("cargo perf profile --bin ")
+        .stdout_lacks("Compiling");
+    assert!(
+        !dir.join("target/release").exists(),
+        "built before saying so"
+    );
+    std::fs::remove_file(dir.join("src/bin/other.rs")).unwrap();
 
     dir.policy("[profile]\nbin = \"badprog\"\nfreqency = 99\ncall-graph = \"lbr\"\n");
     dir.command(["profile"])

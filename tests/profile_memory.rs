@@ -2,7 +2,7 @@
 //! allocates known amounts in known functions, and `--callgrind` on a
 //! multi-threaded and a stripped program, through the real binary.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::profile::{artifact, codes, folded_total, manifest, metric, task};
 use crate::util::Dir;
@@ -78,7 +78,9 @@ fn memory_profile_names_the_allocating_functions_with_exact_counts() {
     let mut counts = Vec::new();
     for _ in 0..2 {
         let run = dir
-            .command(["profile", "--bin", "memprog", "--memory", "--format", "json"])
+            .command([
+                "profile", "--bin", "memprog", "--memory", "--format", "json",
+            ])
             .expect_success();
         let task = task(&run);
         let peak = value(&task, "profile.peak-heap");
@@ -124,47 +126,52 @@ fn memory_profile_names_the_allocating_functions_with_exact_counts() {
 fn memory_profile_of_a_crashing_program_keeps_what_it_saw() {
     let dir = program("crashprog");
     let run = dir
-        .command(["profile", "--bin", "crashprog", "--memory", "--format", "json"])
+        .command([
+            "profile",
+            "--bin",
+            "crashprog",
+            "--memory",
+            "--format",
+            "json",
+        ])
         .env("ABORT", "1")
         .expect_success();
     let task = task(&run);
-    assert!(codes(&task).contains(&"profile-program-failed".to_owned()), "{task:#}");
+    assert!(
+        codes(&task).contains(&"profile-program-failed".to_owned()),
+        "{task:#}"
+    );
     assert!(value(&task, "profile.peak-heap") >= (64u64 << 20) as f64);
     assert!(svg(&task, "flamegraph.svg").contains("crashprog::big_buffer"));
     run.stdout_has("signal 6");
 }
 
-/// A directory holding only links to the tools a profile needs, not valgrind.
-fn path_without_valgrind(dir: &Dir) -> PathBuf {
-    let bin = dir.join("bin-without-valgrind");
-    std::fs::create_dir_all(&bin).unwrap();
-    for tool in ["cargo", "rustc", "git"] {
-        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap())
-            .map(|d| d.join(tool))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| panic!("{tool} on PATH"));
-        std::os::unix::fs::symlink(&found, bin.join(tool)).unwrap();
-    }
-    bin
-}
-
 #[test]
 fn memory_profile_without_valgrind_is_an_environment_error() {
     let dir = program("novalgrind");
-    let bin = path_without_valgrind(&dir);
+    // A PATH without valgrind; cargo is found through $CARGO.
+    let empty = Dir::new();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     dir.command(["profile", "--bin", "novalgrind", "--memory"])
-        .env("PATH", &bin)
+        .env("PATH", empty.path())
+        .env("CARGO", cargo)
         .expect_code(2)
         .stdout_has("`valgrind` is not installed (or not on PATH); --memory needs it")
         .stdout_has("sudo apt-get install valgrind");
-    assert!(!dir.join("target/release/novalgrind").exists(), "built before the check");
+    assert!(
+        !dir.join("target/release").exists(),
+        "built before the check"
+    );
 }
 
 /// The total of callgrind's own `totals:` line in a profile directory.
 fn callgrind_totals(dir: &Path) -> u64 {
     let text = std::fs::read_to_string(dir.join("callgrind.out")).expect("callgrind.out");
     text.lines()
-        .find_map(|l| l.strip_prefix("totals:").or_else(|| l.strip_prefix("summary:")))
+        .find_map(|l| {
+            l.strip_prefix("totals:")
+                .or_else(|| l.strip_prefix("summary:"))
+        })
         .and_then(|t| t.trim().parse().ok())
         .expect("a totals line")
 }
@@ -173,7 +180,14 @@ fn callgrind_totals(dir: &Path) -> u64 {
 fn callgrind_counts_every_threads_instructions() {
     let dir = program("mtprog");
     let run = dir
-        .command(["profile", "--bin", "mtprog", "--callgrind", "--format", "json"])
+        .command([
+            "profile",
+            "--bin",
+            "mtprog",
+            "--callgrind",
+            "--format",
+            "json",
+        ])
         .env("THREADS", "1")
         .expect_success();
     let task = task(&run);
@@ -184,7 +198,10 @@ fn callgrind_counts_every_threads_instructions() {
     // Three workers of 2 M iterations against 10 k on the main thread.
     assert!(value(&task, "profile.self.mtprog::spin") > 90.0, "{task:#}");
     let top = manifest(folded.parent().unwrap())["top_inclusive"].to_string();
-    assert!(!top.contains("thread_start") && !top.contains("start_thread"), "{top}");
+    assert!(
+        !top.contains("thread_start") && !top.contains("start_thread"),
+        "{top}"
+    );
 }
 
 #[test]
@@ -205,12 +222,22 @@ fn a_stripped_program_is_a_warning_with_the_fix() {
             .args([exe.to_str().unwrap()])
             .expect_success();
         let task = task(&run);
-        assert!(codes(&task).contains(&"profile-no-symbols".to_owned()), "{mode}: {task:#}");
+        assert!(
+            codes(&task).contains(&"profile-no-symbols".to_owned()),
+            "{mode}: {task:#}"
+        );
         run.stdout_has("looks stripped").stdout_has("strip = false");
     }
     // The same program with its symbols gives no such warning.
     let run = dir
-        .command(["profile", "--bin", "stripprog", "--memory", "--format", "json"])
+        .command([
+            "profile",
+            "--bin",
+            "stripprog",
+            "--memory",
+            "--format",
+            "json",
+        ])
         .expect_success();
     assert!(!codes(&task(&run)).contains(&"profile-no-symbols".to_owned()));
 }

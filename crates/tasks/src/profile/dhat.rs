@@ -71,7 +71,8 @@ pub(crate) struct Heap {
 
 /// Parses DHAT's JSON output of a run of the program called `comm`.
 pub(crate) fn parse(json: &[u8], comm: &str) -> Result<Heap, String> {
-    let file: File = serde_json::from_slice(json).map_err(|err| format!("not a DHAT file: {err}"))?;
+    let file: File =
+        serde_json::from_slice(json).map_err(|err| format!("not a DHAT file: {err}"))?;
     let frames: Vec<Frame> = file.ftbl.iter().map(|f| frame(f)).collect();
     let mut heap = Heap::default();
     let mut peak: BTreeMap<String, u64> = BTreeMap::new();
@@ -250,13 +251,23 @@ mod tests {
     #[test]
     fn totals_sites_and_folded_stacks() {
         let heap = parse(FILE.as_bytes(), "app").unwrap();
-        assert_eq!((heap.peak_bytes, heap.allocated_bytes, heap.allocations), (64, 144, 11));
-        assert_eq!(String::from_utf8(heap.folded_peak).unwrap(), "app;main;app::big 64\n");
+        assert_eq!(
+            (heap.peak_bytes, heap.allocated_bytes, heap.allocations),
+            (64, 144, 11)
+        );
+        assert_eq!(
+            String::from_utf8(heap.folded_peak).unwrap(),
+            "app;main;app::big 64\n"
+        );
         assert_eq!(
             String::from_utf8(heap.folded_count).unwrap(),
             "app;main;??? 10\napp;main;app::big 1\n"
         );
-        let big = heap.sites.iter().find(|s| s.function == "app::big").unwrap();
+        let big = heap
+            .sites
+            .iter()
+            .find(|s| s.function == "app::big")
+            .unwrap();
         assert_eq!(big.location.as_deref(), Some("main.rs:3"));
         let unnamed = heap.sites.iter().find(|s| s.function == "???").unwrap();
         assert!(unnamed.grows && unnamed.blocks == 10);

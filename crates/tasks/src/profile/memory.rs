@@ -103,15 +103,19 @@ pub(crate) fn report(cx: &mut TaskContext<'_>, heap: &Heap, max_rss: u64) -> ser
         "allocated_bytes": heap.allocated_bytes,
         "allocations": heap.allocations,
         "max_rss_bytes_under_valgrind": max_rss,
-        "top_by_peak": by_peak.iter().map(|s| site_json(s)).collect::<Vec<_>>(),
-        "top_by_count": by_count.iter().map(|s| site_json(s)).collect::<Vec<_>>(),
+        "top_by_peak": by_peak.iter().map(site_json).collect::<Vec<_>>(),
+        "top_by_count": by_count.iter().map(site_json).collect::<Vec<_>>(),
         "files": { "allocations_folded": COUNT_FOLDED, "allocations_svg": COUNT_SVG, "dhat": OUT },
     })
 }
 
 fn top(heap: &Heap, key: impl Fn(&Site) -> u64) -> Vec<Site> {
     let mut sites: Vec<&Site> = heap.sites.iter().filter(|s| key(s) > 0).collect();
-    sites.sort_by(|a, b| key(b).cmp(&key(a)).then_with(|| a.function.cmp(&b.function)));
+    sites.sort_by(|a, b| {
+        key(b)
+            .cmp(&key(a))
+            .then_with(|| a.function.cmp(&b.function))
+    });
     sites.into_iter().take(TOP_SITES).cloned().collect()
 }
 

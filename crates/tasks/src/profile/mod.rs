@@ -103,7 +103,7 @@ impl Task for ProfileTask {
     }
 
     fn description(&self) -> &str {
-        "records a CPU profile and draws a flamegraph (perf or callgrind)"
+        "records a CPU or heap profile and draws a flamegraph (perf, callgrind or DHAT)"
     }
 
     /// A profile is asked for by name, of a program the caller chose: a
@@ -192,7 +192,10 @@ impl Task for ProfileTask {
         };
         let diff_note = match diff.is_null() {
             true => String::new(),
-            false => format!("; differential flamegraph at {}", shown(cx, &dir.join(DIFF_SVG))),
+            false => format!(
+                "; differential flamegraph at {}",
+                shown(cx, &dir.join(DIFF_SVG))
+            ),
         };
         let mut manifest = manifest_json(&options, &profile, &drawn.summary, diff, commit, rustc);
         manifest["heap"] = heap;
@@ -319,7 +322,9 @@ fn draw_allocations(
     count_style.subtitle = Some(format!("{} allocations (DHAT)", heap.allocations));
     count_style.count_name = "allocations".to_owned();
     let svg = render::flamegraph(&heap.folded_count, &count_style).map_err(|err| {
-        TaskError::new(format!("cannot render the allocation-count flamegraph: {err}"))
+        TaskError::new(format!(
+            "cannot render the allocation-count flamegraph: {err}"
+        ))
     })?;
     let svg_path = dir.join(memory::COUNT_SVG);
     write(&svg_path, &svg)?;

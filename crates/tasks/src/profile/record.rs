@@ -78,7 +78,12 @@ pub(crate) fn dhat(
         .arg(file_arg)
         .arg("--");
     let spec = workload(spec, program, options);
-    run(cx, spec, options, "recording allocations with DHAT (slow: ~20x)")
+    run(
+        cx,
+        spec,
+        options,
+        "recording allocations with DHAT (slow: ~20x)",
+    )
 }
 
 /// Appends the program, capped by `--duration` with `timeout -s INT` so the

@@ -215,7 +215,11 @@ mod tests {
         let summary = Summary::from_folded(
             "app;clone3;start_thread;std::sys::pal::unix::thread::Thread::new::thread_start;<alloc::boxed::Box<F,A> as core::ops::function::FnOnce<Args>>::call_once;std::thread::Builder::spawn_unchecked_::{{closure}};app::work 9\napp;_start;main;app::main 1\n",
         );
-        let top: Vec<String> = summary.top_inclusive(3).into_iter().map(|(n, _)| n).collect();
+        let top: Vec<String> = summary
+            .top_inclusive(3)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(top, ["app::work", "app::main"]);
     }
 
