@@ -13,7 +13,8 @@ use crate::util::Dir;
 const SOURCE: &str = r#"
 #[inline(never)]
 fn big_buffer() -> Vec<u8> {
-    std::hint::black_box(vec![7u8; 64 << 20])
+    let mib = if std::env::var_os("BIGGER").is_some() { 96 } else { 64 };
+    std::hint::black_box(vec![7u8; mib << 20])
 }
 
 #[inline(never)]
@@ -120,6 +121,58 @@ fn memory_profile_names_the_allocating_functions_with_exact_counts() {
         .stdout_has("64.0 MiB at the heap's peak")
         .stdout_has("profile.peak-heap")
         .stdout_has("allocations.svg");
+}
+
+#[test]
+fn memory_diff_against_a_saved_profile_compares_the_peak() {
+    let dir = program("memdiff");
+    dir.command([
+        "profile", "--bin", "memdiff", "--memory", "--output", "base",
+    ])
+    .expect_success();
+    let run = dir
+        .command([
+            "profile", "--bin", "memdiff", "--memory", "--diff", "base", "--format", "json",
+        ])
+        .env("BIGGER", "1")
+        .expect_success();
+    let task = task(&run);
+    let peak = metric(&task, "profile.peak-heap");
+    assert_eq!(peak["verdict"], "regressed", "{task:#}");
+    assert!(peak["value"].as_f64().unwrap() > peak["baseline"].as_f64().unwrap() * 1.4);
+    let svg = svg(&task, "diff.svg");
+    assert!(svg.contains("memdiff::big_buffer"));
+    assert!(task["summary"].as_str().unwrap().contains("diff.svg"));
+}
+
+#[test]
+fn memory_profile_of_an_integration_test_target() {
+    let dir = program("memtest");
+    dir.create(
+        "tests/heavy.rs",
+        "#[inline(never)]\nfn test_boxes() -> Vec<Box<u32>> {\n    (0..500).map(|i| std::hint::black_box(Box::new(i))).collect()\n}\n\n#[test]\nfn heavy() {\n    assert_eq!(test_boxes().len(), 500);\n}\n",
+    );
+    let run = dir
+        .command([
+            "profile",
+            "--test",
+            "heavy",
+            "--memory",
+            "--format",
+            "json",
+            "--",
+            "--test-threads=1",
+        ])
+        .expect_success();
+    let task = task(&run);
+    let manifest = manifest(artifact(&task, "stacks.folded").parent().unwrap());
+    let sites = manifest["heap"]["top_by_count"].to_string();
+    assert!(
+        sites.contains("\"heavy::test_boxes::{closure#0}\""),
+        "{sites}"
+    );
+    assert!(sites.contains("\"allocations\":500"), "{sites}");
+    assert!(svg(&task, "allocations.svg").contains("heavy::test_boxes"));
 }
 
 #[test]

@@ -96,10 +96,11 @@ pub(crate) fn parse(json: &[u8], comm: &str) -> Result<Heap, String> {
         *peak.entry(key.clone()).or_default() += pp.gb;
         *count.entry(key).or_default() += pp.tbk;
         if let Some(at) = stack.get(site_at) {
+            let function = site_name(&stack, site_at);
             let site = sites
-                .entry((at.function.clone(), at.location.clone()))
+                .entry((function.clone(), at.location.clone()))
                 .or_insert_with(|| Site {
-                    function: at.function.clone(),
+                    function,
                     location: at.location.clone(),
                     ..Site::default()
                 });
@@ -119,6 +120,20 @@ pub(crate) fn parse(json: &[u8], comm: &str) -> Result<Heap, String> {
     heap.folded_count = lines(count);
     heap.sites = sites.into_values().collect();
     Ok(heap)
+}
+
+/// The site's function; an inlined closure, which valgrind names
+/// `{closure#0}` alone, is named after the function it is in.
+fn site_name(stack: &[&Frame], at: usize) -> String {
+    let function = &stack[at].function;
+    if !function.starts_with("{closure") {
+        return function.clone();
+    }
+    stack[at + 1..]
+        .iter()
+        .find(|f| f.function.contains("::") && !is_plumbing(f))
+        .map(|outer| format!("{}::{function}", outer.function))
+        .unwrap_or_else(|| function.clone())
 }
 
 /// `comm;outermost;..;innermost`, from a stack given innermost first.
@@ -243,17 +258,24 @@ mod tests {
 
     const FILE: &str = r#"{"dhatFileVersion":2,"mode":"heap","pps":[
         {"tb":64,"tbk":1,"tl":10,"gb":64,"fs":[1,2,3]},
-        {"tb":80,"tbk":10,"tl":20,"gb":0,"fs":[1,4,5,3]}],
+        {"tb":80,"tbk":10,"tl":20,"gb":0,"fs":[1,4,5,3]},
+        {"tb":8,"tbk":2,"tl":20,"gb":0,"fs":[1,6,7,3]}],
       "ftbl":["[root]","0x1: malloc (in /usr/libexec/valgrind/vgpreload_dhat.so)",
         "0x2: app::big (main.rs:3)","0x3: main (main.rs:9)",
-        "0x4: grow_one<u8> (library/alloc/src/raw_vec.rs:1)","0x5: ???"]}"#;
+        "0x4: grow_one<u8> (library/alloc/src/raw_vec.rs:1)","0x5: ???",
+        "0x6: {closure#0} (main.rs:5)","0x7: app::boxes (main.rs:5)"]}"#;
 
     #[test]
     fn totals_sites_and_folded_stacks() {
         let heap = parse(FILE.as_bytes(), "app").unwrap();
         assert_eq!(
             (heap.peak_bytes, heap.allocated_bytes, heap.allocations),
-            (64, 144, 11)
+            (64, 152, 13)
+        );
+        assert!(
+            heap.sites
+                .iter()
+                .any(|s| s.function == "app::boxes::{closure#0}")
         );
         assert_eq!(
             String::from_utf8(heap.folded_peak).unwrap(),
@@ -261,7 +283,7 @@ mod tests {
         );
         assert_eq!(
             String::from_utf8(heap.folded_count).unwrap(),
-            "app;main;??? 10\napp;main;app::big 1\n"
+            "app;main;??? 10\napp;main;app::big 1\napp;main;app::boxes;{closure#0} 2\n"
         );
         let big = heap
             .sites
@@ -271,7 +293,7 @@ mod tests {
         assert_eq!(big.location.as_deref(), Some("main.rs:3"));
         let unnamed = heap.sites.iter().find(|s| s.function == "???").unwrap();
         assert!(unnamed.grows && unnamed.blocks == 10);
-        assert!((heap.unnamed_share - 80.0 / 144.0).abs() < 1e-9);
+        assert!((heap.unnamed_share - 80.0 / 152.0).abs() < 1e-9);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use cargo_perf_engine::{Finding, Metric, TaskContext, TaskError, Unit};
+use cargo_perf_engine::{Finding, Metric, TaskContext, TaskError, Unit, Verdict};
 use serde_json::json;
 
 use super::codes::ProfileCode;
@@ -58,12 +58,24 @@ pub(crate) fn record(
 
 /// Metrics, the second flamegraph's stacks, and the top sites as findings;
 /// returns the manifest's `heap` entry.
-pub(crate) fn report(cx: &mut TaskContext<'_>, heap: &Heap, max_rss: u64) -> serde_json::Value {
-    cx.metric(Metric::new(
+/// With `--diff`, the peak is compared with the baseline's.
+pub(crate) fn report(
+    cx: &mut TaskContext<'_>,
+    heap: &Heap,
+    max_rss: u64,
+    baseline_peak: Option<u64>,
+) -> serde_json::Value {
+    let mut peak = Metric::new(
         metric_name("peak-heap"),
         heap.peak_bytes as f64,
         Unit::Bytes,
-    ));
+    );
+    if let Some(before) = baseline_peak {
+        peak = peak
+            .baseline(before as f64)
+            .verdict(peak_verdict(before, heap.peak_bytes));
+    }
+    cx.metric(peak);
     cx.metric(Metric::new(
         metric_name("allocated"),
         heap.allocated_bytes as f64,
@@ -107,6 +119,18 @@ pub(crate) fn report(cx: &mut TaskContext<'_>, heap: &Heap, max_rss: u64) -> ser
         "top_by_count": by_count.iter().map(site_json).collect::<Vec<_>>(),
         "files": { "allocations_folded": COUNT_FOLDED, "allocations_svg": COUNT_SVG, "dhat": OUT },
     })
+}
+
+/// Counts are deterministic, so a 1% change is a change.
+fn peak_verdict(before: u64, after: u64) -> Verdict {
+    let (before, after) = (before as f64, after as f64);
+    if after > before * 1.01 {
+        Verdict::Regressed
+    } else if after < before * 0.99 {
+        Verdict::Improved
+    } else {
+        Verdict::Unchanged
+    }
 }
 
 fn top(heap: &Heap, key: impl Fn(&Site) -> u64) -> Vec<Site> {

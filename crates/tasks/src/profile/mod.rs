@@ -162,13 +162,6 @@ impl Task for ProfileTask {
         report_program_exit(cx, &profile.recording, &profile.program);
         report_symbols(cx, &profile);
         report_summary(cx, &drawn.summary, &options);
-        let heap = match &profile.heap {
-            Some(heap) => {
-                let max_rss = profile.recording.finished.usage.max_rss_bytes;
-                draw_allocations(cx, heap, max_rss, &drawn.style, &dir)?
-            }
-            None => serde_json::Value::Null,
-        };
         let diff = match baseline {
             Some(baseline) => diff(
                 cx,
@@ -179,6 +172,14 @@ impl Task for ProfileTask {
                 &drawn,
                 &dir,
             )?,
+            None => serde_json::Value::Null,
+        };
+        let heap = match &profile.heap {
+            Some(heap) => {
+                let max_rss = profile.recording.finished.usage.max_rss_bytes;
+                let baseline_peak = diff["baseline_samples"].as_u64();
+                draw_allocations(cx, heap, max_rss, baseline_peak, &drawn.style, &dir)?
+            }
             None => serde_json::Value::Null,
         };
 
@@ -311,6 +312,7 @@ fn draw_allocations(
     cx: &mut TaskContext<'_>,
     heap: &dhat::Heap,
     max_rss: u64,
+    baseline_peak: Option<u64>,
     style: &Style,
     dir: &Path,
 ) -> Result<serde_json::Value, TaskError> {
@@ -329,7 +331,7 @@ fn draw_allocations(
     let svg_path = dir.join(memory::COUNT_SVG);
     write(&svg_path, &svg)?;
     cx.artifact(&svg_path);
-    Ok(memory::report(cx, heap, max_rss))
+    Ok(memory::report(cx, heap, max_rss, baseline_peak))
 }
 
 /// `--diff`: the differential flamegraph and the functions whose share
