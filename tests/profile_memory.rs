@@ -115,9 +115,11 @@ fn memory_profile_names_the_allocating_functions_with_exact_counts() {
     }
     assert_eq!(counts[0], counts[1]);
 
-    // The human summary says what the heap did.
+    // The human summary says what the heap did; the program's output passes through.
     dir.command(["profile", "--bin", "memprog", "--memory"])
         .expect_success()
+        .stderr_has("allocated 67108864 and 1000\n")
+        .stdout_lacks("allocated 67108864")
         .stdout_has("64.0 MiB at the heap's peak")
         .stdout_has("profile.peak-heap")
         .stdout_has("allocations.svg");
@@ -243,6 +245,7 @@ fn callgrind_counts_every_threads_instructions() {
         ])
         .env("THREADS", "1")
         .expect_success();
+    run.stderr_has("threads done");
     let task = task(&run);
     let folded = artifact(&task, "stacks.folded");
     let total = folded_total(&folded);

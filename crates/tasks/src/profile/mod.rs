@@ -693,7 +693,7 @@ fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program:
                 ),
             )
             .help(format!(
-                "run `{}` to see its output (it is also in the log with --verbose)",
+                "its output is above (on stderr); run `{}` to try it without the profiler",
                 cargo_perf_engine::process::CommandSpec::new(&program.executable)
                     .args(&program.args)
                     .display()

@@ -97,6 +97,16 @@ fn workload(mut spec: CommandSpec, program: &Program, options: &Resolved) -> Com
     spec.arg(&program.executable).args(&program.args)
 }
 
+/// perf's own lines (`[ perf record: ...`) and valgrind's (`==123== ...`):
+/// the rest is the program's output, which passes through.
+fn is_recorder_line(line: &str) -> bool {
+    line.starts_with("[ perf record:")
+        || line
+            .strip_prefix("==")
+            .and_then(|rest| rest.split_once("=="))
+            .is_some_and(|(pid, _)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn run(
     cx: &TaskContext<'_>,
     spec: CommandSpec,
@@ -106,7 +116,7 @@ fn run(
     let command = spec.display();
     cx.step(what);
     let started = std::time::Instant::now();
-    let (finished, tail) = cx.run_command(&spec)?;
+    let (finished, tail) = cx.run_program(&spec, |line| !is_recorder_line(line))?;
     let stopped_by_duration = options
         .duration
         .is_some_and(|limit| started.elapsed() >= limit && !finished.success());
@@ -142,4 +152,22 @@ fn run(
         lost,
         tail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorders_lines_are_told_from_the_programs() {
+        assert!(is_recorder_line(
+            "[ perf record: Woken up 1 times to write data ]"
+        ));
+        assert!(is_recorder_line(
+            "==4242== Warning: set address range perms"
+        ));
+        assert!(!is_recorder_line("==> done"));
+        assert!(!is_recorder_line("== =="));
+        assert!(!is_recorder_line("allocated 64 MiB"));
+    }
 }
