@@ -9,7 +9,8 @@ use crate::util::Dir;
 
 /// 64 MiB in `big_buffer`, held while `small_boxes` makes 1,000 boxes of 8
 /// bytes (into a vector sized in `main`); `ABORT` aborts after the work,
-/// `THREADS` does the CPU work on three threads instead.
+/// `THREADS` does the CPU work on three threads instead, each allocating
+/// 1 MiB in `worker_buffer`.
 const SOURCE: &str = r#"
 #[inline(never)]
 fn big_buffer() -> Vec<u8> {
@@ -25,6 +26,11 @@ fn small_boxes(out: &mut Vec<Box<u64>>) {
 }
 
 #[inline(never)]
+fn worker_buffer() -> Vec<u8> {
+    std::hint::black_box(vec![1u8; 1 << 20])
+}
+
+#[inline(never)]
 fn spin(n: u64) -> u64 {
     let mut x = 1u64;
     for i in 0..n {
@@ -35,7 +41,9 @@ fn spin(n: u64) -> u64 {
 
 fn main() {
     if std::env::var_os("THREADS").is_some() {
-        let workers: Vec<_> = (0..3).map(|_| std::thread::spawn(|| spin(2_000_000))).collect();
+        let workers: Vec<_> = (0..3)
+            .map(|_| std::thread::spawn(|| spin(2_000_000) ^ worker_buffer().len() as u64))
+            .collect();
         let mut x = spin(10_000);
         for worker in workers {
             x ^= worker.join().unwrap();
@@ -258,6 +266,28 @@ fn callgrind_counts_every_threads_instructions() {
         !top.contains("thread_start") && !top.contains("start_thread"),
         "{top}"
     );
+}
+
+#[test]
+fn memory_profile_counts_every_threads_allocations() {
+    let dir = program("mtheap");
+    let run = dir
+        .command(["profile", "--bin", "mtheap", "--memory", "--format", "json"])
+        .env("THREADS", "1")
+        .expect_success();
+    let task = task(&run);
+    let manifest = manifest(artifact(&task, "stacks.folded").parent().unwrap());
+    let sites = manifest["heap"]["top_by_count"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(manifest["heap"]["top_by_peak"].as_array().unwrap())
+        .find(|s| s["function"] == "mtheap::worker_buffer")
+        .cloned()
+        .unwrap_or_else(|| panic!("{manifest:#}"));
+    assert_eq!(sites["allocations"], 3);
+    assert_eq!(sites["bytes"], 3 << 20);
+    assert!(value(&task, "profile.allocated") >= (3u64 << 20) as f64);
 }
 
 #[test]
