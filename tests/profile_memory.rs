@@ -9,7 +9,7 @@ use crate::util::Dir;
 
 /// 64 MiB in `big_buffer`, held while `small_boxes` makes 1,000 boxes of 8
 /// bytes (into a vector sized in `main`); `ABORT` aborts after the work,
-/// `THREADS` does the CPU work on three threads instead, each allocating
+/// `FOREVER` spins after the work until stopped, `THREADS` does the CPU work on three threads instead, each allocating
 /// 1 MiB in `worker_buffer`.
 const SOURCE: &str = r#"
 #[inline(never)]
@@ -57,6 +57,9 @@ fn main() {
     println!("allocated {} and {}", big.len(), boxes.len());
     if std::env::var_os("ABORT").is_some() {
         std::process::abort();
+    }
+    if std::env::var_os("FOREVER").is_some() {
+        spin(u64::MAX);
     }
 }
 "#;
@@ -207,6 +210,38 @@ fn memory_profile_of_a_crashing_program_keeps_what_it_saw() {
     assert!(value(&task, "profile.peak-heap") >= (64u64 << 20) as f64);
     assert!(svg(&task, "flamegraph.svg").contains("crashprog::big_buffer"));
     run.stdout_has("signal 6");
+}
+
+#[test]
+fn duration_stops_the_program_not_a_wrapper_under_valgrind() {
+    let dir = program("capprog");
+    for mode in ["--memory", "--callgrind"] {
+        let run = dir
+            .command([
+                "profile",
+                "--bin",
+                "capprog",
+                mode,
+                "--duration",
+                "3s",
+                "--format",
+                "json",
+            ])
+            .env("FOREVER", "1")
+            .expect_success();
+        let task = task(&run);
+        assert!(
+            codes(&task).contains(&"profile-duration-cap".to_owned()),
+            "{task:#}"
+        );
+        let folded = std::fs::read_to_string(artifact(&task, "stacks.folded")).unwrap();
+        let function = if mode == "--memory" {
+            "capprog::big_buffer"
+        } else {
+            "capprog::spin"
+        };
+        assert!(folded.contains(function), "{mode}: {folded}");
+    }
 }
 
 #[test]
