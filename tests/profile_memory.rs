@@ -223,7 +223,7 @@ fn duration_stops_the_program_not_a_wrapper_under_valgrind() {
                 "capprog",
                 mode,
                 "--duration",
-                "3s",
+                "10s",
                 "--format",
                 "json",
             ])
@@ -235,12 +235,12 @@ fn duration_stops_the_program_not_a_wrapper_under_valgrind() {
             "{task:#}"
         );
         let folded = std::fs::read_to_string(artifact(&task, "stacks.folded")).unwrap();
-        let function = if mode == "--memory" {
-            "capprog::big_buffer"
-        } else {
-            "capprog::spin"
-        };
-        assert!(folded.contains(function), "{mode}: {folded}");
+        // Under callgrind the 64 MiB fill alone takes seconds: the cap stops it there.
+        assert!(folded.contains("capprog::big_buffer"), "{mode}: {folded}");
+        assert!(
+            !codes(&task).contains(&"profile-no-symbols".to_owned()),
+            "{task:#}"
+        );
     }
 }
 

@@ -48,6 +48,21 @@ impl Graph {
                 .sum::<u64>()
     }
 
+    /// Each function's caller whose calls to it cost the most.
+    fn costliest_callers(&self) -> Vec<Option<usize>> {
+        let mut best: Vec<Option<(usize, u64)>> = vec![None; self.names.len()];
+        for (caller, calls) in self.calls.iter().enumerate() {
+            for (&callee, &cost) in calls {
+                if callee != caller && best[callee].is_none_or(|(_, c)| cost > c) {
+                    best[callee] = Some((caller, cost));
+                }
+            }
+        }
+        best.into_iter()
+            .map(|b| b.map(|(caller, _)| caller))
+            .collect()
+    }
+
     /// What each function's callers' calls to it cost.
     fn incoming(&self) -> Vec<u64> {
         let mut incoming = vec![0; self.names.len()];
@@ -96,20 +111,30 @@ pub fn fold(text: &str, comm: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Scales the walked stacks so each function's stacks sum to its exact self
-/// cost (largest remainder for the rounding); a function no walk reached is
-/// a stack of its own.
+/// cost (largest remainder for the rounding); a function no walk reached
+/// (too cheap to split down to) goes under its costliest caller.
 fn exact_self_costs(graph: &Graph, stacks: BTreeMap<String, (usize, f64)>) -> Vec<(String, u64)> {
     let mut by_leaf: Vec<Vec<(String, f64)>> = vec![Vec::new(); graph.names.len()];
     for (stack, (leaf, amount)) in stacks {
         by_leaf[leaf].push((stack, amount));
     }
+    let heaviest: Vec<Option<String>> = by_leaf
+        .iter()
+        .map(|entries| {
+            entries
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(stack, _)| stack.clone())
+        })
+        .collect();
+    let callers = graph.costliest_callers();
     let mut out = Vec::new();
     for (f, mut entries) in by_leaf.into_iter().enumerate() {
         let cost = graph.self_cost[f];
         let walked: f64 = entries.iter().map(|(_, a)| a).sum();
         if walked <= 0.0 {
             if cost > 0 {
-                out.push((graph.names[f].clone(), cost));
+                out.push((unreached_stack(graph, f, &heaviest, &callers), cost));
             }
             continue;
         }
@@ -137,6 +162,34 @@ fn exact_self_costs(graph: &Graph, stacks: BTreeMap<String, (usize, f64)>) -> Ve
     }
     out.sort();
     out
+}
+
+/// `f`'s stack: its chain of costliest callers, up to the first one a walk
+/// reached, under that one's heaviest stack.
+fn unreached_stack(
+    graph: &Graph,
+    f: usize,
+    heaviest: &[Option<String>],
+    callers: &[Option<usize>],
+) -> String {
+    let mut chain = vec![f];
+    let mut above = String::new();
+    while let Some(caller) = callers[*chain.last().unwrap_or(&f)] {
+        if let Some(stack) = &heaviest[caller] {
+            above = format!("{stack};");
+            break;
+        }
+        if chain.contains(&caller) || chain.len() >= MAX_DEPTH {
+            break;
+        }
+        chain.push(caller);
+    }
+    let below: Vec<&str> = chain
+        .iter()
+        .rev()
+        .map(|&g| graph.names[g].as_str())
+        .collect();
+    format!("{above}{}", below.join(";"))
 }
 
 fn walk(
@@ -276,6 +329,15 @@ mod tests {
         let text = "events: Ir\nfn=(1) main\n1 5\ncfn=(2) f\ncalls=1 1\n1 100\nfn=(2)\n1 100\ncfn=(2)\ncalls=1 1\n1 60\n";
         let folded = String::from_utf8(fold(text, "app").unwrap()).unwrap();
         assert_eq!(folded, "app;main 5\napp;main;f 100\n");
+    }
+
+    #[test]
+    fn a_function_too_cheap_to_split_to_goes_under_its_caller() {
+        // `tiny` costs 1 of ~10 M: below the split floor, but still drawn under main.
+        let text =
+            "events: Ir\nfn=(1) main\n1 10000000\ncfn=(2) tiny\ncalls=1 1\n1 1\nfn=(2)\n1 1\n";
+        let folded = String::from_utf8(fold(text, "app").unwrap()).unwrap();
+        assert_eq!(folded, "app;main 10000000\napp;main;tiny 1\n");
     }
 
     #[test]

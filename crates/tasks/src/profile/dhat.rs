@@ -65,7 +65,7 @@ pub(crate) struct Heap {
     /// `comm;outer;..;site allocations` lines.
     pub folded_count: Vec<u8>,
     pub sites: Vec<Site>,
-    /// Share (0..=1) of allocated bytes whose stacks hold a frame with no name.
+    /// Share (0..=1) of allocated bytes whose allocation site has no name.
     pub unnamed_share: f64,
 }
 
@@ -84,14 +84,14 @@ pub(crate) fn parse(json: &[u8], comm: &str) -> Result<Heap, String> {
         heap.allocated_bytes += pp.tb;
         heap.allocations += pp.tbk;
         let stack: Vec<&Frame> = pp.fs.iter().filter_map(|&i| frames.get(i)).collect();
-        if stack.iter().any(|f| is_unnamed(&f.function)) {
-            unnamed += pp.tb;
-        }
         let own = stack.iter().position(|f| !is_plumbing(f));
         let (site_at, grows) = match own {
             Some(at) => (at, stack[..at].iter().any(|f| is_growth(&f.function))),
             None => (0, false),
         };
+        if stack.get(site_at).is_some_and(|f| is_unnamed(&f.function)) {
+            unnamed += pp.tb;
+        }
         let key = folded_key(comm, &stack[site_at.min(stack.len())..]);
         *peak.entry(key.clone()).or_default() += pp.gb;
         *count.entry(key).or_default() += pp.tbk;

@@ -133,7 +133,9 @@ impl Summary {
 }
 
 /// Share (0..=1) of the folded weight in stacks with a frame valgrind could
-/// not name (`0x000000000010a3c0`, `???`): a stripped program.
+/// not name (`0x000000000010a3c0`, `???`): a stripped program. The root
+/// frame does not count: the loader's unnamed entry point is the root of
+/// every stack of a program with symbols too.
 pub(crate) fn unnamed_share(folded: &str) -> f64 {
     let (mut total, mut unnamed) = (0u64, 0u64);
     for line in folded.lines() {
@@ -146,7 +148,7 @@ pub(crate) fn unnamed_share(folded: &str) -> f64 {
         total += count;
         if stack
             .split(';')
-            .skip(1)
+            .skip(2)
             .any(|f| f == "???" || f.starts_with("0x"))
         {
             unnamed += count;
@@ -221,6 +223,15 @@ mod tests {
             .map(|(n, _)| n)
             .collect();
         assert_eq!(top, ["app::work", "app::main"]);
+    }
+
+    #[test]
+    fn an_unnamed_root_is_not_a_stripped_program() {
+        assert_eq!(unnamed_share("app;0x1ab70;main;app::run 9\n"), 0.0);
+        assert_eq!(
+            unnamed_share("app;0x1ab70;0x2c;memset 3\napp;0x1ab70;main 1\n"),
+            0.75
+        );
     }
 
     #[test]
