@@ -56,8 +56,8 @@ pub(crate) fn record(
     })
 }
 
-/// Metrics, the second flamegraph's stacks, and the top sites as findings;
-/// returns the manifest's `heap` entry.
+/// The heap's metrics and its top sites as findings; returns the
+/// manifest's `heap` entry.
 /// With `--diff`, the peak is compared with the baseline's.
 pub(crate) fn report(
     cx: &mut TaskContext<'_>,
