@@ -156,6 +156,20 @@ fn memory_diff_against_a_saved_profile_compares_the_peak() {
     let svg = svg(&task, "diff.svg");
     assert!(svg.contains("memdiff::big_buffer"));
     assert!(task["summary"].as_str().unwrap().contains("diff.svg"));
+
+    // A heap profile is no baseline for a CPU profile: refused before recording.
+    dir.command([
+        "profile",
+        "--bin",
+        "memdiff",
+        "--callgrind",
+        "--diff",
+        "base",
+    ])
+    .expect_code(2)
+    .stdout_has("is a heap profile (--memory), and this run records a CPU profile")
+    .stdout_has("add --memory")
+    .stdout_lacks("Compiling");
 }
 
 #[test]

@@ -242,6 +242,7 @@ fn diff_baseline(
     let cwd = std::env::current_dir().unwrap_or_else(|_| cx.workspace().root.clone());
     match baseline::source(spec, &cwd) {
         baseline::Source::Saved(path) => {
+            baseline::check_kind(&path, options.memory)?;
             Ok(Some(DiffBaseline::Saved(baseline::read_saved(cx, &path)?)))
         }
         baseline::Source::Revision(rev) => {
