@@ -51,11 +51,11 @@ fn main() {
 }
 "#;
 
-fn task(run: &Run) -> Value {
+pub(crate) fn task(run: &Run) -> Value {
     run.json()["tasks"][0].clone()
 }
 
-fn artifact(task: &Value, file: &str) -> PathBuf {
+pub(crate) fn artifact(task: &Value, file: &str) -> PathBuf {
     task["artifacts"]
         .as_array()
         .expect("artifacts")
@@ -65,7 +65,7 @@ fn artifact(task: &Value, file: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no {file} among the artifacts: {task:#}"))
 }
 
-fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
+pub(crate) fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
     task["metrics"]
         .as_array()
         .expect("metrics")
@@ -74,7 +74,7 @@ fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
         .unwrap_or_else(|| panic!("no metric {name:?}: {task:#}"))
 }
 
-fn codes(task: &Value) -> Vec<String> {
+pub(crate) fn codes(task: &Value) -> Vec<String> {
     task["findings"]
         .as_array()
         .expect("findings")
@@ -83,7 +83,7 @@ fn codes(task: &Value) -> Vec<String> {
         .collect()
 }
 
-fn folded_total(path: &Path) -> u64 {
+pub(crate) fn folded_total(path: &Path) -> u64 {
     std::fs::read_to_string(path)
         .expect("read folded stacks")
         .lines()
@@ -97,7 +97,7 @@ fn folded_total(path: &Path) -> u64 {
         .sum()
 }
 
-fn manifest(dir: &Path) -> Value {
+pub(crate) fn manifest(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
         .expect("manifest JSON")
 }
@@ -214,6 +214,11 @@ fn diff_against_a_saved_profile_marks_the_function_that_grew() {
     assert!(svg.contains("diffprog::grows"));
     let manifest = manifest(artifact(&task, "diff.svg").parent().unwrap());
     assert_eq!(manifest["diff"]["baseline"], "base");
+    let summary = task["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("differential flamegraph at") && summary.contains("diff.svg"),
+        "{summary}"
+    );
 
     // A missing baseline is neither a directory nor a revision.
     dir.command([
@@ -418,6 +423,19 @@ fn bad_input_is_a_clear_error() {
         .expect_code(2)
         .stdout_has("`perf` is not installed")
         .stdout_has("apt-get install linux-perf");
+
+    // Several binaries and none named: said before anything is built.
+    dir.create("src/bin/other.rs", "fn main() {}\n");
+    dir.command(["profile"])
+        .expect_code(2)
+        .stdout_has("2 binaries could be profiled: ")
+        .stdout_has("other")
+        .stdout_has("cargo perf profile --bin ");
+    assert!(
+        !dir.join("target/release").exists(),
+        "built before saying so"
+    );
+    std::fs::remove_file(dir.join("src/bin/other.rs")).unwrap();
 
     dir.policy("[profile]\nbin = \"badprog\"\nfreqency = 99\ncall-graph = \"lbr\"\n");
     dir.command(["profile"])

@@ -26,5 +26,6 @@ mod library;
 mod lint;
 mod policy;
 mod profile;
+mod profile_memory;
 mod report_html;
 mod tidy;

@@ -174,9 +174,9 @@ pub enum Command {
         #[command(flatten)]
         cargo: CargoArgs,
     },
-    /// Record a CPU profile and draw a flamegraph (perf, or callgrind)
+    /// Record a CPU or heap profile and draw a flamegraph (perf, callgrind or DHAT)
     #[command(
-        after_help = "Examples:\n  cargo perf profile --bin app -- --input big.txt\n  cargo perf profile --bench parse --freq 4999 --duration 20s\n  cargo perf profile --unit-test tokenizer::tests::long_input\n  cargo perf profile --bin app --diff main          # differential flamegraph against main\n  cargo perf profile --bin app --diff target/cargo-perf/profile/1763900000\n  cargo perf profile --bin app --callgrind          # deterministic instruction counts\n  cargo perf profile --cmd -- ./target/release/app serve\n\nOutputs go to <target dir>/cargo-perf/profile/<run>/ (or --output): flamegraph.svg, stacks.folded, manifest.json, perf.data."
+        after_help = "Examples:\n  cargo perf profile --bin app -- --input big.txt\n  cargo perf profile --bench parse --freq 4999 --duration 20s\n  cargo perf profile --unit-test tokenizer::tests::long_input\n  cargo perf profile --bin app --diff main          # differential flamegraph against main\n  cargo perf profile --bin app --diff target/cargo-perf/profile/1763900000\n  cargo perf profile --bin app --callgrind          # deterministic instruction counts\n  cargo perf profile --bin app --memory             # heap: peak, allocations, top sites\n  cargo perf profile --cmd -- ./target/release/app serve\n\nOutputs go to <target dir>/cargo-perf/profile/<run>/ (or --output): flamegraph.svg, stacks.folded, manifest.json, perf.data."
     )]
     Profile(Box<ProfileArgs>),
     /// Remove stale build units and extra files as [clean] in perf.toml says
@@ -421,6 +421,9 @@ pub struct ProfileArgs {
     /// Record instruction counts with valgrind's callgrind instead of perf (deterministic)
     #[arg(long, conflicts_with_all = ["freq", "call_graph", "no_inline"])]
     pub callgrind: bool,
+    /// Profile heap allocations under valgrind's DHAT: flamegraphs by bytes at the peak and by count
+    #[arg(long, conflicts_with_all = ["freq", "call_graph", "no_inline", "callgrind"])]
+    pub memory: bool,
     /// Arguments for the program (with --cmd: the program and its arguments)
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,

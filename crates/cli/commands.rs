@@ -431,6 +431,7 @@ fn profile(global: &GlobalArgs, args: ProfileArgs) -> u8 {
         open: args.open,
         diff: args.diff,
         callgrind: args.callgrind,
+        memory: args.memory,
         args: (!args.args.is_empty()).then_some(args.args),
     };
     run_builtin(global, &args.cargo, Arc::new(ProfileTask::new(options)))

@@ -10,6 +10,11 @@ pub trait ProgressSink: Send + Sync {
     fn step(&self, task: &str, message: &str);
     /// A line of output from a command the task runs.
     fn output(&self, task: &str, line: &str);
+    /// A line the program a task runs for the user wrote (a profiled
+    /// program): shown as the program's own output, not only with `--verbose`.
+    fn program_output(&self, task: &str, line: &str) {
+        self.output(task, line);
+    }
     fn finished(&self, report: &TaskReport);
 }
 

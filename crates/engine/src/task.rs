@@ -241,6 +241,27 @@ impl<'a> TaskContext<'a> {
         self.run_command_with(spec, |_| {})
     }
 
+    /// [`Self::run_command`] for the user's own program run under a tool (a
+    /// profiler): the lines `is_program` picks pass through to the user as
+    /// the program's output; the tool's own lines go to the progress view.
+    pub fn run_program(
+        &self,
+        spec: &CommandSpec,
+        is_program: impl Fn(&str) -> bool,
+    ) -> Result<(Finished, Vec<String>), TaskError> {
+        let mut tail = OutputTail::new();
+        let finished = process::run_streaming(spec, |line| {
+            let plain = tail::clean_line(line);
+            if is_program(&plain) {
+                self.progress.program_output(&self.report.name, &plain);
+            } else {
+                self.progress.output(&self.report.name, &plain);
+            }
+            tail.push(line);
+        })?;
+        Ok((finished, tail.into_lines()))
+    }
+
     /// [`Self::run_command`], also handing each line of output, as plain
     /// text, to `on_line` as it arrives: for a task that reads the whole
     /// output (compiler diagnostics) and not only its tail.

@@ -64,6 +64,10 @@ impl ProgressSink for LineProgress {
         }
     }
 
+    fn program_output(&self, _: &str, line: &str) {
+        eprintln!("{}", escape(line));
+    }
+
     fn finished(&self, report: &TaskReport) {
         eprintln!("{}", finished_line(report, true));
     }
@@ -126,6 +130,10 @@ impl ProgressSink for LiveProgress {
         } else {
             self.step(task, line);
         }
+    }
+
+    fn program_output(&self, _: &str, line: &str) {
+        self.println(escape(line).into_owned());
     }
 
     fn finished(&self, report: &TaskReport) {

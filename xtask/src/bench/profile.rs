@@ -3,8 +3,11 @@
 //! and (2) our fold+render step (inferno as a library, in a release build of
 //! this xtask) against `inferno-collapse-perf | inferno-flamegraph` on the
 //! same `perf script` output. Goals: end to end <= 1.0x cargo flamegraph,
-//! fold+render <= 1.1x inferno's binaries. The peers are installed here with
-//! `cargo install` when missing (never in CI).
+//! fold+render <= 1.1x inferno's binaries. (3) `cargo perf profile --memory`
+//! against a plain run of the same binary and a plain
+//! `valgrind --tool=dhat` run of it: the overhead of DHAT itself, and of
+//! the tool around it. The peers are installed here with `cargo install`
+//! when missing (never in CI).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +20,8 @@ use super::{Contender, compare, release_binary, temp_dir};
 const FREQUENCY: &str = "997";
 /// Millions of iterations of the hot loop: about a second of work.
 const WORK: &str = "400";
+/// Millions of iterations for the memory comparison: DHAT runs it ~20-50x slower.
+const MEMORY_WORK: &str = "20";
 /// A four times longer run gives the `perf script` text that fold+render is timed on.
 const SCRIPT_WORK: &str = "1600";
 
@@ -110,8 +115,58 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let results = compare(&mut fold_render, rounds)?;
     results.print(0);
     println!(
-        "ratio ours / inferno binaries: {:.2}x (goal <= 1.10x)",
+        "ratio ours / inferno binaries: {:.2}x (goal <= 1.10x)\n",
         results.ratio(1, 0)
+    );
+    memory(root, &binary, rounds)
+}
+
+/// `--memory` against a plain run and a plain DHAT run of the binary the
+/// end-to-end comparison built (with debug info, in cargo perf's target dir).
+fn memory(root: &Path, binary: &Path, rounds: usize) -> Result<()> {
+    let program = root.join("target-cargo-perf/release/hotbench");
+    if !program.is_file() {
+        bail!(
+            "{} was not built by the end-to-end rounds",
+            program.display()
+        );
+    }
+    let mut plain = Command::new(&program);
+    plain.arg(MEMORY_WORK);
+    let mut dhat = Command::new("valgrind");
+    dhat.args(["--tool=dhat", "--quiet", "--read-inline-info=yes"])
+        .arg(format!(
+            "--dhat-out-file={}",
+            root.join("plain-dhat.json").display()
+        ))
+        .arg(&program)
+        .arg(MEMORY_WORK);
+    let mut ours = Command::new(binary);
+    ours.args([
+        "profile",
+        "--bin",
+        "hotbench",
+        "--memory",
+        "--quiet",
+        "--",
+        MEMORY_WORK,
+    ])
+    .current_dir(root)
+    .env("CARGO_TARGET_DIR", root.join("target-cargo-perf"));
+    let mut contenders = [
+        Contender::new("plain run", plain),
+        Contender::new("valgrind --tool=dhat", dhat),
+        Contender::new("cargo perf profile --memory", ours),
+    ];
+    println!(
+        "heap profile: the same binary, {MEMORY_WORK}M iterations, {rounds} interleaved rounds:"
+    );
+    let results = compare(&mut contenders, rounds)?;
+    results.print(0);
+    println!(
+        "ratio --memory / plain run: {:.1}x; --memory / plain DHAT: {:.2}x",
+        results.ratio(2, 0),
+        results.ratio(2, 1)
     );
     Ok(())
 }

@@ -33,6 +33,37 @@ pub(crate) fn source(spec: &str, cwd: &Path) -> Source {
     }
 }
 
+/// A saved profile of the other kind (heap against CPU) is refused: its
+/// stacks count bytes where this run's count samples, or the reverse. Only
+/// a directory whose manifest names its recorder is checked.
+pub(crate) fn check_kind(path: &Path, memory: bool) -> Result<(), TaskError> {
+    let Ok(text) = std::fs::read(path.join(super::MANIFEST)) else {
+        return Ok(());
+    };
+    let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return Ok(());
+    };
+    let Some(tool) = manifest["recorder"]["tool"].as_str() else {
+        return Ok(());
+    };
+    let saved_memory = tool == "dhat";
+    if saved_memory == memory {
+        return Ok(());
+    }
+    let (saved, this) = match saved_memory {
+        true => ("a heap profile (--memory)", "a CPU profile"),
+        false => ("a CPU profile", "a heap profile (--memory)"),
+    };
+    Err(TaskError::new(format!(
+        "the baseline {} is {saved}, and this run records {this}",
+        path.display()
+    ))
+    .hint(match saved_memory {
+        true => "add --memory to compare heaps, or pass a CPU profile's directory",
+        false => "drop --memory to compare CPU profiles, or pass the directory of a --memory run",
+    }))
+}
+
 /// The folded stacks of a saved profile.
 pub(crate) fn read_saved(cx: &TaskContext<'_>, path: &Path) -> Result<Vec<u8>, TaskError> {
     let file = if path.is_dir() {

@@ -235,6 +235,7 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
         Target::Example(name) => (TargetKind::Example, name, "--example"),
         Target::Test(name) => (TargetKind::Test, name, "--test"),
         Target::Bench(name) => (TargetKind::Bench, name, "--bench"),
+        Target::Default => return check_one_binary(workspace, options),
         _ => return Ok(()),
     };
     let members: Vec<_> = workspace
@@ -279,6 +280,31 @@ fn check_target_exists(workspace: &Workspace, options: &Resolved) -> Result<(), 
         }
     };
     Err(TaskError::new(format!("no {} target named `{name}`", kind.as_str())).hint(hint))
+}
+
+/// No target named: the selected packages must have exactly one binary,
+/// said before a build that could only end in "which one?".
+fn check_one_binary(workspace: &Workspace, options: &Resolved) -> Result<(), TaskError> {
+    let bins: Vec<&str> = workspace
+        .members
+        .iter()
+        .filter(|m| options.package.as_ref().is_none_or(|p| *p == m.name))
+        .flat_map(|m| m.targets.iter())
+        .filter(|t| t.kind == TargetKind::Bin)
+        .map(|t| t.name.as_str())
+        .collect();
+    match bins.as_slice() {
+        [_, _, ..] => Err(TaskError::new(format!(
+            "{} binaries could be profiled: {}",
+            bins.len(),
+            bins.join(", ")
+        ))
+        .hint(format!(
+            "name one, e.g. `cargo perf profile --bin {}`, or set `[profile] target`",
+            bins[0]
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The executable of a `compiler-artifact` message for the wanted target.

@@ -13,6 +13,8 @@ cargo_perf_engine::finding_codes! {
         TruncatedStacks => "profile-truncated-stacks" (Warning, "many samples have stacks that stop short of main"),
         RunsPruned => "profile-runs-pruned" (Info, "old profile runs were removed under `[profile] keep`"),
         RunNotPruned => "profile-run-not-pruned" (Warning, "an old profile run could not be removed"),
+        HeapSite => "profile-heap-site" (Info, "an allocation site among the top by bytes at the heap's peak or by count (`--memory`)"),
+        NoSymbols => "profile-no-symbols" (Warning, "the profiled program has no symbols (stripped), so its frames are bare addresses"),
         OpenFailed => "profile-open-failed" (Warning, "`--open` could not start a viewer"),
     }
 }

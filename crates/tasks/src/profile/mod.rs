@@ -1,15 +1,18 @@
 //! The `profile` task: `cargo perf profile` builds a target with debug info,
 //! checks that perf can sample, records, symbolizes with progress, folds and
 //! draws a flamegraph with inferno, and summarises the hot functions and how
-//! trustworthy the stacks are. `--diff` compares against a baseline and
-//! `--callgrind` records deterministic instruction counts instead.
+//! trustworthy the stacks are. `--diff` compares against a baseline,
+//! `--callgrind` records deterministic instruction counts instead, and
+//! `--memory` heap allocations (valgrind's DHAT).
 
 mod baseline;
 mod build;
 mod callgrind;
 pub(crate) mod codes;
+mod dhat;
 mod fold;
 mod manifest;
+mod memory;
 mod options;
 mod preflight;
 mod record;
@@ -43,6 +46,8 @@ const MANIFEST: &str = "manifest.json";
 const TOP: usize = 5;
 /// Above this share of bad stacks, the summary explains how to get better ones.
 const UNWIND_ADVICE_PERCENT: f64 = 10.0;
+/// Above this share of cost in stacks with unnamed frames, the program is taken for stripped.
+const UNNAMED_ADVICE_SHARE: f64 = 0.10;
 
 /// Folds `perf script` text and renders it: the step the benchmark compares with inferno's binaries.
 pub fn fold_and_render(script: impl std::io::Read, style: &Style) -> std::io::Result<Vec<u8>> {
@@ -83,6 +88,8 @@ struct Profile {
     recording: Recording,
     program: build::Program,
     recorder: serde_json::Value,
+    /// `--memory`: what DHAT saw.
+    heap: Option<dhat::Heap>,
 }
 
 impl Task for ProfileTask {
@@ -96,7 +103,7 @@ impl Task for ProfileTask {
     }
 
     fn description(&self) -> &str {
-        "records a CPU profile and draws a flamegraph (perf or callgrind)"
+        "records a CPU or heap profile and draws a flamegraph (perf, callgrind or DHAT)"
     }
 
     /// A profile is asked for by name, of a program the caller chose: a
@@ -125,8 +132,15 @@ impl Task for ProfileTask {
         let facts = std::thread::spawn(move || {
             (manifest::commit(repo.as_ref()), manifest::rustc_version())
         });
-        let perf = if options.callgrind {
-            preflight::valgrind(cx)?;
+        let perf = if options.callgrind || options.memory {
+            preflight::valgrind(
+                cx,
+                if options.memory {
+                    "--memory"
+                } else {
+                    "--callgrind"
+                },
+            )?;
             None
         } else {
             Some(preflight::perf(cx)?)
@@ -146,7 +160,8 @@ impl Task for ProfileTask {
         let profile = record_and_fold(cx, &options, perf.as_ref(), program, &dir)?;
         let drawn = draw(cx, &options, &profile, &dir)?;
         report_program_exit(cx, &profile.recording, &profile.program);
-        report_summary(cx, &drawn.summary, options.callgrind);
+        report_symbols(cx, &profile);
+        report_summary(cx, &drawn.summary, &options);
         let diff = match baseline {
             Some(baseline) => diff(
                 cx,
@@ -159,22 +174,50 @@ impl Task for ProfileTask {
             )?,
             None => serde_json::Value::Null,
         };
+        let heap = match &profile.heap {
+            Some(heap) => {
+                let max_rss = profile.recording.finished.usage.max_rss_bytes;
+                let baseline_peak = diff["baseline_samples"].as_u64();
+                draw_allocations(cx, heap, max_rss, baseline_peak, &drawn.style, &dir)?
+            }
+            None => serde_json::Value::Null,
+        };
 
         let (commit, rustc) = facts.join().unwrap_or_default();
-        let manifest = manifest_json(&options, &profile, &drawn.summary, diff, commit, rustc);
+        let count_note = match &profile.heap {
+            Some(_) => format!(
+                " (by allocation count: {})",
+                shown(cx, &dir.join(memory::COUNT_SVG))
+            ),
+            None => String::new(),
+        };
+        let diff_note = match diff.is_null() {
+            true => String::new(),
+            false => format!(
+                "; differential flamegraph at {}",
+                shown(cx, &dir.join(DIFF_SVG))
+            ),
+        };
+        let mut manifest = manifest_json(&options, &profile, &drawn.summary, diff, commit, rustc);
+        manifest["heap"] = heap;
         write(&dir.join(MANIFEST), &manifest::to_bytes(&manifest))?;
         if options.open {
             open(cx, &drawn.svg_path);
         }
-        let unit = match (options.callgrind, drawn.summary.total) {
-            (true, 1) => "instruction",
-            (true, _) => "instructions",
-            (false, 1) => "sample",
-            (false, _) => "samples",
+        let measured = match (&profile.heap, options.callgrind, drawn.summary.total) {
+            (Some(heap), _, _) => format!(
+                "{} at the heap's peak, {} allocations ({}) in all",
+                memory::bytes(heap.peak_bytes),
+                heap.allocations,
+                memory::bytes(heap.allocated_bytes)
+            ),
+            (None, true, 1) => "1 instruction".to_owned(),
+            (None, true, n) => format!("{n} instructions"),
+            (None, false, 1) => "1 sample".to_owned(),
+            (None, false, n) => format!("{n} samples"),
         };
         cx.summary(format!(
-            "{} {unit} of {}; flamegraph at {}",
-            drawn.summary.total,
+            "{measured} of {}; flamegraph at {}{count_note}{diff_note}",
             options.target.describe(),
             shown(cx, &drawn.svg_path)
         ));
@@ -199,6 +242,7 @@ fn diff_baseline(
     let cwd = std::env::current_dir().unwrap_or_else(|_| cx.workspace().root.clone());
     match baseline::source(spec, &cwd) {
         baseline::Source::Saved(path) => {
+            baseline::check_kind(&path, options.memory)?;
             Ok(Some(DiffBaseline::Saved(baseline::read_saved(cx, &path)?)))
         }
         baseline::Source::Revision(rev) => {
@@ -232,6 +276,13 @@ fn draw(
     write(&folded_path, &profile.folded)?;
     cx.artifact(&folded_path);
     let summary = Summary::from_folded(&String::from_utf8_lossy(&profile.folded));
+    if summary.total == 0 && profile.heap.is_some() {
+        return Err(TaskError::new(format!(
+            "nothing was live on the heap at its peak: the program {} and allocated nothing DHAT saw",
+            profile.recording.outcome
+        ))
+        .hint("profile a run that allocates (pass its inputs after `--`)"));
+    }
     if summary.total == 0 {
         return Err(TaskError::new(format!(
             "no samples were recorded: the program {} after {:.2}s",
@@ -252,6 +303,36 @@ fn draw(
         style,
         svg_path,
     })
+}
+
+/// `--memory`'s second flamegraph, by allocation count: the peak graph shows
+/// what holds memory, this one what keeps the allocator busy (an
+/// allocation's cost is mostly per call, not per byte). Returns the
+/// manifest's `heap` entry, with the metrics and top sites reported.
+fn draw_allocations(
+    cx: &mut TaskContext<'_>,
+    heap: &dhat::Heap,
+    max_rss: u64,
+    baseline_peak: Option<u64>,
+    style: &Style,
+    dir: &Path,
+) -> Result<serde_json::Value, TaskError> {
+    let folded_path = dir.join(memory::COUNT_FOLDED);
+    write(&folded_path, &heap.folded_count)?;
+    cx.artifact(&folded_path);
+    let mut count_style = style.clone();
+    count_style.title = format!("{} (allocation count)", style.title);
+    count_style.subtitle = Some(format!("{} allocations (DHAT)", heap.allocations));
+    count_style.count_name = "allocations".to_owned();
+    let svg = render::flamegraph(&heap.folded_count, &count_style).map_err(|err| {
+        TaskError::new(format!(
+            "cannot render the allocation-count flamegraph: {err}"
+        ))
+    })?;
+    let svg_path = dir.join(memory::COUNT_SVG);
+    write(&svg_path, &svg)?;
+    cx.artifact(&svg_path);
+    Ok(memory::report(cx, heap, max_rss, baseline_peak))
 }
 
 /// `--diff`: the differential flamegraph and the functions whose share
@@ -336,7 +417,7 @@ fn manifest_json(
         "sample_count": summary.total,
         "recorded_samples": profile.recording.recorded_samples,
         "lost_samples": profile.recording.lost,
-        "unwind": (!options.callgrind).then(|| json!({
+        "unwind": (!options.callgrind && !options.memory).then(|| json!({
             "unknown_percent": manifest::round(summary.share(summary.unknown)),
             "truncated_percent": manifest::round(summary.share(summary.truncated)),
         })),
@@ -355,6 +436,9 @@ fn record_and_fold(
     program: build::Program,
     dir: &Path,
 ) -> Result<Profile, TaskError> {
+    if options.memory {
+        return memory::record(cx, options, program, dir);
+    }
     match perf {
         None => {
             let out = dir.join("callgrind.out");
@@ -366,11 +450,7 @@ fn record_and_fold(
                 ))
                 .hint(format!("run `{}` to see what happened", recording.command))
             })?;
-            let comm = program
-                .executable
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "program".to_owned());
+            let comm = comm(&program);
             cx.step("folding the callgrind profile");
             let folded = callgrind::fold(&text, &comm)
                 .map_err(|err| TaskError::new(format!("cannot read {}: {err}", out.display())))?;
@@ -379,6 +459,7 @@ fn record_and_fold(
                 recorder: json!({ "tool": "callgrind", "event": "Ir" }),
                 recording,
                 program,
+                heap: None,
             })
         }
         Some(perf) => {
@@ -419,9 +500,19 @@ fn record_and_fold(
                 }),
                 recording,
                 program,
+                heap: None,
             })
         }
     }
+}
+
+/// The process name a folded stack starts with: the executable's file name.
+fn comm(program: &build::Program) -> String {
+    program
+        .executable
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "program".to_owned())
 }
 
 /// Builds and profiles `rev` in a temporary worktree with the same options; returns its folded stacks.
@@ -555,7 +646,9 @@ fn style(options: &Resolved, program: &build::Program, summary: &Summary) -> Sty
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let unit = if options.callgrind {
+    let unit = if options.memory {
+        "bytes"
+    } else if options.callgrind {
         "instructions"
     } else {
         "samples"
@@ -564,8 +657,16 @@ fn style(options: &Resolved, program: &build::Program, summary: &Summary) -> Sty
         title: options
             .title
             .clone()
-            .unwrap_or_else(|| format!("{name} flamegraph")),
-        subtitle: Some(if options.callgrind {
+            .unwrap_or_else(|| match options.memory {
+                true => format!("{name} heap at its peak"),
+                false => format!("{name} flamegraph"),
+            }),
+        subtitle: Some(if options.memory {
+            format!(
+                "{} live at the heap's peak, by allocation stack (DHAT)",
+                memory::bytes(summary.total)
+            )
+        } else if options.callgrind {
             format!("{} instructions (callgrind)", summary.total)
         } else {
             format!("{} samples at {} Hz", summary.total, options.frequency)
@@ -593,7 +694,7 @@ fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program:
                 ),
             )
             .help(format!(
-                "run `{}` to see its output (it is also in the log with --verbose)",
+                "its output is above (on stderr); run `{}` to try it without the profiler",
                 cargo_perf_engine::process::CommandSpec::new(&program.executable)
                     .args(&program.args)
                     .display()
@@ -602,17 +703,41 @@ fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program:
     }
 }
 
-fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) {
-    let unit = if callgrind {
-        Unit::Instructions
-    } else {
-        Unit::Count
+/// A stripped program's frames are bare addresses: say so, with the fix.
+fn report_symbols(cx: &mut TaskContext<'_>, profile: &Profile) {
+    let share = match &profile.heap {
+        Some(heap) => heap.unnamed_share,
+        None => summary::unnamed_share(&String::from_utf8_lossy(&profile.folded)),
     };
-    cx.metric(Metric::new(
-        metric_name(if callgrind { "instructions" } else { "samples" }),
-        summary.total as f64,
-        unit,
-    ));
+    if share > UNNAMED_ADVICE_SHARE {
+        cx.finding(
+            Finding::warning(
+                ProfileCode::NoSymbols,
+                format!(
+                    "{:.0}% of the profile is in frames without a name: `{}` looks stripped",
+                    share * 100.0,
+                    profile.program.executable.display()
+                ),
+            )
+            .help("build it with debug info and without stripping (`[profile.release] debug = \"line-tables-only\"`, `strip = false`), or profile the target through cargo (`--bin NAME`), which does both"),
+        );
+    }
+}
+
+fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, options: &Resolved) {
+    let callgrind = options.callgrind;
+    if !options.memory {
+        let unit = if callgrind {
+            Unit::Instructions
+        } else {
+            Unit::Count
+        };
+        cx.metric(Metric::new(
+            metric_name(if callgrind { "instructions" } else { "samples" }),
+            summary.total as f64,
+            unit,
+        ));
+    }
     for (name, share) in summary.top_self(TOP) {
         cx.metric(Metric::new(
             metric_name("self").seg(short(&name)),
@@ -627,8 +752,8 @@ fn report_summary(cx: &mut TaskContext<'_>, summary: &Summary, callgrind: bool) 
             Unit::Percent,
         ));
     }
-    if callgrind {
-        // Callgrind's stacks are rebuilt from its call graph: there is no unwinding to judge.
+    if callgrind || options.memory {
+        // Valgrind's stacks are rebuilt from its call graph: there is no unwinding to judge.
         return;
     }
     let unknown = summary.share(summary.unknown);

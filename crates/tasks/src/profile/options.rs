@@ -58,6 +58,8 @@ pub struct ProfileOptions {
     /// A saved profile directory or a git revision to compare against.
     pub diff: Option<String>,
     pub callgrind: bool,
+    /// Record heap allocations with valgrind's DHAT instead of CPU time.
+    pub memory: bool,
     /// The program's arguments (with `--cmd`, the program and its arguments).
     pub args: Option<Vec<String>>,
 }
@@ -85,6 +87,7 @@ pub(crate) struct Resolved {
     pub open: bool,
     pub diff: Option<String>,
     pub callgrind: bool,
+    pub memory: bool,
     pub args: Vec<String>,
 }
 
@@ -129,6 +132,7 @@ impl ProfileOptions {
             open: self.open,
             diff: self.diff.clone(),
             callgrind: self.callgrind,
+            memory: self.memory,
             args: self.args.clone().unwrap_or_else(|| policy.args.clone()),
         }
     }

@@ -152,11 +152,11 @@ fn probe(kind: u32, config: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Valgrind for `--callgrind`.
-pub(crate) fn valgrind(cx: &TaskContext<'_>) -> Result<String, TaskError> {
+/// Valgrind for `--callgrind` or `--memory` (the flag that needs it).
+pub(crate) fn valgrind(cx: &TaskContext<'_>, flag: &str) -> Result<String, TaskError> {
     cx.step("checking valgrind");
     tool_version("valgrind", "--version").map_err(|_| {
-        TaskError::new("`valgrind` is not installed (or not on PATH); --callgrind needs it").hint(
+        TaskError::new(format!("`valgrind` is not installed (or not on PATH); {flag} needs it")).hint(
             "install it: `sudo apt-get install valgrind` (Debian/Ubuntu) or `sudo dnf install valgrind` (Fedora)",
         )
     })

@@ -56,12 +56,49 @@ pub(crate) fn callgrind(
 ) -> Result<Recording, TaskError> {
     let mut file_arg = std::ffi::OsString::from("--callgrind-out-file=");
     file_arg.push(out);
-    let spec = CommandSpec::new("valgrind")
+    let spec = valgrind(options)
         .args(["--tool=callgrind", "--quiet"])
         .arg(file_arg)
-        .arg("--");
-    let spec = workload(spec, program, options);
+        .arg("--")
+        .arg(&program.executable)
+        .args(&program.args);
     run(cx, spec, options, "recording with callgrind (slow: ~50x)")
+}
+
+/// `--memory`: valgrind's DHAT, with inline frames so inlined code is named.
+pub(crate) fn dhat(
+    cx: &TaskContext<'_>,
+    program: &Program,
+    options: &Resolved,
+    out: &Path,
+) -> Result<Recording, TaskError> {
+    let mut file_arg = std::ffi::OsString::from("--dhat-out-file=");
+    file_arg.push(out);
+    let spec = valgrind(options)
+        .args(["--tool=dhat", "--quiet", "--read-inline-info=yes"])
+        .arg(file_arg)
+        .arg("--")
+        .arg(&program.executable)
+        .args(&program.args);
+    run(
+        cx,
+        spec,
+        options,
+        "recording allocations with DHAT (slow: ~20x)",
+    )
+}
+
+/// `valgrind`, under `timeout -s INT` for `--duration`: valgrind follows no
+/// child process, so the cap goes outside it (inside, it would profile
+/// `timeout`); valgrind passes the signal on and still writes its file.
+fn valgrind(options: &Resolved) -> CommandSpec {
+    match options.duration {
+        Some(limit) => CommandSpec::new("timeout")
+            .args(["--signal=INT", "--preserve-status"])
+            .arg(format!("{}s", limit.as_secs_f64()))
+            .arg("valgrind"),
+        None => CommandSpec::new("valgrind"),
+    }
 }
 
 /// Appends the program, capped by `--duration` with `timeout -s INT` so the
@@ -75,6 +112,16 @@ fn workload(mut spec: CommandSpec, program: &Program, options: &Resolved) -> Com
     spec.arg(&program.executable).args(&program.args)
 }
 
+/// perf's own lines (`[ perf record: ...`) and valgrind's (`==123== ...`):
+/// the rest is the program's output, which passes through.
+fn is_recorder_line(line: &str) -> bool {
+    line.starts_with("[ perf record:")
+        || line
+            .strip_prefix("==")
+            .and_then(|rest| rest.split_once("=="))
+            .is_some_and(|(pid, _)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn run(
     cx: &TaskContext<'_>,
     spec: CommandSpec,
@@ -84,7 +131,7 @@ fn run(
     let command = spec.display();
     cx.step(what);
     let started = std::time::Instant::now();
-    let (finished, tail) = cx.run_command(&spec)?;
+    let (finished, tail) = cx.run_program(&spec, |line| !is_recorder_line(line))?;
     let stopped_by_duration = options
         .duration
         .is_some_and(|limit| started.elapsed() >= limit && !finished.success());
@@ -120,4 +167,22 @@ fn run(
         lost,
         tail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorders_lines_are_told_from_the_programs() {
+        assert!(is_recorder_line(
+            "[ perf record: Woken up 1 times to write data ]"
+        ));
+        assert!(is_recorder_line(
+            "==4242== Warning: set address range perms"
+        ));
+        assert!(!is_recorder_line("==> done"));
+        assert!(!is_recorder_line("== =="));
+        assert!(!is_recorder_line("allocated 64 MiB"));
+    }
 }

@@ -132,13 +132,48 @@ impl Summary {
     }
 }
 
+/// Share (0..=1) of the folded weight in stacks with a frame valgrind could
+/// not name (`0x000000000010a3c0`, `???`): a stripped program. The root
+/// frame does not count: the loader's unnamed entry point is the root of
+/// every stack of a program with symbols too.
+pub(crate) fn unnamed_share(folded: &str) -> f64 {
+    let (mut total, mut unnamed) = (0u64, 0u64);
+    for line in folded.lines() {
+        let Some((stack, count)) = line.trim_end().rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(count) = count.parse::<u64>() else {
+            continue;
+        };
+        total += count;
+        if stack
+            .split(';')
+            .skip(2)
+            .any(|f| f == "???" || f.starts_with("0x"))
+        {
+            unnamed += count;
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        unnamed as f64 / total as f64
+    }
+}
+
 /// Frames of the C and Rust start-up code, which hold (nearly) every sample.
 fn is_runtime_frame(name: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "std::rt::",
         "std::panicking::",
         "std::panic::",
-        "std::sys::backtrace::",
+        "std::sys::",
+        "std::thread::",
+        "<alloc::boxed::Box<F,A> as core::ops::function::FnOnce",
+        "<alloc::boxed::Box<F, A> as core::ops::function::FnOnce",
+        "__rust_try",
+        "{closure#",
+        "{{closure}}",
         "core::ops::function::",
         "<&dyn core::ops::function::Fn",
         "__rust_begin_short_backtrace",
@@ -148,7 +183,9 @@ fn is_runtime_frame(name: &str) -> bool {
         "lang_start",
         "call_once",
     ];
-    ENTRY_FRAMES.contains(&strip_annotation(name)) || PREFIXES.iter().any(|p| name.starts_with(p))
+    ENTRY_FRAMES.contains(&strip_annotation(name))
+        || PREFIXES.iter().any(|p| name.starts_with(p))
+        || name.ends_with("::thread_start")
 }
 
 /// `foo_[k]` (inferno's kernel/JIT annotations) is `foo`.
@@ -173,6 +210,28 @@ mod tests {
         assert_eq!(summary.inclusive_counts["app::run"], 8);
         assert_eq!(summary.unknown, 2);
         assert_eq!(summary.truncated, 2);
+    }
+
+    #[test]
+    fn thread_start_plumbing_is_left_out_of_the_inclusive_list() {
+        let summary = Summary::from_folded(
+            "app;clone3;start_thread;std::sys::pal::unix::thread::Thread::new::thread_start;<alloc::boxed::Box<F,A> as core::ops::function::FnOnce<Args>>::call_once;std::thread::Builder::spawn_unchecked_::{{closure}};app::work 9\napp;_start;main;app::main 1\n",
+        );
+        let top: Vec<String> = summary
+            .top_inclusive(3)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(top, ["app::work", "app::main"]);
+    }
+
+    #[test]
+    fn an_unnamed_root_is_not_a_stripped_program() {
+        assert_eq!(unnamed_share("app;0x1ab70;main;app::run 9\n"), 0.0);
+        assert_eq!(
+            unnamed_share("app;0x1ab70;0x2c;memset 3\napp;0x1ab70;main 1\n"),
+            0.75
+        );
     }
 
     #[test]
