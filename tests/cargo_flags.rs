@@ -65,6 +65,8 @@ fn bench_workspace(dir: &Dir, members: &[&str]) {
         );
     }
     dir.create(".gitignore", "/target\n/.cargo-perf\n");
+    // Tests run in parallel and move the machine's speed under each other.
+    dir.policy("[bench]\ncalibrate = false\n");
     dir.git_init();
 }
 

@@ -194,8 +194,20 @@ fn run_scoped(
             return exit::ERROR;
         }
     };
-    let defaults = session.run_options();
-    let options = RunOptions {
+    let options = run_options(session.run_options(), global, exec);
+    let verbosity = match (global.quiet, global.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (_, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
+    let sink = progress::for_stderr(verbosity);
+    let report = session.run(command, &plan, options, &*sink);
+    render_run(global, command, &session, &report)
+}
+
+/// Jobs and fail-fast: flags over the environment over the policy.
+fn run_options(defaults: RunOptions, global: &GlobalArgs, exec: &ExecArgs) -> RunOptions {
+    RunOptions {
         jobs: exec
             .jobs
             .or(global.env_jobs)
@@ -207,14 +219,17 @@ fn run_scoped(
         } else {
             defaults.fail_fast
         },
-    };
-    let verbosity = match (global.quiet, global.verbose) {
-        (true, _) => Verbosity::Quiet,
-        (_, true) => Verbosity::Verbose,
-        _ => Verbosity::Normal,
-    };
-    let sink = progress::for_stderr(verbosity);
-    let report = session.run(command, &plan, options, &*sink);
+    }
+}
+
+/// Prints the run's report in the chosen format (keeping a check's JSON
+/// for `cargo perf report`) and returns its exit code.
+fn render_run(
+    global: &GlobalArgs,
+    command: &str,
+    session: &cargo_perf_tasks::Session,
+    report: &cargo_perf_engine::RunReport,
+) -> u8 {
     let format = match global.format() {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
@@ -223,7 +238,7 @@ fn run_scoped(
         OutputFormat::Sarif => {
             let codes = cargo_perf_tasks::codes::all();
             return finish_output(
-                &cargo_perf_report::render_sarif(&report, &codes),
+                &cargo_perf_report::render_sarif(report, &codes),
                 report.exit_code,
             );
         }
@@ -231,7 +246,7 @@ fn run_scoped(
     if command == "check"
         && let Err(err) = cargo_perf_tasks::report::store_last_check(
             &session.project,
-            &cargo_perf_report::render_json(&report),
+            &cargo_perf_report::render_json(report),
         )
     {
         print_warning(
@@ -240,7 +255,7 @@ fn run_scoped(
         );
     }
     let summary = match format {
-        Format::Github => append_step_summary(&report).err(),
+        Format::Github => append_step_summary(report).err(),
         _ => None,
     };
     if let Some(err) = summary {
@@ -253,7 +268,7 @@ fn run_scoped(
         );
     }
     finish_output(
-        &cargo_perf_report::render(&report, format, global.quiet),
+        &cargo_perf_report::render(report, format, global.quiet),
         report.exit_code,
     )
 }
