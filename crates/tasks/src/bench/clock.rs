@@ -1,17 +1,21 @@
 //! Which clock a command benchmark is judged on. With `clock = "auto"` (the
-//! default) a command that keeps exactly one CPU busy while it runs is
+//! default) a command that keeps exactly one CPU busy while it runs may be
 //! judged on its CPU time (user plus system, from `wait4`): other work on
 //! the machine delays such a command but hardly changes the CPU time it
-//! needs, so the CPU clock is steadier and still moves with every change of
-//! the work the command does. Anything that waits (on disk, the network, a
-//! child, a sleep) or runs in parallel is judged on wall time, which is
-//! what its user waits for. Both sides of a comparison must qualify, so a
-//! change that makes a command wait shows up on the wall clock.
+//! needs. But CPU time is not always the steadier clock: where the kernel
+//! accounts it in scheduler ticks, a 30 ms run's CPU time is known only to
+//! a few milliseconds, while its wall time on a quiet machine is steady to
+//! a fraction of that. So `auto` picks the CPU clock only when it is the
+//! steadier of the two on the stored baseline's runs (which have both), and
+//! the command qualifies on every side; otherwise wall time, which is what
+//! its user waits for. Both sides must qualify, so a change that makes a
+//! command wait shows up on the wall clock.
 
 use cargo_perf_policy::BenchClock;
 use serde::{Deserialize, Serialize};
 
 use super::history::BenchRecord;
+use super::robust::Trimmed;
 
 /// The clock a comparison is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,17 +38,32 @@ impl Clock {
 /// counts as one busy CPU.
 const ONE_CPU: std::ops::RangeInclusive<f64> = 0.75..=1.10;
 
-/// The clock `policy` asks for; for `auto`, decided from the runs seen so
-/// far of every side (warm-up runs or a stored baseline).
-pub(crate) fn resolve(policy: BenchClock, sides: &[&BenchRecord]) -> Clock {
-    match policy {
-        BenchClock::Wall => Clock::Wall,
-        BenchClock::Cpu => Clock::Cpu,
-        BenchClock::Auto if !sides.is_empty() && sides.iter().all(|r| one_busy_cpu(r)) => {
+/// The clock `policy` asks for; for `auto`, decided from this run's
+/// warm-up and the stored baseline it is compared with (none: wall time).
+pub(crate) fn resolve(
+    policy: BenchClock,
+    warmup: &BenchRecord,
+    baseline: Option<&BenchRecord>,
+) -> Clock {
+    match (policy, baseline) {
+        (BenchClock::Wall, _) => Clock::Wall,
+        (BenchClock::Cpu, _) => Clock::Cpu,
+        (BenchClock::Auto, Some(baseline))
+            if one_busy_cpu(warmup) && one_busy_cpu(baseline) && steadier_on_cpu(baseline) =>
+        {
             Clock::Cpu
         }
-        BenchClock::Auto => Clock::Wall,
+        (BenchClock::Auto, _) => Clock::Wall,
     }
+}
+
+/// Whether the record's CPU times vary less, relative to their size, than
+/// its wall times.
+fn steadier_on_cpu(record: &BenchRecord) -> bool {
+    let spread = |samples: &[f64]| {
+        Trimmed::of(samples).map_or(f64::INFINITY, |t| t.variance.sqrt() / t.mean)
+    };
+    spread(&samples(record, Clock::Cpu)) < spread(&record.samples)
 }
 
 /// Whether the record's runs kept one CPU busy: the least disturbed run (the
@@ -105,16 +124,23 @@ mod tests {
     }
 
     #[test]
-    fn auto_picks_cpu_only_for_one_busy_cpu_on_every_side() {
-        let busy = record(100.0, 98.0);
+    fn auto_picks_cpu_only_for_one_busy_cpu_that_is_steadier() {
+        let mut busy = record(100.0, 98.0);
+        busy.samples = vec![90.0, 100.0, 110.0];
         let waits = record(100.0, 40.0);
         let parallel = record(100.0, 190.0);
-        assert_eq!(resolve(BenchClock::Auto, &[&busy]), Clock::Cpu);
-        assert_eq!(resolve(BenchClock::Auto, &[&busy, &waits]), Clock::Wall);
-        assert_eq!(resolve(BenchClock::Auto, &[&parallel]), Clock::Wall);
-        assert_eq!(resolve(BenchClock::Auto, &[]), Clock::Wall);
-        assert_eq!(resolve(BenchClock::Cpu, &[&waits]), Clock::Cpu);
+        assert_eq!(resolve(BenchClock::Auto, &busy, Some(&busy)), Clock::Cpu);
+        assert_eq!(resolve(BenchClock::Auto, &busy, None), Clock::Wall);
+        assert_eq!(resolve(BenchClock::Auto, &waits, Some(&busy)), Clock::Wall);
+        assert_eq!(
+            resolve(BenchClock::Auto, &parallel, Some(&parallel)),
+            Clock::Wall
+        );
+        // Steadier on the wall clock: wall.
+        let mut ticks = record(100.0, 98.0);
+        ticks.user_ns = vec![80.0, 98.0, 110.0];
+        assert_eq!(resolve(BenchClock::Auto, &ticks, Some(&ticks)), Clock::Wall);
+        assert_eq!(resolve(BenchClock::Cpu, &waits, None), Clock::Cpu);
         assert_eq!(samples(&busy, Clock::Cpu), vec![98.0; 3]);
-        assert_eq!(samples(&busy, Clock::Wall), vec![100.0; 3]);
     }
 }

@@ -106,8 +106,9 @@ pub(crate) fn measure_interleaved(
 struct Plan {
     sampler: Sampler,
     clock: Clock,
-    /// Threads the calibration loop runs on (0: no calibration).
+    /// Threads the calibration loop runs on (0: no calibration), and its length.
     threads: usize,
+    steps: u64,
     /// The stored baseline's samples on `clock`, when there is one.
     baseline: Option<Vec<f64>>,
 }
@@ -120,9 +121,7 @@ impl Plan {
         policy: BenchClock,
         (judging, benchmarks): (Judging, usize),
     ) -> Self {
-        let mut sides = vec![warmup];
-        sides.extend(stored);
-        let clock = clock::resolve(policy, &sides);
+        let clock = clock::resolve(policy, warmup, stored);
         let wall = median(&warmup.samples);
         let per_run = if wall.is_finite() && wall > 0.0 {
             Duration::from_nanos(wall as u64)
@@ -134,6 +133,7 @@ impl Plan {
             sampler: Sampler::new(bench.runs, judging, benchmarks, per_run),
             clock,
             threads: calibration::threads_for(cpu, wall),
+            steps: calibration::steps_for(wall),
             baseline: stored.map(|s| clock::samples(s, clock)),
         }
     }
@@ -239,7 +239,8 @@ impl Runs<'_> {
             }
             step.show(cx, &plan.sampler.describe(side));
             for which in order {
-                let calibration = (plan.threads > 0).then(|| calibration::measure(plan.threads));
+                let calibration =
+                    (plan.threads > 0).then(|| calibration::measure(plan.threads, plan.steps));
                 let sample = self.once("run", &bench.run, &roots[which])?;
                 let record = &mut records[which];
                 push(record, &sample);

@@ -3,7 +3,7 @@
 //! both sides interleaved (`--baseline-rev`), or counting instructions.
 //! Here too the interval takes in how far the machine's speed moved: a
 //! calibration loop timed beside both runs says by how much, and when it
-//! moved by more than a quarter of the threshold, any part of the change up
+//! moved, for certain, by more than half the threshold, any part of the change up
 //! to that movement could be the machine's rather than the code's, so the
 //! interval is widened by it on the side it could explain.
 
@@ -13,24 +13,30 @@ use cargo_perf_policy::{BenchEstimator, BenchSettings};
 use super::clock;
 use super::history::BenchRecord;
 use super::report::Pair;
+use super::robust::LogRatio;
 use super::sampling::Stop;
 use super::stats::median;
-use super::verdict::{Comparison, classify, location};
+use super::verdict::{Comparison, classify};
 
 /// Fills in `comparison.judgement`, widening its interval (and judging it
 /// again) when the calibration loop says the machine's speed moved by more
-/// than a quarter of the threshold between two runs measured apart.
+/// than half the threshold between two runs measured apart.
 pub(crate) fn explain(
     comparison: &mut Comparison,
     pair: &Pair<'_>,
     settings: &BenchSettings,
     base_commit: Option<&str>,
 ) {
-    let ratio = (!pair.paired).then(|| calibration_ratio(pair)).flatten();
+    let tolerance = settings.threshold / 2.0;
+    let calibration = (!pair.paired)
+        .then(|| calibration_ratio(pair, tolerance))
+        .flatten();
+    let ratio = calibration.map(|(r, _)| r);
     // Only the share of the run spent on a CPU moves with the CPU's speed.
-    let drifted = ratio
-        .map(|r| 1.0 + (r - 1.0) * cpu_share(pair))
-        .filter(|r| (r - 1.0).abs() > settings.threshold / 4.0);
+    let drifted = calibration
+        .filter(|(_, moved)| *moved)
+        .map(|(r, _)| 1.0 + (r - 1.0) * cpu_share(pair))
+        .filter(|r| (r - 1.0).abs() > tolerance);
     if let Some(machine) = drifted {
         let change = &mut comparison.change;
         change.low /= machine.max(1.0);
@@ -89,18 +95,18 @@ fn cpu_share(pair: &Pair<'_>) -> f64 {
     }
 }
 
-/// The calibration loop's time now over its time beside the baseline.
-fn calibration_ratio(pair: &Pair<'_>) -> Option<f64> {
+/// The calibration loop's time now over its time beside the baseline, and
+/// whether it moved beyond `tolerance` for certain: its whole 95% interval
+/// (the loop's own timings vary too) lies outside `1 ± tolerance`.
+fn calibration_ratio(pair: &Pair<'_>, tolerance: f64) -> Option<(f64, bool)> {
     let now = clock::calibration(pair.current, pair.clock);
     let then = clock::calibration(pair.base, pair.clock);
-    if now.len() < 2 || then.len() < 2 {
-        return None;
-    }
-    let (now, then) = (
-        location(now, BenchEstimator::TrimmedMean),
-        location(then, BenchEstimator::TrimmedMean),
-    );
-    (then > 0.0).then(|| now / then)
+    let ratio = LogRatio::unpaired(then, now)?;
+    let (low, high) = ratio.interval(0.05);
+    Some((
+        ratio.ratio(),
+        low > 1.0 + tolerance || high < 1.0 - tolerance,
+    ))
 }
 
 fn drift(pair: &Pair<'_>, ratio: f64, base_commit: Option<&str>) -> Undecided {

@@ -49,7 +49,7 @@ fn main() {
 
 /// An interpreter's start-up, then a loop of about 0.2 s.
 const PYTHON: &str = r#"import os
-n = int(2_500_000 * float(os.environ.get("SLOWDOWN", "1")))
+n = int(400_000 * float(os.environ.get("SLOWDOWN", "1")))
 s = 0
 for i in range(n):
     s += i * i

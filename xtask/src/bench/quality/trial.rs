@@ -2,6 +2,7 @@
 //! A/A and a +10% comparison with it, each read from cargo-perf's JSON
 //! report (and, for criterion, from criterion's own printed verdict).
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,9 +30,12 @@ pub enum Running {
 }
 
 impl Drop for Running {
+    /// Stops the whole build loop: its shell and the cargo and rustc under it.
     fn drop(&mut self) {
         if let Running::Build(child) = self {
-            let _ = child.kill();
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.wait();
         }
     }
@@ -56,6 +60,7 @@ impl Background {
                 Running::Build(
                     Command::new("sh")
                         .args(["-c", &script])
+                        .process_group(0)
                         .stdout(Stdio::null())
                         .stderr(Stdio::null())
                         .spawn()?,

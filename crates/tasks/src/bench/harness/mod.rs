@@ -227,11 +227,15 @@ pub(crate) fn run_all(
 /// one thread).
 fn calibrate(on: bool) -> Vec<super::calibration::Calibration> {
     let count = if on { CALIBRATIONS } else { 0 };
-    (0..count).map(|_| super::calibration::measure(1)).collect()
+    (0..count)
+        .map(|_| super::calibration::measure(1, CALIBRATION_STEPS))
+        .collect()
 }
 
-/// How many calibration measurements are taken before and after a target runs.
+/// How many calibration measurements are taken before and after a target
+/// runs, and how long each is (about 3 ms).
 const CALIBRATIONS: usize = 15;
+const CALIBRATION_STEPS: u64 = 10 * super::calibration::MIN_STEPS;
 
 /// `cargo bench -p name@version --bench target` with the run's cargo flags;
 /// in another revision's tree (`tree`), into that tree's own target dir.
