@@ -394,6 +394,12 @@ fn named_after_its_id(name: &str, run: RunRecord) -> Result<RunRecord, String> {
 
 fn read_record(path: &Path) -> Result<RunRecord, String> {
     let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    // One parse for a run of ours; the slow path only explains a foreign file.
+    if let Ok(run) = serde_json::from_slice::<RunRecord>(&bytes)
+        && run.format == FORMAT
+    {
+        return Ok(run);
+    }
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("not valid JSON ({e})"))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
