@@ -36,15 +36,15 @@ fn project(delay: &str, extra: &str) -> Dir {
     dir
 }
 
-fn bench(dir: &Dir, args: &[&str]) -> TestCommand {
+pub(crate) fn bench(dir: &Dir, args: &[&str]) -> TestCommand {
     dir.command(["bench", "--format", "json"]).args(args)
 }
 
-fn task(run: &Run) -> Value {
+pub(crate) fn task(run: &Run) -> Value {
     run.json()["tasks"][0].clone()
 }
 
-fn codes(task: &Value) -> Vec<String> {
+pub(crate) fn codes(task: &Value) -> Vec<String> {
     task["findings"]
         .as_array()
         .unwrap()
@@ -53,7 +53,7 @@ fn codes(task: &Value) -> Vec<String> {
         .collect()
 }
 
-fn finding<'a>(task: &'a Value, code: &str) -> &'a Value {
+pub(crate) fn finding<'a>(task: &'a Value, code: &str) -> &'a Value {
     task["findings"]
         .as_array()
         .unwrap()
@@ -62,7 +62,7 @@ fn finding<'a>(task: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no finding {code} in {task:#}"))
 }
 
-fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
     task["metrics"]
         .as_array()
         .unwrap()
@@ -985,6 +985,22 @@ fn cargo_bench_targets_are_run_and_every_harness_is_read() {
     ));
     assert!(close(value("replay_divan/parse/collect/Vec<u32>"), 13.8));
 
+    // criterion's per-iteration samples give tail latency; a harness that
+    // prints one summary has none to give.
+    let fib = |figure: &str| {
+        metric(&task, &format!("bench.replay_criterion/fibonacci.{figure}"))["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(fib("min") <= fib("p50") && fib("p50") <= fib("p95"));
+    assert!(fib("p95") <= fib("p99") && fib("p99") <= fib("max"));
+    let names = task["metrics"].to_string();
+    assert!(!names.contains("replay_libtest/empty.p95"), "{task:#}");
+    assert!(
+        !names.contains("replay_divan/parse/fibonacci.p95"),
+        "{task:#}"
+    );
+
     // criterion: every sample of `sample.json`, in both spellings.
     let record = stored(&dir, "000001.json");
     for (id, iters, time) in [
@@ -1467,4 +1483,124 @@ fn a_history_path_that_cannot_be_written_is_refused_before_measuring() {
             "wrote into src through the link"
         );
     }
+}
+
+#[test]
+fn every_command_benchmark_reports_its_tail_latency_in_order() {
+    let dir = project("0.001", "");
+    let run = bench(&dir, &[]).expect_success();
+    let task = task(&run);
+    let figure = |name: &str| {
+        let m = metric(&task, &format!("bench.nap.{name}"));
+        assert_eq!(m["unit"], "nanoseconds", "{task:#}");
+        m["value"].as_f64().unwrap()
+    };
+    let [min, p50, p95, p99, max] = ["min", "p50", "p95", "p99", "max"].map(figure);
+    assert!(
+        min > 0.0 && min <= p50 && p50 <= p95 && p95 <= p99 && p99 <= max,
+        "{task:#}"
+    );
+    // Of 8 runs, p99 is the slowest and p95 too (nearest rank).
+    assert_eq!((p95, p99), (max, max));
+    // The Markdown shows them in the seed report's shape (whatever the
+    // verdict against the first run on a loaded machine).
+    let markdown = dir
+        .command(["bench", "--format", "markdown"])
+        .expect_code_in(&[0, 1])
+        .stdout();
+    assert!(
+        markdown.contains("| benchmark | P50 | P95 | P99 | target | status |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| `nap` | "), "{markdown}");
+    let human = dir.command(["bench"]).expect_code_in(&[0, 1]).stdout();
+    assert!(human.contains("Latency"), "{human}");
+    assert!(human.contains("P95"), "{human}");
+}
+
+#[test]
+fn each_budget_form_passes_and_fails_by_figure() {
+    // Every figure well within its limit: the metrics carry the budget and pass.
+    let ok = project(
+        "0.001",
+        "[bench.budgets]\nnap = { median = \"2s\", p95 = \"2s\", p99 = \"2s\", max-rss = \"1 GiB\" }\n",
+    );
+    let run = bench(&ok, &[]).expect_success();
+    let task = task_of(&run);
+    for (name, budget) in [
+        ("bench.nap", 2e9),
+        ("bench.nap.p95", 2e9),
+        ("bench.nap.p99", 2e9),
+        ("bench.nap.max-rss", 1073741824.0),
+    ] {
+        let m = metric(&task, name);
+        assert_eq!(m["budget"].as_f64(), Some(budget), "{task:#}");
+        assert_eq!(m["verdict"], "pass", "{task:#}");
+    }
+    assert!(!codes(&task).contains(&"bench-over-budget".to_owned()));
+
+    // A p95 and a max-rss over their limits: one finding each, naming the
+    // figure, its value and the limit; the median's limit still passes.
+    let over = project(
+        "0.02",
+        "[bench.budgets]\nnap = { median = \"2s\", p95 = \"5 ms\", max-rss = \"1 KiB\" }\n",
+    );
+    let run = bench(&over, &[]).expect_code(1);
+    let task = task_of(&run);
+    let messages: Vec<String> = task["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "bench-over-budget")
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(messages.len(), 2, "{task:#}");
+    assert!(
+        messages[0].starts_with("`nap` p95 is ")
+            && messages[0].ends_with(" ms, over its budget of 5.000 ms"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("`nap` max-rss is ")
+            && messages[1].ends_with("over its budget of 1.0 KiB"),
+        "{messages:?}"
+    );
+    assert_eq!(metric(&task, "bench.nap.p95")["verdict"], "fail");
+    assert_eq!(metric(&task, "bench.nap")["verdict"], "pass");
+    let markdown = over
+        .command(["bench", "--format", "markdown"])
+        .expect_code(1)
+        .stdout();
+    assert!(markdown.contains("p95 ≤ 5.000 ms"), "{markdown}");
+    assert!(markdown.contains("❌ over budget |"), "{markdown}");
+}
+
+#[test]
+fn bad_budget_values_and_figures_are_located() {
+    let dir = project(
+        "0.001",
+        "[bench.budgets]\nnap = { p95 = \"5 parsecs\", p96 = \"1 ms\", allocations = \"many\" }\n",
+    );
+    let run = dir.command(["bench"]).expect_code(2);
+    run.stderr_has("invalid value for `p95`: unknown duration unit `parsecs`")
+        .stderr_has("unknown key `p96` in the budget of `nap`")
+        .stderr_has("did you mean `p95`?")
+        .stderr_has("wrong type for `allocations`");
+    // Where the entry landed in the policy the fixture wrote.
+    let line = dir
+        .read("perf.toml")
+        .lines()
+        .position(|l| l.starts_with("nap = {"))
+        .unwrap()
+        + 1;
+    for column in [15, 28, 56] {
+        run.stderr_has(&format!("perf.toml:{line}:{column}"));
+    }
+    // An unknown name in the table form keeps its did-you-mean.
+    dir.policy("[bench.commands.nap]\nrun = \"true\"\n\n[bench.budgets]\nnpa = { p95 = \"1s\" }\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("`[bench.budgets]` names `npa`")
+        .stderr_has("perf.toml:5:1")
+        .stderr_has("did you mean `nap`?");
 }

@@ -4,6 +4,7 @@
 mod util;
 
 mod bench;
+mod bench_memory;
 mod bench_sampling;
 mod bench_verdicts;
 mod build;

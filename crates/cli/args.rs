@@ -129,7 +129,7 @@ pub enum Command {
     /// Run the benchmarks, record them in the history and compare with a baseline
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench --instructions         instruction counts under callgrind\n  cargo perf bench --baseline-rev main    measure `main` and your tree interleaved\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
+        after_help = "Examples:\n  cargo perf bench                        compare with the previous run on this branch\n  cargo perf bench --save-baseline main   also store this run as baseline `main`\n  cargo perf bench --baseline main        compare with baseline `main`\n  cargo perf bench startup                only benchmarks whose name contains `startup`\n  cargo perf bench --bench parse -p core  one cargo bench target\n  cargo perf bench --instructions         instruction counts under callgrind\n  cargo perf bench --memory               heap peak, bytes and allocations under DHAT\n  cargo perf bench --baseline-rev main    measure `main` and your tree interleaved\n  cargo perf bench history                list past runs\n  cargo perf bench history startup        one benchmark's series"
     )]
     Bench {
         #[command(subcommand)]
@@ -152,6 +152,9 @@ pub enum Command {
         /// Count instructions under valgrind's callgrind instead of timing (command benchmarks)
         #[arg(long)]
         instructions: bool,
+        /// Measure the heap under valgrind's DHAT instead of timing: peak, bytes and allocations (command benchmarks)
+        #[arg(long, conflicts_with = "instructions")]
+        memory: bool,
         #[command(flatten)]
         cargo: CargoArgs,
     },

@@ -58,6 +58,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             baseline_rev,
             bench,
             instructions,
+            memory,
             cargo,
         } => run_builtin(
             global,
@@ -70,6 +71,7 @@ pub fn dispatch(cli: Cli) -> u8 {
                     baseline_rev,
                     benches: bench,
                     instructions,
+                    memory,
                 },
             )),
         ),

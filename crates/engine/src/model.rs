@@ -154,7 +154,7 @@ pub struct Metric {
 pub struct Judgement {
     /// `trimmed-mean`, `median`, `harness-summary` or `count`.
     pub estimator: String,
-    /// `wall`, `cpu` or `instructions`.
+    /// `wall`, `cpu`, `instructions` or `heap`.
     pub clock: String,
     pub runs: usize,
     pub baseline_runs: usize,

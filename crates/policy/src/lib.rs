@@ -33,7 +33,7 @@ pub use locate::{LOOKUP, locate, present};
 pub use names::WorkspaceNames;
 pub use reader::Located;
 pub use sections::bench::{
-    BenchClock, BenchEstimator, BenchMode, BenchSettings, CommandBench, Runs,
+    BenchBudget, BenchClock, BenchEstimator, BenchMode, BenchSettings, CommandBench, Runs,
 };
 pub use sections::build::{BuildSettings, BuildTarget, CargoCommand};
 pub use sections::gitignore::Gitignore;

@@ -1,6 +1,6 @@
 //! The summary a person reads at the end of a run: one line per task, then
 //! each finding with where and how to fix it, the output tail of failed
-//! commands, the metrics, and a verdict line. Every text that is not ours
+//! commands, the latency table, the metrics, and a verdict line. Every text that is not ours
 //! (names, messages, paths, command output) is escaped for the terminal.
 
 use std::fmt::Write as _;
@@ -30,6 +30,7 @@ pub fn render_human(report: &RunReport, quiet: bool) -> String {
     for task in &report.tasks {
         findings(&mut out, task);
     }
+    latency(&mut out, report);
     metrics(&mut out, report);
     verdict(&mut out, report);
     out
@@ -114,9 +115,86 @@ fn findings(out: &mut String, task: &TaskReport) {
     }
 }
 
+/// The latency table: a column per percentile, the limits and the status.
+fn latency(out: &mut String, report: &RunReport) {
+    let rows = crate::latency::rows(report);
+    if rows.is_empty() {
+        return;
+    }
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            let [p50, p95, p99] = r.percentiles.clone();
+            [
+                escape(&r.benchmark).into_owned(),
+                p50,
+                p95,
+                p99,
+                r.target.clone(),
+            ]
+        })
+        .collect();
+    let header = ["benchmark", "P50", "P95", "P99", "target"];
+    let width = |i: usize| {
+        cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let w = [width(0), width(1), width(2), width(3), width(4)];
+    let _ = writeln!(out, "\n{}", style("Latency").bold());
+    let _ = writeln!(
+        out,
+        "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:<e$}  status",
+        header[0],
+        header[1],
+        header[2],
+        header[3],
+        header[4],
+        a = w[0],
+        b = w[1],
+        c = w[2],
+        d = w[3],
+        e = w[4]
+    );
+    for (row, cols) in rows.iter().zip(&cells) {
+        let word = row.status.word();
+        let styled = match row.status {
+            crate::latency::Status::OverBudget
+            | crate::latency::Status::Verdict(Verdict::Fail | Verdict::Regressed) => {
+                style(word).red().bold()
+            }
+            crate::latency::Status::Verdict(Verdict::Inconclusive) => style(word).yellow(),
+            crate::latency::Status::None => style(word).dim(),
+            crate::latency::Status::Verdict(_) => style(word).green(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:<e$}  {styled}",
+            cols[0],
+            cols[1],
+            cols[2],
+            cols[3],
+            cols[4],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3],
+            e = w[4]
+        );
+    }
+}
+
 fn metrics(out: &mut String, report: &RunReport) {
-    let rows: Vec<&cargo_perf_engine::Metric> =
-        report.tasks.iter().flat_map(|t| &t.metrics).collect();
+    // Percentiles are in the latency table.
+    let rows: Vec<&cargo_perf_engine::Metric> = report
+        .tasks
+        .iter()
+        .flat_map(|t| &t.metrics)
+        .filter(|m| !crate::latency::in_table(m))
+        .collect();
     if rows.is_empty() {
         return;
     }

@@ -9,6 +9,7 @@ mod history;
 mod human;
 mod init;
 mod json;
+mod latency;
 mod listing;
 mod markdown;
 mod sarif;

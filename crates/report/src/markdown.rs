@@ -1,12 +1,13 @@
 //! The Markdown summary of a run, for a pull-request comment or GitHub's job
 //! summary (`$GITHUB_STEP_SUMMARY`): a table of tasks with status and time,
-//! then the findings, the output of failed commands, and the metrics.
+//! then the findings, the output of failed commands, the latency table and
+//! the metrics.
 //! Control characters in any text are escaped, as in the human summary.
 
 use std::fmt::Write as _;
 
 use cargo_perf_engine::model::{escape, format_duration, format_value};
-use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus};
+use cargo_perf_engine::{Outcome, RunReport, Severity, TaskReport, TaskStatus, Verdict};
 
 pub fn render_markdown(report: &RunReport) -> String {
     let mut out = String::new();
@@ -42,6 +43,7 @@ pub fn render_markdown(report: &RunReport) -> String {
         );
     }
     findings(&mut out, report);
+    latency(&mut out, report);
     metrics(&mut out, report);
     out
 }
@@ -109,8 +111,42 @@ fn findings(out: &mut String, report: &RunReport) {
     }
 }
 
+/// `| benchmark | P50 | P95 | P99 | target | status |`, as in the seed report.
+fn latency(out: &mut String, report: &RunReport) {
+    let rows = crate::latency::rows(report);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n### Latency\n");
+    let _ = writeln!(out, "| benchmark | P50 | P95 | P99 | target | status |");
+    let _ = writeln!(out, "|:----------|----:|----:|----:|:-------|:-------|");
+    for row in rows {
+        let icon = match row.status {
+            crate::latency::Status::OverBudget
+            | crate::latency::Status::Verdict(Verdict::Fail | Verdict::Regressed) => "❌ ",
+            crate::latency::Status::Verdict(Verdict::Inconclusive) => "⚠️ ",
+            crate::latency::Status::None => "",
+            crate::latency::Status::Verdict(_) => "✅ ",
+        };
+        let [p50, p95, p99] = &row.percentiles;
+        let _ = writeln!(
+            out,
+            "| `{}` | {p50} | {p95} | {p99} | {} | {icon}{} |",
+            cell(&row.benchmark),
+            cell(&row.target),
+            row.status.word()
+        );
+    }
+}
+
 fn metrics(out: &mut String, report: &RunReport) {
-    let rows: Vec<_> = report.tasks.iter().flat_map(|t| &t.metrics).collect();
+    // Percentiles are in the latency table.
+    let rows: Vec<_> = report
+        .tasks
+        .iter()
+        .flat_map(|t| &t.metrics)
+        .filter(|m| !crate::latency::in_table(m))
+        .collect();
     if rows.is_empty() {
         return;
     }

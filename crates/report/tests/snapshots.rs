@@ -212,6 +212,32 @@ fn bench_failed() -> TaskReport {
             .verdict(Verdict::Inconclusive)
             .change(change(1.034, 0.97, 1.10, Some(0.99))),
         metric("bench", &["startup"], 1_500_000_000.0, Unit::Nanoseconds).budget(1_000_000_000.0),
+        metric("bench", &["parse", "p50"], 1_230_000.0, Unit::Nanoseconds),
+        metric("bench", &["parse", "p95"], 1_400_000.0, Unit::Nanoseconds).budget(2_000_000.0),
+        metric("bench", &["parse", "p99"], 1_600_000.0, Unit::Nanoseconds),
+        metric(
+            "bench",
+            &["startup", "p50"],
+            1_500_000_000.0,
+            Unit::Nanoseconds,
+        ),
+        metric(
+            "bench",
+            &["startup", "p95"],
+            1_700_000_000.0,
+            Unit::Nanoseconds,
+        ),
+        metric(
+            "bench",
+            &["startup", "p99"],
+            1_900_000_000.0,
+            Unit::Nanoseconds,
+        )
+        .budget(1_800_000_000.0),
+        metric("bench", &["alloc", "allocations"], 2_000.0, Unit::Count)
+            .baseline(1_000.0)
+            .verdict(Verdict::Regressed)
+            .change(change(2.0, 2.0, 2.0, None)),
         metric("bench", &["count"], 123_456_789.0, Unit::Instructions),
         metric("bench", &["startup", "max-rss"], 52_428_800.0, Unit::Bytes),
     ];

@@ -11,6 +11,7 @@ pub mod changes;
 mod clean;
 pub mod codes;
 mod command;
+mod dhat;
 mod gitignore;
 pub mod hook;
 pub mod init;

@@ -11,6 +11,9 @@ use crate::diagnostic::Diagnostic;
 use crate::reader::{Located, Reader, Value};
 use crate::table::{Key, key};
 
+pub use super::bench_budgets::BenchBudget;
+use super::bench_budgets::read_budgets;
+
 /// What command benchmarks measure.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BenchMode {
@@ -19,6 +22,8 @@ pub enum BenchMode {
     Time,
     /// Instructions counted by valgrind's callgrind, one run each.
     Instructions,
+    /// Heap figures (peak, bytes and blocks allocated) from valgrind's DHAT, one run each.
+    Memory,
 }
 
 /// Which clock command benchmarks are judged by.
@@ -73,8 +78,8 @@ pub struct BenchSettings {
     pub fail_on_inconclusive: bool,
     /// Re-measure suspect benchmarks once before failing (default false).
     pub confirm: bool,
-    /// Absolute budgets of named benchmarks (median wall time).
-    pub budgets: Vec<(Located<String>, Duration)>,
+    /// Absolute budgets of named benchmarks, on any of their figures.
+    pub budgets: Vec<(Located<String>, BenchBudget)>,
     /// Bench targets `cargo perf bench` runs when no `--bench` is given; empty is all.
     pub targets: Vec<Located<String>>,
     /// Command benchmarks, in declaration order.
@@ -154,6 +159,7 @@ impl Choice for BenchMode {
     const VALUES: &'static [(&'static str, Self)] = &[
         ("time", BenchMode::Time),
         ("instructions", BenchMode::Instructions),
+        ("memory", BenchMode::Memory),
     ];
 }
 
@@ -246,22 +252,6 @@ fn read_confidence(r: &mut Reader, bench: &mut BenchSettings, key: &str, value: 
             bench.confidence = p.0;
         }
     }
-}
-
-fn read_budgets(r: &mut Reader, value: &Value<'_>) -> Vec<(Located<String>, Duration)> {
-    let Some(table) = r.table("budgets", value) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (name, item) in table {
-        if let Some(budget) = r.duration(name.get_ref(), item) {
-            out.push((
-                Located::new(name.get_ref().to_string(), name.span()),
-                budget,
-            ));
-        }
-    }
-    out
 }
 
 /// A `[bench.commands.NAME]` table being read.

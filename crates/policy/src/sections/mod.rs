@@ -2,6 +2,7 @@
 //! shared [`Reader`](crate::reader::Reader) and returns its typed settings.
 
 pub mod bench;
+mod bench_budgets;
 pub mod build;
 pub mod clean;
 pub mod gitignore;
@@ -48,6 +49,11 @@ mod tests {
             entry("[[clean.extra]]", super::clean::EXTRA_KEYS, CLEAN),
             entry("[bench]", super::bench::KEYS, BENCH),
             entry("[bench.commands.NAME]", super::bench::COMMAND_KEYS, BENCH),
+            entry(
+                "[bench.budgets] NAME",
+                super::bench_budgets::BUDGET_KEYS,
+                BENCH,
+            ),
             entry("[lint]", super::lint::KEYS, LINT),
         ]
     }

@@ -29,7 +29,7 @@ pub(crate) struct RunRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct BenchRecord {
     pub(crate) id: String,
-    /// `ns` (wall time per run or iteration) or `instructions`.
+    /// `ns` (wall time per run or iteration), `instructions` or `memory`.
     pub(crate) unit: String,
     pub(crate) samples: Vec<f64>,
     /// For harnesses that print a summary only (libtest, divan): the spread
@@ -55,6 +55,22 @@ pub(crate) struct BenchRecord {
     /// How a command benchmark's runs were taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sampling: Option<SamplingRecord>,
+    /// Memory mode (unit `memory`): the heap's figures from valgrind's DHAT
+    /// (`samples` then holds the peak, for views of the history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) heap: Option<HeapRecord>,
+}
+
+/// What one run of a command benchmark did with the heap, summed over its
+/// processes. Counts of the same program on the same input are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HeapRecord {
+    /// Bytes live when the heap peaked.
+    pub(crate) peak_bytes: u64,
+    /// Bytes allocated in all.
+    pub(crate) allocated_bytes: u64,
+    /// Blocks allocated.
+    pub(crate) allocations: u64,
 }
 
 /// How sampling went: the clock judged, why it stopped, how many looks at
@@ -82,6 +98,7 @@ impl BenchRecord {
             calibration_wall_ns: Vec::new(),
             calibration_cpu_ns: Vec::new(),
             sampling: None,
+            heap: None,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The `bench` task: times the command benchmarks declared in perf.toml,
-//! appends the run to the history store, compares it with a baseline and
-//! fails on a regression or a budget overrun.
+//! The `bench` task: times the command benchmarks declared in perf.toml
+//! (or counts their instructions, or measures their heap), appends the run
+//! to the history store, compares it with a baseline and fails on a
+//! regression or a budget overrun.
 
 mod budgets;
 mod calibration;
@@ -9,8 +10,10 @@ mod clock;
 pub(crate) mod codes;
 mod commands;
 mod confirm;
+mod figures;
 mod fingerprint;
 mod harness;
+mod heap;
 mod history;
 mod listing;
 mod options;
@@ -20,11 +23,13 @@ mod sampling;
 mod stats;
 mod timing;
 mod undecided;
+mod valgrind;
 mod verdict;
 
 use std::path::PathBuf;
 
 use cargo_perf_engine::{Finding, Project, Task, TaskContext, TaskError, Written};
+use cargo_perf_policy::BenchMode;
 
 use codes::BenchCode;
 use history::{History, HistoryError, RunRecord};
@@ -98,7 +103,7 @@ fn measure_against_rev(
     targets: &[harness::BenchTarget],
     commands: &[cargo_perf_policy::CommandBench],
     filter: Option<&str>,
-    instructions: bool,
+    mode: BenchMode,
     fingerprint: &fingerprint::Fingerprint,
 ) -> Result<(Vec<history::BenchRecord>, Baseline, BaselineTree), TaskError> {
     let git = cx.project.git()?.ok_or_else(|| {
@@ -115,9 +120,9 @@ fn measure_against_rev(
         .join(crate::tool_output::BENCH_BASELINE_TARGET);
     let mut base = harness::run_all(cx, targets, filter, Some((&tree_root, &tree_target)))?;
     let mut current = harness::run_all(cx, targets, filter, None)?;
-    if instructions {
-        base.extend(callgrind::measure_all(cx, commands, &tree_root)?);
-        current.extend(callgrind::measure_all(cx, commands, &root)?);
+    if mode != BenchMode::Time {
+        base.extend(measure_once(cx, mode, commands, &tree_root)?);
+        current.extend(measure_once(cx, mode, commands, &root)?);
     } else {
         for mut pair in
             commands::measure_interleaved(cx, commands, &[tree_root.clone(), root], None)?
@@ -146,6 +151,28 @@ fn measure_against_rev(
         target_dir: tree_target,
     };
     Ok((current, (label, record), tree))
+}
+
+/// The deterministic modes: every command benchmark once under valgrind.
+fn measure_once(
+    cx: &mut TaskContext<'_>,
+    mode: BenchMode,
+    commands: &[cargo_perf_policy::CommandBench],
+    root: &std::path::Path,
+) -> Result<Vec<history::BenchRecord>, TaskError> {
+    match mode {
+        BenchMode::Memory => heap::measure_all(cx, commands, root),
+        _ => callgrind::measure_all(cx, commands, root),
+    }
+}
+
+/// The mode a stored record was measured in.
+fn mode_of(record: &history::BenchRecord) -> BenchMode {
+    match record.unit.as_str() {
+        "instructions" => BenchMode::Instructions,
+        heap::UNIT => BenchMode::Memory,
+        _ => BenchMode::Time,
+    }
 }
 
 fn nothing_to_run(cx: &TaskContext<'_>, filter: Option<&str>, cargo_only: bool) -> TaskError {
@@ -251,8 +278,8 @@ impl Task for BenchTask {
 
 /// The benchmarks a run measures, and how.
 struct Selection {
-    /// Count instructions under callgrind instead of timing.
-    instructions: bool,
+    /// Time, count instructions under callgrind, or measure the heap under DHAT.
+    mode: BenchMode,
     targets: Vec<harness::BenchTarget>,
     commands: Vec<cargo_perf_policy::CommandBench>,
 }
@@ -260,7 +287,8 @@ struct Selection {
 impl Selection {
     fn new(cx: &TaskContext<'_>, options: &Resolved) -> Result<Self, TaskError> {
         let filter = options.filter.as_deref();
-        let targets = if options.instructions {
+        // The deterministic modes run command benchmarks only.
+        let targets = if options.mode != BenchMode::Time {
             Vec::new()
         } else {
             harness::select(cx, &options.benches)?
@@ -276,7 +304,7 @@ impl Selection {
             return Err(nothing_to_run(cx, filter, cargo_only));
         }
         Ok(Self {
-            instructions: options.instructions,
+            mode: options.mode,
             targets,
             commands,
         })
@@ -299,7 +327,7 @@ fn stored_baseline(
     store: &History,
     fingerprint: &fingerprint::Fingerprint,
 ) -> Result<Option<Baseline>, TaskError> {
-    let instructions = options.instructions;
+    let mode = options.mode;
     let lock = store.lock()?;
     let (runs, skipped) = store.runs(&lock)?;
     for s in &skipped {
@@ -322,9 +350,7 @@ fn stored_baseline(
             .rev()
             .find(|r| {
                 r.fingerprint.branch == fingerprint.branch
-                    && r.benchmarks
-                        .iter()
-                        .any(|b| (b.unit == "instructions") == instructions)
+                    && r.benchmarks.iter().any(|b| mode_of(b) == mode)
             })
             .map(|r| (format!("run #{}", r.id), r)),
     })
@@ -347,7 +373,7 @@ fn measure(
             &selection.targets,
             &selection.commands,
             filter,
-            selection.instructions,
+            selection.mode,
             fingerprint,
         )?;
         return Ok(Measurement {
@@ -358,8 +384,13 @@ fn measure(
     }
     let root = cx.workspace().root.clone();
     let mut measured = harness::run_all(cx, &selection.targets, filter, None)?;
-    if selection.instructions {
-        measured.extend(callgrind::measure_all(cx, &selection.commands, &root)?);
+    if selection.mode != BenchMode::Time {
+        measured.extend(measure_once(
+            cx,
+            selection.mode,
+            &selection.commands,
+            &root,
+        )?);
     } else {
         measured.extend(commands::measure_all(
             cx,
@@ -411,7 +442,8 @@ fn judge(
     base: &mut RunRecord,
 ) -> Result<Vec<verdict::Comparison>, TaskError> {
     let comparisons = report::compare(cx, measured, base, tree.is_some());
-    if !cx.policy().bench.confirm {
+    // Heap counts are exact: measuring them again would give the same.
+    if !cx.policy().bench.confirm || selection.mode == BenchMode::Memory {
         return Ok(comparisons);
     }
     confirm::confirm(
@@ -420,7 +452,7 @@ fn judge(
             commands: &selection.commands,
             targets: &selection.targets,
             tree,
-            instructions: selection.instructions,
+            instructions: selection.mode == BenchMode::Instructions,
         },
         measured,
         base,

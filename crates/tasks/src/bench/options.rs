@@ -24,6 +24,8 @@ pub struct BenchOptions {
     pub baseline_rev: Option<String>,
     /// Count instructions under callgrind instead of timing (command benchmarks only).
     pub instructions: bool,
+    /// Measure the heap under valgrind's DHAT instead of timing (command benchmarks only).
+    pub memory: bool,
 }
 
 /// What a run is compared with.
@@ -42,9 +44,9 @@ pub(crate) enum Compare {
 pub(crate) struct Resolved {
     /// Only benchmarks whose name contains this.
     pub filter: Option<String>,
-    /// Count instructions under callgrind instead of timing (`--instructions`
-    /// or `[bench] mode = "instructions"`).
-    pub instructions: bool,
+    /// What command benchmarks measure: `--instructions` or `--memory`,
+    /// else `[bench] mode`.
+    pub mode: BenchMode,
     pub benches: Vec<String>,
     pub compare: Compare,
     pub save_baseline: Option<String>,
@@ -64,9 +66,18 @@ impl BenchOptions {
             (None, Some(name)) => Compare::Named(name.clone()),
             (None, None) => Compare::Previous,
         };
+        let mode = match (self.instructions, self.memory) {
+            (true, true) => {
+                return Err(TaskError::new("--instructions and --memory measure different things")
+                    .hint("pick one: a run measures one way, and compares with a run measured the same way"));
+            }
+            (true, false) => BenchMode::Instructions,
+            (false, true) => BenchMode::Memory,
+            (false, false) => policy.mode,
+        };
         Ok(Resolved {
             filter: self.filter.clone(),
-            instructions: self.instructions || policy.mode == BenchMode::Instructions,
+            mode,
             benches: self.benches.clone(),
             compare,
             save_baseline: self.save_baseline.clone(),

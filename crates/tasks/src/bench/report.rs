@@ -1,15 +1,17 @@
 //! What a bench run reports: comparisons as metrics and findings, budgets,
-//! and the one-line summary.
+//! and the one-line summary (the figures beside them are in `figures`, the
+//! heap's in `heap`).
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
-use cargo_perf_engine::model::{Metric, MetricName, Unit, Verdict};
+use cargo_perf_engine::model::{Metric, Unit, Verdict};
 use cargo_perf_engine::{Finding, Severity, TaskContext};
 use cargo_perf_policy::BenchSettings;
 
 use super::clock::{self, Clock};
 use super::codes::BenchCode;
+use super::figures::{self, budget_of, metric_name as name, nanos};
+use super::heap;
 use super::history::{BenchRecord, RunRecord};
 use super::stats::median;
 use super::undecided;
@@ -28,6 +30,7 @@ pub(crate) fn compare(
     let settings = &cx.policy().bench;
     let pairs: Vec<Pair<'_>> = current
         .iter()
+        .filter(|c| c.heap.is_none())
         .filter_map(|c| {
             let b = base
                 .benchmarks
@@ -68,6 +71,7 @@ pub(crate) fn compare(
             undecided::explain(comparison, pair, settings, base_commit);
         }
     }
+    out.extend(heap::compare(current, &base.benchmarks, settings.threshold));
     out
 }
 
@@ -153,10 +157,21 @@ pub(crate) fn compared(record: &BenchRecord, settings: &BenchSettings) -> Vec<f6
 }
 
 pub(crate) fn unit_of(record: &BenchRecord) -> Unit {
-    if record.unit == "instructions" {
-        Unit::Instructions
-    } else {
-        Unit::Nanoseconds
+    match record.unit.as_str() {
+        "instructions" => Unit::Instructions,
+        heap::UNIT => Unit::Bytes,
+        _ => Unit::Nanoseconds,
+    }
+}
+
+/// Which of the summary's counts a verdict adds to: regressed, improved,
+/// unchanged, inconclusive.
+fn slot(verdict: Verdict) -> usize {
+    match verdict {
+        Verdict::Regressed => 0,
+        Verdict::Improved => 1,
+        Verdict::Unchanged => 2,
+        _ => 3,
     }
 }
 
@@ -170,12 +185,34 @@ pub(crate) fn report(
     let settings = cx.policy().bench.clone();
     let mut counts = [0usize; 4];
     for bench in &run.benchmarks {
+        let budget = budget_of(&settings.budgets, &bench.id);
+        if let Some(heap) = &bench.heap {
+            let figures: Vec<&Comparison> = comparisons
+                .iter()
+                .filter(|c| c.id == bench.id && c.figure.is_some())
+                .collect();
+            // The summary counts the benchmark once, by its worst figure:
+            // regressed, then inconclusive, improved, unchanged.
+            let worst = [0, 3, 1, 2]
+                .into_iter()
+                .find(|&at| figures.iter().any(|c| slot(c.verdict) == at));
+            if let Some(at) = worst {
+                counts[at] += 1;
+            }
+            for c in figures {
+                cx.finding(comparison_finding(c, Unit::Count, &settings));
+            }
+            heap::report(cx, bench, heap, comparisons, &budget);
+            continue;
+        }
         let unit = unit_of(bench);
         let samples = compared(bench, &settings);
         let value = location(&samples, settings.estimator);
         let middle = median(&samples);
         let mut metric = Metric::new(name(&bench.id), value, unit);
-        let comparison = comparisons.iter().find(|c| c.id == bench.id);
+        let comparison = comparisons
+            .iter()
+            .find(|c| c.id == bench.id && c.figure.is_none());
         if let Some(c) = comparison {
             metric = metric
                 .baseline(c.baseline_value)
@@ -184,16 +221,10 @@ pub(crate) fn report(
             if let Some(judgement) = &c.judgement {
                 metric = metric.judgement(judgement.clone());
             }
-            let slot = match c.verdict {
-                Verdict::Regressed => 0,
-                Verdict::Improved => 1,
-                Verdict::Unchanged => 2,
-                _ => 3,
-            };
-            counts[slot] += 1;
+            counts[slot(c.verdict)] += 1;
             cx.finding(comparison_finding(c, unit, &settings));
         }
-        if let Some((_, budget)) = settings.budgets.iter().find(|(n, _)| n.value == bench.id)
+        if let Some(budget) = budget.median
             && unit == Unit::Nanoseconds
         {
             let budget_ns = budget.as_nanos() as f64;
@@ -211,7 +242,7 @@ pub(crate) fn report(
             }
         }
         cx.metric(metric);
-        resource_metrics(cx, bench);
+        figures::report(cx, bench, &budget);
     }
     cx.summary(summary_line(run, counts, baseline, saved));
 }
@@ -221,7 +252,9 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
     let change = c.change.describe();
     let level = c.change.confidence.map_or_else(
         || {
-            if unit == Unit::Instructions {
+            if c.figure.is_some() {
+                "(heap counts are exact)".to_owned()
+            } else if unit == Unit::Instructions {
                 "(instruction counts are exact)".to_owned()
             } else {
                 "by the spread the harness reported".to_owned()
@@ -232,12 +265,19 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
     match c.verdict {
         Verdict::Regressed => Finding::error(
             BenchCode::Regressed,
-            format!("`{}` regressed: {change} {level}", c.id),
+            format!("{} regressed: {change} {level}", subject(c)),
         )
-        .help(format!(
-            "the whole interval is above +{:.1}%; profile it, or re-run to confirm (`[bench] confirm = true`)",
-            settings.threshold * 100.0
-        )),
+        .help(if c.figure.is_some() {
+            format!(
+                "more than +{:.1}% over the baseline; `cargo perf profile --memory` shows where the heap goes",
+                settings.threshold * 100.0
+            )
+        } else {
+            format!(
+                "the whole interval is above +{:.1}%; profile it, or re-run to confirm (`[bench] confirm = true`)",
+                settings.threshold * 100.0
+            )
+        }),
         Verdict::Inconclusive => {
             let severity = if settings.fail_on_inconclusive {
                 Severity::Error
@@ -252,17 +292,17 @@ fn comparison_finding(c: &Comparison, unit: Unit, settings: &BenchSettings) -> F
             Finding::new(
                 severity,
                 BenchCode::Inconclusive,
-                format!("`{}` is inconclusive: {change} {level}; {why}", c.id),
+                format!("{} is inconclusive: {change} {level}; {why}", subject(c)),
             )
             .help(remedy)
         }
         Verdict::Improved => Finding::info(
             BenchCode::Improved,
-            format!("`{}` improved: {change} {level}", c.id),
+            format!("{} improved: {change} {level}", subject(c)),
         ),
         _ => Finding::info(
             BenchCode::Unchanged,
-            format!("`{}` unchanged: {change} {level}", c.id),
+            format!("{} unchanged: {change} {level}", subject(c)),
         ),
     }
 }
@@ -277,28 +317,6 @@ fn over_budget(id: &str, value: f64, budget_ns: f64) -> Finding {
         ),
     )
     .help("make it faster, or raise its budget in `[bench.budgets]`")
-}
-
-/// The user and system time and peak memory of a command benchmark.
-fn resource_metrics(cx: &mut TaskContext<'_>, bench: &BenchRecord) {
-    if bench.user_ns.is_empty() {
-        return;
-    }
-    cx.metric(Metric::new(
-        name(&bench.id).seg("user"),
-        median(&bench.user_ns),
-        Unit::Nanoseconds,
-    ));
-    cx.metric(Metric::new(
-        name(&bench.id).seg("sys"),
-        median(&bench.sys_ns),
-        Unit::Nanoseconds,
-    ));
-    cx.metric(Metric::new(
-        name(&bench.id).seg("max-rss"),
-        median(&bench.max_rss_bytes),
-        Unit::Bytes,
-    ));
 }
 
 /// `3 benchmark(s), run #7 vs run #6: 1 regressed, ...`; `counts` are the
@@ -326,11 +344,10 @@ fn summary_line(
     summary
 }
 
-/// `bench.<id>`: the id is one segment, whatever it holds.
-fn name(id: &str) -> MetricName {
-    MetricName::task("bench").seg(id)
-}
-
-fn nanos(ns: f64) -> String {
-    cargo_perf_policy::units::format_duration(Duration::from_nanos(ns as u64))
+/// What a comparison's finding names: `` `startup` ``, or `` `startup` allocations ``.
+fn subject(c: &Comparison) -> String {
+    match c.figure {
+        Some(figure) => format!("`{}` {figure}", c.id),
+        None => format!("`{}`", c.id),
+    }
 }

@@ -22,6 +22,9 @@ pub(crate) struct Comparison {
     pub(crate) verdict: Verdict,
     /// How it was judged, once `undecided::explain` has looked at it.
     pub(crate) judgement: Option<Judgement>,
+    /// The figure compared when a benchmark has several (memory mode's
+    /// `peak-heap`, `allocated`, `allocations`); `None` for its time or count.
+    pub(crate) figure: Option<&'static str>,
 }
 
 /// What one comparison is computed from.
@@ -172,6 +175,7 @@ pub(crate) fn judge(
                 },
                 verdict: classify(low, high, threshold),
                 judgement: None,
+                figure: None,
             }
         })
         .collect()
@@ -203,6 +207,7 @@ pub(crate) fn judge_by_spread(
         },
         verdict: classify(low, high, threshold),
         judgement: None,
+        figure: None,
     }
 }
 

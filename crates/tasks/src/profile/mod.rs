@@ -9,7 +9,6 @@ mod baseline;
 mod build;
 mod callgrind;
 pub(crate) mod codes;
-mod dhat;
 mod fold;
 mod manifest;
 mod memory;
@@ -18,6 +17,8 @@ mod preflight;
 mod record;
 mod render;
 mod summary;
+
+use crate::dhat;
 
 use std::path::{Path, PathBuf};
 

@@ -25,7 +25,8 @@ pub(super) fn trends(project: &Project, history: &BenchHistory) -> BenchData {
                 .budgets
                 .iter()
                 .find(|(name, _)| name.value == *id)
-                .map(|(_, d)| d.as_nanos() as f64);
+                .and_then(|(_, b)| b.median)
+                .map(|d| d.as_nanos() as f64);
             trend(history, id, budget, bench.threshold)
         })
         .collect();

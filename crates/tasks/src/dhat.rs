@@ -4,7 +4,9 @@
 //! (`0xADDR: function (file:line)`). From it come the heap totals, folded
 //! stacks weighted by bytes at the peak or by allocation count, and the
 //! allocation sites: the first frame of each stack that is the program's
-//! own code rather than the allocator's plumbing.
+//! own code rather than the allocator's plumbing. Shared by the tasks that
+//! run DHAT: `profile --memory` draws the stacks, `bench --memory` compares
+//! the totals.
 
 use std::collections::BTreeMap;
 
