@@ -42,6 +42,11 @@ pub(crate) fn explain(
         change.low /= machine.max(1.0);
         change.high /= machine.min(1.0);
         comparison.verdict = classify(change.low, change.high, settings.threshold);
+        // A machine whose speed moved by more than twice the threshold
+        // slows different work by different amounts: no verdict holds.
+        if (machine - 1.0).abs() > 2.0 * settings.threshold {
+            comparison.verdict = Verdict::Inconclusive;
+        }
     }
     let undecided = (comparison.verdict == Verdict::Inconclusive).then(|| match drifted {
         Some(machine) => drift(pair, machine, base_commit),
