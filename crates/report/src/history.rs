@@ -97,10 +97,22 @@ fn median(b: &HistoryBench) -> String {
     format_value(b.median, b.unit)
 }
 
-/// `2026-11-23 12:05:00 UTC` from Unix seconds (civil-from-days, proleptic Gregorian).
+/// `2026-11-23 12:05:00 UTC` from Unix seconds.
 fn format_time(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
+    let (year, month, day) = civil_date(secs);
     let rem = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The (year, month, day) of Unix seconds, proleptic Gregorian (Howard
+/// Hinnant's civil-from-days).
+pub(crate) fn civil_date(secs: u64) -> (i64, i64, i64) {
+    let days = (secs / 86_400) as i64;
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -109,13 +121,7 @@ fn format_time(secs: u64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]

@@ -186,13 +186,7 @@ pub(crate) fn report(
             .iter()
             .find(|c| c.id == record.id && c.figure == Some(figure.name()));
         if let Some(c) = compared {
-            metric = metric
-                .baseline(c.baseline_value)
-                .verdict(c.verdict)
-                .change(c.change);
-            if let Some(judgement) = &c.judgement {
-                metric = metric.judgement(judgement.clone());
-            }
+            metric = c.annotate(metric);
         }
         if let Some(limit) = figure.limit(budget) {
             metric.budget = Some(limit as f64);

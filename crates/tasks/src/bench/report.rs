@@ -214,13 +214,7 @@ pub(crate) fn report(
             .iter()
             .find(|c| c.id == bench.id && c.figure.is_none());
         if let Some(c) = comparison {
-            metric = metric
-                .baseline(c.baseline_value)
-                .verdict(c.verdict)
-                .change(c.change);
-            if let Some(judgement) = &c.judgement {
-                metric = metric.judgement(judgement.clone());
-            }
+            metric = c.annotate(metric);
             counts[slot(c.verdict)] += 1;
             cx.finding(comparison_finding(c, unit, &settings));
         }

@@ -3,7 +3,7 @@
 //! default, or medians), judged against the threshold at a Holm-corrected
 //! level, divided again by the looks the stopping rule took.
 
-use cargo_perf_engine::model::{Change, Judgement, Verdict};
+use cargo_perf_engine::model::{Change, Judgement, Metric, Verdict};
 use cargo_perf_policy::BenchEstimator;
 
 use super::robust::{LogRatio, Trimmed};
@@ -25,6 +25,20 @@ pub(crate) struct Comparison {
     /// The figure compared when a benchmark has several (memory mode's
     /// `peak-heap`, `allocated`, `allocations`); `None` for its time or count.
     pub(crate) figure: Option<&'static str>,
+}
+
+impl Comparison {
+    /// `metric` with this comparison's baseline, verdict, change and judgement.
+    pub(crate) fn annotate(&self, metric: Metric) -> Metric {
+        let metric = metric
+            .baseline(self.baseline_value)
+            .verdict(self.verdict)
+            .change(self.change);
+        match &self.judgement {
+            Some(judgement) => metric.judgement(judgement.clone()),
+            None => metric,
+        }
+    }
 }
 
 /// What one comparison is computed from.
