@@ -518,3 +518,111 @@ fn package_flags_choose_the_members_read_and_checked() {
         .expect_success()
         .stderr_has("cargo clippy -p quiet");
 }
+
+/// The lint's task in a `--format json` document, by name.
+fn task<'d>(doc: &'d Value, name: &str) -> &'d Value {
+    doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no task `{name}` in {doc:#}"))
+}
+
+fn metric(task: &Value, name: &str) -> f64 {
+    task["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .and_then(|m| m["value"].as_f64())
+        .unwrap_or_else(|| panic!("no metric `{name}` in {task:#}"))
+}
+
+/// A clippy task of the run (listed after the lint, which still waits for
+/// it) is replayed: the lint reports the clippy finding, and cargo checked
+/// no crate again. Without the task, the lint checks the crate itself.
+#[test]
+fn a_clippy_task_of_the_run_is_replayed_not_built_again() {
+    let dir = Dir::with_package("linted");
+    dir.create("src/lib.rs", CLIPPY_FIXTURE);
+    dir.policy(
+        "[tasks.clippy]\nrun = \"cargo clippy --workspace --all-targets\"\n\n\
+         [pipelines]\nboth = [\"lint\", \"clippy\"]\n",
+    );
+    let run = dir
+        .command(["run", "both", "--format", "json"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success();
+    let doc = run.json();
+    let lint = task(&doc, "lint");
+    let clippy = lint["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "lint-clippy")
+        .unwrap_or_else(|| panic!("{lint:#}\n{}", run.context()));
+    assert!(
+        clippy["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("clippy::expect_fun_call: ")
+    );
+    assert_eq!(clippy["line"], 3);
+    assert_eq!(metric(lint, "lint.clippy.checked-crates"), 0.0, "{lint:#}");
+    let summary = lint["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("reused the diagnostics of task `clippy`"),
+        "{summary}"
+    );
+
+    // Only the lint: its own clippy flags differ, so cargo checks the crate.
+    let run = dir
+        .command(["lint", "--format", "json"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_success();
+    let doc = run.json();
+    let lint = task(&doc, "lint");
+    assert_eq!(metric(lint, "lint.clippy.checked-crates"), 1.0, "{lint:#}");
+    assert!(
+        lint["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("1 clippy lint (own clippy run)"),
+        "{lint:#}"
+    );
+}
+
+/// A clippy task that failed cached nothing to replay: the lint runs its
+/// own clippy, says why, and still reports the lint.
+#[test]
+fn a_failed_clippy_task_is_not_reused() {
+    let dir = Dir::with_package("linted");
+    dir.create("src/lib.rs", CLIPPY_FIXTURE);
+    dir.policy(
+        "[tasks.clippy]\nrun = \"cargo clippy -- -D warnings\"\n\n\
+         [pipelines]\nboth = [\"clippy\", \"lint\"]\n",
+    );
+    let run = dir
+        .command(["run", "both", "--format", "json"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_code(1);
+    let doc = run.json();
+    assert_eq!(task(&doc, "clippy")["status"], "failed");
+    let lint = task(&doc, "lint");
+    assert_eq!(lint["status"], "passed", "{lint:#}");
+    assert!(
+        lint["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "lint-clippy"),
+        "{lint:#}"
+    );
+    let summary = lint["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("own clippy run: task `clippy` failed"),
+        "{summary}"
+    );
+    assert_eq!(metric(lint, "lint.clippy.checked-crates"), 1.0, "{lint:#}");
+}

@@ -21,6 +21,19 @@ use crate::task::Task;
 pub struct PlannedTask {
     pub task: Arc<dyn Task>,
     pub deps: Vec<usize>,
+    /// Entries it starts after without depending on them (see
+    /// [`Task::runs_after`]): their failure does not skip it.
+    pub after: Vec<usize>,
+}
+
+impl PlannedTask {
+    pub fn new(task: Arc<dyn Task>, deps: Vec<usize>) -> Self {
+        Self {
+            task,
+            deps,
+            after: Vec::new(),
+        }
+    }
 }
 
 /// Tasks in an order where dependencies come first.
@@ -56,6 +69,7 @@ impl Plan {
     ) -> Result<Plan, PlanError> {
         let names = expand(registry, requested, origin)?;
         let mut plan = order(registry, &names)?;
+        order_after(&mut plan);
         plan.registered = registry.tasks().to_vec();
         Ok(plan)
     }
@@ -181,10 +195,7 @@ fn order(registry: &Registry, names: &[&str]) -> Result<Plan, PlanError> {
                     .map(|d| index[d.value.as_str()])
                     .collect();
                 index.insert(name, plan.tasks.len());
-                plan.tasks.push(PlannedTask {
-                    task: Arc::clone(task),
-                    deps,
-                });
+                plan.tasks.push(PlannedTask::new(Arc::clone(task), deps));
                 Ok(())
             }
             Event::Cycle(path, dep) => Err(task_cycle(&path, dep)),
@@ -192,6 +203,38 @@ fn order(registry: &Registry, names: &[&str]) -> Result<Plan, PlanError> {
         },
     )?;
     Ok(plan)
+}
+
+/// Adds the order-only edges tasks ask for ([`Task::runs_after`]); an edge
+/// that would close a cycle with the edges so far is left out, so a
+/// `depends-on` always wins over a wish to run later.
+fn order_after(plan: &mut Plan) {
+    let tasks: Vec<Arc<dyn Task>> = plan.tasks.iter().map(|p| Arc::clone(&p.task)).collect();
+    let others: Vec<&dyn Task> = tasks.iter().map(|t| t.as_ref()).collect();
+    for (index, task) in tasks.iter().enumerate() {
+        for earlier in task.runs_after(&others) {
+            if earlier != index && earlier < tasks.len() && !reaches(plan, earlier, index) {
+                plan.tasks[index].after.push(earlier);
+            }
+        }
+    }
+}
+
+/// Whether entry `from` waits, through any chain of edges, for entry `to`.
+fn reaches(plan: &Plan, from: usize, to: usize) -> bool {
+    let mut seen = vec![false; plan.tasks.len()];
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        if at == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[at], true) {
+            continue;
+        }
+        let planned = &plan.tasks[at];
+        stack.extend(planned.deps.iter().chain(&planned.after));
+    }
+    false
 }
 
 /// A `depends-on` entry must name a task (not a pipeline, not nothing).
@@ -391,6 +434,57 @@ mod tests {
             "{}",
             err.0.message
         );
+    }
+
+    /// Starts after every task whose name begins with its prefix.
+    struct Later(&'static str, &'static str, Vec<Located<String>>);
+
+    impl Task for Later {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn description(&self) -> &str {
+            "later"
+        }
+        fn depends_on(&self) -> &[Located<String>] {
+            &self.2
+        }
+        fn runs_after(&self, plan: &[&dyn Task]) -> Vec<usize> {
+            (0..plan.len())
+                .filter(|&i| plan[i].name().starts_with(self.1))
+                .collect()
+        }
+        fn run(&self, _: &mut TaskContext<'_>) -> Result<(), TaskError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn order_only_edges_are_kept_unless_they_close_a_cycle() {
+        let mut r = Registry::new();
+        r.add_task(Arc::new(Later("lint", "clip", Vec::new())));
+        r.add_task(Arc::new(Later("clippy", "none", Vec::new())));
+        let plan = Plan::build(&r, &[name("lint"), name("clippy")]).unwrap();
+        assert_eq!(plan.names(), ["lint", "clippy"]);
+        assert_eq!(plan.tasks[0].after, [1]);
+        assert!(plan.tasks[0].deps.is_empty());
+        assert!(plan.tasks[1].after.is_empty());
+
+        // `clippy` depends on `lint`: the wish to run after it gives way.
+        let mut r = Registry::new();
+        r.add_task(Arc::new(Later("lint", "clip", Vec::new())));
+        r.add_task(Arc::new(Later("clippy", "none", vec![name("lint")])));
+        let plan = Plan::build(&r, &[name("clippy")]).unwrap();
+        assert_eq!(plan.names(), ["lint", "clippy"]);
+        assert!(plan.tasks[0].after.is_empty());
+
+        // Two tasks that each want to run after the other: only the first wish holds.
+        let mut r = Registry::new();
+        r.add_task(Arc::new(Later("a", "b", Vec::new())));
+        r.add_task(Arc::new(Later("b", "a", Vec::new())));
+        let plan = Plan::build(&r, &[name("a"), name("b")]).unwrap();
+        assert_eq!(plan.tasks[0].after, [1]);
+        assert!(plan.tasks[1].after.is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! everything and marks what did not finish as cancelled.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Instant;
 
@@ -55,8 +55,12 @@ pub fn run_plan(
                 let done_tx = done_tx.clone();
                 let task = &plan.tasks[index].task;
                 let registered = plan.registered.as_slice();
+                let finished = board.finished_tasks();
                 scope.spawn(move || {
-                    let report = run_task(task.as_ref(), project, registered, progress);
+                    let cx =
+                        TaskContext::new(project, registered, progress, task.name(), task.kind())
+                            .with_finished(finished);
+                    let report = run_task(task.as_ref(), cx, progress);
                     let _ = done_tx.send((index, report));
                 });
             }
@@ -127,9 +131,11 @@ impl<'p> Board<'p> {
                 self.reports[index] = Some(report);
                 continue;
             }
-            let ready = self.plan.tasks[index]
+            let planned = &self.plan.tasks[index];
+            let ready = planned
                 .deps
                 .iter()
+                .chain(&planned.after)
                 .all(|d| matches!(self.states[*d], State::Done(_)));
             let group = self.plan.tasks[index].task.exclusive();
             let free = group.is_none_or(|g| !self.held.iter().any(|h| h == g));
@@ -141,6 +147,19 @@ impl<'p> Board<'p> {
             }
         }
         start
+    }
+
+    /// The tasks that ended so far, with how they ended, in plan order.
+    fn finished_tasks(&self) -> Vec<(&'p dyn Task, TaskStatus)> {
+        self.plan
+            .tasks
+            .iter()
+            .zip(&self.states)
+            .filter_map(|(planned, state)| match state {
+                State::Done(status) => Some((planned.task.as_ref(), *status)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Why task `index` is skipped, and whether because it is unaffected.
@@ -208,15 +227,9 @@ impl<'p> Board<'p> {
 }
 
 /// Runs one task on this thread and returns its report.
-fn run_task(
-    task: &dyn Task,
-    project: &Project,
-    registered: &[Arc<dyn Task>],
-    progress: &dyn ProgressSink,
-) -> TaskReport {
+fn run_task(task: &dyn Task, mut cx: TaskContext<'_>, progress: &dyn ProgressSink) -> TaskReport {
     progress.started(task.name());
     let started = Instant::now();
-    let mut cx = TaskContext::new(project, registered, progress, task.name(), task.kind());
     let outcome = catch_unwind(AssertUnwindSafe(|| task.run(&mut cx)));
     let mut report = cx.into_report();
     report.duration = started.elapsed();
@@ -340,22 +353,22 @@ mod tests {
         project.scope = Some(scope);
         let plan = Plan {
             tasks: vec![
-                PlannedTask {
-                    task: Arc::new(Scoped {
+                PlannedTask::new(
+                    Arc::new(Scoped {
                         name: "a",
                         deps: vec![],
                         member: "a",
                     }),
-                    deps: vec![],
-                },
-                PlannedTask {
-                    task: Arc::new(Scoped {
+                    vec![],
+                ),
+                PlannedTask::new(
+                    Arc::new(Scoped {
                         name: "b",
                         deps: vec![Located::builtin("a".to_owned())],
                         member: "b",
                     }),
-                    deps: vec![0],
-                },
+                    vec![0],
+                ),
             ],
             registered: Vec::new(),
         };

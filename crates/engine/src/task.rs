@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use cargo_perf_policy::{Located, Policy};
 
 use crate::git::GitRepo;
-use crate::model::{Finding, Metric, TaskKind, TaskReport};
+use crate::model::{Finding, Metric, TaskKind, TaskReport, TaskStatus};
 use crate::process::{self, CommandSpec, Finished};
 use crate::progress::ProgressSink;
 use crate::tail::{self, OutputTail};
@@ -27,6 +27,20 @@ pub trait Task: Send + Sync {
     /// Tasks that must pass before this one starts.
     fn depends_on(&self) -> &[Located<String>] {
         &[]
+    }
+    /// Of the tasks of the plan (`plan`, this one among them), the indices
+    /// of those this task starts after when they are in the run, without
+    /// depending on them: their failure does not skip it (the lint starts
+    /// after a `cargo clippy` task to reuse its build). A `depends-on`
+    /// chain the other way wins.
+    fn runs_after(&self, _plan: &[&dyn Task]) -> Vec<usize> {
+        Vec::new()
+    }
+    /// The one command this task runs from the workspace at `root`, when the
+    /// task is exactly one command (a custom command task), so another task
+    /// can tell what it ran or run it again.
+    fn command(&self, _root: &std::path::Path) -> Option<CommandSpec> {
+        None
     }
     /// In a change-scoped run (`--changed`, hooks): `Some(reason)` when nothing
     /// this task looks at changed, so the runner skips it and shows the reason.
@@ -158,6 +172,8 @@ pub struct TaskContext<'a> {
     pub project: &'a Project,
     /// Every registered task, for [`TaskContext::declared_writes`].
     registered: &'a [Arc<dyn Task>],
+    /// The tasks of the run that ended before this one started.
+    finished: Vec<(&'a dyn Task, TaskStatus)>,
     progress: &'a dyn ProgressSink,
     report: TaskReport,
 }
@@ -173,9 +189,21 @@ impl<'a> TaskContext<'a> {
         Self {
             project,
             registered,
+            finished: Vec::new(),
             progress,
             report: TaskReport::new(name, kind),
         }
+    }
+
+    pub(crate) fn with_finished(mut self, finished: Vec<(&'a dyn Task, TaskStatus)>) -> Self {
+        self.finished = finished;
+        self
+    }
+
+    /// The tasks of this run that ended before this one started, in plan
+    /// order, with how each ended (skipped and cancelled ones too).
+    pub fn finished_tasks(&self) -> &[(&'a dyn Task, TaskStatus)] {
+        &self.finished
     }
 
     pub(crate) fn into_report(self) -> TaskReport {

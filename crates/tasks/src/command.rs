@@ -5,6 +5,8 @@
 //! warning, never waited for. Compiler diagnostics in its output become
 //! findings with their file, line and column (see [`diagnostics`]).
 
+use std::path::Path;
+
 use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::{ChangeScope, Finding, Project, Task, TaskContext, TaskError, TaskKind};
 use cargo_perf_policy::{CustomTask, Located};
@@ -67,17 +69,14 @@ impl Task for CommandTask {
             .then_some(cargo_perf_engine::task::CARGO)
     }
 
-    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    fn command(&self, root: &Path) -> Option<CommandSpec> {
         let argv = self.spec.run.value.argv();
-        let (program, args) = argv
-            .split_first()
-            .ok_or_else(|| TaskError::new("the task has no command"))?;
-        let root = &cx.workspace().root;
+        let (program, args) = argv.split_first()?;
         let cwd = self
             .spec
             .cwd
             .as_ref()
-            .map_or_else(|| root.clone(), |dir| root.join(dir));
+            .map_or_else(|| root.to_path_buf(), |dir| root.join(dir));
         let mut command = CommandSpec::new(program)
             .args(args)
             .cwd(&cwd)
@@ -85,6 +84,15 @@ impl Task for CommandTask {
         for (key, value) in &self.spec.env {
             command = command.env(key, value);
         }
+        Some(command)
+    }
+
+    fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+        let root = &cx.workspace().root;
+        let command = self
+            .command(root)
+            .ok_or_else(|| TaskError::new("the task has no command"))?;
+        let cwd = command.cwd.clone().unwrap_or_else(|| root.clone());
         let shown = command.display();
         cx.step(&shown);
         let mut diagnostics = diagnostics::Diagnostics::new(root, &cwd);

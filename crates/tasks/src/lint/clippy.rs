@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use cargo_metadata::Message;
 use cargo_metadata::diagnostic::{Diagnostic, DiagnosticLevel};
+use cargo_metadata::{Message, TargetKind};
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::Member;
@@ -51,6 +51,9 @@ pub(crate) struct ClippyOutput {
     pub first_error: Option<String>,
     pub success: bool,
     pub status: String,
+    /// Crates cargo checked rather than found fresh: 0 when a replay of an
+    /// earlier clippy build re-checked nothing.
+    pub checked: usize,
     pub stderr_tail: Vec<String>,
 }
 
@@ -111,8 +114,13 @@ pub(crate) fn run(cx: &TaskContext<'_>, spec: &CommandSpec) -> Result<ClippyOutp
 }
 
 fn read_message(workspace: &Workspace, out: &mut ClippyOutput, line: &str) {
-    let Ok(Message::CompilerMessage(message)) = serde_json::from_str::<Message>(line) else {
-        return;
+    let message = match serde_json::from_str::<Message>(line) {
+        Ok(Message::CompilerMessage(message)) => message,
+        Ok(Message::CompilerArtifact(artifact)) => {
+            out.checked += usize::from(!artifact.fresh);
+            return;
+        }
+        _ => return,
     };
     let diagnostic = message.message;
     if diagnostic.level == DiagnosticLevel::Error && out.first_error.is_none() {
@@ -121,9 +129,22 @@ fn read_message(workspace: &Workspace, out: &mut ClippyOutput, line: &str) {
             .clone()
             .or(Some(diagnostic.message.clone()));
     }
-    if let Some(lint) = lint_of(workspace, &diagnostic) {
+    if shipped(&message.target)
+        && let Some(lint) = lint_of(workspace, &diagnostic)
+    {
         out.lints.insert(lint);
     }
+}
+
+/// Whether the target is shipped code (what the own rules read too): a
+/// clippy task run with `--all-targets` also lints tests and examples.
+fn shipped(target: &cargo_metadata::Target) -> bool {
+    !target.kind.iter().any(|kind| {
+        matches!(
+            kind,
+            TargetKind::Test | TargetKind::Bench | TargetKind::Example | TargetKind::CustomBuild
+        )
+    })
 }
 
 /// A clippy lint at a place in the workspace, from one diagnostic.

@@ -10,12 +10,16 @@ mod checks;
 mod clippy;
 pub(crate) mod codes;
 mod imports;
+mod reuse;
 mod rules;
 mod scan;
 mod sources;
 mod suppress;
 mod visit;
 
+use std::collections::BTreeSet;
+
+use cargo_perf_engine::process::CommandSpec;
 use cargo_perf_engine::workspace::Member;
 use cargo_perf_engine::{
     ChangeScope, Finding, Metric, MetricName, PolicyCargo, Project, Severity, Task, TaskContext,
@@ -62,6 +66,11 @@ impl Task for LintTask {
         Some(cargo_perf_engine::task::CARGO)
     }
 
+    /// After any `cargo clippy` task of the run, whose build it reuses.
+    fn runs_after(&self, plan: &[&dyn Task]) -> Vec<usize> {
+        reuse::clippy_tasks(plan)
+    }
+
     /// A change that touches no member cannot add a finding.
     fn unaffected(&self, scope: &ChangeScope, project: &Project) -> Option<String> {
         let members = &project.workspace.members;
@@ -105,10 +114,7 @@ impl Task for LintTask {
             && clippy_level != LintLevel::Allow
             && !members.is_empty()
         {
-            match run_clippy(cx, &members, settings, clippy_level)? {
-                Some(count) => parts.push(format!("{count} clippy lint{}", plural(count))),
-                None => parts.push("clippy failed".to_owned()),
-            }
+            parts.push(run_clippy(cx, &members, settings, clippy_level)?);
         }
         cx.summary(parts.join(", "));
         Ok(())
@@ -197,21 +203,74 @@ fn report_file(cx: &mut TaskContext<'_>, settings: &LintSettings, file: Scanned)
     count
 }
 
-/// The clippy source; `None` when clippy failed (reported as a finding).
+/// The clippy source: a replay of a `cargo clippy` task of the run when
+/// one fits (see [`reuse`]), else the lint's own clippy; returns the
+/// summary's clippy part.
 fn run_clippy(
     cx: &mut TaskContext<'_>,
     members: &[&Member],
     settings: &LintSettings,
     level: LintLevel,
-) -> Result<Option<usize>, TaskError> {
-    let cargo = cx.project.cargo.over(&PolicyCargo::default());
+) -> Result<String, TaskError> {
     let lints: Vec<String> = match &settings.clippy_lints {
         Some(lints) => lints.clone(),
         None => CLIPPY_LINTS.iter().map(|l| (*l).to_owned()).collect(),
     };
-    let spec = clippy::command(cx.workspace(), members, &cargo, &lints);
+    let source = reuse::choose(
+        cx.finished_tasks(),
+        cx.workspace(),
+        &cx.project.cargo,
+        members,
+    );
+    let (spec, keep, reused) = match source {
+        reuse::Source::Reuse { task, spec } => match reuse::perf_group(cx.workspace()) {
+            Some(mut keep) => {
+                keep.extend(lints.iter().cloned());
+                (spec, Some(keep), Ok(task))
+            }
+            None => {
+                let why =
+                    format!("clippy's perf group could not be listed to read task `{task}`'s");
+                (own_command(cx, members, &lints), None, Err(Some(why)))
+            }
+        },
+        reuse::Source::Own { why } => (own_command(cx, members, &lints), None, Err(why)),
+    };
     cx.step(&spec.display());
     let out = clippy::run(cx, &spec)?;
+    cx.metric(Metric::new(
+        name().seg("clippy").seg("checked-crates"),
+        out.checked as f64,
+        Unit::Count,
+    ));
+    let count = match report_clippy(cx, &spec, out, keep.as_ref(), level) {
+        Some(count) => format!("{count} clippy lint{}", plural(count)),
+        None => "clippy failed".to_owned(),
+    };
+    Ok(match reused {
+        Ok(task) => format!(
+            "{count} (reused the diagnostics of task `{task}`; lints outside clippy's defaults count only where its flags or `[lints.clippy]` turn them on)"
+        ),
+        Err(Some(why)) => format!("{count} (own clippy run: {why})"),
+        Err(None) => format!("{count} (own clippy run)"),
+    })
+}
+
+/// The lint's own `cargo clippy`, with the perf group and `lints`.
+fn own_command(cx: &TaskContext<'_>, members: &[&Member], lints: &[String]) -> CommandSpec {
+    let cargo = cx.project.cargo.over(&PolicyCargo::default());
+    clippy::command(cx.workspace(), members, &cargo, lints)
+}
+
+/// Reports what clippy said: its lints (of `keep` only, when given) as
+/// findings; `None` when it failed (reported as a finding).
+fn report_clippy(
+    cx: &mut TaskContext<'_>,
+    spec: &CommandSpec,
+    out: clippy::ClippyOutput,
+    keep: Option<&BTreeSet<String>>,
+    level: LintLevel,
+) -> Option<usize> {
     if !out.success {
         let said = out
             .first_error
@@ -226,10 +285,14 @@ fn run_clippy(
             .help("fix the compile error so clippy can run, or set `[lint] clippy = false` (or pass `--no-clippy`)"),
         );
         cx.log_tail(said.lines().map(str::to_owned).collect());
-        return Ok(None);
+        return None;
     }
-    let count = out.lints.len();
+    let mut count = 0;
     for lint in out.lints {
+        if keep.is_some_and(|keep| !keep.contains(&lint.name)) {
+            continue;
+        }
+        count += 1;
         let help = lint.help.unwrap_or_else(|| {
             format!(
                 "see https://rust-lang.github.io/rust-clippy/master/#{}",
@@ -248,7 +311,7 @@ fn run_clippy(
             .help(help),
         );
     }
-    Ok(Some(count))
+    Some(count)
 }
 
 fn name() -> MetricName {
