@@ -383,6 +383,61 @@ mod tests {
         )
     }
 
+    /// Fails, or passes when it saw `seen` end with `status` before it started.
+    struct Watcher(&'static str, Option<(&'static str, TaskStatus)>);
+
+    impl Task for Watcher {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn description(&self) -> &str {
+            "watcher"
+        }
+        fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+            let Some((seen, status)) = self.1 else {
+                return Err(TaskError::new("fails"));
+            };
+            let saw = cx.finished_tasks().iter().map(|(t, s)| (t.name(), *s));
+            if saw.collect::<Vec<_>>() == [(seen, status)] {
+                Ok(())
+            } else {
+                Err(TaskError::new("did not see it end first"))
+            }
+        }
+    }
+
+    #[test]
+    fn a_task_ordered_after_a_failed_one_still_runs_and_sees_how_it_ended() {
+        let workspace = Workspace {
+            root: "/ws".into(),
+            root_manifest: "/ws/Cargo.toml".into(),
+            target_dir: "/ws/target".into(),
+            members: Vec::new(),
+            cargo: "cargo".into(),
+            metadata_command: String::new(),
+        };
+        let project = Project::new(workspace, Policy::default(), None);
+        let mut later = PlannedTask::new(
+            Arc::new(Watcher("later", Some(("first", TaskStatus::Error)))),
+            vec![],
+        );
+        later.after = vec![1];
+        let plan = Plan {
+            tasks: vec![
+                later,
+                PlannedTask::new(Arc::new(Watcher("first", None)), vec![]),
+            ],
+            registered: Vec::new(),
+        };
+        let options = RunOptions {
+            jobs: 2,
+            fail_fast: false,
+        };
+        let reports = run_plan(&plan, &project, options, &Silent);
+        assert_eq!(reports[1].status, TaskStatus::Error);
+        assert_eq!(reports[0].status, TaskStatus::Passed, "{:?}", reports[0]);
+    }
+
     #[test]
     fn unaffected_tasks_are_skipped_and_do_not_block_their_dependents() {
         let scope = ChangeScope {

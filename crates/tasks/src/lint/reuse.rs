@@ -272,6 +272,86 @@ mod tests {
         assert_eq!(replayed.args, ["clippy", "--message-format=json"]);
     }
 
+    fn member(name: &str, root: &Path) -> Member {
+        Member {
+            name: name.to_owned(),
+            version: "0.1.0".to_owned(),
+            id: format!("path+file:///ws/{name}#{name}@0.1.0"),
+            manifest_path: root.join(name).join("Cargo.toml"),
+            dir: root.join(name),
+            targets: Vec::new(),
+            workspace_dependencies: Vec::new(),
+        }
+    }
+
+    fn workspace() -> Workspace {
+        let root = Path::new("/ws");
+        Workspace {
+            root: root.to_path_buf(),
+            root_manifest: root.join("Cargo.toml"),
+            target_dir: root.join("target"),
+            members: vec![member("a", root), member("b", root)],
+            cargo: "cargo".into(),
+            metadata_command: String::new(),
+        }
+    }
+
+    /// Why `cargo ARGS` (run from the root) cannot stand in for every member.
+    fn misfit_of(args: &[&str], status: TaskStatus, cargo: &CargoOptions) -> Option<String> {
+        let ws = workspace();
+        let members: Vec<&Member> = ws.members.iter().collect();
+        misfit(&spec(args).cwd("/ws"), status, &ws, cargo, &members)
+    }
+
+    #[test]
+    fn only_a_passed_task_over_every_member_with_the_same_flags_fits() {
+        let none = CargoOptions::default();
+        let passed = TaskStatus::Passed;
+        assert_eq!(misfit_of(&["clippy", "--workspace"], passed, &none), None);
+        assert_eq!(
+            misfit_of(&["clippy", "--all", "--", "-D", "warnings"], passed, &none),
+            None
+        );
+        assert_eq!(
+            misfit_of(&["clippy", "-p", "a", "--package=b"], passed, &none),
+            None
+        );
+        for (args, status, why) in [
+            (&["clippy", "--workspace"][..], TaskStatus::Failed, "failed"),
+            (
+                &["clippy", "--workspace"],
+                TaskStatus::Skipped,
+                "did not run",
+            ),
+            (&["clippy", "-p", "a"], passed, "does not check package `b`"),
+            (
+                &["clippy", "--workspace", "--exclude", "b"],
+                passed,
+                "package `b`",
+            ),
+            (&["clippy"], passed, "does not check package `a`"),
+            (&["clippy", "--fix", "--workspace"], passed, "`--fix`"),
+            (
+                &["clippy", "--workspace", "--message-format=short"],
+                passed,
+                "--message-format",
+            ),
+        ] {
+            let said = misfit_of(args, status, &none).unwrap_or_default();
+            assert!(said.contains(why), "{args:?}: {said:?}");
+        }
+        let featured = CargoOptions {
+            features: vec!["x".to_owned()],
+            ..CargoOptions::default()
+        };
+        let said = misfit_of(&["clippy", "--workspace"], passed, &featured);
+        assert!(said.is_some_and(|s| s.contains("cargo build flags")));
+        let ws = workspace();
+        let elsewhere = spec(&["clippy", "--workspace"]).cwd("/ws/a");
+        let members: Vec<&Member> = ws.members.iter().collect();
+        assert!(misfit(&elsewhere, passed, &ws, &none, &members).is_some());
+    }
+
     #[test]
     fn package_flags_are_read_in_every_spelling() {
         let words: Vec<String> = [
