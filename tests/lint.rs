@@ -626,3 +626,42 @@ fn a_failed_clippy_task_is_not_reused() {
     );
     assert_eq!(metric(lint, "lint.clippy.checked-crates"), 1.0, "{lint:#}");
 }
+
+/// A clippy task that checks fewer packages than the lint reads, or that
+/// was skipped, stands in for nothing: the lint runs its own clippy, says
+/// why, and finds the lint in the package the task left out.
+#[test]
+fn a_clippy_task_over_other_packages_or_skipped_is_not_reused() {
+    let dir = Dir::new();
+    dir.workspace(&["quiet", "noisy"]);
+    dir.create("crates/noisy/src/lib.rs", CLIPPY_FIXTURE);
+    dir.policy(
+        "[tasks.clippy]\nrun = \"cargo clippy -p quiet\"\n\n\
+         [tasks.fails]\nrun = \"false\"\n\n\
+         [tasks.late-clippy]\nrun = \"cargo clippy --workspace\"\ndepends-on = [\"fails\"]\n\n\
+         [pipelines]\nboth = [\"lint\", \"clippy\", \"fails\", \"late-clippy\"]\n",
+    );
+    let run = dir
+        .command(["run", "both", "--format", "json"])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .expect_code(1);
+    let doc = run.json();
+    assert_eq!(task(&doc, "late-clippy")["status"], "skipped");
+    let lint = task(&doc, "lint");
+    let summary = lint["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("own clippy run: task `clippy` does not check package `noisy`"),
+        "{summary}"
+    );
+    let clippy = lint["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "lint-clippy")
+        .unwrap_or_else(|| panic!("{lint:#}"));
+    assert_eq!(clippy["file"], "crates/noisy/src/lib.rs");
+    assert!(
+        metric(lint, "lint.clippy.checked-crates") >= 1.0,
+        "{lint:#}"
+    );
+}
