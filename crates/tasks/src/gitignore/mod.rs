@@ -102,7 +102,7 @@ impl Task for GitignoreTask {
             .scope
             .as_ref()
             .map(|scope| layout.scoped_files(scope).into_iter().collect());
-        cx.step("listing tracked files");
+        cx.step("listing tracked files and probing required ignores");
         let staged = if settings.staged {
             Some(large::staged_paths(&layout.ws_root)?.into_iter().collect())
         } else {
@@ -112,8 +112,7 @@ impl Task for GitignoreTask {
         let writes = cx.declared_writes();
         let survey = survey(project, &settings, &writes, repo, &layout, &filter)?;
 
-        cx.step("probing required ignores");
-        let mut statuses = required::evaluate(&layout, &survey.requirements)?;
+        let mut statuses = survey.statuses;
         if settings.fix {
             statuses = self.fix(cx, &layout, &survey.requirements, statuses)?;
         }
@@ -162,15 +161,16 @@ impl Filter {
 /// What the checks found, before anything is fixed.
 struct Survey {
     requirements: Vec<Requirement>,
+    statuses: Vec<Status>,
     /// How many tracked files were checked (after the filter).
     checked: usize,
     ignored: Vec<TrackedIgnored>,
     large: Vec<large::LargeFile>,
 }
 
-/// Lists the tracked files and runs the checks that only read: ignored
-/// tracked files (on a thread of its own), large files, and what must be
-/// ignored. The index is read in process when [`index`] can; git lists it
+/// Lists the tracked files and runs the checks that only read, each git
+/// call overlapping the `lstat`s: ignored tracked files and the probe of
+/// what must be ignored (on threads of their own), and large files. The index is read in process when [`index`] can; git lists it
 /// otherwise.
 fn survey(
     project: &Project,
@@ -203,6 +203,11 @@ fn survey(
                 (git::nul_path_refs(&listed), false)
             }
         };
+        let requirements =
+            required::requirements(layout, &project.workspace, policy, writes, &tracked);
+        let probed = scope.spawn(move || {
+            required::evaluate(layout, &requirements).map(|statuses| (requirements, statuses))
+        });
         let filtered: Vec<&Path>;
         let checked = match keep {
             Some(keep) => {
@@ -223,13 +228,15 @@ fn survey(
         let has_attributes =
             !large.is_empty() && attributes_exist(layout, &repo.common_dir, &tracked);
         let large = large::without_lfs(ws_root, large, has_attributes)?;
-        let requirements =
-            required::requirements(layout, &project.workspace, policy, writes, &tracked);
+        let (requirements, statuses) = probed
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         let ignored = ignored
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         Ok(Survey {
             requirements,
+            statuses,
             checked: checked.len(),
             ignored,
             large,
