@@ -285,3 +285,49 @@ fn rules_of_a_skip_worktree_gitignore_still_count() {
     let (ignored, _) = answers(&dir);
     assert_eq!(ignored, git);
 }
+
+#[test]
+fn a_tracked_file_that_is_a_directory_on_disk_now_gives_gits_answer() {
+    let dir = populated();
+    commit(&dir, &[("out", 1), ("logs", 1)]);
+    dir.create(
+        ".gitignore",
+        format!("{REQUIRED}*.log\nbuild/\nout/\nlogs\n"),
+    );
+    std::fs::remove_file(dir.join("out")).unwrap();
+    dir.create("out/inner.txt", "x");
+    // Whether `out/` matches depends on how the entry is typed: git's answer counts.
+    let git = git_ignored(&dir);
+    assert!(git.contains("logs"), "{git:?}");
+    let (ignored, _) = answers(&dir);
+    assert_eq!(ignored, git);
+}
+
+#[test]
+fn git_index_file_is_the_index_read() {
+    let dir = populated();
+    let alternate = dir.join(".git/alternate-index");
+    std::fs::copy(dir.join(".git/index"), &alternate).unwrap();
+    dir.create("extra.log", "x");
+    let listed = crate::util::git_command(dir.path())
+        .env("GIT_INDEX_FILE", &alternate)
+        .args(["add", "-f", "extra.log"])
+        .status()
+        .unwrap();
+    assert!(listed.success());
+    let run = dir
+        .command(["gitignore", "--format", "json"])
+        .env("GIT_INDEX_FILE", &alternate)
+        .expect_code(1);
+    let files: BTreeSet<String> = run.json()["tasks"][0]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == "gitignore-tracked-ignored")
+        .filter_map(|f| f["file"].as_str().map(str::to_owned))
+        .collect();
+    let mut expected = expected_ignored();
+    expected.insert("extra.log".into());
+    assert_eq!(files, expected, "{}", run.context());
+    assert_eq!(answers(&dir).0, expected_ignored());
+}
