@@ -20,6 +20,7 @@ mod diagnostics;
 mod engine;
 mod escape;
 mod gitignore;
+mod gitignore_index;
 mod hooks;
 mod init;
 mod interrupt;

@@ -29,11 +29,17 @@ pub(crate) struct LargeFile {
 
 /// Working-tree files among `paths` (relative to `ws_root`) larger than `limit`.
 /// Symlinks are not followed; files missing from the work tree are skipped.
-pub(crate) fn over_limit_on_disk(ws_root: &Path, paths: &[&Path], limit: u64) -> Vec<LargeFile> {
-    // git's own listing runs at the same time; leave it a core.
+/// Every core is used when `all_cores`; otherwise one is left to a git
+/// process running at the same time.
+pub(crate) fn over_limit_on_disk(
+    ws_root: &Path,
+    paths: &[&Path],
+    limit: u64,
+    all_cores: bool,
+) -> Vec<LargeFile> {
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .saturating_sub(1)
+        .saturating_sub(usize::from(!all_cores))
         .clamp(1, 8);
     let chunk = paths.len().div_ceil(workers).max(4096);
     std::thread::scope(|scope| {

@@ -7,8 +7,10 @@
 pub(crate) mod codes;
 mod fix;
 mod git;
+mod index;
 mod large;
 mod layout;
+mod prefilter;
 mod required;
 mod seed;
 mod tracked;
@@ -16,6 +18,7 @@ mod tracked;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use cargo_perf_engine::git::GitRepo;
 use cargo_perf_engine::process::shell_quote_path;
 use cargo_perf_engine::{
     ChangeScope, Finding, FindingCode, Metric, MetricName, Project, Task, TaskContext, TaskError,
@@ -99,7 +102,7 @@ impl Task for GitignoreTask {
             .scope
             .as_ref()
             .map(|scope| layout.scoped_files(scope).into_iter().collect());
-        cx.step("listing tracked files");
+        cx.step("listing tracked files and probing required ignores");
         let staged = if settings.staged {
             Some(large::staged_paths(&layout.ws_root)?.into_iter().collect())
         } else {
@@ -107,17 +110,9 @@ impl Task for GitignoreTask {
         };
         let filter = Filter { scoped, staged };
         let writes = cx.declared_writes();
-        let survey = survey(
-            project,
-            &settings,
-            &writes,
-            &repo.common_dir,
-            &layout,
-            &filter,
-        )?;
+        let survey = survey(project, &settings, &writes, repo, &layout, &filter)?;
 
-        cx.step("probing required ignores");
-        let mut statuses = required::evaluate(&layout, &survey.requirements)?;
+        let mut statuses = survey.statuses;
         if settings.fix {
             statuses = self.fix(cx, &layout, &survey.requirements, statuses)?;
         }
@@ -166,19 +161,22 @@ impl Filter {
 /// What the checks found, before anything is fixed.
 struct Survey {
     requirements: Vec<Requirement>,
+    statuses: Vec<Status>,
     /// How many tracked files were checked (after the filter).
     checked: usize,
     ignored: Vec<TrackedIgnored>,
     large: Vec<large::LargeFile>,
 }
 
-/// Lists the tracked files and runs the checks that only read: ignored
-/// tracked files (on a thread of its own), large files, and what must be ignored.
+/// Lists the tracked files and runs the checks that only read, each git
+/// call overlapping the `lstat`s: ignored tracked files and the probe of
+/// what must be ignored (on threads of their own), and large files. The index is read in process when [`index`] can; git lists it
+/// otherwise.
 fn survey(
     project: &Project,
     settings: &Settings<'_>,
     writes: &[Written],
-    common_dir: &Path,
+    repo: &GitRepo,
     layout: &Layout,
     filter: &Filter,
 ) -> Result<Survey, cargo_perf_engine::git::GitError> {
@@ -189,10 +187,27 @@ fn survey(
     let keep = filter
         .is_active()
         .then_some(&keep as &(dyn Fn(&Path) -> bool + Sync));
+    let listing = index::read(&repo.git_dir, &layout.ws_prefix)
+        .ok()
+        .filter(|listing| !listing.skip_worktree_gitignore);
     std::thread::scope(|scope| {
-        let ignored = scope.spawn(|| tracked::find(ws_root, keep));
-        let listing = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
-        let tracked = git::nul_path_refs(&listing);
+        let ignored = scope.spawn(|| match &listing {
+            Some(listing) => tracked::find_in(layout, repo, listing, keep),
+            None => tracked::find(ws_root, keep),
+        });
+        let listed;
+        let (tracked, all_cores) = match &listing {
+            Some(listing) => (listing.ws_paths(), true),
+            None => {
+                listed = git::run(ws_root, &["ls-files", "-z", "--cached"], None, &[0])?;
+                (git::nul_path_refs(&listed), false)
+            }
+        };
+        let requirements =
+            required::requirements(layout, &project.workspace, policy, writes, &tracked);
+        let probed = scope.spawn(move || {
+            required::evaluate(layout, &requirements).map(|statuses| (requirements, statuses))
+        });
         let filtered: Vec<&Path>;
         let checked = match keep {
             Some(keep) => {
@@ -204,21 +219,24 @@ fn survey(
         let large = if filter.staged.is_some() {
             large::over_limit_staged(ws_root, checked, limit)?
         } else {
-            large::over_limit_on_disk(ws_root, checked, limit)
+            large::over_limit_on_disk(ws_root, checked, limit, all_cores)
         };
         let large: Vec<_> = large
             .into_iter()
             .filter(|f| !large::allowed(&f.path, &policy.allow_large))
             .collect();
-        let has_attributes = !large.is_empty() && attributes_exist(layout, common_dir, &tracked);
+        let has_attributes =
+            !large.is_empty() && attributes_exist(layout, &repo.common_dir, &tracked);
         let large = large::without_lfs(ws_root, large, has_attributes)?;
-        let requirements =
-            required::requirements(layout, &project.workspace, policy, writes, &tracked);
+        let (requirements, statuses) = probed
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         let ignored = ignored
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         Ok(Survey {
             requirements,
+            statuses,
             checked: checked.len(),
             ignored,
             large,
