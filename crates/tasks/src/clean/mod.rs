@@ -8,7 +8,8 @@
 //! A run goes in phases that hand data on: the read-only [`survey`] (open
 //! the workspace and target dir once, try cargo's build locks and keep them
 //! in a real run, scan, plan: select units and extra files), then act
-//! (remove, unless a dry run) and report.
+//! (remove, unless a dry run) and report. `cargo perf report` shows what
+//! clean would reclaim through the same survey ([`reclaimable`]).
 
 mod act;
 mod atime;
@@ -17,6 +18,7 @@ mod extras;
 mod layout;
 mod nofollow;
 mod plan;
+mod reclaim;
 mod remove;
 mod report;
 mod safety;
@@ -29,6 +31,7 @@ mod toolchains;
 use cargo_perf_engine::{ChangeScope, Project, Task, TaskContext, TaskError};
 use cargo_perf_policy::sections::clean::Clean;
 
+pub use reclaim::reclaimable;
 use survey::Anchors;
 
 /// How `cargo perf clean` was asked to run.

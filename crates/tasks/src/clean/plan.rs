@@ -23,7 +23,55 @@ pub(super) struct Planned {
     pub shown: PathBuf,
     pub message: String,
     pub bytes: u64,
+    pub rule: Rule,
     pub what: What,
+}
+
+/// The rule that planned a removal, in the order the plan applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Rule {
+    /// `toolchains = "installed"`: units of a toolchain no longer installed.
+    Toolchains,
+    /// Units not used for longer than `max-age`.
+    MaxAge,
+    /// The least recently used units while the target dir is over `max-size`.
+    MaxSize,
+    /// `[[clean.extra]]` globs.
+    Extra,
+    /// Old outputs of cargo perf itself in `<target>/cargo-perf/`.
+    ToolOutput,
+}
+
+impl Rule {
+    pub(crate) const ALL: [Rule; 5] = [
+        Rule::Toolchains,
+        Rule::MaxAge,
+        Rule::MaxSize,
+        Rule::Extra,
+        Rule::ToolOutput,
+    ];
+
+    /// The `[clean]` key (or the finding code's tail) that names the rule.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Rule::Toolchains => "toolchains",
+            Rule::MaxAge => "max-age",
+            Rule::MaxSize => "max-size",
+            Rule::Extra => "extra",
+            Rule::ToolOutput => "tool-output",
+        }
+    }
+
+    /// What the rule removes, for people.
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            Rule::Toolchains => "units of toolchains no longer installed",
+            Rule::MaxAge => "units not used for longer than max-age",
+            Rule::MaxSize => "least recently used units over max-size",
+            Rule::Extra => "extra files matching [[clean.extra]]",
+            Rule::ToolOutput => "old outputs of cargo perf",
+        }
+    }
 }
 
 pub(super) enum What {
@@ -124,6 +172,7 @@ pub(super) fn plan(inputs: &Inputs<'_>) -> Result<Plan, TaskError> {
             shown: inputs.anchors.shown(&found.path),
             message: found.reason,
             bytes: found.bytes,
+            rule: Rule::ToolOutput,
             what: What::ToolOutput(found.path),
         }));
     }
@@ -236,6 +285,7 @@ fn unit_items(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Planned> {
                     selected.reason
                 ),
                 bytes: unit.bytes,
+                rule: selected.rule,
                 what: What::Unit(selected.unit),
             })
         })
@@ -293,6 +343,7 @@ fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
                 format!("{}: {}", ByteSize(found.bytes), found.reason)
             },
             bytes: found.bytes,
+            rule: Rule::Extra,
             what: if found.is_dir {
                 What::ExtraDir(found.path)
             } else {
