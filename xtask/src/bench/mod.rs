@@ -12,6 +12,7 @@ mod hook;
 mod load;
 mod profile;
 mod quality;
+mod report;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -30,6 +31,7 @@ pub const NAMES: &[&str] = &[
     "clean",
     "bench-quality",
     "criterion-anchor",
+    "report",
 ];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
@@ -46,6 +48,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("clean") => clean::run(sh, rounds),
         Some("bench-quality") => quality::run(sh, rounds),
         Some("criterion-anchor") => criterion_anchor::run(sh, rounds),
+        Some("report") => report::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
