@@ -469,7 +469,7 @@ fn a_tracked_file_whose_name_is_not_utf8_is_kept() {
 /// `target/cargo-perf/` as runs of cargo perf leave it: `runs` profile runs
 /// (each with a recording and a flamegraph), a clean-build dir an
 /// interrupted build left, and a private baseline target dir.
-fn tool_outputs(dir: &Dir, runs: u64) {
+pub(crate) fn tool_outputs(dir: &Dir, runs: u64) {
     for n in 1..=runs {
         let run = format!("target/cargo-perf/profile/{}", 1_700_000_000 + n);
         dir.create(format!("{run}/perf.data"), "recording");
@@ -666,13 +666,13 @@ fn a_symlink_is_removed_as_a_link_and_its_target_is_untouched() {
 }
 
 /// Holds cargo's build lock on `lock` with flock(1) until dropped.
-struct LockHolder {
+pub(crate) struct LockHolder {
     flock: Child,
     sleeper: String,
 }
 
 impl LockHolder {
-    fn hold(lock: &Path) -> Option<LockHolder> {
+    pub(crate) fn hold(lock: &Path) -> Option<LockHolder> {
         let mut flock = Command::new("flock")
             .args(["-o", "-x"])
             .arg(lock)

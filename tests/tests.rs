@@ -29,5 +29,6 @@ mod lint;
 mod policy;
 mod profile;
 mod profile_memory;
+mod report_disk;
 mod report_html;
 mod tidy;

@@ -21,7 +21,8 @@ pub(crate) fn report(global: &GlobalArgs, output: Option<&Path>, open_page: bool
         Err(code) => return code,
     };
     let project = &session.project;
-    let dashboard = match cargo_perf_tasks::report::gather(project) {
+    let writes = session.registry.writes(project);
+    let dashboard = match cargo_perf_tasks::report::gather(project, &writes) {
         Ok(d) => d,
         Err(err) => {
             print_error(&err.message, err.hint.as_deref());

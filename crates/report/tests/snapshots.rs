@@ -7,11 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cargo_perf_engine::model::dashboard::{Dashboard, DiskUsage, Reclaim, ReclaimPart};
 use cargo_perf_engine::model::{ListedPipeline, ListedTask, Listing};
 use cargo_perf_engine::{
     Change, Finding, Metric, MetricName, RunReport, TaskKind, TaskReport, TaskStatus, Unit, Verdict,
 };
-use cargo_perf_report::{Format, render, render_listing, render_listing_json, render_sarif};
+use cargo_perf_report::{
+    Format, render, render_dashboard_markdown, render_listing, render_listing_json, render_sarif,
+};
 
 const UPDATE_ENV: &str = "UPDATE_SNAPSHOTS";
 
@@ -412,6 +415,84 @@ fn listing() {
     check("listing.json", &render_listing_json(&listing));
 }
 
+/// A report page's data with a target dir and what clean would reclaim from it.
+fn disk_dashboard() -> Dashboard {
+    Dashboard {
+        workspace: "demo".into(),
+        disk: Some(DiskUsage {
+            target_dir: "target".into(),
+            total: 3 << 30,
+            entries: vec![
+                ("debug".into(), "deps".into(), 2 << 30),
+                ("debug".into(), "incremental".into(), 1 << 29),
+                ("cargo-perf".into(), "profile".into(), 1 << 29),
+            ],
+        }),
+        reclaim: Some(Reclaim {
+            bytes: (1 << 30) + (300 << 20) + 4096,
+            entries: 42,
+            by_rule: vec![
+                ReclaimPart {
+                    rule: "max-age".into(),
+                    what: "units not used for longer than max-age".into(),
+                    entries: 40,
+                    bytes: 1 << 30,
+                },
+                ReclaimPart {
+                    rule: "extra".into(),
+                    what: "extra files matching [[clean.extra]]".into(),
+                    entries: 1,
+                    bytes: 4096,
+                },
+                ReclaimPart {
+                    rule: "tool-output".into(),
+                    what: "old outputs of cargo perf".into(),
+                    entries: 1,
+                    bytes: 300 << 20,
+                },
+            ],
+            rules_set: true,
+            notes: (1..=12)
+                .map(|n| format!("debug is locked | by a running cargo build ({n})"))
+                .collect(),
+        }),
+        ..Dashboard::default()
+    }
+}
+
+/// The Disk section and the summary of a dashboard (the rest of its
+/// Markdown is the empty-data text, snapshot too).
+#[test]
+fn dashboard_disk() {
+    let dashboard = disk_dashboard();
+    check(
+        "dashboard-disk.md",
+        &render_dashboard_markdown(&dashboard, "charts").document,
+    );
+    check(
+        "dashboard-disk.json",
+        &(serde_json::to_string_pretty(&dashboard).unwrap() + "\n"),
+    );
+    let nothing = Dashboard {
+        reclaim: Some(Reclaim::default()),
+        ..disk_dashboard()
+    };
+    check(
+        "dashboard-no-rule.md",
+        &render_dashboard_markdown(&nothing, "charts").document,
+    );
+    let no_target = Dashboard {
+        disk: None,
+        reclaim: None,
+        notes: vec!["what `cargo perf clean` would reclaim was not worked out: git failed".into()],
+        ..disk_dashboard()
+    };
+    check(
+        "dashboard-no-target.md",
+        &render_dashboard_markdown(&no_target, "charts").document,
+    );
+}
+
 /// A snapshot no test writes any more would rot unnoticed.
 #[test]
 fn every_snapshot_file_belongs_to_a_test() {
@@ -433,6 +514,10 @@ fn every_snapshot_file_belongs_to_a_test() {
             "listing.human.txt".into(),
             "listing.json".into(),
             "mixed.sarif.json".into(),
+            "dashboard-disk.md".into(),
+            "dashboard-disk.json".into(),
+            "dashboard-no-rule.md".into(),
+            "dashboard-no-target.md".into(),
         ])
         .collect();
     let Ok(entries) = std::fs::read_dir(snapshot_dir()) else {

@@ -27,6 +27,7 @@ pub use build::{BuildOptions, BuildTask};
 pub use builtin::DEFAULT_CHECK;
 pub use cargo_perf_engine as engine;
 pub use cargo_perf_policy as policy;
+pub(crate) use clean::reclaimable as clean_reclaimable;
 pub use clean::{CleanOptions, CleanTask};
 pub use command::CommandTask;
 pub use gitignore::{AddedIgnores, GitignoreOptions, GitignoreTask, add_required_ignores};

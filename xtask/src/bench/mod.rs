@@ -13,6 +13,7 @@ mod lint;
 mod load;
 mod profile;
 mod quality;
+mod report;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -32,6 +33,7 @@ pub const NAMES: &[&str] = &[
     "bench-quality",
     "criterion-anchor",
     "lint",
+    "report",
 ];
 
 pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
@@ -49,6 +51,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("bench-quality") => quality::run(sh, rounds),
         Some("criterion-anchor") => criterion_anchor::run(sh, rounds),
         Some("lint") => lint::run(sh, rounds),
+        Some("report") => report::run(sh, rounds),
         _ => bail!(
             "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")

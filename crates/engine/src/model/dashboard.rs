@@ -23,6 +23,9 @@ pub struct Dashboard {
     /// The newest profile of each profiled target.
     pub profiles: Vec<ProfileView>,
     pub disk: Option<DiskUsage>,
+    /// What `cargo perf clean` would remove now; `None` when it could not
+    /// be worked out (a note says why).
+    pub reclaim: Option<Reclaim>,
     pub last_check: Option<LastCheck>,
     /// Stored files that could not be read, and why; shown, never fatal.
     pub notes: Vec<String>,
@@ -144,6 +147,35 @@ pub struct DiskUsage {
     pub total: u64,
     /// (profile, kind, bytes), largest first.
     pub entries: Vec<(String, String, u64)>,
+}
+
+/// What `cargo perf clean` would remove under the workspace's `[clean]`:
+/// the plan of `cargo perf clean --dry-run`, summed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reclaim {
+    /// Bytes the removals free (the dry run's `clean.reclaimable`).
+    pub bytes: u64,
+    /// Planned removals (the dry run's `clean.removals`).
+    pub entries: usize,
+    /// By the rule that planned them, in the order clean applies its rules;
+    /// rules that plan nothing are left out.
+    pub by_rule: Vec<ReclaimPart>,
+    /// Whether `[clean]` sets a rule; without one only old outputs of cargo perf go.
+    pub rules_set: bool,
+    /// What the plan kept or skipped, and why (a profile a running build
+    /// holds, a file git tracks, ...): the figure leaves it out.
+    pub notes: Vec<String>,
+}
+
+/// The removals one rule of `[clean]` plans.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReclaimPart {
+    /// `toolchains`, `max-age`, `max-size`, `extra` or `tool-output`.
+    pub rule: String,
+    /// What the rule removes, for people.
+    pub what: String,
+    pub entries: usize,
+    pub bytes: u64,
 }
 
 /// The outcome of the last `cargo perf check`, as its JSON document stored it.

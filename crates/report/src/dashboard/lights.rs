@@ -120,10 +120,15 @@ fn disk(d: &Dashboard) -> Area {
             } else {
                 Light::Good
             };
-            let advice = if light == Light::Warn {
-                "; `cargo perf clean` reclaims old artifacts"
-            } else {
-                ""
+            let advice = match &d.reclaim {
+                Some(r) if r.bytes > 0 => {
+                    format!(
+                        "; `cargo perf clean` would reclaim {}",
+                        format_bytes(r.bytes)
+                    )
+                }
+                _ if light == Light::Warn => "; `cargo perf clean` reclaims old artifacts".into(),
+                _ => String::new(),
             };
             Area {
                 name,

@@ -12,7 +12,7 @@ use cargo_perf_engine::model::format_bytes;
 use super::chart;
 use super::lights::areas;
 use super::page::status_text;
-use super::text::{date, metric, percent_change, short, value};
+use super::text::{NOTES_SHOWN, date, metric, percent_change, reclaim_sentence, short, value};
 
 /// The Markdown text and the chart files it links to.
 pub struct MarkdownReport {
@@ -172,40 +172,7 @@ fn rest(doc: &mut String, d: &Dashboard, charts_dir: &str, charts: &mut Vec<(Str
             }
         }
     }
-    doc.push_str("\n## Disk\n\n");
-    match &d.disk {
-        None => doc.push_str("No target dir yet: run `cargo build`.\n"),
-        Some(disk) => {
-            let _ = writeln!(
-                doc,
-                "The target dir holds {}; `cargo perf clean --dry-run` shows what clean would reclaim.\n",
-                format_bytes(disk.total)
-            );
-            let rows: Vec<chart::Bar> = disk
-                .entries
-                .iter()
-                .filter(|e| e.2 > 0)
-                .take(15)
-                .map(|(p, k, b)| chart::Bar {
-                    label: format!("{p}/{k}"),
-                    value: *b as f64,
-                    budget: None,
-                })
-                .collect();
-            if !rows.is_empty() {
-                charts.push((
-                    "disk.svg".into(),
-                    chart::bars(
-                        "target dir usage",
-                        &rows,
-                        cargo_perf_engine::model::Unit::Bytes,
-                        true,
-                    ),
-                ));
-                let _ = writeln!(doc, "![target dir usage]({charts_dir}/disk.svg)");
-            }
-        }
-    }
+    disk(doc, charts, d, charts_dir);
     doc.push_str("\n## Findings\n\n");
     let Some(check) = &d.last_check else {
         doc.push_str("No check recorded yet: run `cargo perf check`.\n");
@@ -231,5 +198,83 @@ fn rest(doc: &mut String, d: &Dashboard, charts_dir: &str, charts: &mut Vec<(Str
     }
     if check.tasks.iter().all(|t| t.findings.is_empty()) {
         doc.push_str("The last check found nothing to act on.\n");
+    }
+}
+
+fn disk(doc: &mut String, charts: &mut Vec<(String, String)>, d: &Dashboard, charts_dir: &str) {
+    doc.push_str("\n## Disk\n\n");
+    match &d.disk {
+        None => doc.push_str("No target dir yet: run `cargo build`.\n"),
+        Some(disk) => {
+            let _ = writeln!(doc, "The target dir holds {}.\n", format_bytes(disk.total));
+            let rows: Vec<chart::Bar> = disk
+                .entries
+                .iter()
+                .filter(|e| e.2 > 0)
+                .take(15)
+                .map(|(p, k, b)| chart::Bar {
+                    label: format!("{p}/{k}"),
+                    value: *b as f64,
+                    budget: None,
+                })
+                .collect();
+            if !rows.is_empty() {
+                charts.push((
+                    "disk.svg".into(),
+                    chart::bars(
+                        "target dir usage",
+                        &rows,
+                        cargo_perf_engine::model::Unit::Bytes,
+                        true,
+                    ),
+                ));
+                let _ = writeln!(doc, "![target dir usage]({charts_dir}/disk.svg)");
+            }
+        }
+    }
+    reclaim(doc, d);
+}
+
+/// What `cargo perf clean` would reclaim, by the rule that plans it.
+fn reclaim(doc: &mut String, d: &Dashboard) {
+    let Some(r) = &d.reclaim else {
+        doc.push_str("\nWhat `cargo perf clean` would reclaim was not worked out: `cargo perf clean --dry-run` says why.\n");
+        return;
+    };
+    if r.entries == 0 && d.disk.is_none() {
+        return;
+    }
+    let _ = writeln!(doc, "\n{}", reclaim_sentence(r, "`", "`"));
+    if r.entries > 0 {
+        doc.push_str("\n| rule | removes | entries | size |\n|---|---|--:|--:|\n");
+        for part in &r.by_rule {
+            let _ = writeln!(
+                doc,
+                "| `{}` | {} | {} | {} |",
+                cell(&part.rule),
+                cell(&part.what),
+                part.entries,
+                format_bytes(part.bytes)
+            );
+        }
+        let _ = writeln!(
+            doc,
+            "| **total** | | {} | {} |",
+            r.entries,
+            format_bytes(r.bytes)
+        );
+    }
+    if !r.notes.is_empty() {
+        doc.push_str("\nNot counted:\n\n");
+        for note in r.notes.iter().take(NOTES_SHOWN) {
+            let _ = writeln!(doc, "- {}", cell(note));
+        }
+        if r.notes.len() > NOTES_SHOWN {
+            let _ = writeln!(
+                doc,
+                "- and {} more (`cargo perf clean --dry-run` lists them)",
+                r.notes.len() - NOTES_SHOWN
+            );
+        }
     }
 }

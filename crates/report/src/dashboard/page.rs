@@ -9,7 +9,7 @@ use cargo_perf_engine::model::{Unit, format_bytes};
 
 use super::chart::{self, Bar};
 use super::lights::areas;
-use super::text::{base64, date, esc, percent_change, short, value};
+use super::text::{NOTES_SHOWN, base64, date, esc, percent_change, reclaim_sentence, short, value};
 
 const CSS: &str = "\
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1b1b;--muted:#666;--rule:#ddd;--card:#f6f6f6}\
@@ -327,34 +327,83 @@ fn metric_table(out: &mut String, task: &cargo_perf_engine::model::dashboard::Ch
 
 fn disk(out: &mut String, d: &Dashboard) {
     out.push_str("<h2 id=\"disk\">Disk</h2>");
-    let Some(disk) = &d.disk else {
-        out.push_str("<p class=\"empty\">No target dir yet: build something (<code>cargo build</code>); <code>cargo perf clean --dry-run</code> then shows what it would reclaim.</p>");
+    match &d.disk {
+        None => out.push_str(
+            "<p class=\"empty\">No target dir yet: build something (<code>cargo build</code>).</p>",
+        ),
+        Some(disk) => {
+            let _ = write!(
+                out,
+                "<p>The target dir <code>{}</code> holds {}.</p>",
+                esc(&disk.target_dir.display().to_string()),
+                format_bytes(disk.total)
+            );
+            let rows: Vec<Bar> = disk
+                .entries
+                .iter()
+                .filter(|e| e.2 > 0)
+                .take(15)
+                .map(|(p, k, b)| Bar {
+                    label: format!("{p}/{k}"),
+                    value: *b as f64,
+                    budget: None,
+                })
+                .collect();
+            if !rows.is_empty() {
+                out.push_str(&chart::bars(
+                    "target dir usage by profile and kind",
+                    &rows,
+                    Unit::Bytes,
+                    false,
+                ));
+            }
+        }
+    }
+    reclaim(out, d);
+}
+
+/// What `cargo perf clean` would reclaim, by the rule that plans it.
+fn reclaim(out: &mut String, d: &Dashboard) {
+    let Some(r) = &d.reclaim else {
+        out.push_str("<p class=\"empty\">What <code>cargo perf clean</code> would reclaim was not worked out (see Notes below).</p>");
         return;
     };
-    let _ = write!(
-        out,
-        "<p>The target dir <code>{}</code> holds {}. <code>cargo perf clean --dry-run</code> lists what <code>clean</code> would reclaim under the current policy.</p>",
-        esc(&disk.target_dir.display().to_string()),
-        format_bytes(disk.total)
-    );
-    let rows: Vec<Bar> = disk
-        .entries
-        .iter()
-        .filter(|e| e.2 > 0)
-        .take(15)
-        .map(|(p, k, b)| Bar {
-            label: format!("{p}/{k}"),
-            value: *b as f64,
-            budget: None,
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push_str(&chart::bars(
-            "target dir usage by profile and kind",
-            &rows,
-            Unit::Bytes,
-            false,
-        ));
+    if r.entries == 0 && d.disk.is_none() {
+        return;
+    }
+    let _ = write!(out, "<p>{}</p>", reclaim_sentence(r, "<code>", "</code>"));
+    if r.entries > 0 {
+        out.push_str("<table><tr><th>rule</th><th>removes</th><th class=\"num\">entries</th><th class=\"num\">size</th></tr>");
+        for part in &r.by_rule {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&part.rule),
+                esc(&part.what),
+                part.entries,
+                format_bytes(part.bytes)
+            );
+        }
+        let _ = write!(
+            out,
+            "<tr><th>total</th><th></th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></table>",
+            r.entries,
+            format_bytes(r.bytes)
+        );
+    }
+    if !r.notes.is_empty() {
+        out.push_str("<p class=\"muted\">Not counted:</p><ul class=\"muted\">");
+        for note in r.notes.iter().take(NOTES_SHOWN) {
+            let _ = write!(out, "<li>{}</li>", esc(note));
+        }
+        if r.notes.len() > NOTES_SHOWN {
+            let _ = write!(
+                out,
+                "<li>and {} more (<code>cargo perf clean --dry-run</code> lists them)</li>",
+                r.notes.len() - NOTES_SHOWN
+            );
+        }
+        out.push_str("</ul>");
     }
 }
 

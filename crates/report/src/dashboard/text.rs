@@ -1,8 +1,33 @@
 //! Small text helpers of the report page: HTML escaping, base64 (for the
-//! flamegraphs' data URIs), dates, and a value's display in a unit scaled to
-//! its size.
+//! flamegraphs' data URIs), dates, a value's display in a unit scaled to
+//! its size, and the sentence on what clean would reclaim (page and Markdown).
 
-use cargo_perf_engine::model::{Unit, format_value};
+use cargo_perf_engine::model::dashboard::Reclaim;
+use cargo_perf_engine::model::{Unit, format_bytes, format_value};
+
+/// How many of the notes on what clean's plan left out are listed.
+pub(super) const NOTES_SHOWN: usize = 10;
+
+/// One sentence on what `cargo perf clean` would reclaim, with code spans
+/// between `open` and `close` (`<code>`/`</code>`, or backticks).
+pub(super) fn reclaim_sentence(r: &Reclaim, open: &str, close: &str) -> String {
+    let clean = format!("{open}cargo perf clean{close}");
+    if r.entries > 0 {
+        return format!(
+            "{clean} would reclaim {} ({} removal{}) under the current policy: the plan {open}cargo perf clean --dry-run{close} lists.",
+            format_bytes(r.bytes),
+            r.entries,
+            if r.entries == 1 { "" } else { "s" }
+        );
+    }
+    if r.rules_set {
+        format!("{clean} would remove nothing under the current policy.")
+    } else {
+        format!(
+            "{clean} would remove nothing: no rule is set in {open}[clean]{close} of perf.toml (see docs/clean.md), so it removes only old outputs of cargo perf."
+        )
+    }
+}
 
 pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

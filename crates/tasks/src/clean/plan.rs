@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cargo_perf_engine::{Finding, TaskContext, TaskError};
+use cargo_perf_engine::{Finding, TaskError, Workspace};
 use cargo_perf_policy::ByteSize;
 use cargo_perf_policy::sections::clean::{Clean, Toolchains};
 
@@ -23,7 +23,55 @@ pub(super) struct Planned {
     pub shown: PathBuf,
     pub message: String,
     pub bytes: u64,
+    pub rule: Rule,
     pub what: What,
+}
+
+/// The rule that planned a removal, in the order the plan applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Rule {
+    /// `toolchains = "installed"`: units of a toolchain no longer installed.
+    Toolchains,
+    /// Units not used for longer than `max-age`.
+    MaxAge,
+    /// The least recently used units while the target dir is over `max-size`.
+    MaxSize,
+    /// `[[clean.extra]]` globs.
+    Extra,
+    /// Old outputs of cargo perf itself in `<target>/cargo-perf/`.
+    ToolOutput,
+}
+
+impl Rule {
+    pub(crate) const ALL: [Rule; 5] = [
+        Rule::Toolchains,
+        Rule::MaxAge,
+        Rule::MaxSize,
+        Rule::Extra,
+        Rule::ToolOutput,
+    ];
+
+    /// The `[clean]` key (or the finding code's tail) that names the rule.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Rule::Toolchains => "toolchains",
+            Rule::MaxAge => "max-age",
+            Rule::MaxSize => "max-size",
+            Rule::Extra => "extra",
+            Rule::ToolOutput => "tool-output",
+        }
+    }
+
+    /// What the rule removes, for people.
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            Rule::Toolchains => "units of toolchains no longer installed",
+            Rule::MaxAge => "units not used for longer than max-age",
+            Rule::MaxSize => "least recently used units over max-size",
+            Rule::Extra => "extra files matching [[clean.extra]]",
+            Rule::ToolOutput => "old outputs of cargo perf",
+        }
+    }
 }
 
 pub(super) enum What {
@@ -51,11 +99,15 @@ pub(super) struct Plan {
     pub items: Vec<Planned>,
     /// Warnings found while planning, reported as they are.
     pub notes: Vec<Finding>,
-    /// Build locks on our private target dirs, held until the run ends.
-    pub _held: Vec<std::fs::File>,
+    /// Build locks on our private target dirs, held until the run ends
+    /// (a dry run lets them go once planned).
+    pub held: Vec<std::fs::File>,
 }
 
 pub(super) struct Inputs<'a> {
+    pub workspace: &'a Workspace,
+    /// Shows what the plan is doing now (the task's progress view).
+    pub step: &'a dyn Fn(&str),
     pub anchors: &'a Anchors,
     pub scan: &'a Scan,
     pub tracked: &'a Tracked,
@@ -67,7 +119,7 @@ pub(super) struct Inputs<'a> {
     pub keep_profiles: usize,
 }
 
-pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, TaskError> {
+pub(super) fn plan(inputs: &Inputs<'_>) -> Result<Plan, TaskError> {
     let mut notes = scan_notes(inputs);
     let busy: Vec<usize> = inputs
         .scan
@@ -77,7 +129,7 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
         .filter(|(_, p)| inputs.busy.contains(&p.name))
         .map(|(i, _)| i)
         .collect();
-    let installed = installed(cx, inputs, &mut notes)?;
+    let installed = installed(inputs, &mut notes)?;
     let rustc: Vec<Option<u64>> = match (&installed, &inputs.anchors.target) {
         (Some(_), Some(target)) => inputs
             .scan
@@ -107,7 +159,7 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
     notes.extend(kept_notes(inputs, &selection));
     let mut items = unit_items(inputs, &selection);
     if !inputs.policy.extra.is_empty() {
-        cx.step("looking for extra files");
+        (inputs.step)("looking for extra files");
         items.extend(extra_items(inputs, &mut notes));
     }
     let mut held = Vec::new();
@@ -120,6 +172,7 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
             shown: inputs.anchors.shown(&found.path),
             message: found.reason,
             bytes: found.bytes,
+            rule: Rule::ToolOutput,
             what: What::ToolOutput(found.path),
         }));
     }
@@ -136,11 +189,7 @@ pub(super) fn plan(cx: &TaskContext<'_>, inputs: &Inputs<'_>) -> Result<Plan, Ta
             .help("raise `[clean] max-size`, or look at the docs and other files in the disk-usage metrics"),
         );
     }
-    Ok(Plan {
-        items,
-        notes,
-        _held: held,
-    })
+    Ok(Plan { items, notes, held })
 }
 
 /// Locked profiles and what the scan could not read.
@@ -176,15 +225,14 @@ fn unreadable(inputs: &Inputs<'_>, path: &Path, err: &std::io::Error) -> Finding
 
 /// The installed toolchains, when the toolchain rule is on and there are units to judge.
 fn installed(
-    cx: &TaskContext<'_>,
     inputs: &Inputs<'_>,
     notes: &mut Vec<Finding>,
 ) -> Result<Option<toolchains::Installed>, TaskError> {
     if inputs.policy.toolchains != Toolchains::Installed || inputs.scan.units.is_empty() {
         return Ok(None);
     }
-    cx.step("asking each installed toolchain for its fingerprint");
-    let installed = toolchains::probe(cx.workspace())?;
+    (inputs.step)("asking each installed toolchain for its fingerprint");
+    let installed = toolchains::probe(inputs.workspace)?;
     for (name, err) in &installed.broken {
         notes.push(Finding::warning(
             CleanCode::ToolchainBroken,
@@ -237,6 +285,7 @@ fn unit_items(inputs: &Inputs<'_>, selection: &Selection) -> Vec<Planned> {
                     selected.reason
                 ),
                 bytes: unit.bytes,
+                rule: selected.rule,
                 what: What::Unit(selected.unit),
             })
         })
@@ -294,6 +343,7 @@ fn extra_items(inputs: &Inputs<'_>, notes: &mut Vec<Finding>) -> Vec<Planned> {
                 format!("{}: {}", ByteSize(found.bytes), found.reason)
             },
             bytes: found.bytes,
+            rule: Rule::Extra,
             what: if found.is_dir {
                 What::ExtraDir(found.path)
             } else {

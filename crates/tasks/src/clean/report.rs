@@ -260,7 +260,8 @@ fn summary(inputs: &Inputs<'_>, tally: &Tally) -> String {
     }
 }
 
-fn no_rules(policy: &Clean) -> bool {
+/// Whether `[clean]` sets no rule (then only old outputs of cargo perf go).
+pub(super) fn no_rules(policy: &Clean) -> bool {
     policy.max_age.is_none()
         && policy.max_size.is_none()
         && policy.toolchains == Toolchains::Any

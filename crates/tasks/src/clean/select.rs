@@ -9,6 +9,7 @@ use std::time::Duration;
 use cargo_perf_policy::ByteSize;
 use cargo_perf_policy::sections::clean::{Clean, Toolchains};
 
+use super::plan::Rule;
 use super::safety::Tracked;
 use super::scan::{Scan, Unit};
 use super::toolchains::Installed;
@@ -17,6 +18,7 @@ use super::toolchains::Installed;
 #[derive(Debug, Clone)]
 pub(crate) struct Selected {
     pub unit: usize,
+    pub rule: Rule,
     pub reason: String,
 }
 
@@ -52,7 +54,7 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
             blocked[index] = true;
             continue;
         }
-        let Some(reason) = rule_reason(index, unit, inputs) else {
+        let Some((rule, reason)) = rule_reason(index, unit, inputs) else {
             continue;
         };
         if holds_tracked(unit, inputs.tracked) {
@@ -62,6 +64,7 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
             chosen[index] = true;
             selection.units.push(Selected {
                 unit: index,
+                rule,
                 reason,
             });
         }
@@ -89,6 +92,7 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
             remaining = remaining.saturating_sub(unit.bytes);
             selection.units.push(Selected {
                 unit: index,
+                rule: Rule::MaxSize,
                 reason: format!(
                     "least recently used (last used {} ago) while the target dir is over max-size {}",
                     days(age(inputs.now, unit.last_use)),
@@ -105,7 +109,7 @@ pub(crate) fn select(scan: &Scan, inputs: &Inputs<'_>) -> Selection {
     selection
 }
 
-fn rule_reason(index: usize, unit: &Unit, inputs: &Inputs<'_>) -> Option<String> {
+fn rule_reason(index: usize, unit: &Unit, inputs: &Inputs<'_>) -> Option<(Rule, String)> {
     if let (Toolchains::Installed, Some(installed)) = (inputs.policy.toolchains, inputs.installed) {
         // A hash of 0 (old build-script fingerprints) names no toolchain: keep.
         if let Some(hash) = inputs
@@ -117,14 +121,20 @@ fn rule_reason(index: usize, unit: &Unit, inputs: &Inputs<'_>) -> Option<String>
             && hash != installed.current
             && !installed.hashes.contains_key(&hash)
         {
-            return Some(format!(
-                "built by a toolchain that is no longer installed (rustc hash {hash})"
+            return Some((
+                Rule::Toolchains,
+                format!("built by a toolchain that is no longer installed (rustc hash {hash})"),
             ));
         }
     }
     let max_age = inputs.policy.max_age?;
     let age = age(inputs.now, unit.last_use);
-    (age > max_age).then(|| format!("not used for {} (max-age {})", days(age), days(max_age)))
+    (age > max_age).then(|| {
+        (
+            Rule::MaxAge,
+            format!("not used for {} (max-age {})", days(age), days(max_age)),
+        )
+    })
 }
 
 fn is_unreadable(unit: &Unit, unreadable: &[PathBuf]) -> bool {

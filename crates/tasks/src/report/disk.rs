@@ -1,9 +1,15 @@
 //! The target dir's size by profile and kind: `debug/deps`,
 //! `release/incremental`, `cargo-perf/profile`, ... (a directory one level
-//! below a top-level one; files directly inside count as `(files)`).
-//! Links are not followed, so nothing outside the target dir is counted.
+//! below a top-level one; what else a top-level directory holds counts as
+//! its `(files)`, and files at the top as `<target>/(files)`). Sizes are
+//! disk blocks with each inode counted once, as `du` and `cargo perf clean`
+//! count them, so the total is clean's `clean.target.before` and what clean
+//! would reclaim compares with it. Links are not followed, so nothing
+//! outside the target dir is counted.
 
+use std::collections::HashSet;
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::dashboard::DiskUsage;
@@ -11,34 +17,43 @@ use cargo_perf_engine::dashboard::DiskUsage;
 /// `None` when the target dir does not exist yet.
 pub(super) fn usage(target_dir: &Path, relative: &dyn Fn(&Path) -> PathBuf) -> Option<DiskUsage> {
     let top = fs::read_dir(target_dir).ok()?;
+    let mut du = Du::default();
     let mut entries = Vec::new();
+    let mut top_files = 0;
     for entry in top.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = entry.file_type() else {
+        let Ok(meta) = fs::symlink_metadata(entry.path()) else {
             continue;
         };
-        if !kind.is_dir() {
+        if !meta.is_dir() {
+            top_files += du.blocks(&meta);
             continue;
         }
-        let mut loose = 0;
+        let mut loose = du.blocks(&meta);
         for inner in fs::read_dir(entry.path()).into_iter().flatten().flatten() {
-            let Ok(inner_kind) = inner.file_type() else {
+            let Ok(inner_meta) = fs::symlink_metadata(inner.path()) else {
                 continue;
             };
-            if inner_kind.is_dir() {
-                let bytes = size(&inner.path());
+            if inner_meta.is_dir() {
+                let bytes = du.tree(&inner.path());
                 entries.push((
                     name.clone(),
                     inner.file_name().to_string_lossy().into_owned(),
                     bytes,
                 ));
-            } else if inner_kind.is_file() {
-                loose += inner.metadata().map_or(0, |m| m.len());
+            } else {
+                loose += du.blocks(&inner_meta);
             }
         }
         if loose > 0 {
             entries.push((name, "(files)".to_owned(), loose));
         }
+    }
+    if top_files > 0 {
+        let name = target_dir
+            .file_name()
+            .map_or("target".into(), |n| n.to_string_lossy().into_owned());
+        entries.push((name, "(files)".to_owned(), top_files));
     }
     entries.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
     Some(DiskUsage {
@@ -48,18 +63,39 @@ pub(super) fn usage(target_dir: &Path, relative: &dyn Fn(&Path) -> PathBuf) -> O
     })
 }
 
-/// Bytes of the regular files under `dir`, links not followed.
-fn size(dir: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() => stack.push(entry.path()),
-                Ok(kind) if kind.is_file() => total += entry.metadata().map_or(0, |m| m.len()),
-                _ => {}
+/// Disk usage as `du` counts it: blocks, a hard-linked inode once.
+#[derive(Default)]
+struct Du {
+    seen: HashSet<(u64, u64)>,
+}
+
+impl Du {
+    fn blocks(&mut self, meta: &fs::Metadata) -> u64 {
+        if meta.nlink() > 1 && !meta.is_dir() && !self.seen.insert((meta.dev(), meta.ino())) {
+            return 0;
+        }
+        meta.blocks() * 512
+    }
+
+    /// The directory `dir` and everything under it, links not followed.
+    fn tree(&mut self, dir: &Path) -> u64 {
+        let mut total = 0;
+        let mut stack = vec![dir.to_owned()];
+        while let Some(path) = stack.pop() {
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            total += self.blocks(&meta);
+            if meta.is_dir() {
+                stack.extend(
+                    fs::read_dir(&path)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|e| e.path()),
+                );
             }
         }
+        total
     }
-    total
 }

@@ -1,8 +1,8 @@
 //! `cargo perf report`: gathers what the other tasks recorded (the bench
-//! history, profile runs, the target dir's size, the last check) into the
-//! engine's [`Dashboard`] data, which the report crate draws. It reads only,
-//! except [`store_last_check`], which the binary calls after a check so the
-//! next report can show its outcome.
+//! history, profile runs, the target dir's size and what `clean` would
+//! reclaim, the last check) into the engine's [`Dashboard`] data, which the
+//! report crate draws. It reads only, except [`store_last_check`], which
+//! the binary calls after a check so the next report can show its outcome.
 
 mod check;
 mod disk;
@@ -13,14 +13,18 @@ mod trends;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::dashboard::{Dashboard, Source};
+use cargo_perf_engine::task::Written;
 use cargo_perf_engine::{Project, TaskError};
 
 pub use check::store_last_check;
 pub use task::{Renderer, ReportOptions, ReportTask};
 
 /// Everything the report shows for `project`. A store that cannot be read
-/// becomes a note on the page, not an error.
-pub fn gather(project: &Project) -> Result<Dashboard, TaskError> {
+/// becomes a note on the page, not an error. `writes` are the paths every
+/// registered task declares ([`cargo_perf_engine::Registry::writes`]), which
+/// the plan of what `clean` would reclaim keeps out of its extra globs, as
+/// `clean` itself does.
+pub fn gather(project: &Project, writes: &[Written]) -> Result<Dashboard, TaskError> {
     let workspace = &project.workspace;
     let mut dashboard = Dashboard {
         workspace: workspace
@@ -53,6 +57,15 @@ pub fn gather(project: &Project) -> Result<Dashboard, TaskError> {
     dashboard.profiles = profiles;
     dashboard.notes.extend(notes);
     dashboard.disk = disk::usage(&workspace.target_dir, &relative);
+    dashboard.reclaim = crate::clean_reclaimable(project, writes)
+        .map_err(|err| {
+            let hint = err.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+            dashboard.notes.push(format!(
+                "what `cargo perf clean` would reclaim was not worked out: {}{hint}",
+                err.message
+            ));
+        })
+        .ok();
     let (last_check, note) = check::load(&workspace.target_dir);
     dashboard.last_check = last_check;
     dashboard.notes.extend(note);

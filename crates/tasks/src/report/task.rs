@@ -58,7 +58,7 @@ impl Task for ReportTask {
     }
 
     fn run(&self, cx: &mut TaskContext<'_>) -> Result<(), TaskError> {
-        let dashboard = super::gather(cx.project)?;
+        let dashboard = super::gather(cx.project, &cx.declared_writes())?;
         let dir = super::default_dir(cx.project);
         let (path, bytes): (PathBuf, Vec<u8>) = match self.options.render {
             Some(render) => (dir.join("report.html"), render(&dashboard).into_bytes()),
