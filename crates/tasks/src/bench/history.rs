@@ -9,6 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::fsutil::write_atomic;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::Fingerprint;
@@ -243,40 +244,44 @@ impl History {
         Ok(Lock { _file: file })
     }
 
-    /// Every readable run, oldest first, and the files that were not.
-    pub(crate) fn runs(
+    /// Every readable run, oldest first, and the files that were not; read
+    /// as `R`: the whole [`RunRecord`], or the [`RunOutline`] a listing needs.
+    /// Files are parsed on every core: a long history is mostly JSON numbers.
+    pub(crate) fn runs<R: StoredRun>(
         &self,
         _lock: &Lock,
-    ) -> Result<(Vec<RunRecord>, Vec<Skipped>), HistoryError> {
+    ) -> Result<(Vec<R>, Vec<Skipped>), HistoryError> {
         let dir = self.root.join("runs");
-        let mut runs = Vec::new();
-        let mut skipped = Vec::new();
-        let entries = fs::read_dir(&dir).map_err(self.io(&dir))?;
-        for entry in entries {
+        let mut files = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(self.io(&dir))? {
             let path = entry.map_err(self.io(&dir))?.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if name.starts_with(".cargo-perf-") {
-                continue; // an interrupted atomic write's temporary file
-            }
-            match read_record(&path).and_then(|run| named_after_its_id(name, run)) {
-                Ok(run) => runs.push(run),
-                Err(reason) => skipped.push(Skipped { path, reason }),
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            // `.cargo-perf-*`: an interrupted atomic write's temporary file.
+            if !name.starts_with(".cargo-perf-") {
+                files.push(path);
             }
         }
-        runs.sort_by_key(|r| r.id);
+        let mut runs = Vec::new();
+        let mut skipped = Vec::new();
+        for (path, read) in files.iter().zip(read_in_parallel::<R>(&files)) {
+            match read {
+                Ok(run) => runs.push(run),
+                Err(reason) => skipped.push(Skipped {
+                    path: path.clone(),
+                    reason,
+                }),
+            }
+        }
+        runs.sort_by_key(|r| r.id());
         Ok((runs, skipped))
     }
 
-    /// Stores `run` under the next free id and returns it.
     pub(crate) fn append(
         &self,
         lock: &Lock,
         mut run: RunRecord,
     ) -> Result<RunRecord, HistoryError> {
-        let (runs, _) = self.runs(lock)?;
+        let (runs, _) = self.runs::<RunRecord>(lock)?;
         let next = runs
             .iter()
             .map(|r| r.id)
@@ -311,7 +316,7 @@ impl History {
     /// saved baseline is a copy of, nor a file that is not one of our runs.
     /// Returns the ids removed, oldest first.
     pub(crate) fn prune(&self, lock: &Lock, keep: usize) -> Result<Vec<u64>, HistoryError> {
-        let (runs, _) = self.runs(lock)?;
+        let (runs, _) = self.runs::<RunRecord>(lock)?;
         let saved: Vec<u64> = self
             .baseline_names()
             .iter()
@@ -373,7 +378,7 @@ impl History {
         let path = self.root.join("baselines").join(format!("{name}.json"));
         if path.exists() {
             // Replacing is fine; replacing something that is not ours is not.
-            read_record(&path).map_err(|reason| HistoryError::Foreign {
+            read_record::<RunRecord>(&path).map_err(|reason| HistoryError::Foreign {
                 path: path.clone(),
                 reason,
             })?;
@@ -395,25 +400,94 @@ pub(crate) fn valid_baseline_name(name: &str) -> bool {
 
 /// A run's file is named after its id (`000042.json`); a copy under another
 /// name would list the run twice, so it is skipped and reported.
-fn named_after_its_id(name: &str, run: RunRecord) -> Result<RunRecord, String> {
+/// A document of the store read as one run: its id and `format` field.
+pub(crate) trait StoredRun: DeserializeOwned + Send {
+    fn id(&self) -> u64;
+    fn format(&self) -> &str;
+}
+
+impl StoredRun for RunRecord {
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn format(&self) -> &str {
+        &self.format
+    }
+}
+
+/// What a listing of the history reads of a run: the other series of a
+/// benchmark (CPU times, RSS, calibration) are skipped, not parsed.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RunOutline {
+    pub(crate) format: String,
+    pub(crate) id: u64,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) benchmarks: Vec<BenchOutline>,
+}
+
+/// One benchmark of a [`RunOutline`].
+#[derive(Debug, Deserialize)]
+pub(crate) struct BenchOutline {
+    pub(crate) id: String,
+    pub(crate) unit: String,
+    pub(crate) samples: Vec<f64>,
+}
+
+impl StoredRun for RunOutline {
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn format(&self) -> &str {
+        &self.format
+    }
+}
+
+/// Each of `files` read as a run named after its id, in order, on every core.
+fn read_in_parallel<R: StoredRun>(files: &[PathBuf]) -> Vec<Result<R, String>> {
+    let read = |path: &PathBuf| {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        read_record::<R>(path).and_then(|run| named_after_its_id(name, run))
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(workers).max(16);
+    if files.len() <= chunk {
+        return files.iter().map(read).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(read) => read,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+fn named_after_its_id<R: StoredRun>(name: &str, run: R) -> Result<R, String> {
     match name.strip_suffix(".json").map(str::parse::<u64>) {
-        Some(Ok(id)) if id == run.id => Ok(run),
+        Some(Ok(id)) if id == run.id() => Ok(run),
         Some(Ok(id)) => Err(format!(
             "it holds run #{} but is named as run #{id}",
-            run.id
+            run.id()
         )),
         _ => Err(format!(
             "holds run #{} but its name is not a run number (runs are named like {:06}.json)",
-            run.id, run.id
+            run.id(),
+            run.id()
         )),
     }
 }
 
-fn read_record(path: &Path) -> Result<RunRecord, String> {
+fn read_record<R: StoredRun>(path: &Path) -> Result<R, String> {
     let bytes = fs::read(path).map_err(|e| e.to_string())?;
     // One parse for a run of ours; the slow path only explains a foreign file.
-    if let Ok(run) = serde_json::from_slice::<RunRecord>(&bytes)
-        && run.format == FORMAT
+    if let Ok(run) = serde_json::from_slice::<R>(&bytes)
+        && run.format() == FORMAT
     {
         return Ok(run);
     }

@@ -5,8 +5,8 @@
 use cargo_perf_engine::history::{BenchHistory, HistoryBench, HistoryRun, SkippedFile};
 use cargo_perf_engine::{Project, TaskError};
 
-use super::history::RunRecord;
-use super::report::unit_of;
+use super::history::RunOutline;
+use super::report::unit_named;
 use super::stats::median;
 
 /// The history of `project`, narrowed to `id`: a run number or a benchmark name.
@@ -19,7 +19,7 @@ pub fn history(project: &Project, id: Option<&str>) -> Result<BenchHistory, Task
         return Ok(out);
     }
     let lock = store.lock()?;
-    let (runs, skipped) = store.runs(&lock)?;
+    let (runs, skipped) = store.runs::<RunOutline>(&lock)?;
     drop(lock);
     out.baselines = store.baseline_names();
     out.skipped = skipped
@@ -59,7 +59,7 @@ pub fn history(project: &Project, id: Option<&str>) -> Result<BenchHistory, Task
 }
 
 /// A stored run as data, with only the benchmark `only` when given.
-fn view(run: &RunRecord, only: Option<&str>) -> HistoryRun {
+fn view(run: &RunOutline, only: Option<&str>) -> HistoryRun {
     let fp = &run.fingerprint;
     HistoryRun {
         id: run.id,
@@ -74,7 +74,7 @@ fn view(run: &RunRecord, only: Option<&str>) -> HistoryRun {
             .filter(|b| only.is_none_or(|name| b.id == name))
             .map(|b| HistoryBench {
                 id: b.id.clone(),
-                unit: unit_of(b),
+                unit: unit_named(&b.unit),
                 median: median(&b.samples),
                 samples: b.samples.clone(),
             })

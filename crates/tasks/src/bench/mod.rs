@@ -329,7 +329,7 @@ fn stored_baseline(
 ) -> Result<Option<Baseline>, TaskError> {
     let mode = options.mode;
     let lock = store.lock()?;
-    let (runs, skipped) = store.runs(&lock)?;
+    let (runs, skipped) = store.runs::<RunRecord>(&lock)?;
     for s in &skipped {
         cx.finding(
             Finding::warning(

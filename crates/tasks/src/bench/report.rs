@@ -157,7 +157,12 @@ pub(crate) fn compared(record: &BenchRecord, settings: &BenchSettings) -> Vec<f6
 }
 
 pub(crate) fn unit_of(record: &BenchRecord) -> Unit {
-    match record.unit.as_str() {
+    unit_named(&record.unit)
+}
+
+/// The unit a stored `unit` field names.
+pub(crate) fn unit_named(unit: &str) -> Unit {
+    match unit {
         "instructions" => Unit::Instructions,
         heap::UNIT => Unit::Bytes,
         _ => Unit::Nanoseconds,
