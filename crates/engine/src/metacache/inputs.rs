@@ -160,3 +160,71 @@ fn globbed(root: &Path) -> Option<Vec<Input>> {
     }
     Some(inputs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(inputs: &[Input]) -> Vec<String> {
+        let mut paths: Vec<String> = inputs
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn a_glob_stamps_the_directories_it_lists_and_a_double_star_is_uncacheable() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("tools/x/pkg")).unwrap();
+        std::fs::create_dir_all(root.join("tools/y")).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"tools/*/pkg\", \"lit\"]\n",
+        )
+        .unwrap();
+        let rel: Vec<String> = paths(&globbed(root).unwrap())
+            .into_iter()
+            .map(|p| p.replace(&root.display().to_string(), ""))
+            .collect();
+        for want in [
+            "/tools",
+            "/tools/x",
+            "/tools/y",
+            "/tools/x/pkg",
+            "/tools/y/pkg",
+            "/tools/y/pkg/Cargo.toml",
+        ] {
+            assert!(rel.contains(&want.to_owned()), "{want}: {rel:?}");
+        }
+        assert!(!rel.iter().any(|p| p.contains("lit")), "{rel:?}");
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = [\"**\"]\n").unwrap();
+        assert!(globbed(root).is_none());
+    }
+
+    #[test]
+    fn config_and_toolchain_files_up_the_tree_and_in_cargo_home_are_inputs() {
+        let inputs = around(
+            Path::new("/usr/bin/cargo"),
+            Path::new("/w/sub"),
+            Path::new("/w"),
+            Some(Path::new("/home/u/.cargo")),
+        );
+        let paths = paths(&inputs);
+        for want in [
+            "/usr/bin/cargo",
+            "/w/sub/.cargo/config.toml",
+            "/w/.cargo/config",
+            "/.cargo/config.toml",
+            "/w/rust-toolchain.toml",
+            "/w/sub/rust-toolchain",
+            "/Cargo.toml",
+            "/home/u/.cargo/config.toml",
+            "/home/u/.cargo/config",
+        ] {
+            assert!(paths.contains(&want.to_owned()), "{want}: {paths:?}");
+        }
+    }
+}
