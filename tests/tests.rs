@@ -26,6 +26,7 @@ mod init;
 mod interrupt;
 mod library;
 mod lint;
+mod metacache;
 mod policy;
 mod profile;
 mod profile_memory;

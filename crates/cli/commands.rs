@@ -17,6 +17,7 @@ use crate::args::{
 use crate::hook::Scoped;
 use crate::output::{append_step_summary, finish_output, print_error, print_warning};
 use crate::session::{open, open_with};
+use cargo_perf_engine::metacache::MetadataCache;
 
 pub fn dispatch(cli: Cli) -> u8 {
     let global = &cli.global;
@@ -165,7 +166,14 @@ fn run_scoped(
     task: Option<Arc<dyn Task>>,
     scoped: Option<Scoped>,
 ) -> u8 {
-    let mut session = match open_with(global, cargo) {
+    // `clean` measures the target dir and its dry run writes nothing, so it
+    // only reads the metadata cache.
+    let metadata_cache = if command == "clean" {
+        MetadataCache::ReadOnly
+    } else {
+        MetadataCache::ReadWrite
+    };
+    let mut session = match open_with(global, cargo, metadata_cache) {
         Ok(session) => session,
         Err(code) => return code,
     };

@@ -59,6 +59,16 @@ pub fn print_command(command: &str) {
     );
 }
 
+/// With `-v`: the answer of `command` was taken from the cache `file`.
+pub fn print_cached(command: &str, file: &Path) {
+    eprintln!(
+        "{:>12} `{}` (answer cached in {}, its inputs unchanged)",
+        style("Fresh").green().bold(),
+        escape(command),
+        escape(&file.display().to_string())
+    );
+}
+
 /// Prints `error: message` and, when given, `= help: hint` to stderr.
 pub fn print_error(message: &str, hint: Option<&str>) {
     print_labelled(style("error:").red().bold(), message, hint);

@@ -243,6 +243,7 @@ mod tests {
             members: vec![member("core", "0.2.1"), member("cli", "1.0.0")],
             cargo: "cargo".into(),
             metadata_command: String::new(),
+            metadata_cache: None,
         }
     }
 

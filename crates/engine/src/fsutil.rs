@@ -9,6 +9,18 @@ use std::path::Path;
 /// Atomically replaces (or creates) `path` with `contents`. An existing file's
 /// permissions are kept; a new file gets 0644.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace(path, contents, true)
+}
+
+/// [`write_atomic`] without waiting for the disk, for a record that is cheap
+/// to lose (the last check's report): a run does not pay an `fsync`
+/// (milliseconds on a busy disk, on every `cargo perf check`). After a crash
+/// the file may be the old one or empty; its reader must cope with both.
+pub fn write_atomic_unsynced(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace(path, contents, false)
+}
+
+fn replace(path: &Path, contents: &[u8], sync: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -21,7 +33,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     temp.write_all(contents)?;
-    temp.as_file().sync_all()?;
+    if sync {
+        temp.as_file().sync_all()?;
+    }
     fs::set_permissions(temp.path(), fs::Permissions::from_mode(mode))?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -9,6 +9,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod git;
 mod graph;
+pub mod metacache;
 pub use model::dashboard;
 pub use model::history;
 pub mod interrupt;

@@ -348,6 +348,7 @@ mod tests {
             members: Vec::new(),
             cargo: "cargo".into(),
             metadata_command: String::new(),
+            metadata_cache: None,
         };
         let mut project = Project::new(workspace, Policy::default(), None);
         project.scope = Some(scope);

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::{MetadataCommand, TargetKind as CargoTargetKind};
 
 use crate::cargo::{CargoCall, CargoOptions};
+use crate::metacache::{self, MetadataCache};
 
 /// The tool's own state directory (benchmark history, baselines), relative to
 /// the workspace root. It lives outside the target dir so `cargo clean` keeps it.
@@ -25,6 +26,8 @@ pub struct Workspace {
     pub cargo: OsString,
     /// The `cargo metadata` command line that discovered it, as shown with `-v`.
     pub metadata_command: String,
+    /// The cache file the answer came from, when it was not asked of cargo.
+    pub metadata_cache: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +120,31 @@ impl WorkspaceError {
     }
 }
 
+/// Runs `command` and returns cargo's JSON line, or why there is none.
+fn ask(command: &MetadataCommand, cargo: &OsString, dir: &Path) -> Result<String, WorkspaceError> {
+    let output = command
+        .cargo_command()
+        .output()
+        .map_err(|io| start_error(cargo, dir, io))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(if stderr.contains("could not find `Cargo.toml`") {
+            WorkspaceError::NotACargoProject {
+                dir: dir.to_owned(),
+            }
+        } else {
+            WorkspaceError::Metadata(stderr.trim_end().to_owned())
+        });
+    }
+    let stdout = String::from_utf8(output.stdout)
+        .map_err(|err| WorkspaceError::Metadata(err.to_string()))?;
+    stdout
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .map(str::to_owned)
+        .ok_or_else(|| WorkspaceError::Metadata("`cargo metadata` printed no JSON".to_owned()))
+}
+
 /// Why `cargo metadata` did not start. Only "no such file" for the binary
 /// is "cargo is missing": a directory that is gone, a permission denied or
 /// an exec format error is said as it is.
@@ -142,6 +170,17 @@ impl Workspace {
         manifest_path: Option<&Path>,
         options: &CargoOptions,
     ) -> Result<Self, WorkspaceError> {
+        Self::discover_with(dir, manifest_path, options, MetadataCache::Off)
+    }
+
+    /// [`Workspace::discover`], taking cargo's earlier answer from the
+    /// [`crate::metacache`] when none of its inputs changed.
+    pub fn discover_with(
+        dir: &Path,
+        manifest_path: Option<&Path>,
+        options: &CargoOptions,
+        cache: MetadataCache,
+    ) -> Result<Self, WorkspaceError> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = MetadataCommand::new();
         command.cargo_path(&cargo).no_deps().current_dir(dir);
@@ -159,20 +198,44 @@ impl Workspace {
             command.env("CARGO_TARGET_DIR", target_dir);
         }
         let metadata_command = crate::cargo::metadata_display(&command);
-        let metadata = command.exec().map_err(|err| match err {
-            cargo_metadata::Error::CargoMetadata { stderr } => {
-                if stderr.contains("could not find `Cargo.toml`") {
-                    WorkspaceError::NotACargoProject {
-                        dir: dir.to_owned(),
-                    }
-                } else {
-                    WorkspaceError::Metadata(stderr.trim_end().to_owned())
+        let request = (cache != MetadataCache::Off)
+            .then(|| {
+                metacache::Request::new(
+                    &cargo,
+                    dir,
+                    manifest_path,
+                    &metadata_command,
+                    options.target_dir.as_deref(),
+                )
+            })
+            .flatten();
+        let cached = request
+            .as_ref()
+            .and_then(metacache::lookup)
+            .and_then(|(path, json)| Some((path, MetadataCommand::parse(json).ok()?)));
+        let (metadata, metadata_cache) = match cached {
+            Some((path, metadata)) => (metadata, Some(path)),
+            None => {
+                let asked = std::time::SystemTime::now();
+                let json = ask(&command, &cargo, dir)?;
+                let metadata = MetadataCommand::parse(&json)
+                    .map_err(|err| WorkspaceError::Metadata(err.to_string()))?;
+                if let Some(request) = request
+                    .as_ref()
+                    .filter(|_| cache == MetadataCache::ReadWrite)
+                {
+                    metacache::store(request, asked, &json, &metadata);
                 }
+                (metadata, None)
             }
-            cargo_metadata::Error::Io(io) => start_error(&cargo, dir, io),
-            other => WorkspaceError::Metadata(other.to_string()),
-        })?;
+        };
+        let mut workspace = Self::from_metadata(&metadata, cargo);
+        workspace.metadata_command = metadata_command;
+        workspace.metadata_cache = metadata_cache;
+        Ok(workspace)
+    }
 
+    fn from_metadata(metadata: &cargo_metadata::Metadata, cargo: OsString) -> Self {
         let packages = metadata.workspace_packages();
         let members = packages
             .iter()
@@ -192,15 +255,16 @@ impl Workspace {
                 }
             })
             .collect();
-        let root = PathBuf::from(metadata.workspace_root);
-        Ok(Workspace {
+        let root = PathBuf::from(&metadata.workspace_root);
+        Workspace {
             root_manifest: root.join("Cargo.toml"),
             root,
-            target_dir: PathBuf::from(metadata.target_directory),
+            target_dir: PathBuf::from(&metadata.target_directory),
             members,
             cargo,
-            metadata_command,
-        })
+            metadata_command: String::new(),
+            metadata_cache: None,
+        }
     }
 
     /// Where the tool keeps state that must survive `cargo clean`.

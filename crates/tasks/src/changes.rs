@@ -290,6 +290,7 @@ mod tests {
                 .collect(),
             cargo: "cargo".into(),
             metadata_command: String::new(),
+            metadata_cache: None,
         }
     }
 

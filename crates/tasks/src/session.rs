@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use cargo_perf_engine::cargo::{CargoOptions, PackageError};
+use cargo_perf_engine::metacache::MetadataCache;
 use cargo_perf_engine::progress::ProgressSink;
 use cargo_perf_engine::{
     PipelineDef, Plan, PlanError, Project, Registry, RunOptions, RunReport, Workspace,
@@ -27,6 +28,9 @@ pub struct OpenOptions {
     pub config: Option<PathBuf>,
     /// Cargo's flags (`--locked`, `-p`, `--features`, ...) for every cargo command of the run.
     pub cargo: CargoOptions,
+    /// Whether cargo's answer about the workspace may come from (and go to)
+    /// the cache in the target dir.
+    pub metadata_cache: MetadataCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +73,12 @@ impl Session {
         if let Some(target_dir) = &cargo.target_dir {
             cargo.target_dir = Some(cwd.join(target_dir));
         }
-        let workspace = Workspace::discover(&dir, options.manifest_path.as_deref(), &cargo)?;
+        let workspace = Workspace::discover_with(
+            &dir,
+            options.manifest_path.as_deref(),
+            &cargo,
+            options.metadata_cache,
+        )?;
         cargo.validate(&workspace)?;
         let (policy, policy_path) = load_policy(&workspace, options.config.as_deref(), &cwd)?;
         policy.check_names(&workspace_names(&workspace))?;

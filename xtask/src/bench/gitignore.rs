@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use super::{Contender, compare, release_binary};
+use super::{Contender, Results, compare, release_binary};
 
 /// Bump to regenerate cached repositories.
 const VERSION: &str = "v1";
@@ -24,14 +24,25 @@ const IGNORED_TRACKED: usize = 50;
 const LARGE: usize = 5;
 
 pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
-    let binary = release_binary(sh)?;
+    let results = measure(&release_binary(sh)?, rounds)?;
+    results.print(0);
+    println!(
+        "ratio cargo-perf gitignore / git ls-files -ci: {:.2}x (goal <= 1.00x)",
+        results.ratio(1, 0)
+    );
+    Ok(())
+}
+
+/// Medians of `git ls-files -ci --exclude-standard`, `cargo-perf gitignore`
+/// and `cargo metadata --no-deps`, in that order.
+pub fn measure(binary: &Path, rounds: usize) -> Result<Results> {
     let root = generate()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     let mut git = Command::new("git");
     git.args(["ls-files", "-ci", "--exclude-standard"])
         .current_dir(&root);
-    let mut ours = Command::new(&binary);
+    let mut ours = Command::new(binary);
     ours.args(["gitignore", "--quiet"]).current_dir(&root);
     let mut metadata = Command::new(&cargo);
     metadata
@@ -48,13 +59,7 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
         DIRS * FILES_PER_DIR,
         root.display()
     );
-    let results = compare(&mut contenders, rounds)?;
-    results.print(0);
-    println!(
-        "ratio cargo-perf gitignore / git ls-files -ci: {:.2}x (goal <= 1.00x)",
-        results.ratio(1, 0)
-    );
-    Ok(())
+    compare(&mut contenders, rounds)
 }
 
 /// The cached repository, generated on first use.

@@ -3,18 +3,41 @@
 //! bare remote; one has `cargo perf hook install`ed. Every timed run makes an
 //! empty commit and pushes it, so nothing relevant changed and the check must
 //! finish at once. Also timed: `cargo metadata --no-deps` in the clone, the
-//! no-op work the hook cannot avoid. Goal: the hook adds under 0.5 s.
+//! no-op work the hook cannot avoid. Goal: the hook adds under 0.1 s (issue 18).
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
-use super::{Contender, compare, release_binary, temp_dir};
+use super::{Contender, Results, compare, release_binary, settle, temp_dir};
 
 pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let binary = release_binary(sh)?;
+    println!(
+        "clones of this repository, empty commits pushed to local bare remotes, {rounds} interleaved rounds:"
+    );
+    let results = measure(&binary, rounds)?;
+    results.print(0);
+    println!(
+        "ratio with hook / without: {:.2}x; the hook adds {:.0} ms (goal < 100 ms), cargo metadata alone is {:.0} ms",
+        results.ratio(1, 0),
+        added(&results).as_secs_f64() * 1000.0,
+        results.medians[2].as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// What the hook adds to a push: the difference of the first two medians.
+pub fn added(results: &Results) -> Duration {
+    results.medians[1].saturating_sub(results.medians[0])
+}
+
+/// Medians of a commit and push without the hook, with it, and of `cargo
+/// metadata --no-deps` in the clone, in that order.
+pub fn measure(binary: &Path, rounds: usize) -> Result<Results> {
     let bin_dir = binary.parent().context("release binary has no parent")?;
     let path = format!(
         "{}:{}",
@@ -54,7 +77,12 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
         )?;
         git(clone, &["push", "-q", "origin", "HEAD:refs/heads/main"])?;
     }
-    let install = Command::new(&binary)
+    // As in a developer's clone: built once (the metadata cache lives in the
+    // target dir), its files older than the cache's racy window.
+    std::fs::create_dir_all(with.join("target"))?;
+    std::fs::create_dir_all(without.join("target"))?;
+    settle();
+    let install = Command::new(binary)
         .args(["hook", "install", "--quiet"])
         .current_dir(&with)
         .env("PATH", &path)
@@ -87,24 +115,13 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
         Contender::new("commit + git push, cargo-perf pre-push hook", push(&with)),
         Contender::new("cargo metadata --no-deps (floor)", metadata),
     ];
-    println!(
-        "clones of this repository, empty commits pushed to local bare remotes, {rounds} interleaved rounds:"
-    );
     let results = compare(&mut contenders, rounds)?;
     let proof = push(&with).output()?;
     let said = String::from_utf8_lossy(&proof.stderr);
     if !said.contains("nothing changed") {
         bail!("the hook did not run its check during the push:\n{said}");
     }
-    results.print(0);
-    let extra = results.medians[1].saturating_sub(results.medians[0]);
-    println!(
-        "ratio with hook / without: {:.2}x; the hook adds {:.0} ms (goal < 500 ms), cargo metadata alone is {:.0} ms",
-        results.ratio(1, 0),
-        extra.as_secs_f64() * 1000.0,
-        results.medians[2].as_secs_f64() * 1000.0
-    );
-    Ok(())
+    Ok(results)
 }
 
 /// git with a fixed identity and no user or system configuration.

@@ -14,6 +14,7 @@ mod load;
 mod profile;
 mod quality;
 mod report;
+mod speed;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -24,6 +25,7 @@ use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
 pub const NAMES: &[&str] = &[
+    "speed",
     "check",
     "hook",
     "build",
@@ -42,6 +44,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         .and_then(|r| r.parse().ok())
         .unwrap_or(15);
     match args.first().map(String::as_str) {
+        None | Some("speed") => speed::run(sh, rounds),
         Some("check") => check::run(sh, rounds),
         Some("hook") => hook::run(sh, rounds),
         Some("build") => build::run(sh, rounds),
@@ -53,7 +56,7 @@ pub fn run(sh: &Shell, args: &[String]) -> Result<()> {
         Some("lint") => lint::run(sh, rounds),
         Some("report") => report::run(sh, rounds),
         _ => bail!(
-            "usage: cargo xtask bench <{}>   (BENCH_ROUNDS=N sets the rounds, default 15)",
+            "usage: cargo xtask bench [{}]   (default: speed, every ratio of issue 18 in one table; BENCH_ROUNDS=N sets the rounds, default 15)",
             NAMES.join(" | ")
         ),
     }
@@ -192,6 +195,12 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
     } else {
         samples[mid]
     }
+}
+
+/// Waits out the metadata cache's racy window (2 s): a workspace generated
+/// just now is not trusted as a cache key, one a developer works in is.
+pub fn settle() {
+    std::thread::sleep(Duration::from_millis(2_500));
 }
 
 pub use tempfile::TempDir;

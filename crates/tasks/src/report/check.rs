@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::dashboard::{CheckedFinding, CheckedMetric, CheckedTask, LastCheck};
-use cargo_perf_engine::{Project, fsutil::write_atomic};
+use cargo_perf_engine::{Project, fsutil::write_atomic_unsynced};
 use serde_json::Value;
 
 fn path(target_dir: &Path) -> PathBuf {
@@ -26,7 +26,7 @@ pub fn store_last_check(project: &Project, json: &str) -> std::io::Result<Option
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    write_atomic(&path, json.as_bytes())?;
+    write_atomic_unsynced(&path, json.as_bytes())?;
     Ok(Some(path))
 }
 
