@@ -416,6 +416,7 @@ mod tests {
             members: Vec::new(),
             cargo: "cargo".into(),
             metadata_command: String::new(),
+            metadata_cache: None,
         };
         let project = Project::new(workspace, Policy::default(), None);
         let mut later = PlannedTask::new(
