@@ -255,7 +255,10 @@ impl History {
         let mut files = Vec::new();
         for entry in fs::read_dir(&dir).map_err(self.io(&dir))? {
             let path = entry.map_err(self.io(&dir))?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             // `.cargo-perf-*`: an interrupted atomic write's temporary file.
             if !name.starts_with(".cargo-perf-") {
                 files.push(path);
@@ -445,7 +448,10 @@ impl StoredRun for RunOutline {
 /// Each of `files` read as a run named after its id, in order, on every core.
 fn read_in_parallel<R: StoredRun>(files: &[PathBuf]) -> Vec<Result<R, String>> {
     let read = |path: &PathBuf| {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         read_record::<R>(path).and_then(|run| named_after_its_id(name, run))
     };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -293,6 +293,7 @@ mod tests {
             members: vec![member("a", root), member("b", root)],
             cargo: "cargo".into(),
             metadata_command: String::new(),
+            metadata_cache: None,
         }
     }
 
