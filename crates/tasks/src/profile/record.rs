@@ -14,6 +14,13 @@ use super::options::{CallGraph, Resolved};
 /// Bytes of user stack perf copies per sample in dwarf mode: deep Rust stacks need more than the 8 KiB default.
 pub(crate) const DWARF_STACK_SIZE: u32 = 32_768;
 
+/// `--no-buildid`: perf would otherwise read the whole recording again after
+/// the program ends (every sample with its stack copy, and the kernel's
+/// symbol table) to list the binaries hit, and copy each of them into
+/// `~/.debug`. `perf script` runs right after, on binaries still in place,
+/// and finds their build ids in the files themselves.
+const RECORD_FLAGS: [&str; 2] = ["record", "--no-buildid"];
+
 /// How the recording went.
 #[derive(Debug, Clone)]
 pub(crate) struct Recording {
@@ -39,7 +46,8 @@ pub(crate) fn perf(
         CallGraph::FramePointers => "fp".to_owned(),
     };
     let spec = CommandSpec::new("perf")
-        .args(["record", "-e", event, "-F"])
+        .args(RECORD_FLAGS)
+        .args(["-e", event, "-F"])
         .arg(options.frequency.to_string())
         .args(["--call-graph", &call_graph, "-o"])
         .arg(data)
