@@ -252,13 +252,13 @@ fn inlined_frames_and_deep_stacks_survive_recording_and_symbolization() {
         .unwrap();
     assert!(truncated < 10.0, "{truncated}% truncated stacks: {task:#}");
     assert!(unknown < 10.0, "{unknown}% unknown frames: {task:#}");
-    // The recording skips perf's build-id pass (see docs/profile.md).
+    // The recording skips perf's build-id pass and BPF side band (see docs/profile.md).
     let manifest = manifest(artifact(&task, "flamegraph.svg").parent().unwrap());
     assert!(
         manifest["record_command"]
             .as_str()
             .unwrap()
-            .contains("perf record --no-buildid "),
+            .contains("perf record --no-buildid --no-bpf-event "),
         "{manifest:#}"
     );
 }
