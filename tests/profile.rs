@@ -190,6 +190,79 @@ fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
     run.stdout_has("exited with status 101");
 }
 
+/// The hot loop runs 40 calls deep, through a function that is always inlined.
+const DEEP_SOURCE: &str = r#"
+#[inline(always)]
+fn inlined_mix(x: u64, i: u64) -> u64 {
+    std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i))
+}
+
+#[inline(never)]
+fn descend(depth: u32, n: u64) -> u64 {
+    let pad = std::hint::black_box([depth as u8; 96]);
+    if depth == 0 {
+        let mut x = 1u64;
+        for i in 0..n {
+            x = inlined_mix(x, i);
+        }
+        return x;
+    }
+    std::hint::black_box(descend(depth - 1, n)) ^ u64::from(pad[5])
+}
+
+fn main() {
+    let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(60) * 1_000_000;
+    println!("{}", descend(40, n));
+}
+"#;
+
+#[test]
+fn inlined_frames_and_deep_stacks_survive_recording_and_symbolization() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"deepprog\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n",
+    );
+    dir.create("src/main.rs", DEEP_SOURCE);
+    let run = dir
+        .command([
+            "profile", "--bin", "deepprog", "--freq", "4999", "--format", "json", "--", "150",
+        ])
+        .expect_success();
+    let task = task(&run);
+    let folded = std::fs::read_to_string(artifact(&task, "stacks.folded")).unwrap();
+    let hot: Vec<&str> = folded
+        .lines()
+        .filter(|l| l.contains("inlined_mix"))
+        .collect();
+    assert!(
+        !hot.is_empty(),
+        "the inlined function is not in the folded stacks:\n{folded}"
+    );
+    assert!(
+        hot.iter()
+            .any(|l| l.matches("deepprog::descend").count() > 40),
+        "the recursion is cut short:\n{folded}"
+    );
+    let truncated = metric(&task, "profile.unwind.truncated-stacks")["value"]
+        .as_f64()
+        .unwrap();
+    let unknown = metric(&task, "profile.unwind.unknown-frames")["value"]
+        .as_f64()
+        .unwrap();
+    assert!(truncated < 10.0, "{truncated}% truncated stacks: {task:#}");
+    assert!(unknown < 10.0, "{unknown}% unknown frames: {task:#}");
+    // The recording skips perf's build-id pass and BPF side band (see docs/profile.md).
+    let manifest = manifest(artifact(&task, "flamegraph.svg").parent().unwrap());
+    assert!(
+        manifest["record_command"]
+            .as_str()
+            .unwrap()
+            .contains("perf record --no-buildid --no-bpf-event "),
+        "{manifest:#}"
+    );
+}
+
 #[test]
 fn diff_against_a_saved_profile_marks_the_function_that_grew() {
     let dir = program("diffprog");
