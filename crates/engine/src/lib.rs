@@ -5,6 +5,7 @@
 //! `cargo-perf-progress`.
 
 pub mod cargo;
+pub mod du;
 pub mod exit;
 pub mod fsutil;
 pub mod git;

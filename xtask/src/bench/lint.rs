@@ -22,6 +22,7 @@ use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
 use super::{Contender, compare, median, release_binary};
+use crate::real_world::fetch::copy_tree;
 
 /// Bump to lay the workspace out again.
 const VERSION: &str = "v1";
@@ -199,20 +200,4 @@ fn registry_source(registry: &Path, name: &str, version: &str) -> Result<PathBuf
         "cargo fetched no {name} {version} into {}",
         registry.display()
     )
-}
-
-/// Copies the files of `from` (no links, as cargo unpacks them) into `to`.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("read {}", from.display()))? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else if kind.is_file() && entry.file_name() != ".cargo-ok" {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }

@@ -86,7 +86,7 @@ pub fn lay_out(sh: &Shell, entry: &Entry, sources: &Sources, dir: &Path) -> Resu
 }
 
 /// Copies the files of `from` (no links, as cargo unpacks them) into `to`.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from).with_context(|| format!("read {}", from.display()))? {
         let entry = entry?;

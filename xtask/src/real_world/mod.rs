@@ -8,7 +8,7 @@
 //! every step's exit code and findings ends the run either way.
 
 mod corpus;
-mod fetch;
+pub(crate) mod fetch;
 mod step;
 mod table;
 

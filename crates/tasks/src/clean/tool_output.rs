@@ -7,12 +7,11 @@
 //! unless a build holds their lock. Nothing outside those places is looked
 //! at, a symlink on the way is never followed, and nothing git tracks goes.
 
-use std::collections::HashSet;
 use std::fs::{self, File, TryLockError};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::Finding;
+use cargo_perf_engine::du::BlockCounter;
 use cargo_perf_policy::ByteSize;
 
 use super::codes::CleanCode;
@@ -174,7 +173,7 @@ fn lock_all(dir: &Path) -> Option<Vec<File>> {
 }
 
 fn push(out: &mut ToolOutput, path: &Path, reason: String) {
-    let bytes = size(path);
+    let bytes = BlockCounter::default().tree(path);
     out.found.push(Found {
         path: path.to_owned(),
         bytes,
@@ -184,31 +183,4 @@ fn push(out: &mut ToolOutput, path: &Path, reason: String) {
 
 fn is_real_dir(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
-}
-
-/// The bytes a file or tree takes, each inode once (as `du` counts), links
-/// never followed.
-fn size(path: &Path) -> u64 {
-    let mut seen = HashSet::new();
-    let mut total = 0;
-    let mut stack = vec![path.to_owned()];
-    while let Some(path) = stack.pop() {
-        let Ok(meta) = fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.nlink() > 1 && !seen.insert((meta.dev(), meta.ino())) {
-            continue;
-        }
-        total += meta.blocks() * 512;
-        if meta.is_dir() {
-            stack.extend(
-                fs::read_dir(&path)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| e.path()),
-            );
-        }
-    }
-    total
 }

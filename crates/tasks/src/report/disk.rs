@@ -7,17 +7,16 @@
 //! would reclaim compares with it. Links are not followed, so nothing
 //! outside the target dir is counted.
 
-use std::collections::HashSet;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use cargo_perf_engine::dashboard::DiskUsage;
+use cargo_perf_engine::du::BlockCounter;
 
 /// `None` when the target dir does not exist yet.
 pub(super) fn usage(target_dir: &Path, relative: &dyn Fn(&Path) -> PathBuf) -> Option<DiskUsage> {
     let top = fs::read_dir(target_dir).ok()?;
-    let mut du = Du::default();
+    let mut du = BlockCounter::default();
     let mut entries = Vec::new();
     let mut top_files = 0;
     for entry in top.flatten() {
@@ -61,41 +60,4 @@ pub(super) fn usage(target_dir: &Path, relative: &dyn Fn(&Path) -> PathBuf) -> O
         total: entries.iter().map(|e| e.2).sum(),
         entries,
     })
-}
-
-/// Disk usage as `du` counts it: blocks, a hard-linked inode once.
-#[derive(Default)]
-struct Du {
-    seen: HashSet<(u64, u64)>,
-}
-
-impl Du {
-    fn blocks(&mut self, meta: &fs::Metadata) -> u64 {
-        if meta.nlink() > 1 && !meta.is_dir() && !self.seen.insert((meta.dev(), meta.ino())) {
-            return 0;
-        }
-        meta.blocks() * 512
-    }
-
-    /// The directory `dir` and everything under it, links not followed.
-    fn tree(&mut self, dir: &Path) -> u64 {
-        let mut total = 0;
-        let mut stack = vec![dir.to_owned()];
-        while let Some(path) = stack.pop() {
-            let Ok(meta) = fs::symlink_metadata(&path) else {
-                continue;
-            };
-            total += self.blocks(&meta);
-            if meta.is_dir() {
-                stack.extend(
-                    fs::read_dir(&path)
-                        .into_iter()
-                        .flatten()
-                        .flatten()
-                        .map(|e| e.path()),
-                );
-            }
-        }
-        total
-    }
 }
