@@ -173,6 +173,7 @@ fn init_then_check_passes_on_a_fresh_cargo_new_crate() {
             .env_remove("CARGO_TARGET_DIR")
             .expect_success();
         run.stdout_has("3 of 3 required ignores in place")
+            .stdout_has("reused the diagnostics of task `clippy`")
             .stdout_lacks("warning[")
             .stdout_lacks("error[");
         // A second init (with --force) finds nothing to add.

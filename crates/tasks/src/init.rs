@@ -114,6 +114,15 @@ fn render(workspace: &Workspace, probe: &probe::Probe) -> (String, Vec<(String, 
             None => check.push(proposal.name),
         }
     }
+    // The lint's own rules build nothing, and its clippy part replays the
+    // clippy task's build: beside a clippy task it costs no second build.
+    if check.contains(&"clippy") {
+        check.push("lint");
+        let _ = write!(
+            out,
+            "\n# `lint`: cargo perf's performance lints (`cargo perf lint --list`); its clippy\n# part reads the clippy task's diagnostics instead of building again."
+        );
+    }
     let steps = check
         .iter()
         .map(|s| format!("\"{s}\""))
