@@ -170,3 +170,30 @@ fn clean_and_a_run_without_cargo_named_write_no_cache() {
     }
     assert!(!dir.join(CACHE).exists());
 }
+
+#[test]
+fn clean_never_takes_a_stored_answer_and_a_config_include_is_never_stored() {
+    let dir = settled_workspace();
+    warm(&dir);
+    // clean deletes in the target dir cargo names: it asks cargo every time.
+    let clean = run(&dir, &["clean", "--dry-run"]);
+    assert!(!cached(&clean), "{}", clean.context());
+    assert!(
+        clean
+            .stderr()
+            .contains("cargo metadata --format-version 1 --no-deps`"),
+        "{}",
+        clean.context()
+    );
+    // A config that pulls in another file: that file is no input, so no
+    // answer is stored while it is there (its target dir could move unseen).
+    std::fs::remove_file(dir.join(CACHE)).unwrap();
+    dir.create(".cargo/config.toml", "include = [\"more.toml\"]\n");
+    dir.create(".cargo/more.toml", "[build]\n");
+    settle();
+    for _ in 0..2 {
+        let check = run(&dir, &["check"]);
+        assert!(!cached(&check), "{}", check.context());
+    }
+    assert!(!dir.join(CACHE).exists());
+}

@@ -166,10 +166,10 @@ fn run_scoped(
     task: Option<Arc<dyn Task>>,
     scoped: Option<Scoped>,
 ) -> u8 {
-    // `clean` measures the target dir and its dry run writes nothing, so it
-    // only reads the metadata cache.
+    // `clean` deletes in the target dir cargo names: it always asks cargo,
+    // never a stored answer, and its dry run writes nothing.
     let metadata_cache = if command == "clean" {
-        MetadataCache::ReadOnly
+        MetadataCache::Off
     } else {
         MetadataCache::ReadWrite
     };

@@ -35,9 +35,6 @@ const VERSION: u32 = 1;
 pub enum MetadataCache {
     /// Always ask cargo.
     Off,
-    /// Take a valid stored answer, never write one (`clean`: the target dir
-    /// it measures and its dry run stay as they are).
-    ReadOnly,
     /// Take a valid stored answer, store a new one.
     #[default]
     ReadWrite,
@@ -82,9 +79,11 @@ impl Request {
             },
         );
         let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        // Without either, cargo finds its home in the password database,
+        // whose config this key could not name.
         let cargo_home = var("CARGO_HOME")
             .map(|h| dir.join(h))
-            .or_else(|| var("HOME").map(|h| Path::new(h).join(".cargo")));
+            .or_else(|| var("HOME").map(|h| Path::new(h).join(".cargo")))?;
         let fixed = target_dir
             .map(Path::to_owned)
             .or_else(|| var("CARGO_TARGET_DIR").map(|d| dir.join(d)))
@@ -99,7 +98,7 @@ impl Request {
             manifest_path,
             target_dir
         );
-        let around = inputs::around(cargo, dir, &start, cargo_home.as_deref());
+        let around = inputs::around(cargo, dir, &start, &cargo_home);
         Some(Request {
             key,
             candidates,
@@ -161,6 +160,13 @@ pub(crate) fn lookup(request: &Request) -> Option<(PathBuf, String)> {
 pub(crate) fn store(request: &Request, asked: SystemTime, json: &str, metadata: &Metadata) {
     let target = PathBuf::from(&metadata.target_directory);
     if !request.candidates.contains(&target) || !target.is_dir() {
+        return;
+    }
+    if request
+        .around
+        .iter()
+        .any(|(path, _)| inputs::includes_other_files(path))
+    {
         return;
     }
     let Some(answer_inputs) = inputs::of_answer(metadata) else {

@@ -38,12 +38,7 @@ const DISCOVERY_NESTED: &[&str] = &["src/bin", "tests", "benches", "examples"];
 /// The inputs known before cargo answers: the cargo binary, and what lies up
 /// the tree from `dir` (where cargo runs) and from `start` (the manifest's
 /// directory), and in `cargo_home`.
-pub(crate) fn around(
-    cargo: &Path,
-    dir: &Path,
-    start: &Path,
-    cargo_home: Option<&Path>,
-) -> Vec<Input> {
+pub(crate) fn around(cargo: &Path, dir: &Path, start: &Path, cargo_home: &Path) -> Vec<Input> {
     let mut paths = BTreeSet::new();
     paths.insert(cargo.to_owned());
     for ancestor in dir.ancestors().chain(start.ancestors()) {
@@ -51,11 +46,19 @@ pub(crate) fn around(
             paths.insert(ancestor.join(name));
         }
     }
-    if let Some(home) = cargo_home {
-        paths.insert(home.join("config.toml"));
-        paths.insert(home.join("config"));
-    }
+    paths.insert(cargo_home.join("config.toml"));
+    paths.insert(cargo_home.join("config"));
     paths.into_iter().map(|p| (p, Depth::Full)).collect()
+}
+
+/// Whether `path` is a cargo config file that may pull in others (its
+/// `include` key): those files are not inputs, so no answer is stored.
+/// Any mention of the word counts, a comment too: a miss costs only time.
+pub(crate) fn includes_other_files(path: &Path) -> bool {
+    let is_config = path
+        .file_name()
+        .is_some_and(|name| name == "config.toml" || name == "config");
+    is_config && std::fs::read_to_string(path).is_ok_and(|text| text.contains("include"))
 }
 
 /// The inputs the answer names; `None` when they cannot all be named (a
@@ -139,6 +142,9 @@ fn globbed(root: &Path) -> Option<Vec<Input>> {
         if !pattern.contains(['*', '?', '[']) {
             continue;
         }
+        if Path::new(&pattern).is_absolute() {
+            return None;
+        }
         let mut candidates = vec![root.to_owned()];
         inputs.push((root.to_owned(), Depth::Full));
         for segment in pattern.split('/').filter(|s| !s.is_empty() && *s != ".") {
@@ -205,12 +211,32 @@ mod tests {
     }
 
     #[test]
+    fn an_absolute_members_glob_or_a_config_include_turns_the_cache_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let absolute = root.join("crates/*");
+        let manifest = format!(
+            "[workspace]\nmembers = [{:?}]\n",
+            absolute.display().to_string()
+        );
+        std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+        assert!(globbed(root).is_none());
+        std::fs::create_dir_all(root.join(".cargo")).unwrap();
+        let config = root.join(".cargo/config.toml");
+        std::fs::write(&config, "[build]\njobs = 2\n").unwrap();
+        assert!(!includes_other_files(&config));
+        std::fs::write(&config, "include = [\"more.toml\"]\n").unwrap();
+        assert!(includes_other_files(&config));
+        assert!(!includes_other_files(&root.join("Cargo.toml")));
+    }
+
+    #[test]
     fn config_and_toolchain_files_up_the_tree_and_in_cargo_home_are_inputs() {
         let inputs = around(
             Path::new("/usr/bin/cargo"),
             Path::new("/w/sub"),
             Path::new("/w"),
-            Some(Path::new("/home/u/.cargo")),
+            Path::new("/home/u/.cargo"),
         );
         let paths = paths(&inputs);
         for want in [
