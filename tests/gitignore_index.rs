@@ -304,6 +304,21 @@ fn a_tracked_file_that_is_a_directory_on_disk_now_gives_gits_answer() {
 }
 
 #[test]
+fn a_name_starting_with_a_colon_gives_gits_answer() {
+    let dir = repo(":*\n");
+    for path in [":colon", "sub/:inner", "plain.txt"] {
+        dir.create(path, "x");
+        // `./`: git reads a leading `:` of a pathspec as magic.
+        dir.git(["add", "-f", "--", &format!("./{path}")]);
+    }
+    dir.git(["commit", "-qm", "files"]);
+    let git = git_ignored(&dir);
+    assert!(git.contains(":colon"), "{git:?}");
+    let (ignored, _) = answers(&dir);
+    assert_eq!(ignored, git);
+}
+
+#[test]
 fn git_index_file_is_the_index_read() {
     let dir = populated();
     let alternate = dir.join(".git/alternate-index");

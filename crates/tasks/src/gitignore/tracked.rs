@@ -4,7 +4,8 @@
 //! `check-ignore --no-index -v` decides them and names the ignore file, line
 //! and pattern of each (git's `ls-files -ci` would `lstat` every tracked
 //! file to say the same). Otherwise, or where the two commands could
-//! disagree (a submodule, a tracked file that is a directory on disk now),
+//! disagree (a submodule, a tracked file that is a directory on disk now, a
+//! name starting with `:`, which `check-ignore` reads as pathspec magic),
 //! git lists them with `ls-files -ci --exclude-standard`, and `check-ignore`
 //! names the rules.
 
@@ -71,9 +72,11 @@ pub(crate) fn find_in(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    // `check-ignore` types a path by what is on disk, `ls-files` by the index.
+    // `check-ignore` types a path by what is on disk, `ls-files` by the index;
+    // and it reads a leading `:` as pathspec magic, not as part of the name.
     let typed_apart = candidates.iter().any(|path| {
         listing.is_gitlink(path)
+            || path.as_os_str().as_encoded_bytes().first() == Some(&b':')
             || std::fs::symlink_metadata(ws_root.join(path)).is_ok_and(|m| m.is_dir())
     });
     if typed_apart {
