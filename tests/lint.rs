@@ -439,6 +439,11 @@ const CLIPPY_FIXTURE: &str = r#"#[cfg_attr(any(), cargo_perf::allow(vec_push_no_
 pub fn message(x: Option<u32>, name: &str) -> u32 {
     x.expect(&format!("no value for {name}"))
 }
+
+// clippy::needless_return: on by default, but style, not performance.
+pub fn two() -> u32 {
+    return 2;
+}
 "#;
 
 #[test]

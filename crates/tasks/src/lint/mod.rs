@@ -234,7 +234,15 @@ fn run_clippy(
                 (own_command(cx, members, &lints), None, Err(Some(why)))
             }
         },
-        reuse::Source::Own { why } => (own_command(cx, members, &lints), None, Err(why)),
+        // clippy's other default lints fire in its own run too: keep the
+        // same lints a replay keeps.
+        reuse::Source::Own { why } => {
+            let keep = reuse::perf_group(cx.workspace()).map(|mut keep| {
+                keep.extend(lints.iter().cloned());
+                keep
+            });
+            (own_command(cx, members, &lints), keep, Err(why))
+        }
     };
     cx.step(&spec.display());
     let out = clippy::run(cx, &spec)?;
