@@ -279,6 +279,7 @@ impl History {
         Ok((runs, skipped))
     }
 
+    /// Stores `run` under the next free id and returns it.
     pub(crate) fn append(
         &self,
         lock: &Lock,
@@ -401,8 +402,6 @@ pub(crate) fn valid_baseline_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// A run's file is named after its id (`000042.json`); a copy under another
-/// name would list the run twice, so it is skipped and reported.
 /// A document of the store read as one run: its id and `format` field.
 pub(crate) trait StoredRun: DeserializeOwned + Send {
     fn id(&self) -> u64;
@@ -474,6 +473,8 @@ fn read_in_parallel<R: StoredRun>(files: &[PathBuf]) -> Vec<Result<R, String>> {
     })
 }
 
+/// A run's file is named after its id (`000042.json`); a copy under another
+/// name would list the run twice, so it is skipped and reported.
 fn named_after_its_id<R: StoredRun>(name: &str, run: R) -> Result<R, String> {
     match name.strip_suffix(".json").map(str::parse::<u64>) {
         Some(Ok(id)) if id == run.id() => Ok(run),
