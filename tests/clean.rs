@@ -699,22 +699,21 @@ impl Drop for LockHolder {
     }
 }
 
+/// A `max-age` policy over a `busy` unit in the debug profile and an `idle`
+/// one in release, with debug's build lock held as a running build holds it
+/// (`None` when flock(1) is not installed).
+pub(crate) fn locked_debug_profile(dir: &Dir) -> Option<LockHolder> {
+    dir.policy("[clean]\nmax-age = \"1d\"\n");
+    fake_unit(dir, "target/debug", "busy", "00000000000000b0", 1, 10, 10);
+    fake_unit(dir, "target/release", "idle", "00000000000000b1", 1, 10, 10);
+    dir.create("target/debug/.cargo-lock", "");
+    LockHolder::hold(&dir.join("target/debug/.cargo-lock"))
+}
+
 #[test]
 fn a_profile_locked_by_a_running_build_is_skipped_or_waited_for() {
     let dir = Dir::with_package("tiny");
-    dir.policy("[clean]\nmax-age = \"1d\"\n");
-    fake_unit(&dir, "target/debug", "busy", "00000000000000b0", 1, 10, 10);
-    fake_unit(
-        &dir,
-        "target/release",
-        "idle",
-        "00000000000000b1",
-        1,
-        10,
-        10,
-    );
-    dir.create("target/debug/.cargo-lock", "");
-    let Some(holder) = LockHolder::hold(&dir.join("target/debug/.cargo-lock")) else {
+    let Some(holder) = locked_debug_profile(&dir) else {
         eprintln!("skipped: flock(1) from util-linux is not installed");
         return;
     };

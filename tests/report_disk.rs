@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::clean::{LockHolder, fake_unit, metric, tool_outputs};
+use crate::clean::{fake_unit, locked_debug_profile, metric, tool_outputs};
 use crate::util::{Dir, TestCommand};
 
 fn in_target(dir: &Dir, command: TestCommand) -> TestCommand {
@@ -205,19 +205,7 @@ fn a_missing_or_empty_target_dir_and_no_rule_are_said_so() {
 #[test]
 fn a_profile_a_running_build_holds_is_left_out_without_waiting() {
     let dir = Dir::with_package("demo");
-    dir.policy("[clean]\nmax-age = \"1d\"\n");
-    fake_unit(&dir, "target/debug", "busy", "00000000000000b0", 1, 10, 10);
-    fake_unit(
-        &dir,
-        "target/release",
-        "idle",
-        "00000000000000b1",
-        1,
-        10,
-        10,
-    );
-    dir.create("target/debug/.cargo-lock", "");
-    let Some(_holder) = LockHolder::hold(&dir.join("target/debug/.cargo-lock")) else {
+    let Some(_holder) = locked_debug_profile(&dir) else {
         eprintln!("skipped: flock(1) from util-linux is not installed");
         return;
     };

@@ -340,8 +340,9 @@ mod tests {
         }
     }
 
-    fn run_with(scope: ChangeScope) -> Vec<TaskReport> {
-        let workspace = Workspace {
+    /// A workspace of no members at `/ws`.
+    fn workspace() -> Workspace {
+        Workspace {
             root: "/ws".into(),
             root_manifest: "/ws/Cargo.toml".into(),
             target_dir: "/ws/target".into(),
@@ -349,8 +350,11 @@ mod tests {
             cargo: "cargo".into(),
             metadata_command: String::new(),
             metadata_cache: None,
-        };
-        let mut project = Project::new(workspace, Policy::default(), None);
+        }
+    }
+
+    fn run_with(scope: ChangeScope) -> Vec<TaskReport> {
+        let mut project = Project::new(workspace(), Policy::default(), None);
         project.scope = Some(scope);
         let plan = Plan {
             tasks: vec![
@@ -409,16 +413,7 @@ mod tests {
 
     #[test]
     fn a_task_ordered_after_a_failed_one_still_runs_and_sees_how_it_ended() {
-        let workspace = Workspace {
-            root: "/ws".into(),
-            root_manifest: "/ws/Cargo.toml".into(),
-            target_dir: "/ws/target".into(),
-            members: Vec::new(),
-            cargo: "cargo".into(),
-            metadata_command: String::new(),
-            metadata_cache: None,
-        };
-        let project = Project::new(workspace, Policy::default(), None);
+        let project = Project::new(workspace(), Policy::default(), None);
         let mut later = PlannedTask::new(
             Arc::new(Watcher("later", Some(("first", TaskStatus::Error)))),
             vec![],

@@ -145,20 +145,7 @@ fn latency(out: &mut String, report: &RunReport) {
     };
     let w = [width(0), width(1), width(2), width(3), width(4)];
     let _ = writeln!(out, "\n{}", style("Latency").bold());
-    let _ = writeln!(
-        out,
-        "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:<e$}  status",
-        header[0],
-        header[1],
-        header[2],
-        header[3],
-        header[4],
-        a = w[0],
-        b = w[1],
-        c = w[2],
-        d = w[3],
-        e = w[4]
-    );
+    latency_line(out, &header, &w, "status");
     for (row, cols) in rows.iter().zip(&cells) {
         let word = row.status.word();
         let styled = match row.status {
@@ -170,21 +157,32 @@ fn latency(out: &mut String, report: &RunReport) {
             crate::latency::Status::None => style(word).dim(),
             crate::latency::Status::Verdict(_) => style(word).green(),
         };
-        let _ = writeln!(
-            out,
-            "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:<e$}  {styled}",
-            cols[0],
-            cols[1],
-            cols[2],
-            cols[3],
-            cols[4],
-            a = w[0],
-            b = w[1],
-            c = w[2],
-            d = w[3],
-            e = w[4]
-        );
+        latency_line(out, cols, &w, styled);
     }
+}
+
+/// One line of the latency table: the name left, the figures right, the
+/// target left, then `last` (the status).
+fn latency_line(
+    out: &mut String,
+    cols: &[impl std::fmt::Display; 5],
+    w: &[usize; 5],
+    last: impl std::fmt::Display,
+) {
+    let _ = writeln!(
+        out,
+        "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:<e$}  {last}",
+        cols[0],
+        cols[1],
+        cols[2],
+        cols[3],
+        cols[4],
+        a = w[0],
+        b = w[1],
+        c = w[2],
+        d = w[3],
+        e = w[4]
+    );
 }
 
 fn metrics(out: &mut String, report: &RunReport) {

@@ -19,10 +19,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use super::{Contender, compare, median, release_binary};
-use crate::real_world::fetch::copy_tree;
+use crate::real_world::fetch::{copy_tree, fetch_crates};
 
 /// Bump to lay the workspace out again.
 const VERSION: &str = "v1";
@@ -131,7 +131,11 @@ fn workspace(sh: &Shell) -> Result<PathBuf> {
         root.display()
     );
     let _ = std::fs::remove_dir_all(&base);
-    let registry = fetch(sh, &base.join("fetch"))?;
+    let crates: Vec<(&str, &str)> = std::iter::once(RIPGREP)
+        .chain(MEMBERS.iter().map(|(n, v, _)| (*n, *v)))
+        .collect();
+    fetch_crates(sh, &base.join("fetch"), &crates)?;
+    let registry = registry_sources()?;
     let source = |name: &str, version: &str| registry_source(&registry, name, version);
     copy_tree(&source(RIPGREP.0, RIPGREP.1)?, &root)?;
     let mut manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
@@ -156,28 +160,9 @@ fn workspace(sh: &Shell) -> Result<PathBuf> {
     Ok(root)
 }
 
-/// Fetches every pinned crate into cargo's registry; returns the directory
-/// holding cargo's unpacked registry sources (`$CARGO_HOME/registry/src`).
-fn fetch(sh: &Shell, scratch: &Path) -> Result<PathBuf> {
-    let mut manifest = String::from(
-        "[package]\nname = \"lint-bench-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n",
-    );
-    // ripgrep has no library: cargo still fetches it, and warns.
-    for (index, (name, version)) in std::iter::once(RIPGREP)
-        .chain(MEMBERS.iter().map(|(n, v, _)| (*n, *v)))
-        .enumerate()
-    {
-        let _ = writeln!(
-            manifest,
-            "c{index} = {{ package = \"{name}\", version = \"={version}\", default-features = false }}"
-        );
-    }
-    // Not part of any workspace above it.
-    manifest.push_str("\n[workspace]\n");
-    sh.write_file(scratch.join("Cargo.toml"), manifest)?;
-    sh.write_file(scratch.join("src/lib.rs"), "")?;
-    let _dir = sh.push_dir(scratch);
-    cmd!(sh, "cargo fetch --quiet").run()?;
+/// Cargo's unpacked registry sources, `$CARGO_HOME/registry/src`: ripgrep
+/// has no library, so `cargo metadata` of the scratch package omits it.
+fn registry_sources() -> Result<PathBuf> {
     let home = match std::env::var_os("CARGO_HOME") {
         Some(home) => PathBuf::from(home),
         None => PathBuf::from(std::env::var_os("HOME").context("no HOME nor CARGO_HOME")?)

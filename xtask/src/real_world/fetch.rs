@@ -19,21 +19,9 @@ pub type Sources = BTreeMap<(String, String), PathBuf>;
 
 /// Fetches every crate of `entries` and returns where cargo unpacked them.
 pub fn fetch(sh: &Shell, scratch: &Path, entries: &[&Entry]) -> Result<Sources> {
-    let mut manifest = String::from(
-        "[package]\nname = \"real-world-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n",
-    );
-    for (index, (name, version)) in entries.iter().flat_map(|e| e.crates).enumerate() {
-        let _ = writeln!(
-            manifest,
-            "c{index} = {{ package = \"{name}\", version = \"={version}\", default-features = false }}"
-        );
-    }
-    // Not part of any workspace above it.
-    manifest.push_str("\n[workspace]\n");
-    sh.write_file(scratch.join("Cargo.toml"), manifest)?;
-    sh.write_file(scratch.join("src/lib.rs"), "")?;
+    let crates: Vec<(&str, &str)> = entries.iter().flat_map(|e| e.crates).copied().collect();
+    fetch_crates(sh, scratch, &crates)?;
     let _dir = sh.push_dir(scratch);
-    cmd!(sh, "cargo fetch --quiet").run()?;
     let metadata = cmd!(sh, "cargo metadata --format-version 1 --quiet")
         .read()
         .context("cargo metadata of the scratch package")?;
@@ -51,12 +39,34 @@ pub fn fetch(sh: &Shell, scratch: &Path, entries: &[&Entry]) -> Result<Sources> 
             sources.insert((name.to_owned(), version.to_owned()), dir.to_owned());
         }
     }
-    for (name, version) in entries.iter().flat_map(|e| e.crates) {
+    for (name, version) in &crates {
         if !sources.contains_key(&(name.to_string(), version.to_string())) {
             bail!("cargo fetched no {name} {version}");
         }
     }
     Ok(sources)
+}
+
+/// Fetches each `(name, version)` of `crates` into cargo's registry, through
+/// a scratch package in `scratch` that depends on them (a crate with no
+/// library is fetched too; cargo only warns).
+pub(crate) fn fetch_crates(sh: &Shell, scratch: &Path, crates: &[(&str, &str)]) -> Result<()> {
+    let mut manifest = String::from(
+        "[package]\nname = \"real-world-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n",
+    );
+    for (index, (name, version)) in crates.iter().enumerate() {
+        let _ = writeln!(
+            manifest,
+            "c{index} = {{ package = \"{name}\", version = \"={version}\", default-features = false }}"
+        );
+    }
+    // Not part of any workspace above it.
+    manifest.push_str("\n[workspace]\n");
+    sh.write_file(scratch.join("Cargo.toml"), manifest)?;
+    sh.write_file(scratch.join("src/lib.rs"), "")?;
+    let _dir = sh.push_dir(scratch);
+    cmd!(sh, "cargo fetch --quiet").run()?;
+    Ok(())
 }
 
 /// Lays `entry` out under `dir` as a git repository with one commit.
