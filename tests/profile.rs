@@ -261,6 +261,45 @@ fn inlined_frames_and_deep_stacks_survive_recording_and_symbolization() {
             .contains("perf record --no-buildid --no-bpf-event "),
         "{manifest:#}"
     );
+    assert_inlined_frames_resolved_in_process(&task, &folded, &manifest);
+}
+
+/// perf names the compiled functions (`--no-inline`); the frames inlined into
+/// them are added below them, innermost last, and "self" counts the compiled
+/// function, from `functions.folded`. The kernel-symbol copy is gone.
+fn assert_inlined_frames_resolved_in_process(
+    task: &serde_json::Value,
+    folded: &str,
+    manifest: &serde_json::Value,
+) {
+    let script = manifest["recorder"]["script_command"].as_str().unwrap();
+    assert!(script.ends_with("--no-inline"), "{manifest:#}");
+    for line in folded.lines().filter(|l| l.contains("inlined_mix")) {
+        let caller = line
+            .rfind("deepprog::descend")
+            .expect("inlined into descend");
+        assert!(
+            line.find("inlined_mix").unwrap() > caller,
+            "the inlined frame is not below its caller: {line}"
+        );
+    }
+    assert_eq!(
+        manifest["files"]["functions"], "functions.folded",
+        "{manifest:#}"
+    );
+    let run_dir = artifact(task, "stacks.folded").parent().unwrap().to_owned();
+    let functions = std::fs::read_to_string(run_dir.join("functions.folded")).unwrap();
+    assert!(!functions.contains("inlined_mix"), "{functions}");
+    let descend = metric(task, "profile.self.deepprog::descend")["value"]
+        .as_f64()
+        .unwrap();
+    assert!(descend > 50.0, "{task:#}");
+    let leftovers: Vec<_> = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".kallsyms"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]

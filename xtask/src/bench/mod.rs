@@ -118,10 +118,11 @@ impl Contender {
     }
 }
 
-/// Medians of each contender, in order.
+/// Medians and fastest rounds of each contender, in order.
 pub struct Results {
     pub labels: Vec<String>,
     pub medians: Vec<Duration>,
+    pub fastest: Vec<Duration>,
 }
 
 impl Results {
@@ -139,6 +140,11 @@ impl Results {
 
     pub fn ratio(&self, a: usize, b: usize) -> f64 {
         self.medians[a].as_secs_f64() / self.medians[b].as_secs_f64()
+    }
+
+    /// The median of `a` over the fastest round of `b`: `a`'s ratio when `b` is at its best.
+    pub fn ratio_to_fastest(&self, a: usize, b: usize) -> f64 {
+        self.medians[a].as_secs_f64() / self.fastest[b].as_secs_f64()
     }
 }
 
@@ -160,6 +166,10 @@ pub fn compare(contenders: &mut [Contender], rounds: usize) -> Result<Results> {
     }
     Ok(Results {
         labels: contenders.iter().map(|c| c.label.clone()).collect(),
+        fastest: samples
+            .iter()
+            .map(|s| s.iter().copied().min().unwrap_or_default())
+            .collect(),
         medians: samples.into_iter().map(median).collect(),
     })
 }

@@ -87,8 +87,15 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
     let results = compare(&mut end_to_end, rounds)?;
     results.print(0);
     println!(
-        "ratio cargo perf profile / cargo flamegraph: {:.2}x (goal <= 0.90x)\n",
+        "ratio cargo perf profile / cargo flamegraph: {:.2}x (goal <= 0.90x)",
         results.ratio(1, 0)
+    );
+    // cargo flamegraph's perf waits up to a second for its BPF side-band
+    // thread in some rounds and not in others: its best round is the fair bar.
+    println!(
+        "ratio against cargo flamegraph's fastest round ({:.2} ms): {:.2}x\n",
+        results.fastest[0].as_secs_f64() * 1000.0,
+        results.ratio_to_fastest(1, 0)
     );
 
     let script = perf_script(root, &binary)?;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use cargo_perf_engine::git::GitRepo;
 use cargo_perf_engine::{TaskContext, TaskError};
 
+use super::fold::Folded;
+
 /// Fails early, before anything is recorded, when `rev` names no commit.
 pub(crate) fn verify_revision(repo: &GitRepo, rev: &str) -> Result<(), TaskError> {
     match crate::worktree::resolve_commit(repo, rev) {
@@ -64,17 +66,24 @@ pub(crate) fn check_kind(path: &Path, memory: bool) -> Result<(), TaskError> {
     }))
 }
 
-/// The folded stacks of a saved profile.
-pub(crate) fn read_saved(cx: &TaskContext<'_>, path: &Path) -> Result<Vec<u8>, TaskError> {
+/// The folded stacks of a saved profile, with its stacks per compiled
+/// function when it has them.
+pub(crate) fn read_saved(cx: &TaskContext<'_>, path: &Path) -> Result<Folded, TaskError> {
     let file = if path.is_dir() {
         path.join(super::FOLDED)
     } else {
         path.to_owned()
     };
     cx.step(&format!("reading the baseline {}", file.display()));
-    std::fs::read(&file).map_err(|err| {
+    let stacks = std::fs::read(&file).map_err(|err| {
         TaskError::new(format!("cannot read the baseline {}: {err}", file.display())).hint(
             "pass a directory written by `cargo perf profile` (it holds stacks.folded), or a git revision",
         )
-    })
+    })?;
+    // A stacks file named on its own is taken alone.
+    let functions = path
+        .is_dir()
+        .then(|| std::fs::read(path.join(super::FUNCTIONS_FOLDED)).ok())
+        .flatten();
+    Ok(Folded { stacks, functions })
 }

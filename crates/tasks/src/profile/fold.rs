@@ -13,9 +13,14 @@ use cargo_perf_policy::ByteSize;
 use inferno::collapse::Collapse;
 use inferno::collapse::perf::{Folder, Options};
 
+use super::inline::{Inliner, Symbols};
+use super::perfdata;
+
 const FIELDS: &str = "comm,pid,tid,time,event,ip,sym,dso";
 
-/// Runs `perf script` on `data` and returns the folded stacks.
+/// Runs `perf script --no-inline` on `data` and returns the folded stacks,
+/// with inlined frames added in process unless `no_inline`, and the kernel's
+/// symbols read from the `kallsyms` copy when there is one.
 ///
 /// `perf script` stays in our process group (it is not registered with the
 /// engine's Ctrl-C handling): it must still run after a Ctrl-C stopped the
@@ -24,19 +29,21 @@ pub(crate) fn perf_script(
     cx: &TaskContext<'_>,
     data: &Path,
     no_inline: bool,
-) -> Result<(Vec<u8>, String), TaskError> {
+    kallsyms: Option<&Path>,
+) -> Result<(Folded, String), TaskError> {
     let mut command = Command::new("perf");
     // No `period` field: every sample then counts once, so the folded counts are samples.
     command
         .args(["script", "--fields", FIELDS, "--input"])
-        .arg(data);
-    if no_inline {
-        command.arg("--no-inline");
+        .arg(data)
+        .arg("--no-inline");
+    if let Some(copy) = kallsyms {
+        command.arg("--kallsyms").arg(copy);
     }
+    // The copy is gone afterwards; without it perf reads the same table.
     let shown = format!(
-        "perf script --fields {FIELDS} --input {}{}",
+        "perf script --fields {FIELDS} --input {} --no-inline",
         data.display(),
-        if no_inline { " --no-inline" } else { "" }
     );
     cx.step("symbolizing with perf script");
     let mut child = command
@@ -63,14 +70,21 @@ pub(crate) fn perf_script(
             elapsed.as_secs_f64()
         ))
     });
-    let folded = fold(reader);
+    let symbols = Symbols::default();
+    let binaries = if no_inline {
+        Vec::new()
+    } else {
+        perfdata::mapped_binaries(data)
+    };
+    let inline = (!no_inline).then_some((&symbols, &binaries[..]));
+    let folded = fold_with(reader, inline);
     let status = child.wait();
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
     let folded =
         folded.map_err(|err| TaskError::new(format!("cannot fold `{shown}` output: {err}")))?;
     match status {
         Ok(status) if status.success() => Ok((folded, shown)),
-        _ if !folded.is_empty() => Ok((folded, shown)),
+        _ if !folded.stacks.is_empty() => Ok((folded, shown)),
         _ => Err(
             TaskError::new(format!("`{shown}` failed: {}", stderr.trim())).hint(
                 "check that the recording is complete; run the command above to see its output",
@@ -82,21 +96,60 @@ pub(crate) fn perf_script(
 /// Bytes of `perf script` text folded as one piece of work.
 const CHUNK: usize = 4 << 20;
 
+/// Folded stacks, and with inlined frames added, the same stacks at the
+/// level of the functions as compiled (each inlined call merged into the
+/// function it was inlined into): what "self" and the diff's verdicts count.
+pub(crate) struct Folded {
+    pub stacks: Vec<u8>,
+    pub functions: Option<Vec<u8>>,
+}
+
+impl Folded {
+    /// Stacks that have no inlined frames are their own function-level stacks.
+    pub fn plain(stacks: Vec<u8>) -> Self {
+        Folded {
+            stacks,
+            functions: None,
+        }
+    }
+
+    /// The stacks per compiled function.
+    pub fn functions(&self) -> &[u8] {
+        self.functions.as_deref().unwrap_or(&self.stacks)
+    }
+}
+
+/// Counts per folded stack, with inline frames and per compiled function.
+#[derive(Default)]
+struct Counts {
+    stacks: HashMap<String, u64>,
+    functions: HashMap<String, u64>,
+}
+
 /// Folds `perf script` text into sorted `stack count` lines. The text is read
 /// in chunks cut at sample boundaries and folded on every core while reading
 /// goes on, so memory stays at a few chunks however long the text is.
 pub fn fold(reader: impl Read) -> io::Result<Vec<u8>> {
+    Ok(fold_with(reader, None)?.stacks)
+}
+
+/// [`fold`], adding the frames inlined at each address of
+/// `perf script --no-inline` text when given the `symbols` to read them
+/// from, with the binaries to start loading at once.
+fn fold_with(reader: impl Read, inline: Option<(&Symbols, &[Vec<u8>])>) -> io::Result<Folded> {
+    let symbols = inline.map(|(symbols, _)| symbols);
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 8);
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(workers);
     let receive = std::sync::Mutex::new(receive);
-    let totals = std::thread::scope(|scope| -> io::Result<HashMap<String, u64>> {
+    let totals = std::thread::scope(|scope| -> io::Result<Counts> {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let receive = &receive;
-                scope.spawn(move || -> io::Result<HashMap<String, u64>> {
-                    let mut counts = HashMap::new();
+                scope.spawn(move || -> io::Result<Counts> {
+                    let mut inliner = symbols.map(Inliner::new);
+                    let mut counts = Counts::default();
                     let mut out = Vec::new();
                     loop {
                         let chunk = match receive.lock() {
@@ -104,31 +157,56 @@ pub fn fold(reader: impl Read) -> io::Result<Vec<u8>> {
                             Err(_) => break,
                         };
                         let Ok(chunk) = chunk else { break };
-                        out.clear();
-                        let mut options = Options::default();
-                        options.nthreads = 1;
-                        Folder::from(options).collapse(&chunk[..], &mut out)?;
-                        add_lines(&mut counts, &out);
+                        if let Some(inliner) = &mut inliner {
+                            collapse(&chunk, &mut out)?;
+                            add_lines(&mut counts.functions, &out);
+                            collapse(&inliner.expand(&chunk), &mut out)?;
+                        } else {
+                            collapse(&chunk, &mut out)?;
+                        }
+                        add_lines(&mut counts.stacks, &out);
                     }
                     Ok(counts)
                 })
             })
             .collect();
+        if let Some((symbols, binaries)) = inline {
+            symbols.prefetch(scope, binaries);
+        }
         let read = split_chunks(reader, |chunk| send.send(chunk).is_ok());
         drop(send);
-        let mut totals = HashMap::new();
+        let mut totals = Counts::default();
         for handle in handles {
             let counts = handle
                 .join()
                 .map_err(|_| io::Error::other("a folding thread panicked"))??;
-            for (stack, count) in counts {
-                *totals.entry(stack).or_insert(0) += count;
-            }
+            merge(&mut totals.stacks, counts.stacks);
+            merge(&mut totals.functions, counts.functions);
         }
         read?;
         Ok(totals)
     })?;
-    let mut stacks: Vec<_> = totals.into_iter().collect();
+    Ok(Folded {
+        stacks: sorted_lines(totals.stacks),
+        functions: inline.map(|_| sorted_lines(totals.functions)),
+    })
+}
+
+fn collapse(text: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+    out.clear();
+    let mut options = Options::default();
+    options.nthreads = 1;
+    Folder::from(options).collapse(text, out)
+}
+
+fn merge(totals: &mut HashMap<String, u64>, counts: HashMap<String, u64>) {
+    for (stack, count) in counts {
+        *totals.entry(stack).or_insert(0) += count;
+    }
+}
+
+fn sorted_lines(counts: HashMap<String, u64>) -> Vec<u8> {
+    let mut stacks: Vec<_> = counts.into_iter().collect();
     stacks.sort_unstable();
     let mut out = Vec::with_capacity(stacks.iter().map(|(s, _)| s.len() + 12).sum());
     for (stack, count) in stacks {
@@ -137,7 +215,7 @@ pub fn fold(reader: impl Read) -> io::Result<Vec<u8>> {
         out.extend_from_slice(count.to_string().as_bytes());
         out.push(b'\n');
     }
-    Ok(out)
+    out
 }
 
 /// Reads `reader` into chunks of about [`CHUNK`] bytes that end at a blank

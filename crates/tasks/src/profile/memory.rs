@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::codes::ProfileCode;
 use super::dhat::{Heap, Site};
+use super::fold::Folded;
 use super::options::Resolved;
 use super::{Profile, build, metric_name, record};
 
@@ -48,7 +49,7 @@ pub(crate) fn record(
     let heap = super::dhat::parse(&bytes, &super::comm(&program))
         .map_err(|err| TaskError::new(format!("cannot read {}: {err}", out.display())))?;
     Ok(Profile {
-        folded: heap.folded_peak.clone(),
+        folded: Folded::plain(heap.folded_peak.clone()),
         recorder: json!({ "tool": "dhat", "weight": "bytes at the heap's peak" }),
         recording,
         program,

@@ -10,9 +10,12 @@ mod build;
 mod callgrind;
 pub(crate) mod codes;
 mod fold;
+mod inline;
+mod kallsyms;
 mod manifest;
 mod memory;
 mod options;
+mod perfdata;
 mod preflight;
 mod record;
 mod render;
@@ -36,10 +39,14 @@ pub use render::Style;
 pub use summary::Summary;
 
 use codes::ProfileCode;
+use fold::Folded;
 use options::Resolved;
 use record::Recording;
 
 pub(crate) const FOLDED: &str = "stacks.folded";
+/// The stacks per compiled function, inlined calls merged into their callers
+/// (written when inlined frames were added).
+pub(crate) const FUNCTIONS_FOLDED: &str = "functions.folded";
 
 const SVG: &str = "flamegraph.svg";
 const DIFF_SVG: &str = "diff.svg";
@@ -85,7 +92,7 @@ fn one_package(cx: &TaskContext<'_>) -> Result<cargo_perf_engine::CargoOptions, 
 
 /// One recorded and folded profile.
 struct Profile {
-    folded: Vec<u8>,
+    folded: Folded,
     recording: Recording,
     program: build::Program,
     recorder: serde_json::Value,
@@ -229,7 +236,7 @@ impl Task for ProfileTask {
 /// What `--diff` compares with, checked before anything is recorded: a
 /// saved profile's folded stacks (read now), or a revision that exists.
 enum DiffBaseline {
-    Saved(Vec<u8>),
+    Saved(Folded),
     Revision(String),
 }
 
@@ -274,9 +281,12 @@ fn draw(
     dir: &Path,
 ) -> Result<Drawn, TaskError> {
     let folded_path = dir.join(FOLDED);
-    write(&folded_path, &profile.folded)?;
+    write(&folded_path, &profile.folded.stacks)?;
     cx.artifact(&folded_path);
-    let summary = Summary::from_folded(&String::from_utf8_lossy(&profile.folded));
+    if let Some(functions) = &profile.folded.functions {
+        write(&dir.join(FUNCTIONS_FOLDED), functions)?;
+    }
+    let summary = Summary::from_folded(&String::from_utf8_lossy(profile.folded.functions()));
     if summary.total == 0 && profile.heap.is_some() {
         return Err(TaskError::new(format!(
             "nothing was live on the heap at its peak: the program {} and allocated nothing DHAT saw",
@@ -294,7 +304,7 @@ fn draw(
     }
     let style = style(options, &profile.program, &summary);
     cx.step("rendering the flamegraph");
-    let svg = render::flamegraph(&profile.folded, &style)
+    let svg = render::flamegraph(&profile.folded.stacks, &style)
         .map_err(|err| TaskError::new(format!("cannot render the flamegraph: {err}")))?;
     let svg_path = dir.join(SVG);
     write(&svg_path, &svg)?;
@@ -351,15 +361,16 @@ fn diff(
         DiffBaseline::Saved(saved) => saved,
         DiffBaseline::Revision(rev) => profile_revision(cx, options, perf, &rev, dir)?,
     };
-    let base = Summary::from_folded(&String::from_utf8_lossy(&before));
+    let base = Summary::from_folded(&String::from_utf8_lossy(before.functions()));
     let mut diff_style = drawn.style.clone();
     diff_style.title = format!(
         "{} (differential: red grew, blue shrank)",
         drawn.style.title
     );
-    let diff_svg = render::differential(&before, &profile.folded, &diff_style).map_err(|err| {
-        TaskError::new(format!("cannot render the differential flamegraph: {err}"))
-    })?;
+    let diff_svg = render::differential(&before.stacks, &profile.folded.stacks, &diff_style)
+        .map_err(|err| {
+            TaskError::new(format!("cannot render the differential flamegraph: {err}"))
+        })?;
     let diff_path = dir.join(DIFF_SVG);
     write(&diff_path, &diff_svg)?;
     cx.artifact(&diff_path);
@@ -425,7 +436,11 @@ fn manifest_json(
         "top_self": manifest::top_list(&summary.top_self(20)),
         "top_inclusive": manifest::top_list(&summary.top_inclusive(20)),
         "diff": diff,
-        "files": { "folded": FOLDED, "svg": SVG },
+        "files": {
+            "folded": FOLDED,
+            "functions": profile.folded.functions.as_ref().map(|_| FUNCTIONS_FOLDED),
+            "svg": SVG,
+        },
     })
 }
 
@@ -456,7 +471,7 @@ fn record_and_fold(
             let folded = callgrind::fold(&text, &comm)
                 .map_err(|err| TaskError::new(format!("cannot read {}: {err}", out.display())))?;
             Ok(Profile {
-                folded,
+                folded: Folded::plain(folded),
                 recorder: json!({ "tool": "callgrind", "event": "Ir" }),
                 recording,
                 program,
@@ -465,7 +480,9 @@ fn record_and_fold(
         }
         Some(perf) => {
             let data = dir.join("perf.data");
+            let kallsyms = kallsyms::Snapshot::start(dir);
             let recording = record::perf(cx, &program, options, &perf.event, &data)?;
+            let kallsyms = kallsyms.finish();
             if !data.is_file() {
                 return Err(TaskError::new(format!(
                     "perf wrote no recording: `{}` {}\n{}",
@@ -475,20 +492,21 @@ fn record_and_fold(
                 ))
                 .hint("check the program path and the perf output above"));
             }
-            let (folded, script_command) = match fold::perf_script(cx, &data, options.no_inline) {
-                Ok(folded) => folded,
-                Err(err) if !recording.finished.success() => {
-                    return Err(TaskError::new(format!(
-                        "`{}` {} and left no usable recording ({})\n{}",
-                        recording.command,
-                        recording.outcome,
-                        err.message,
-                        recording.tail.join("\n")
-                    ))
-                    .hint("check the program and its arguments; the perf output is above"));
-                }
-                Err(err) => return Err(err),
-            };
+            let (folded, script_command) =
+                match fold::perf_script(cx, &data, options.no_inline, kallsyms.as_deref()) {
+                    Ok(folded) => folded,
+                    Err(err) if !recording.finished.success() => {
+                        return Err(TaskError::new(format!(
+                            "`{}` {} and left no usable recording ({})\n{}",
+                            recording.command,
+                            recording.outcome,
+                            err.message,
+                            recording.tail.join("\n")
+                        ))
+                        .hint("check the program and its arguments; the perf output is above"));
+                    }
+                    Err(err) => return Err(err),
+                };
             Ok(Profile {
                 folded,
                 recorder: json!({
@@ -523,7 +541,7 @@ fn profile_revision(
     perf: Option<&preflight::Perf>,
     rev: &str,
     dir: &Path,
-) -> Result<Vec<u8>, TaskError> {
+) -> Result<Folded, TaskError> {
     let workspace = cx.workspace();
     let repo = cx
         .project
@@ -553,7 +571,10 @@ fn profile_revision(
     let base_dir = dir.join("baseline");
     std::fs::create_dir_all(&base_dir).map_err(|err| io_error(&base_dir, err))?;
     let profile = record_and_fold(cx, &spec_options, perf, program, &base_dir)?;
-    write(&base_dir.join(FOLDED), &profile.folded)?;
+    write(&base_dir.join(FOLDED), &profile.folded.stacks)?;
+    if let Some(functions) = &profile.folded.functions {
+        write(&base_dir.join(FUNCTIONS_FOLDED), functions)?;
+    }
     drop(tree);
     Ok(profile.folded)
 }
@@ -708,7 +729,7 @@ fn report_program_exit(cx: &mut TaskContext<'_>, recording: &Recording, program:
 fn report_symbols(cx: &mut TaskContext<'_>, profile: &Profile) {
     let share = match &profile.heap {
         Some(heap) => heap.unnamed_share,
-        None => summary::unnamed_share(&String::from_utf8_lossy(&profile.folded)),
+        None => summary::unnamed_share(&String::from_utf8_lossy(&profile.folded.stacks)),
     };
     if share > UNNAMED_ADVICE_SHARE {
         cx.finding(
