@@ -118,7 +118,7 @@ fn own_rules(binary: &Path, root: &Path, cargo: &str, rounds: usize) -> Result<(
 }
 
 /// The cached workspace, laid out on first use.
-fn workspace(sh: &Shell) -> Result<PathBuf> {
+pub(super) fn workspace(sh: &Shell) -> Result<PathBuf> {
     let base = std::env::temp_dir().join(format!("cargo-perf-bench-lint-{VERSION}"));
     let root = base.join("ripgrep");
     let done = base.join("complete");
@@ -162,7 +162,7 @@ fn workspace(sh: &Shell) -> Result<PathBuf> {
 
 /// Cargo's unpacked registry sources, `$CARGO_HOME/registry/src`: ripgrep
 /// has no library, so `cargo metadata` of the scratch package omits it.
-fn registry_sources() -> Result<PathBuf> {
+pub(super) fn registry_sources() -> Result<PathBuf> {
     let home = match std::env::var_os("CARGO_HOME") {
         Some(home) => PathBuf::from(home),
         None => PathBuf::from(std::env::var_os("HOME").context("no HOME nor CARGO_HOME")?)

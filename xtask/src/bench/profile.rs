@@ -6,8 +6,9 @@
 //! fold+render <= 1.1x inferno's binaries. (3) `cargo perf profile --memory`
 //! against a plain run of the same binary and a plain
 //! `valgrind --tool=dhat` run of it: the overhead of DHAT itself, and of
-//! the tool around it. The peers are installed here with `cargo install`
-//! when missing (never in CI).
+//! the tool around it. (4) `cargo perf profile` against `cargo flamegraph`
+//! again, on a published crate's binary (ripgrep's `rg`). The peers are
+//! installed here with `cargo install` when missing (never in CI).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -125,7 +126,59 @@ pub fn run(sh: &Shell, rounds: usize) -> Result<()> {
         "ratio ours / inferno binaries: {:.2}x (goal <= 1.10x)\n",
         results.ratio(1, 0)
     );
+    real_crate(sh, root, &binary, rounds)?;
     memory(root, &binary, rounds)
+}
+
+/// (4) The same comparison on a published crate: ripgrep 14.1.1's `rg`
+/// (the lint benchmark's copy, with its own `debug = 1` release profile)
+/// searching cargo's registry sources, the two threads of this machine busy.
+/// cargo flamegraph runs from a scratch directory: the `perf.data` it writes
+/// into the current directory would otherwise make cargo rebuild ripgrep
+/// before every round.
+fn real_crate(sh: &Shell, root: &Path, binary: &Path, rounds: usize) -> Result<()> {
+    let workspace = super::lint::workspace(sh)?;
+    let haystack = super::lint::registry_sources()?;
+    let program_args = ["-c", "fn|struct"];
+    let mut ours = Command::new(binary);
+    ours.args([
+        "profile", "--bin", "rg", "--freq", FREQUENCY, "--quiet", "--",
+    ])
+    .args(program_args)
+    .arg(&haystack)
+    .current_dir(&workspace)
+    .env("CARGO_TARGET_DIR", root.join("rg-target-cargo-perf"));
+    let scratch = root.join("rg-flamegraph-cwd");
+    std::fs::create_dir_all(&scratch)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut theirs = Command::new(&cargo);
+    theirs
+        .args(["flamegraph", "--manifest-path"])
+        .arg(workspace.join("Cargo.toml"))
+        .args(["--bin", "rg", "-F", FREQUENCY, "-o"])
+        .arg(root.join("rg-flamegraph.svg"))
+        .arg("--")
+        .args(program_args)
+        .arg(&haystack)
+        .current_dir(&scratch)
+        .env("CARGO_TARGET_DIR", root.join("rg-target-flamegraph"));
+    let mut contenders = [
+        Contender::new("cargo flamegraph", theirs),
+        Contender::new("cargo perf profile", ours),
+    ];
+    println!(
+        "a published crate: ripgrep 14.1.1, `rg -c 'fn|struct'` over {}, {FREQUENCY} Hz, {rounds} interleaved rounds (the first build of each is not timed):",
+        haystack.display()
+    );
+    let results = compare(&mut contenders, rounds)?;
+    results.print(0);
+    println!(
+        "ratio cargo perf profile / cargo flamegraph: {:.2}x (goal <= 0.90x); against its fastest round ({:.2} ms): {:.2}x\n",
+        results.ratio(1, 0),
+        results.fastest[0].as_secs_f64() * 1000.0,
+        results.ratio_to_fastest(1, 0)
+    );
+    Ok(())
 }
 
 /// `--memory` against a plain run and a plain DHAT run of the binary the
