@@ -183,6 +183,9 @@ fn fold_with(reader: impl Read, inline: Option<(&Symbols, &[Vec<u8>])>) -> io::R
             merge(&mut totals.stacks, counts.stacks);
             merge(&mut totals.functions, counts.functions);
         }
+        if let Some(symbols) = symbols {
+            symbols.finish();
+        }
         read?;
         Ok(totals)
     })?;

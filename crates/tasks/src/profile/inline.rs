@@ -13,21 +13,29 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::Scope;
 
 use addr2line::Loader;
 use object::{Object, ObjectSection, ObjectSegment};
 
-/// The binaries of one recording, each loaded once, on its own thread:
-/// a system library's separate debug file can take a tenth of a second to
-/// decompress, and that overlaps `perf script`'s own start.
+/// The binaries of one recording, each loaded once: a system library's
+/// separate debug file can take a tenth of a second to decompress, so the
+/// binaries the recording maps are loaded ahead on spare threads while
+/// `perf script` starts, until folding ends.
 #[derive(Default)]
 pub(crate) struct Symbols {
     binaries: Mutex<HashMap<Vec<u8>, Arc<Slot>>>,
+    /// Set when folding is done: loading ahead starts no other binary.
+    done: AtomicBool,
 }
 
 type Slot = OnceLock<Option<Mutex<Binary>>>;
+
+/// Threads that load binaries ahead: a program may map hundreds of
+/// libraries, most never sampled.
+const AHEAD: usize = 2;
 
 /// One binary's load segments and debug info.
 struct Binary {
@@ -38,17 +46,33 @@ struct Binary {
 }
 
 impl Symbols {
-    /// Starts loading each of `binaries` (paths, as perf prints them) on its
-    /// own thread. A binary not among them is loaded when first looked up.
-    pub fn prefetch<'scope>(&'scope self, scope: &'scope Scope<'scope, '_>, binaries: &[Vec<u8>]) {
-        for path in binaries {
-            if let (slot, true) = self.slot(path) {
-                let path = path_of(path);
-                scope.spawn(move || {
-                    load(&slot, path.as_deref());
-                });
-            }
+    /// Loads `binaries` (paths as perf prints them, in the order the program
+    /// mapped them: the executable, the loader, libc, ...) ahead on
+    /// [`AHEAD`] threads, until [`Symbols::finish`]. A binary not loaded
+    /// ahead is loaded when first looked up.
+    pub fn prefetch<'scope>(
+        &'scope self,
+        scope: &'scope Scope<'scope, '_>,
+        binaries: &'scope [Vec<u8>],
+    ) {
+        let next = Arc::new(AtomicUsize::new(0));
+        for _ in 0..AHEAD.min(binaries.len()) {
+            let next = Arc::clone(&next);
+            scope.spawn(move || {
+                while !self.done.load(Ordering::Relaxed)
+                    && let Some(path) = binaries.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    if let (slot, true) = self.slot(path) {
+                        load(&slot, path_of(path).as_deref());
+                    }
+                }
+            });
         }
+    }
+
+    /// Folding is done: no binary is loaded ahead any more.
+    pub fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
     }
 
     /// The slot of `path`, and whether it is new.
@@ -141,9 +165,11 @@ fn parse_frame(line: &[u8]) -> Option<(u64, &[u8])> {
     let text = line.trim_ascii();
     let (ip, rest) = text.split_at(text.iter().position(|b| *b == b' ')?);
     let ip = u64::from_str_radix(std::str::from_utf8(ip).ok()?, 16).ok()?;
-    let open = rest.iter().rposition(|b| *b == b'(')?;
-    let binary = rest[open + 1..].strip_suffix(b")")?;
-    (binary.first() == Some(&b'/')).then_some((ip, binary))
+    // Symbols have parentheses (`<impl Fn(A,)>`) but no " (/"; paths may have both.
+    let open = rest.windows(3).position(|w| w == b" (/")?;
+    let binary = rest[open + 2..].strip_suffix(b")")?;
+    // Unlinked since it was mapped: what now has its name is another binary.
+    (!binary.ends_with(b" (deleted)")).then_some((ip, binary))
 }
 
 impl Binary {

@@ -3,7 +3,7 @@
 //! while `perf script` is still starting up. Anything unexpected in the
 //! file ends the scan early; the symbolizer then loads what it meets.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
@@ -18,14 +18,16 @@ const MMAP_FIELDS: usize = 4 + 4 + 8 + 8 + 8;
 const MMAP2_EXTRA: usize = 24 + 4 + 4;
 
 /// The absolute paths of the executable mappings in the recording at `path`,
-/// each once; empty if the file is not a perf recording this code knows.
+/// each once, in the order they were mapped; empty if the file is not a perf
+/// recording this code knows.
 pub(crate) fn mapped_binaries(path: &Path) -> Vec<Vec<u8>> {
-    let mut binaries = BTreeSet::new();
+    let mut binaries = Vec::new();
     let _ = scan(path, &mut binaries);
-    binaries.into_iter().collect()
+    binaries
 }
 
-fn scan(path: &Path, binaries: &mut BTreeSet<Vec<u8>>) -> io::Result<()> {
+fn scan(path: &Path, binaries: &mut Vec<Vec<u8>>) -> io::Result<()> {
+    let mut seen = HashSet::new();
     let mut file = BufReader::with_capacity(64 << 10, File::open(path)?);
     let mut header = [0u8; 72];
     file.read_exact(&mut header)?;
@@ -57,8 +59,8 @@ fn scan(path: &Path, binaries: &mut BTreeSet<Vec<u8>>) -> io::Result<()> {
                 file.read_exact(&mut body)?;
                 if let Some(name) = body.get(name_at..) {
                     let name = name.split(|b| *b == 0).next().unwrap_or_default();
-                    if name.first() == Some(&b'/') {
-                        binaries.insert(name.to_vec());
+                    if name.first() == Some(&b'/') && seen.insert(name.to_vec()) {
+                        binaries.push(name.to_vec());
                     }
                 }
             }
