@@ -118,15 +118,17 @@ fn an_undecided_verdict_names_its_reason_and_the_remedy() {
     assert_eq!(flaky["verdict"], "inconclusive", "{task:#}");
     let undecided = &flaky["judgement"]["undecided"];
     let reason = undecided["reason"].as_str().unwrap();
+    // On a loaded machine the two medians can also land at the threshold.
     assert!(
-        ["spread", "baseline-imprecise"].contains(&reason),
+        ["spread", "baseline-imprecise", "at-threshold"].contains(&reason),
         "{undecided:#}"
     );
     let remedy = undecided["remedy"].as_str().unwrap();
-    assert!(
-        remedy.contains("max-time") || remedy.contains("--baseline-rev"),
-        "{remedy}"
-    );
+    let named = match reason {
+        "at-threshold" => remedy.contains("--instructions"),
+        _ => remedy.contains("max-time") || remedy.contains("--baseline-rev"),
+    };
+    assert!(named, "{remedy}");
     let finding = task["findings"]
         .as_array()
         .unwrap()

@@ -324,6 +324,34 @@ fn diff_against_a_saved_profile_marks_the_function_that_grew() {
     assert_eq!(shrank["verdict"], "improved", "{task:#}");
     let svg = std::fs::read_to_string(artifact(&task, "diff.svg")).unwrap();
     assert!(svg.contains("diffprog::grows"));
+    // A directory saved before functions.folded existed: both sides are
+    // compared as folded. Counted per function on one side and per inlined
+    // frame on the other, the loop that shrank would come out grown.
+    std::fs::remove_file(dir.join("base/functions.folded")).unwrap();
+    let old_base = self::task(
+        &dir.command([
+            "profile", "--bin", "diffprog", "--freq", "4999", "--diff", "base", "--format", "json",
+            "--", "60", "200",
+        ])
+        .expect_success(),
+    );
+    let changed: Vec<&Value> = old_base["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"].as_str().unwrap().starts_with("profile.changed."))
+        .collect();
+    assert!(
+        changed.iter().any(|m| m["verdict"] == "regressed"),
+        "{old_base:#}"
+    );
+    assert!(
+        !changed
+            .iter()
+            .any(|m| m["name"] == "profile.changed.diffprog::hot_loop"
+                && m["verdict"] == "regressed"),
+        "{old_base:#}"
+    );
     let manifest = manifest(artifact(&task, "diff.svg").parent().unwrap());
     assert_eq!(manifest["diff"]["baseline"], "base");
     let summary = task["summary"].as_str().unwrap_or_default();

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use cargo_perf_engine::{TaskContext, TaskError};
@@ -14,7 +15,7 @@ use inferno::collapse::Collapse;
 use inferno::collapse::perf::{Folder, Options};
 
 use super::inline::{Inliner, Symbols};
-use super::perfdata;
+use super::kallsyms;
 
 const FIELDS: &str = "comm,pid,tid,time,event,ip,sym,dso";
 
@@ -29,7 +30,7 @@ pub(crate) fn perf_script(
     cx: &TaskContext<'_>,
     data: &Path,
     no_inline: bool,
-    kallsyms: Option<&Path>,
+    kallsyms: Option<&kallsyms::Copy>,
 ) -> Result<(Folded, String), TaskError> {
     let mut command = Command::new("perf");
     // No `period` field: every sample then counts once, so the folded counts are samples.
@@ -38,7 +39,7 @@ pub(crate) fn perf_script(
         .arg(data)
         .arg("--no-inline");
     if let Some(copy) = kallsyms {
-        command.arg("--kallsyms").arg(copy);
+        command.arg("--kallsyms").arg(copy.path());
     }
     // The copy is gone afterwards; without it perf reads the same table.
     let shown = format!(
@@ -71,12 +72,7 @@ pub(crate) fn perf_script(
         ))
     });
     let symbols = Symbols::default();
-    let binaries = if no_inline {
-        Vec::new()
-    } else {
-        perfdata::mapped_binaries(data)
-    };
-    let inline = (!no_inline).then_some((&symbols, &binaries[..]));
+    let inline = (!no_inline).then_some((&symbols, data));
     let folded = fold_with(reader, inline);
     let status = child.wait();
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
@@ -135,44 +131,25 @@ pub fn fold(reader: impl Read) -> io::Result<Vec<u8>> {
 
 /// [`fold`], adding the frames inlined at each address of
 /// `perf script --no-inline` text when given the `symbols` to read them
-/// from, with the binaries to start loading at once.
-fn fold_with(reader: impl Read, inline: Option<(&Symbols, &[Vec<u8>])>) -> io::Result<Folded> {
+/// from, and the recording whose binaries to start loading at once.
+fn fold_with(reader: impl Read, inline: Option<(&Symbols, &Path)>) -> io::Result<Folded> {
     let symbols = inline.map(|(symbols, _)| symbols);
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 8);
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(workers);
-    let receive = std::sync::Mutex::new(receive);
+    // Owned by the workers only: if they all end early, sending fails, and
+    // reading stops instead of waiting for them.
+    let receive = Arc::new(Mutex::new(receive));
     let totals = std::thread::scope(|scope| -> io::Result<Counts> {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let receive = &receive;
-                scope.spawn(move || -> io::Result<Counts> {
-                    let mut inliner = symbols.map(Inliner::new);
-                    let mut counts = Counts::default();
-                    let mut out = Vec::new();
-                    loop {
-                        let chunk = match receive.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok(chunk) = chunk else { break };
-                        if let Some(inliner) = &mut inliner {
-                            collapse(&chunk, &mut out)?;
-                            add_lines(&mut counts.functions, &out);
-                            collapse(&inliner.expand(&chunk), &mut out)?;
-                        } else {
-                            collapse(&chunk, &mut out)?;
-                        }
-                        add_lines(&mut counts.stacks, &out);
-                    }
-                    Ok(counts)
-                })
+                let receive = Arc::clone(&receive);
+                scope.spawn(move || fold_chunks(&receive, symbols))
             })
             .collect();
-        if let Some((symbols, binaries)) = inline {
-            symbols.prefetch(scope, binaries);
-        }
+        drop(receive);
+        let _stop_loading = inline.map(|(symbols, data)| symbols.prefetch(scope, data));
         let read = split_chunks(reader, |chunk| send.send(chunk).is_ok());
         drop(send);
         let mut totals = Counts::default();
@@ -183,9 +160,6 @@ fn fold_with(reader: impl Read, inline: Option<(&Symbols, &[Vec<u8>])>) -> io::R
             merge(&mut totals.stacks, counts.stacks);
             merge(&mut totals.functions, counts.functions);
         }
-        if let Some(symbols) = symbols {
-            symbols.finish();
-        }
         read?;
         Ok(totals)
     })?;
@@ -193,6 +167,32 @@ fn fold_with(reader: impl Read, inline: Option<(&Symbols, &[Vec<u8>])>) -> io::R
         stacks: sorted_lines(totals.stacks),
         functions: inline.map(|_| sorted_lines(totals.functions)),
     })
+}
+
+/// One folding thread: takes chunks until there are no more.
+fn fold_chunks(
+    receive: &Mutex<mpsc::Receiver<Vec<u8>>>,
+    symbols: Option<&Symbols>,
+) -> io::Result<Counts> {
+    let mut inliner = symbols.map(Inliner::new);
+    let mut counts = Counts::default();
+    let mut out = Vec::new();
+    loop {
+        let chunk = match receive.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => break,
+        };
+        let Ok(chunk) = chunk else { break };
+        if let Some(inliner) = &mut inliner {
+            collapse(&chunk, &mut out)?;
+            add_lines(&mut counts.functions, &out);
+            collapse(&inliner.expand(&chunk), &mut out)?;
+        } else {
+            collapse(&chunk, &mut out)?;
+        }
+        add_lines(&mut counts.stacks, &out);
+    }
+    Ok(counts)
 }
 
 fn collapse(text: &[u8], out: &mut Vec<u8>) -> io::Result<()> {

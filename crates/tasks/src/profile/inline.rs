@@ -18,11 +18,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::Scope;
 
 use addr2line::Loader;
+
+use super::perfdata;
 use object::{Object, ObjectSection, ObjectSegment};
 
 /// The binaries of one recording, each loaded once: a system library's
 /// separate debug file can take a tenth of a second to decompress, so the
-/// binaries the recording maps are loaded ahead on spare threads while
+/// first binaries the recording maps are loaded ahead on spare threads while
 /// `perf script` starts, until folding ends.
 #[derive(Default)]
 pub(crate) struct Symbols {
@@ -33,9 +35,13 @@ pub(crate) struct Symbols {
 
 type Slot = OnceLock<Option<Mutex<Binary>>>;
 
-/// Threads that load binaries ahead: a program may map hundreds of
-/// libraries, most never sampled.
-const AHEAD: usize = 2;
+/// Binaries loaded ahead, in the order the program mapped them: the
+/// executable, the dynamic loader and the first libraries (libc among them
+/// for a Rust program). The rest, often never sampled, wait until a frame
+/// names them.
+const AHEAD: usize = 4;
+/// Threads that load them.
+const AHEAD_THREADS: usize = 2;
 
 /// One binary's load segments and debug info.
 struct Binary {
@@ -45,34 +51,47 @@ struct Binary {
     debug: Loader,
 }
 
+/// Stops loading ahead when dropped, however folding ends.
+pub(crate) struct StopLoading<'a>(&'a Symbols);
+
+impl Drop for StopLoading<'_> {
+    fn drop(&mut self) {
+        self.0.done.store(true, Ordering::Relaxed);
+    }
+}
+
 impl Symbols {
-    /// Loads `binaries` (paths as perf prints them, in the order the program
-    /// mapped them: the executable, the loader, libc, ...) ahead on
-    /// [`AHEAD`] threads, until [`Symbols::finish`]. A binary not loaded
-    /// ahead is loaded when first looked up.
+    /// Reads the binaries the recording `data` maps (see [`perfdata`]) and
+    /// loads the first [`AHEAD`] on [`AHEAD_THREADS`] threads, until the
+    /// returned guard is dropped. A binary not loaded ahead is loaded when
+    /// first looked up.
     pub fn prefetch<'scope>(
         &'scope self,
         scope: &'scope Scope<'scope, '_>,
-        binaries: &'scope [Vec<u8>],
-    ) {
-        let next = Arc::new(AtomicUsize::new(0));
-        for _ in 0..AHEAD.min(binaries.len()) {
-            let next = Arc::clone(&next);
-            scope.spawn(move || {
-                while !self.done.load(Ordering::Relaxed)
-                    && let Some(path) = binaries.get(next.fetch_add(1, Ordering::Relaxed))
-                {
-                    if let (slot, true) = self.slot(path) {
-                        load(&slot, path_of(path).as_deref());
-                    }
-                }
-            });
-        }
+        data: &'scope Path,
+    ) -> StopLoading<'scope> {
+        scope.spawn(move || {
+            let mut binaries = perfdata::mapped_binaries(data);
+            binaries.truncate(AHEAD);
+            let binaries = Arc::new(binaries);
+            let next = Arc::new(AtomicUsize::new(0));
+            for _ in 1..AHEAD_THREADS {
+                let (binaries, next) = (Arc::clone(&binaries), Arc::clone(&next));
+                scope.spawn(move || self.load_ahead(&binaries, &next));
+            }
+            self.load_ahead(&binaries, &next);
+        });
+        StopLoading(self)
     }
 
-    /// Folding is done: no binary is loaded ahead any more.
-    pub fn finish(&self) {
-        self.done.store(true, Ordering::Relaxed);
+    fn load_ahead(&self, binaries: &[Vec<u8>], next: &AtomicUsize) {
+        while !self.done.load(Ordering::Relaxed)
+            && let Some(path) = binaries.get(next.fetch_add(1, Ordering::Relaxed))
+        {
+            if let (slot, true) = self.slot(path) {
+                load(&slot, path);
+            }
+        }
     }
 
     /// The slot of `path`, and whether it is new.
@@ -89,12 +108,14 @@ impl Symbols {
     }
 }
 
-fn path_of(binary: &[u8]) -> Option<PathBuf> {
-    std::str::from_utf8(binary).ok().map(PathBuf::from)
+/// perf prints a binary's path as the bytes the kernel gave it.
+fn path_of(binary: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(binary))
 }
 
-fn load<'a>(slot: &'a Slot, path: Option<&Path>) -> &'a Option<Mutex<Binary>> {
-    slot.get_or_init(|| path.and_then(Binary::open).map(Mutex::new))
+fn load<'a>(slot: &'a Slot, path: &[u8]) -> &'a Option<Mutex<Binary>> {
+    slot.get_or_init(|| Binary::open(&path_of(path)).map(Mutex::new))
 }
 
 /// Adds inlined frames to `perf script --no-inline` text, a chunk of whole
@@ -138,7 +159,9 @@ impl<'a> Inliner<'a> {
 
     /// The sample's first frame (`leaf`) is where it was taken; the others
     /// are return addresses, looked up one byte back so that the call, not
-    /// the instruction after it, is named.
+    /// the instruction after it, is named (perf's dwarf unwinder may have
+    /// taken the byte off already: a call is longer than two bytes, so the
+    /// probe stays inside it).
     fn inlined_at(&mut self, path: &[u8], ip: u64, leaf: bool) -> &[u8] {
         let probe = if leaf { ip } else { ip.saturating_sub(1) };
         if !self.memo.contains_key(path) {
@@ -148,7 +171,7 @@ impl<'a> Inliner<'a> {
         let (slot, answers) = self.memo.get_mut(path).expect("inserted above");
         answers
             .entry((ip, leaf))
-            .or_insert_with(|| match load(slot, path_of(path).as_deref()) {
+            .or_insert_with(|| match load(slot, path) {
                 Some(binary) => {
                     let binary = binary.lock().unwrap_or_else(|e| e.into_inner());
                     inlined_lines(&binary.debug, &binary.segments, probe, ip)
@@ -174,6 +197,10 @@ fn parse_frame(line: &[u8]) -> Option<(u64, &[u8])> {
 
 impl Binary {
     fn open(path: &Path) -> Option<Binary> {
+        // A FIFO or a device at the recorded path would block or mislead.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
         let file = object::ReadCache::new(File::open(path).ok()?);
         let object = object::File::parse(&file).ok()?;
         let segments = object
@@ -209,20 +236,26 @@ fn inlined_lines(debug: &Loader, segments: &[(u64, u64, u64)], probe: u64, ip: u
         return Vec::new();
     };
     let mut names = Vec::new();
-    while let Ok(Some(frame)) = frames.next() {
-        names.push(
-            frame
-                .function
-                .as_ref()
-                .and_then(|name| name.demangle().ok())
-                .map(|name| name.into_owned()),
-        );
+    loop {
+        match frames.next() {
+            Ok(Some(frame)) => names.push(
+                frame
+                    .function
+                    .as_ref()
+                    .and_then(|name| name.demangle().ok())
+                    .map(|name| name.into_owned()),
+            ),
+            Ok(None) => break,
+            // Which frame is the outermost is unknown now: add none.
+            Err(_) => return Vec::new(),
+        }
     }
     // The last frame is the function the code was inlined into: perf names it.
     names.pop();
     let mut lines = Vec::new();
-    for name in names {
-        let name = name.as_deref().unwrap_or("[unknown]");
+    // A call whose function has no name here (its DWARF in a supplementary
+    // file) is left out rather than shown as a frame without a name.
+    for name in names.into_iter().flatten() {
         lines.extend_from_slice(format!("\t{ip:>16x} {name} (inlined)\n").as_bytes());
     }
     lines

@@ -280,11 +280,8 @@ fn draw(
     profile: &Profile,
     dir: &Path,
 ) -> Result<Drawn, TaskError> {
-    let folded_path = dir.join(FOLDED);
-    write(&folded_path, &profile.folded.stacks)?;
-    cx.artifact(&folded_path);
-    if let Some(functions) = &profile.folded.functions {
-        write(&dir.join(FUNCTIONS_FOLDED), functions)?;
+    for path in write_folded(&profile.folded, dir)? {
+        cx.artifact(&path);
     }
     let summary = Summary::from_folded(&String::from_utf8_lossy(profile.folded.functions()));
     if summary.total == 0 && profile.heap.is_some() {
@@ -361,20 +358,28 @@ fn diff(
         DiffBaseline::Saved(saved) => saved,
         DiffBaseline::Revision(rev) => profile_revision(cx, options, perf, &rev, dir)?,
     };
-    let base = Summary::from_folded(&String::from_utf8_lossy(before.functions()));
+    let (base, current) = same_level(&before, &profile.folded);
     let mut diff_style = drawn.style.clone();
     diff_style.title = format!(
         "{} (differential: red grew, blue shrank)",
         drawn.style.title
     );
-    let diff_svg = render::differential(&before.stacks, &profile.folded.stacks, &diff_style)
+    // A `--no-inline` run has no inlined frames: the baseline's are merged too.
+    let before_stacks = match profile.folded.functions {
+        Some(_) => &before.stacks,
+        None => before.functions(),
+    };
+    let diff_svg = render::differential(before_stacks, &profile.folded.stacks, &diff_style)
         .map_err(|err| {
             TaskError::new(format!("cannot render the differential flamegraph: {err}"))
         })?;
     let diff_path = dir.join(DIFF_SVG);
     write(&diff_path, &diff_svg)?;
     cx.artifact(&diff_path);
-    let changes = drawn.summary.changes(&base, TOP);
+    let changes = current
+        .as_ref()
+        .unwrap_or(&drawn.summary)
+        .changes(&base, TOP);
     report_changes(cx, &changes);
     Ok(json!({
         "baseline": options.diff,
@@ -493,7 +498,7 @@ fn record_and_fold(
                 .hint("check the program path and the perf output above"));
             }
             let (folded, script_command) =
-                match fold::perf_script(cx, &data, options.no_inline, kallsyms.as_deref()) {
+                match fold::perf_script(cx, &data, options.no_inline, kallsyms.as_ref()) {
                     Ok(folded) => folded,
                     Err(err) if !recording.finished.success() => {
                         return Err(TaskError::new(format!(
@@ -507,6 +512,10 @@ fn record_and_fold(
                     }
                     Err(err) => return Err(err),
                 };
+            let inline_frames = match folded.functions {
+                Some(_) => "added by cargo perf from DWARF",
+                None => "none (--no-inline)",
+            };
             Ok(Profile {
                 folded,
                 recorder: json!({
@@ -516,6 +525,7 @@ fn record_and_fold(
                     "frequency": options.frequency,
                     "call_graph": options.call_graph.as_str(),
                     "script_command": script_command,
+                    "inline_frames": inline_frames,
                 }),
                 recording,
                 program,
@@ -571,12 +581,33 @@ fn profile_revision(
     let base_dir = dir.join("baseline");
     std::fs::create_dir_all(&base_dir).map_err(|err| io_error(&base_dir, err))?;
     let profile = record_and_fold(cx, &spec_options, perf, program, &base_dir)?;
-    write(&base_dir.join(FOLDED), &profile.folded.stacks)?;
-    if let Some(functions) = &profile.folded.functions {
-        write(&base_dir.join(FUNCTIONS_FOLDED), functions)?;
-    }
+    write_folded(&profile.folded, &base_dir)?;
     drop(tree);
     Ok(profile.folded)
+}
+
+/// The baseline's summary at the level this run's summary counts (per
+/// compiled function), or, for a baseline without `functions.folded` (saved
+/// before it existed, or a folded file named alone), both sides' summaries
+/// of the stacks as folded.
+fn same_level(before: &Folded, now: &Folded) -> (Summary, Option<Summary>) {
+    let summary = |folded: &[u8]| Summary::from_folded(&String::from_utf8_lossy(folded));
+    match (&before.functions, &now.functions) {
+        (None, Some(_)) => (summary(&before.stacks), Some(summary(&now.stacks))),
+        _ => (summary(before.functions()), None),
+    }
+}
+
+/// Writes `stacks.folded` (and `functions.folded` when there is one) into
+/// `dir`; returns the paths written.
+fn write_folded(folded: &Folded, dir: &Path) -> Result<Vec<PathBuf>, TaskError> {
+    let mut written = vec![dir.join(FOLDED)];
+    write(&written[0], &folded.stacks)?;
+    if let Some(functions) = &folded.functions {
+        written.push(dir.join(FUNCTIONS_FOLDED));
+        write(&written[1], functions)?;
+    }
+    Ok(written)
 }
 
 /// Who named the output directory, as messages name it.
