@@ -299,8 +299,8 @@ mod tests {
 
     #[test]
     fn frame_lines_give_their_offset_and_binary() {
-        let line = b"\t           1340c hot::hot_loop (/tmp/fx/hot)\n";
-        assert_eq!(parse_frame(line), Some((0x1340c, &b"/tmp/fx/hot"[..])));
+        let line = b"\t           1340c hot::hot_loop (/opt/hot/bin/hot)\n";
+        assert_eq!(parse_frame(line), Some((0x1340c, &b"/opt/hot/bin/hot"[..])));
         let spaced = b"\t  27249 <T as core::ops::Fn<(A,)>>::call (/opt/my app/bin)\n";
         assert_eq!(
             parse_frame(spaced).map(|f| f.1),

@@ -119,7 +119,7 @@ mod tests {
         let file = recording(&[
             record(RECORD_MMAP2, 0, "/usr/lib/libc.so.6"),
             sample.clone(),
-            record(RECORD_MMAP, 0, "/work/app"),
+            record(RECORD_MMAP, 0, "/srv/app"),
             record(RECORD_MMAP2, MISC_MMAP_DATA, "/tmp/data.bin"),
             record(RECORD_MMAP2, 0, "[vdso]"),
             sample,
@@ -127,7 +127,7 @@ mod tests {
         ]);
         assert_eq!(
             mapped_binaries(file.path()),
-            vec![b"/usr/lib/libc.so.6".to_vec(), b"/work/app".to_vec()]
+            vec![b"/usr/lib/libc.so.6".to_vec(), b"/srv/app".to_vec()]
         );
     }
 
