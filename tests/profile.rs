@@ -65,6 +65,11 @@ pub(crate) fn artifact(task: &Value, file: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no {file} among the artifacts: {task:#}"))
 }
 
+/// The value of the metric `name`, a number.
+pub(crate) fn value(task: &Value, name: &str) -> f64 {
+    metric(task, name)["value"].as_f64().expect("a number")
+}
+
 pub(crate) fn metric<'t>(task: &'t Value, name: &str) -> &'t Value {
     task["metrics"]
         .as_array()
@@ -147,9 +152,7 @@ fn flamegraph_shows_the_demangled_hot_function_and_the_manifest_agrees() {
     assert!(
         manifest["recorder"]["event"] == "cycles" || manifest["recorder"]["event"] == "cpu-clock"
     );
-    let share = metric(&task, "profile.inclusive.hotprog::hot_loop")["value"]
-        .as_f64()
-        .unwrap();
+    let share = value(&task, "profile.inclusive.hotprog::hot_loop");
     assert!(share > 50.0, "hot_loop has only {share}%");
     assert!(codes(&task).contains(&"profile-debuginfo".to_owned()));
     assert!(
@@ -244,12 +247,8 @@ fn inlined_frames_and_deep_stacks_survive_recording_and_symbolization() {
             .any(|l| l.matches("deepprog::descend").count() > 40),
         "the recursion is cut short:\n{folded}"
     );
-    let truncated = metric(&task, "profile.unwind.truncated-stacks")["value"]
-        .as_f64()
-        .unwrap();
-    let unknown = metric(&task, "profile.unwind.unknown-frames")["value"]
-        .as_f64()
-        .unwrap();
+    let truncated = value(&task, "profile.unwind.truncated-stacks");
+    let unknown = value(&task, "profile.unwind.unknown-frames");
     assert!(truncated < 10.0, "{truncated}% truncated stacks: {task:#}");
     assert!(unknown < 10.0, "{unknown}% unknown frames: {task:#}");
     // The recording skips perf's build-id pass and BPF side band (see docs/profile.md).
@@ -290,9 +289,7 @@ fn assert_inlined_frames_resolved_in_process(
     let run_dir = artifact(task, "stacks.folded").parent().unwrap().to_owned();
     let functions = std::fs::read_to_string(run_dir.join("functions.folded")).unwrap();
     assert!(!functions.contains("inlined_mix"), "{functions}");
-    let descend = metric(task, "profile.self.deepprog::descend")["value"]
-        .as_f64()
-        .unwrap();
+    let descend = value(task, "profile.self.deepprog::descend");
     assert!(descend > 50.0, "{task:#}");
     let leftovers: Vec<_> = std::fs::read_dir(&run_dir)
         .unwrap()
@@ -460,10 +457,7 @@ fn callgrind_gives_identical_folded_counts_on_two_runs() {
         assert_eq!(manifest["recorder"]["tool"], "callgrind");
         assert_eq!(manifest["sample_count"], folded_total(&path));
         assert!(
-            metric(&task, "profile.self.cgprog::hot_loop")["value"]
-                .as_f64()
-                .unwrap()
-                > 50.0,
+            value(&task, "profile.self.cgprog::hot_loop") > 50.0,
             "{task:#}"
         );
         folded.push(std::fs::read_to_string(path).unwrap());

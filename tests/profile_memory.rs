@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::profile::{artifact, codes, folded_total, manifest, metric, task};
+use crate::profile::{artifact, codes, folded_total, manifest, metric, task, value};
 use crate::util::Dir;
 
 /// 64 MiB in `big_buffer`, held while `small_boxes` makes 1,000 boxes of 8
@@ -74,10 +74,6 @@ fn program(name: &str) -> Dir {
     );
     dir.create("src/main.rs", SOURCE);
     dir
-}
-
-fn value(task: &serde_json::Value, name: &str) -> f64 {
-    metric(task, name)["value"].as_f64().expect("a number")
 }
 
 fn svg(task: &serde_json::Value, file: &str) -> String {
