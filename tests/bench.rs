@@ -797,6 +797,16 @@ fn bad_bench_policy_is_reported_with_its_location() {
         .stderr_has("unknown bench estimator `trimed-mean`")
         .stderr_has("perf.toml:2:13")
         .stderr_has("did you mean `estimator = \"trimmed-mean\"`?");
+    dir.policy("[bench]\ninterleave = \"always\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("unknown bench interleave `always`")
+        .stderr_has("perf.toml:2:14")
+        .stderr_has("`auto`");
+    dir.policy("[bench]\ninterleave = \"nevr\"\n");
+    dir.command(["bench"])
+        .expect_code(2)
+        .stderr_has("did you mean `interleave = \"never\"`?");
     dir.policy("[bench]\ncalibrate = \"yes\"\n");
     dir.command(["bench"])
         .expect_code(2)

@@ -109,8 +109,9 @@ fn the_clock_is_chosen_per_benchmark_and_the_policy_fixes_it() {
 fn an_undecided_verdict_names_its_reason_and_the_remedy() {
     // Alternating 1 ms and 30 ms runs: never precise in 24 runs.
     let flaky = "n=$(cat n 2>/dev/null || echo 0); echo $((n + 1)) > n; if [ $((n % 2)) = 0 ]; then sleep 0.001; else sleep 0.03; fi";
+    // Judged by the stored runs: the pairs of a command that alternates could line up.
     let dir = project(&format!(
-        "[bench]\ncalibrate = false\n\n[bench.commands.flaky]\nrun = \"{flaky}\"\nwarmup = 0\nmin-runs = 2\nmax-runs = 24\n"
+        "[bench]\ncalibrate = false\ninterleave = \"never\"\n\n[bench.commands.flaky]\nrun = \"{flaky}\"\nwarmup = 0\nmin-runs = 2\nmax-runs = 24\n"
     ));
     bench(&dir, &[]);
     let task = bench(&dir, &[]);
@@ -151,7 +152,7 @@ fn an_undecided_verdict_names_its_reason_and_the_remedy() {
 #[test]
 fn a_busier_machine_never_makes_identical_code_regress() {
     let dir = project(&format!(
-        "[bench]\nclock = \"wall\"\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 12\n"
+        "[bench]\nclock = \"wall\"\ninterleave = \"never\"\n\n[bench.commands.spin]\nrun = \"{SPIN}\"\nruns = 12\n"
     ));
     bench(&dir, &["--save-baseline", "quiet"]);
     let cpus = std::thread::available_parallelism().map_or(2, usize::from);
@@ -180,4 +181,131 @@ fn a_busier_machine_never_makes_identical_code_regress() {
     if spin["verdict"] == "inconclusive" && calibration > 1.5 {
         assert_eq!(judgement["undecided"]["reason"], "drift", "{judgement:#}");
     }
+}
+
+/// The findings of `task` with `code`.
+fn findings<'a>(task: &'a Value, code: &str) -> Vec<&'a Value> {
+    task["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// Worktrees cargo perf left in the target dir.
+fn leftover_worktrees(dir: &Dir) -> Vec<String> {
+    std::fs::read_dir(dir.path().join("target/cargo-perf"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.contains("-worktree-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A comparison with a stored baseline of a clean commit that does not
+/// come out `unchanged` measures that commit again, interleaved with the
+/// working tree, and the pairs decide; the run's record holds the pairs'
+/// samples of this tree, and the worktree is gone afterwards.
+#[test]
+fn a_stored_baseline_that_does_not_decide_is_measured_again_in_pairs() {
+    let dir = project(
+        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
+    );
+    bench(&dir, &["--save-baseline", "a"]);
+    // The committed 20 ms against 40 ms in the working tree.
+    dir.create("delay.txt", "0.04");
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["verdict"], "regressed", "{task:#}");
+    let judgement = &nap["judgement"];
+    assert_eq!(judgement["baseline"], "re-measured", "{judgement:#}");
+    assert_eq!(judgement["paired"], true, "{judgement:#}");
+    assert_eq!(judgement["runs"], 6, "{judgement:#}");
+    assert_eq!(judgement["baseline_runs"], 6, "{judgement:#}");
+    let again = findings(&task, "bench-remeasured");
+    assert_eq!(again.len(), 1, "{task:#}");
+    let message = again[0]["message"].as_str().unwrap();
+    assert!(message.contains("`nap` regressed at +"), "{message}");
+    let commit = dir.git(["rev-parse", "--short=8", "HEAD"]);
+    assert!(message.contains(commit.trim()), "{message}");
+    assert!(leftover_worktrees(&dir).is_empty(), "{:?}", dir.listing());
+    let record: Value =
+        serde_json::from_str(&dir.read(".cargo-perf/bench/runs/000002.json")).unwrap();
+    assert_eq!(
+        record["benchmarks"][0]["samples"].as_array().unwrap().len(),
+        6
+    );
+
+    // Identical code: the pairs decide `unchanged`, or at worst cannot tell.
+    dir.git(["checkout", "--", "delay.txt"]);
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_ne!(nap["verdict"], "regressed", "{task:#}");
+}
+
+/// `interleave = "never"` judges by the stored runs only; so does a
+/// baseline measured on a dirty tree, which no commit holds.
+#[test]
+fn without_a_clean_commit_or_with_interleave_never_the_stored_runs_decide() {
+    let policy = |interleave: &str| {
+        format!(
+            "[bench]\ncalibrate = false\n{interleave}\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n"
+        )
+    };
+    let dir = project(&policy("interleave = \"never\""));
+    bench(&dir, &["--save-baseline", "a"]);
+    dir.create("delay.txt", "0.04");
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["verdict"], "regressed", "{task:#}");
+    assert_eq!(nap["judgement"]["baseline"], "stored", "{task:#}");
+    assert_eq!(nap["judgement"]["paired"], false, "{task:#}");
+    assert!(findings(&task, "bench-remeasured").is_empty(), "{task:#}");
+
+    // The default, but the baseline's tree was dirty: nothing to check out.
+    dir.policy(&policy(""));
+    dir.git(["commit", "-qam", "auto"]);
+    dir.create("delay.txt", "0.021");
+    bench(&dir, &["--save-baseline", "dirty"]);
+    dir.create("delay.txt", "0.04");
+    let task = bench(&dir, &["--baseline", "dirty"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["judgement"]["baseline"], "stored", "{task:#}");
+    assert!(findings(&task, "bench-remeasured").is_empty(), "{task:#}");
+}
+
+/// When the baseline's commit cannot run the benchmark as perf.toml now
+/// declares it, a warning says so and the verdict against the stored runs
+/// stands.
+#[test]
+fn a_baseline_commit_that_cannot_run_the_benchmark_leaves_the_stored_verdict() {
+    let dir = project(
+        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
+    );
+    bench(&dir, &["--save-baseline", "a"]);
+    // Only the working tree has `slower.txt`.
+    dir.create("slower.txt", "0.04");
+    dir.policy(
+        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat slower.txt)\"\nwarmup = 1\nruns = 6\n",
+    );
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["verdict"], "regressed", "{task:#}");
+    assert_eq!(nap["judgement"]["baseline"], "stored", "{task:#}");
+    let failed = findings(&task, "bench-remeasure-failed");
+    assert_eq!(failed.len(), 1, "{task:#}");
+    assert_eq!(failed[0]["severity"], "warning", "{task:#}");
+    assert!(
+        failed[0]["message"].as_str().unwrap().contains("`nap`"),
+        "{task:#}"
+    );
+    assert!(
+        findings(&task, "bench-command-failed").is_empty(),
+        "{task:#}"
+    );
+    assert!(leftover_worktrees(&dir).is_empty(), "{:?}", dir.listing());
 }

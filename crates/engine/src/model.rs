@@ -158,6 +158,14 @@ pub struct Judgement {
     pub clock: String,
     pub runs: usize,
     pub baseline_runs: usize,
+    /// Where the baseline's samples come from: `stored` (the history),
+    /// `baseline-rev` (the other tree of `--baseline-rev`, measured in this
+    /// run) or `re-measured` (the stored baseline's commit, measured again
+    /// in this run because its stored runs could not decide).
+    pub baseline: String,
+    /// Sample i of each side was measured right after the other's sample i
+    /// (command benchmarks measured in this run), and the ratio is judged pair by pair.
+    pub paired: bool,
     /// Why sampling stopped: `decided`, `precise`, `baseline-limits`,
     /// `max-time`, `max-runs` or `fixed-runs`; absent for harness results.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -33,7 +33,8 @@ pub use locate::{LOOKUP, locate, present};
 pub use names::WorkspaceNames;
 pub use reader::Located;
 pub use sections::bench::{
-    BenchBudget, BenchClock, BenchEstimator, BenchMode, BenchSettings, CommandBench, Runs,
+    BenchBudget, BenchClock, BenchEstimator, BenchInterleave, BenchMode, BenchSettings,
+    CommandBench, Runs,
 };
 pub use sections::build::{BuildSettings, BuildTarget, CargoCommand};
 pub use sections::gitignore::Gitignore;

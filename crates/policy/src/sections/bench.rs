@@ -51,6 +51,26 @@ pub enum BenchEstimator {
     Median,
 }
 
+/// Whether a comparison with a stored baseline that does not decide
+/// measures the baseline's commit again, interleaved with the working tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BenchInterleave {
+    /// When the baseline is a run of a clean commit git still has, and a
+    /// command benchmark came out `regressed` or `inconclusive` against it.
+    #[default]
+    Auto,
+    /// Judge by the stored runs only.
+    Never,
+}
+
+impl Choice for BenchInterleave {
+    const WHAT: &'static str = "bench interleave";
+    const VALUES: &'static [(&'static str, Self)] = &[
+        ("auto", BenchInterleave::Auto),
+        ("never", BenchInterleave::Never),
+    ];
+}
+
 impl Choice for BenchEstimator {
     const WHAT: &'static str = "bench estimator";
     const VALUES: &'static [(&'static str, Self)] = &[
@@ -68,6 +88,9 @@ pub struct BenchSettings {
     /// Time a calibration loop beside every run, so a comparison can tell
     /// a slower machine from slower code (default true).
     pub calibrate: bool,
+    /// Re-measure the baseline's commit interleaved when the comparison
+    /// with its stored runs does not decide (default auto).
+    pub interleave: BenchInterleave,
     /// Where runs are stored, relative to the workspace root; `None` is `.cargo-perf/bench`.
     pub history: Option<String>,
     /// The smallest change (a fraction, `0.05` is 5%) that counts as a regression.
@@ -96,6 +119,7 @@ impl Default for BenchSettings {
             clock: BenchClock::Auto,
             estimator: BenchEstimator::TrimmedMean,
             calibrate: true,
+            interleave: BenchInterleave::Auto,
             history: None,
             threshold: 0.05,
             confidence: 0.95,
@@ -190,6 +214,11 @@ pub(crate) const KEYS: &[Key<BenchSettings>] = &[
     }),
     key("calibrate", |r, b, k, v| {
         b.calibrate = r.bool(k, v).unwrap_or(true)
+    }),
+    key("interleave", |r, b, k, v| {
+        if let Some(interleave) = r.choice(k, v) {
+            b.interleave = interleave;
+        }
     }),
     key("history", read_history),
     key("threshold", read_threshold),

@@ -18,6 +18,8 @@ cargo_perf_engine::finding_codes! {
         CriterionUnreadable => "bench-criterion-unreadable" (Warning, "criterion's results could not be read"),
         NoResults => "bench-no-results" (Warning, "a bench target ran but reported no result cargo perf can read"),
         HistoryCorrupt => "bench-history-corrupt" (Warning, "a file of the history store is not a readable run"),
+        Remeasured => "bench-remeasured" (Info, "the stored baseline's commit was measured again, interleaved, because its stored runs could not decide"),
+        RemeasureFailed => "bench-remeasure-failed" (Warning, "the stored baseline's commit could not be measured again; the comparison with its stored runs stands"),
         FingerprintDiffers => "bench-fingerprint-differs" (Warning, "the baseline was measured on another machine or toolchain"),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cargo_perf_engine::interrupt::is_interrupted;
 use cargo_perf_engine::process::Leftover;
-use cargo_perf_engine::{Finding, TaskContext, TaskError};
+use cargo_perf_engine::{Finding, FindingCode as _, TaskContext, TaskError};
 use cargo_perf_policy::CommandLine;
 use cargo_perf_policy::{BenchClock, CommandBench};
 
@@ -38,21 +38,25 @@ pub(crate) fn measure_all(
     baseline: Option<&RunRecord>,
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let root = cx.workspace().root.clone();
-    Ok(measure_interleaved(cx, benches, &[root], baseline)?
-        .into_iter()
-        .flat_map(|mut per_root| per_root.pop())
-        .collect())
+    Ok(
+        measure_interleaved(cx, benches, &[root], baseline, BenchCode::CommandFailed)?
+            .into_iter()
+            .flat_map(|mut per_root| per_root.pop())
+            .collect(),
+    )
 }
 
 /// Measures every benchmark in each of `roots` (workspace roots of different
 /// revisions), interleaving their runs A B B A A B ... so drift in the
 /// machine's speed falls on both alike. Returns, per benchmark that
-/// succeeded, one record per root.
+/// succeeded, one record per root; a benchmark that failed is reported
+/// with the code `failed` (and its severity).
 pub(crate) fn measure_interleaved(
     cx: &mut TaskContext<'_>,
     benches: &[CommandBench],
     roots: &[PathBuf],
     baseline: Option<&RunRecord>,
+    failed: BenchCode,
 ) -> Result<Vec<Vec<BenchRecord>>, TaskError> {
     let settings = &cx.policy().bench;
     let judging = Judging {
@@ -80,7 +84,8 @@ pub(crate) fn measure_interleaved(
         });
         let measured = runs.prepare(cx, &step, roots).and_then(|warmup| {
             let mut plan = Plan::new(bench, &warmup, stored, clock, (judging, step.total));
-            if !calibrate {
+            // Pairs share the machine's speed: they need no calibration.
+            if !calibrate || roots.len() > 1 {
                 plan.threads = 0;
             }
             runs.timed(cx, &step, roots, plan)
@@ -96,7 +101,7 @@ pub(crate) fn measure_interleaved(
                 }
                 out.push(records);
             }
-            Err(failure) => report_failure(cx, bench, failure)?,
+            Err(failure) => report_failure(cx, bench, failure, failed)?,
         }
     }
     Ok(out)
@@ -302,6 +307,7 @@ fn report_failure(
     cx: &mut TaskContext<'_>,
     bench: &CommandBench,
     (phase, error): Failure,
+    code: BenchCode,
 ) -> Result<(), TaskError> {
     let name = &bench.name.value;
     match error {
@@ -314,8 +320,9 @@ fn report_failure(
                 _ => &bench.run,
             };
             cx.finding(
-                Finding::error(
-                    BenchCode::CommandFailed,
+                Finding::new(
+                    code.severity(),
+                    code,
                     format!("benchmark `{name}`: `{phase}` {status}"),
                 )
                 .help(format!("run it by hand to see its whole output: {line}")),

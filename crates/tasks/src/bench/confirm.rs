@@ -6,8 +6,10 @@ use cargo_perf_engine::model::Verdict;
 use cargo_perf_engine::{TaskContext, TaskError};
 use cargo_perf_policy::CommandBench;
 
+use super::codes::BenchCode;
 use super::harness::{self, BenchTarget};
 use super::history::{BenchRecord, RunRecord};
+use super::report::Baselines;
 use super::verdict::Comparison;
 use super::{BaselineTree, callgrind, commands, report};
 
@@ -15,7 +17,10 @@ use super::{BaselineTree, callgrind, commands, report};
 pub(super) struct Measured<'a> {
     pub(super) commands: &'a [CommandBench],
     pub(super) targets: &'a [BenchTarget],
+    /// The other tree measured in this run, if any.
     pub(super) tree: Option<&'a BaselineTree>,
+    /// Where the baseline's records come from.
+    pub(super) baselines: Baselines<'a>,
     pub(super) instructions: bool,
 }
 
@@ -61,7 +66,8 @@ pub(super) fn confirm(
 
     for (target, name) in &harnessed {
         let targets = std::slice::from_ref(*target);
-        if let Some(tree) = run.tree {
+        // Only `--baseline-rev`'s tree ran the bench targets.
+        if let (Some(tree), Baselines::BaselineRev) = (run.tree, run.baselines) {
             let tree_dirs = Some((tree.root.as_path(), tree.target_dir.as_path()));
             replace_all(
                 &mut base.benchmarks,
@@ -82,7 +88,13 @@ pub(super) fn confirm(
             }
             Some(tree) => {
                 let roots = [tree.root.clone(), root];
-                for mut pair in commands::measure_interleaved(cx, &commands, &roots, None)? {
+                for mut pair in commands::measure_interleaved(
+                    cx,
+                    &commands,
+                    &roots,
+                    None,
+                    BenchCode::CommandFailed,
+                )? {
                     if let (Some(current), Some(old)) = (pair.pop(), pair.pop()) {
                         replace_all(measured, vec![current]);
                         replace_all(&mut base.benchmarks, vec![old]);
@@ -98,7 +110,7 @@ pub(super) fn confirm(
             ),
         }
     }
-    Ok(report::compare(cx, measured, base, run.tree.is_some()))
+    Ok(report::compare(cx, measured, base, run.baselines))
 }
 
 /// Puts each fresh record in place of the record of the same benchmark;

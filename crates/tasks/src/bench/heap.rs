@@ -14,6 +14,7 @@ use cargo_perf_policy::{BenchBudget, ByteSize, CommandBench};
 
 use super::figures::{self, metric_name};
 use super::history::{BenchRecord, HeapRecord};
+use super::report::Source;
 use super::valgrind::{self, Tool};
 use super::verdict::{Comparison, classify};
 
@@ -158,6 +159,8 @@ fn exact(id: &str, figure: Figure, before: u64, now: u64, threshold: f64) -> Com
             clock: "heap".to_owned(),
             runs: 1,
             baseline_runs: 1,
+            baseline: Source::Stored.name().to_owned(),
+            paired: false,
             stop: None,
             calibration_ratio: None,
             undecided: None,

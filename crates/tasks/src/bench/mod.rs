@@ -17,6 +17,7 @@ mod heap;
 mod history;
 mod listing;
 mod options;
+mod remeasure;
 mod report;
 mod robust;
 mod sampling;
@@ -87,12 +88,34 @@ fn open_store(project: &Project) -> Result<History, TaskError> {
 /// What a run is compared with, and how to name it in the report.
 type Baseline = (String, RunRecord);
 
-/// The other revision `--baseline-rev` measures, checked out until dropped.
+/// Another revision measured in this run (`--baseline-rev`, or the stored
+/// baseline's commit measured again), checked out until dropped.
 struct BaselineTree {
-    _worktree: crate::worktree::Worktree,
+    worktree: crate::worktree::Worktree,
     root: PathBuf,
     /// Where its cargo bench targets build, apart from the working tree's.
     target_dir: PathBuf,
+}
+
+impl BaselineTree {
+    /// Checks `rev` out in a temporary worktree.
+    fn check_out(cx: &TaskContext<'_>, rev: &str) -> Result<Self, TaskError> {
+        let git = cx.project.git()?.ok_or_else(|| {
+            TaskError::new("measuring another revision needs a git repository")
+                .hint("run it inside a git work tree")
+        })?;
+        let worktree =
+            crate::worktree::Worktree::add(git, &cx.workspace().target_dir, "bench-baseline", rev)?;
+        let root = worktree.workspace_root(&cx.workspace().root);
+        // The baseline builds into a target dir of its own, so the two builds never share artifacts.
+        let target_dir = crate::tool_output::root(&cx.workspace().target_dir)
+            .join(crate::tool_output::BENCH_BASELINE_TARGET);
+        Ok(Self {
+            worktree,
+            root,
+            target_dir,
+        })
+    }
 }
 
 /// Measures the working tree and revision `rev` in one run: command
@@ -106,32 +129,28 @@ fn measure_against_rev(
     mode: BenchMode,
     fingerprint: &fingerprint::Fingerprint,
 ) -> Result<(Vec<history::BenchRecord>, Baseline, BaselineTree), TaskError> {
-    let git = cx.project.git()?.ok_or_else(|| {
-        TaskError::new("--baseline-rev needs a git repository")
-            .hint("run it inside a git work tree")
-    })?;
     let root = cx.workspace().root.clone();
     cx.step(&format!("checking out {rev} in a temporary worktree"));
-    let tree =
-        crate::worktree::Worktree::add(git, &cx.workspace().target_dir, "bench-baseline", rev)?;
-    let tree_root = tree.workspace_root(&root);
-    // The baseline builds into a target dir of its own, so the two builds never share artifacts.
-    let tree_target = crate::tool_output::root(&cx.workspace().target_dir)
-        .join(crate::tool_output::BENCH_BASELINE_TARGET);
+    let tree = BaselineTree::check_out(cx, rev)?;
+    let (tree_root, tree_target) = (tree.root.clone(), tree.target_dir.clone());
     let mut base = harness::run_all(cx, targets, filter, Some((&tree_root, &tree_target)))?;
     let mut current = harness::run_all(cx, targets, filter, None)?;
     if mode != BenchMode::Time {
         base.extend(measure_once(cx, mode, commands, &tree_root)?);
         current.extend(measure_once(cx, mode, commands, &root)?);
     } else {
-        for mut pair in
-            commands::measure_interleaved(cx, commands, &[tree_root.clone(), root], None)?
-        {
+        for mut pair in commands::measure_interleaved(
+            cx,
+            commands,
+            &[tree_root.clone(), root],
+            None,
+            BenchCode::CommandFailed,
+        )? {
             current.extend(pair.pop());
             base.extend(pair.pop());
         }
     }
-    let commit = tree.commit.clone();
+    let commit = tree.worktree.commit.clone();
     let mut base_fingerprint = fingerprint.clone();
     base_fingerprint.commit = Some(commit.clone());
     base_fingerprint.dirty = false;
@@ -144,11 +163,6 @@ fn measure_against_rev(
         id: 0,
         fingerprint: base_fingerprint,
         benchmarks: base,
-    };
-    let tree = BaselineTree {
-        _worktree: tree,
-        root: tree_root,
-        target_dir: tree_target,
     };
     Ok((current, (label, record), tree))
 }
@@ -244,13 +258,19 @@ impl Task for BenchTask {
             mut measured,
             mut baseline,
             tree,
+            remeasure_at,
         } = measure(cx, &options, &selection, stored, &fingerprint)?;
         if measured.is_empty() {
             cx.summary("no benchmark could be measured; the history was not changed");
             return Ok(());
         }
         let comparisons = match &mut baseline {
-            Some((_, base)) => judge(cx, &selection, tree.as_ref(), &mut measured, base)?,
+            Some((label, base)) => {
+                let again = remeasure_at
+                    .as_deref()
+                    .map(|commit| (commit, label.as_str()));
+                judge(cx, &selection, (tree.as_ref(), again), &mut measured, base)?
+            }
             None => Vec::new(),
         };
         drop(tree);
@@ -317,6 +337,8 @@ struct Measurement {
     baseline: Option<Baseline>,
     /// The other revision of `--baseline-rev`, kept until confirm is done.
     tree: Option<BaselineTree>,
+    /// The stored baseline's commit, when it can be measured again.
+    remeasure_at: Option<String>,
 }
 
 /// The baseline in the history: the named one, or the latest run of
@@ -380,8 +402,10 @@ fn measure(
             measured,
             baseline: Some(base),
             tree: Some(tree),
+            remeasure_at: None,
         });
     }
+    let remeasure_at = remeasure::commit(cx, options, stored.as_ref());
     let root = cx.workspace().root.clone();
     let mut measured = harness::run_all(cx, &selection.targets, filter, None)?;
     if selection.mode != BenchMode::Time {
@@ -392,9 +416,13 @@ fn measure(
             &root,
         )?);
     } else {
+        let commands = match remeasure_at {
+            Some(_) => remeasure::first_pass(&selection.commands),
+            None => selection.commands.clone(),
+        };
         measured.extend(commands::measure_all(
             cx,
-            &selection.commands,
+            &commands,
             stored.as_ref().map(|(_, run)| run),
         )?);
     }
@@ -402,6 +430,7 @@ fn measure(
         measured,
         baseline: stored,
         tree: None,
+        remeasure_at,
     })
 }
 
@@ -433,15 +462,39 @@ fn store_run(
     Ok(record)
 }
 
-/// Compares with the baseline and, with `[bench] confirm`, re-measures the suspects.
+/// Compares with the baseline; measures the stored baseline's commit
+/// again when it can and the comparison did not decide (`again`: that
+/// commit and the baseline's label); and with `[bench] confirm`,
+/// re-measures the suspects.
 fn judge(
     cx: &mut TaskContext<'_>,
     selection: &Selection,
-    tree: Option<&BaselineTree>,
+    (tree, again): (Option<&BaselineTree>, Option<(&str, &str)>),
     measured: &mut [history::BenchRecord],
     base: &mut RunRecord,
 ) -> Result<Vec<verdict::Comparison>, TaskError> {
-    let comparisons = report::compare(cx, measured, base, tree.is_some());
+    let baselines = match tree {
+        Some(_) => report::Baselines::BaselineRev,
+        None => report::Baselines::Stored,
+    };
+    let mut comparisons = report::compare(cx, measured, base, baselines);
+    let remeasured = match again {
+        Some(commit) => remeasure::remeasure(
+            cx,
+            commit,
+            &selection.commands,
+            (measured, base),
+            &comparisons,
+        )?,
+        None => None,
+    };
+    let baselines = match &remeasured {
+        Some(again) => report::Baselines::Remeasured(&again.ids),
+        None => baselines,
+    };
+    if remeasured.is_some() {
+        comparisons = report::compare(cx, measured, base, baselines);
+    }
     // Heap counts are exact: measuring them again would give the same.
     if !cx.policy().bench.confirm || selection.mode == BenchMode::Memory {
         return Ok(comparisons);
@@ -451,7 +504,8 @@ fn judge(
         &confirm::Measured {
             commands: &selection.commands,
             targets: &selection.targets,
-            tree,
+            tree: tree.or(remeasured.as_ref().map(|again| &again.tree)),
+            baselines,
             instructions: selection.mode == BenchMode::Instructions,
         },
         measured,

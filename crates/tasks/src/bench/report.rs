@@ -17,15 +17,59 @@ use super::stats::median;
 use super::undecided;
 use super::verdict::{Comparison, Data, Input, judge, judge_by_spread, location};
 
+/// Where the baseline's samples of a comparison come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The history store.
+    Stored,
+    /// The other tree of `--baseline-rev`, measured in this run.
+    BaselineRev,
+    /// The stored baseline's commit, measured again in this run
+    /// (`[bench] interleave = "auto"`).
+    Remeasured,
+}
+
+impl Source {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Source::Stored => "stored",
+            Source::BaselineRev => "baseline-rev",
+            Source::Remeasured => "re-measured",
+        }
+    }
+}
+
+/// Where the baseline's records come from, benchmark by benchmark.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Baselines<'a> {
+    /// All from the history.
+    Stored,
+    /// All measured in this run from `--baseline-rev`'s tree.
+    BaselineRev,
+    /// These command benchmarks measured again in this run; the rest stored.
+    Remeasured(&'a [String]),
+}
+
+impl Baselines<'_> {
+    fn source(&self, id: &str) -> Source {
+        match self {
+            Baselines::Stored => Source::Stored,
+            Baselines::BaselineRev => Source::BaselineRev,
+            Baselines::Remeasured(ids) if ids.iter().any(|r| r == id) => Source::Remeasured,
+            Baselines::Remeasured(_) => Source::Stored,
+        }
+    }
+}
+
 /// Compares every benchmark measured now that the baseline also has.
-/// `interleaved`: the baseline is another tree measured in this run, whose
-/// command benchmarks ran in pairs with ours. (Cargo bench targets run one
-/// tree after the other, so their samples are not pairs.)
+/// Command benchmarks whose baseline was measured in this run ran in pairs
+/// with ours; cargo bench targets run one tree after the other, so their
+/// samples are not pairs.
 pub(crate) fn compare(
     cx: &TaskContext<'_>,
     current: &[BenchRecord],
     base: &RunRecord,
-    interleaved: bool,
+    baselines: Baselines<'_>,
 ) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
     let pairs: Vec<Pair<'_>> = current
@@ -36,13 +80,7 @@ pub(crate) fn compare(
                 .benchmarks
                 .iter()
                 .find(|b| b.id == c.id && b.unit == c.unit)?;
-            // Only command benchmarks carry rusage, and only they run in pairs.
-            Some(Pair::new(
-                c,
-                b,
-                settings,
-                interleaved && !c.user_ns.is_empty(),
-            ))
+            Some(Pair::new(c, b, settings, baselines.source(&c.id)))
         })
         .collect();
     let inputs: Vec<Input<'_>> = pairs.iter().filter_map(Pair::input).collect();
@@ -71,7 +109,13 @@ pub(crate) fn compare(
             undecided::explain(comparison, pair, settings, base_commit);
         }
     }
-    out.extend(heap::compare(current, &base.benchmarks, settings.threshold));
+    let mut heaps = heap::compare(current, &base.benchmarks, settings.threshold);
+    for comparison in &mut heaps {
+        if let Some(judgement) = &mut comparison.judgement {
+            judgement.baseline = baselines.source(&comparison.id).name().to_owned();
+        }
+    }
+    out.extend(heaps);
     out
 }
 
@@ -80,6 +124,8 @@ pub(crate) struct Pair<'a> {
     pub(crate) current: &'a BenchRecord,
     pub(crate) base: &'a BenchRecord,
     pub(crate) clock: Clock,
+    pub(crate) source: Source,
+    /// Sample i of each side was measured right after the other's.
     pub(crate) paired: bool,
     current_samples: Vec<f64>,
     base_samples: Vec<f64>,
@@ -90,13 +136,16 @@ impl<'a> Pair<'a> {
         current: &'a BenchRecord,
         base: &'a BenchRecord,
         settings: &BenchSettings,
-        paired: bool,
+        source: Source,
     ) -> Self {
         let clock = judged_clock(current, settings);
+        // Only command benchmarks carry rusage, and only they run in pairs.
+        let paired = source != Source::Stored && !current.user_ns.is_empty();
         Self {
             current,
             base,
             clock,
+            source,
             paired,
             current_samples: clock::samples(current, clock),
             base_samples: clock::samples(base, clock),

@@ -12,7 +12,8 @@ use cargo_perf_policy::{BenchEstimator, BenchSettings};
 
 use super::clock;
 use super::history::BenchRecord;
-use super::report::Pair;
+use super::remeasure::PAIRED_SHARE;
+use super::report::{Pair, Source};
 use super::robust::LogRatio;
 use super::sampling::Stop;
 use super::stats::median;
@@ -69,6 +70,8 @@ pub(crate) fn explain(
         .to_owned(),
         runs: pair.current.samples.len(),
         baseline_runs: pair.base.samples.len(),
+        baseline: pair.source.name().to_owned(),
+        paired: pair.paired,
         stop: pair.current.sampling.map(|s| s.stop.name().to_owned()),
         calibration_ratio: ratio,
         undecided,
@@ -206,9 +209,15 @@ fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
             runs + extra
         )
     } else if pair.current.sampling.is_some() {
+        // Paired runs spend `max-time` on both sides; measured again, they had a share of it.
+        let spent = measured_secs(pair) * if pair.paired { 2.0 } else { 1.0 };
+        let share = match pair.source {
+            Source::Remeasured => PAIRED_SHARE,
+            _ => 1.0,
+        };
         format!(
             "about {extra:.0} more runs would decide it (about {seconds:.0} s more): raise this benchmark's `max-time` to \"{:.0}s\"",
-            (measured_secs(pair) + seconds).ceil()
+            ((spent + seconds) / share).ceil()
         )
     } else {
         format!(

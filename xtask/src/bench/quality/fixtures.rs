@@ -1,17 +1,19 @@
 //! The fixture classes of the verdict-quality experiment: each a small
-//! workspace whose benchmark reads `SLOWDOWN` (a factor on its work) and a
-//! perf.toml that benchmarks it with the default settings.
+//! workspace whose benchmark reads a factor on its work from `SLOWDOWN` or,
+//! without it, from the committed file `slowdown` (so a commit holds the
+//! baseline's factor and cargo perf can measure it again), and a perf.toml
+//! that benchmarks it with the default settings.
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// A dependent multiply-add loop, `N` steps times `SLOWDOWN`, on `THREADS`
+/// A dependent multiply-add loop, `N` steps times the factor, on `THREADS`
 /// threads (default 1).
 const BUSY: &str = r#"use std::hint::black_box;
 fn main() {
-    let factor: f64 = std::env::var("SLOWDOWN").map_or(1.0, |s| s.parse().expect("SLOWDOWN"));
+    let factor: f64 = std::env::var("SLOWDOWN").or_else(|_| std::fs::read_to_string("slowdown")).map_or(1.0, |s| s.trim().parse().expect("SLOWDOWN"));
     let steps: f64 = std::env::var("STEPS").map_or(20_000_000.0, |s| s.parse().expect("STEPS"));
     let threads: usize = std::env::var("THREADS").map_or(1, |s| s.parse().expect("THREADS"));
     let n = (steps * factor) as u64;
@@ -29,10 +31,10 @@ fn main() {
 }
 "#;
 
-/// Reads every file under `data/`, then `SLOWDOWN - 1` of them again.
+/// Reads every file under `data/`, then (factor - 1) of them again.
 const FILES: &str = r#"use std::io::Read;
 fn main() {
-    let factor: f64 = std::env::var("SLOWDOWN").map_or(1.0, |s| s.parse().expect("SLOWDOWN"));
+    let factor: f64 = std::env::var("SLOWDOWN").or_else(|_| std::fs::read_to_string("slowdown")).map_or(1.0, |s| s.trim().parse().expect("SLOWDOWN"));
     let mut paths: Vec<_> = std::fs::read_dir("data").unwrap().map(|e| e.unwrap().path()).collect();
     paths.sort();
     let extra = ((factor - 1.0) * paths.len() as f64).round() as usize;
@@ -49,17 +51,22 @@ fn main() {
 
 /// An interpreter's start-up, then a loop of about 0.2 s.
 const PYTHON: &str = r#"import os
-n = int(400_000 * float(os.environ.get("SLOWDOWN", "1")))
+factor = os.environ.get("SLOWDOWN") or open("slowdown").read()
+n = int(400_000 * float(factor))
 s = 0
 for i in range(n):
     s += i * i
 "#;
 
 const LIB_RS: &str = r#"use std::hint::black_box;
+use std::sync::OnceLock;
 
-/// `n` dependent multiply-adds, times `SLOWDOWN`.
+/// `n` dependent multiply-adds, times the factor (read once).
 pub fn busy(n: u64) -> u64 {
-    let factor: f64 = std::env::var("SLOWDOWN").map_or(1.0, |s| s.parse().expect("SLOWDOWN"));
+    static FACTOR: OnceLock<f64> = OnceLock::new();
+    let factor = *FACTOR.get_or_init(|| {
+        std::env::var("SLOWDOWN").or_else(|_| std::fs::read_to_string("slowdown")).map_or(1.0, |s| s.trim().parse().expect("SLOWDOWN"))
+    });
     let n = (n as f64 * factor) as u64;
     let mut x = 0u64;
     for i in 0..n {
@@ -94,6 +101,13 @@ fn work(b: &mut test::Bencher) {
 }
 "#;
 
+/// The committed file the benchmarks read their factor from.
+pub const SLOWDOWN_FILE: &str = "slowdown";
+
+/// Builds the two programs where they are missing.
+const SETUP: &str =
+    "test -x busy && test -x files || { rustc -O -o busy busy.rs && rustc -O -o files files.rs; }";
+
 /// What a class benchmarks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -113,8 +127,9 @@ pub fn create(root: &Path, kind: Kind) -> Result<()> {
     std::fs::write(root.join("src/lib.rs"), LIB_RS)?;
     std::fs::write(
         root.join(".gitignore"),
-        "/target\n/.cargo-perf\n/busy\n/files\n/data\n",
+        "/target\n/.cargo-perf\n/busy\n/files\n",
     )?;
+    std::fs::write(root.join(SLOWDOWN_FILE), "1\n")?;
     let mut policy = "[bench]\nthreshold = \"5%\"\n".to_owned();
     let mut cargo_toml =
         "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\nbench = false\n"
@@ -127,8 +142,10 @@ pub fn create(root: &Path, kind: Kind) -> Result<()> {
             compile(root, "busy")?;
             compile(root, "files")?;
             write_data(root)?;
+            // The setup builds the programs in a tree that lacks them: a
+            // worktree of the baseline's commit.
             policy.push_str(&format!(
-                "\n[bench.commands.work]\nrun = \"{run}\"\nwarmup = 3\nenv = {{ {env} }}\n"
+                "\n[bench.commands.work]\nsetup = \"{SETUP}\"\nrun = \"{run}\"\nwarmup = 3\nenv = {{ {env} }}\n"
             ));
         }
         Kind::Criterion | Kind::Divan | Kind::Libtest => {

@@ -1,10 +1,13 @@
 //! `cargo xtask bench bench-quality` (issue 14): how often `cargo perf
 //! bench` reaches the right verdict, per class of benchmark. Each class is
-//! a fixture whose work scales with `SLOWDOWN`; a trial measures a baseline
-//! (`--save-baseline a`), then compares with it once with identical code
-//! (A/A) and once with the work slowed by a true 10% of the benchmark's
-//! time (the factor is calibrated per class by timing the command at two
-//! factors). Every trial starts from an empty history. The table counts,
+//! a fixture in a git repository whose work scales with a factor committed
+//! in a file; a trial measures a baseline (`--save-baseline a`) on the
+//! clean commit, then compares with it once with identical code (A/A) and
+//! once with the factor changed in the working tree so the benchmark is a
+//! true 10% slower (the factor is calibrated per class by timing the
+//! command at two factors). The comparisons run as a user's would, so
+//! cargo perf may measure the baseline's commit again (`[bench] interleave
+//! = "auto"`). Every trial starts from an empty history. The table counts,
 //! per class, the verdicts of both comparisons; for the criterion class it
 //! also counts criterion's own printed verdicts on the same runs.
 //!

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use super::fixtures::Kind;
+use super::fixtures::{Kind, SLOWDOWN_FILE};
 use super::median_secs;
 
 /// What runs beside the benchmark.
@@ -201,13 +201,20 @@ impl<'a> Setup<'a> {
         command
     }
 
+    /// The baseline at the committed factor, the A/A comparison on the
+    /// clean tree, and the +10% one with the factor changed in the working
+    /// tree (as a developer's uncommitted change would be).
     pub fn trial(&self, tally: &mut Tally) -> Result<()> {
         let _ = std::fs::remove_dir_all(self.root.join(".cargo-perf"));
-        self.perf(&["bench", "--save-baseline", "a"], 1.0)?;
-        let same = self.perf(&["bench", "--baseline", "a"], 1.0)?;
+        let knob = self.root.join(SLOWDOWN_FILE);
+        self.perf(&["bench", "--save-baseline", "a"])?;
+        let same = self.perf(&["bench", "--baseline", "a"])?;
+        std::fs::write(&knob, format!("{}\n", self.slow))?;
         let started = Instant::now();
-        let slow = self.perf(&["bench", "--baseline", "a"], self.slow)?;
+        let slow = self.perf(&["bench", "--baseline", "a"]);
         tally.seconds.push(started.elapsed());
+        std::fs::write(&knob, "1\n")?;
+        let slow = slow?;
         tally.runs.push(slow.runs);
         match same.verdict.as_str() {
             "unchanged" => tally.same_unchanged += 1,
@@ -230,12 +237,12 @@ impl<'a> Setup<'a> {
         Ok(())
     }
 
-    fn perf(&self, args: &[&str], slowdown: f64) -> Result<Outcome> {
+    fn perf(&self, args: &[&str]) -> Result<Outcome> {
         let output = self
             .cargo(&self.binary.display().to_string())
             .args(args)
             .args(["--format", "json", "-v"])
-            .env("SLOWDOWN", slowdown.to_string())
+            .env_remove("SLOWDOWN")
             .output()
             .with_context(|| format!("running cargo-perf {args:?}"))?;
         let stdout = String::from_utf8_lossy(&output.stdout);

@@ -1,0 +1,177 @@
+//! `[bench] interleave = "auto"`: when a command benchmark compared with a
+//! stored baseline comes out `regressed` or `inconclusive`, and that
+//! baseline is a run of a clean commit git still has, the commit is checked
+//! out in a temporary worktree and measured again, interleaved with the
+//! working tree, and the pairs decide.
+//!
+//! Two runs of cargo perf minutes apart differ by a few percent on a shared
+//! machine (its speed, the page cache, where memory lands), more than a
+//! 5% threshold can absorb; two runs in a pair share all of that. So the
+//! pairs decide where the stored runs cannot, and a slower machine's false
+//! alarm is not confirmed. A benchmark's `max-time` is shared when the pairs
+//! may follow: a third for the comparison with the stored runs, the rest
+//! for the pairs.
+
+use cargo_perf_engine::model::Verdict;
+use cargo_perf_engine::{Finding, TaskContext, TaskError};
+use cargo_perf_policy::{BenchInterleave, BenchMode, CommandBench, Runs};
+
+use super::codes::BenchCode;
+use super::commands;
+use super::history::{BenchRecord, RunRecord};
+use super::options::{Compare, Resolved};
+use super::verdict::Comparison;
+use super::{Baseline, BaselineTree};
+
+/// The share of a benchmark's `max-time` its comparison with the stored
+/// runs gets when the pairs may follow; the pairs get the rest.
+const STORED_SHARE: f64 = 1.0 / 3.0;
+
+/// The share of `max-time` the pairs get.
+pub(crate) const PAIRED_SHARE: f64 = 1.0 - STORED_SHARE;
+
+/// The commit the stored baseline can be measured again at: it was a
+/// clean commit, git still has it, and the policy allows it.
+pub(super) fn commit(
+    cx: &TaskContext<'_>,
+    options: &Resolved,
+    stored: Option<&Baseline>,
+) -> Option<String> {
+    let allowed = cx.policy().bench.interleave == BenchInterleave::Auto
+        && options.mode == BenchMode::Time
+        && !matches!(options.compare, Compare::Revision(_));
+    let fingerprint = &stored?.1.fingerprint;
+    if !allowed || fingerprint.dirty {
+        return None;
+    }
+    let git = cx.project.git().ok().flatten()?;
+    crate::worktree::resolve_commit(git, fingerprint.commit.as_deref()?)
+}
+
+/// `benches` as the comparison with the stored runs measures them when the pairs may follow.
+pub(super) fn first_pass(benches: &[CommandBench]) -> Vec<CommandBench> {
+    with_share(benches, STORED_SHARE)
+}
+
+/// `benches`, each with `share` of its `max-time` (a fixed number of runs stays as it is).
+fn with_share(benches: &[CommandBench], share: f64) -> Vec<CommandBench> {
+    benches
+        .iter()
+        .cloned()
+        .map(|mut bench| {
+            if let Runs::Adaptive { max_time, .. } = &mut bench.runs {
+                *max_time = max_time.mul_f64(share);
+            }
+            bench
+        })
+        .collect()
+}
+
+/// The baseline's tree, kept until confirm is done, and the command
+/// benchmarks measured in it.
+pub(super) struct Remeasured {
+    pub(super) tree: BaselineTree,
+    pub(super) ids: Vec<String>,
+}
+
+/// Measures `commit` again beside the working tree, interleaved, for
+/// every command benchmark `comparisons` did not call `unchanged` or
+/// `improved`, and puts the new records of both sides in place. `None`
+/// when none needed it, or when the commit could not be checked out (a
+/// warning says so, and the comparison with the stored runs stands).
+pub(super) fn remeasure(
+    cx: &mut TaskContext<'_>,
+    (commit, label): (&str, &str),
+    commands: &[CommandBench],
+    (measured, base): (&mut [BenchRecord], &mut RunRecord),
+    comparisons: &[Comparison],
+) -> Result<Option<Remeasured>, TaskError> {
+    let undecided: Vec<&Comparison> = comparisons
+        .iter()
+        .filter(|c| c.figure.is_none())
+        .filter(|c| matches!(c.verdict, Verdict::Regressed | Verdict::Inconclusive))
+        .filter(|c| commands.iter().any(|b| b.name.value == c.id))
+        .collect();
+    if undecided.is_empty() {
+        return Ok(None);
+    }
+    let short = &commit[..commit.len().min(8)];
+    cx.step(&format!(
+        "measuring {short} (the commit of {label}) again, interleaved"
+    ));
+    let tree = match BaselineTree::check_out(cx, commit) {
+        Ok(tree) => tree,
+        Err(err) => {
+            cx.finding(
+                Finding::warning(
+                    BenchCode::RemeasureFailed,
+                    format!("could not measure {short}, the commit of {label}, again: {err}"),
+                )
+                .help("the verdicts against its stored runs stand; `[bench] interleave = \"never\"` stops trying"),
+            );
+            return Ok(None);
+        }
+    };
+    let suspects: Vec<CommandBench> = commands
+        .iter()
+        .filter(|b| undecided.iter().any(|c| c.id == b.name.value))
+        .cloned()
+        .collect();
+    let roots = [tree.root.clone(), cx.workspace().root.clone()];
+    let mut ids = Vec::new();
+    for mut pair in commands::measure_interleaved(
+        cx,
+        &with_share(&suspects, PAIRED_SHARE),
+        &roots,
+        None,
+        BenchCode::RemeasureFailed,
+    )? {
+        if let (Some(current), Some(old)) = (pair.pop(), pair.pop()) {
+            ids.push(current.id.clone());
+            put(measured, current);
+            put(&mut base.benchmarks, old);
+        }
+    }
+    if !ids.is_empty() {
+        cx.finding(explained(&undecided, &ids, short, label));
+    }
+    Ok(Some(Remeasured { tree, ids }))
+}
+
+/// `fresh` in place of the record of the same benchmark and unit.
+fn put(records: &mut [BenchRecord], fresh: BenchRecord) {
+    if let Some(slot) = records
+        .iter_mut()
+        .find(|r| r.id == fresh.id && r.unit == fresh.unit)
+    {
+        *slot = fresh;
+    }
+}
+
+/// Which benchmarks were measured again, and what their stored runs had said.
+fn explained(undecided: &[&Comparison], ids: &[String], short: &str, label: &str) -> Finding {
+    let list: Vec<String> = undecided
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .map(|c| {
+            let verdict = if c.verdict == Verdict::Regressed {
+                "regressed"
+            } else {
+                "inconclusive"
+            };
+            format!(
+                "`{}` {verdict} at {:+.1}%",
+                c.id,
+                (c.change.ratio - 1.0) * 100.0
+            )
+        })
+        .collect();
+    Finding::info(
+        BenchCode::Remeasured,
+        format!(
+            "measured {short}, the commit of {label}, again, interleaved with the working tree, to check what its stored runs said: {}",
+            list.join(", ")
+        ),
+    )
+    .help("the verdicts below come from the pairs: runs minutes apart differ by a few percent on a busy machine, runs in pairs do not")
+}
