@@ -56,7 +56,7 @@ pub enum BenchEstimator {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BenchInterleave {
     /// When the baseline is a run of a clean commit git still has, and a
-    /// command benchmark came out `regressed` or `inconclusive` against it.
+    /// command benchmark came out anything but `unchanged` against it.
     #[default]
     Auto,
     /// Judge by the stored runs only.

@@ -1,5 +1,5 @@
 //! `[bench] interleave = "auto"`: when a command benchmark compared with a
-//! stored baseline comes out `regressed` or `inconclusive`, and that
+//! stored baseline comes out anything but `unchanged`, and that
 //! baseline is a run of a clean commit git still has, the commit is checked
 //! out in a temporary worktree and measured again, interleaved with the
 //! working tree, and the pairs decide.
@@ -75,8 +75,7 @@ pub(super) struct Remeasured {
 }
 
 /// Measures `commit` again beside the working tree, interleaved, for
-/// every command benchmark `comparisons` did not call `unchanged` or
-/// `improved`, and puts the new records of both sides in place. `None`
+/// every command benchmark `comparisons` did not call `unchanged`, and puts the new records of both sides in place. `None`
 /// when none needed it, or when the commit could not be checked out (a
 /// warning says so, and the comparison with the stored runs stands).
 pub(super) fn remeasure(
@@ -89,7 +88,7 @@ pub(super) fn remeasure(
     let undecided: Vec<&Comparison> = comparisons
         .iter()
         .filter(|c| c.figure.is_none())
-        .filter(|c| matches!(c.verdict, Verdict::Regressed | Verdict::Inconclusive))
+        .filter(|c| c.verdict != Verdict::Unchanged)
         .filter(|c| commands.iter().any(|b| b.name.value == c.id))
         .collect();
     if undecided.is_empty() {
@@ -154,10 +153,10 @@ fn explained(undecided: &[&Comparison], ids: &[String], short: &str, label: &str
         .iter()
         .filter(|c| ids.contains(&c.id))
         .map(|c| {
-            let verdict = if c.verdict == Verdict::Regressed {
-                "regressed"
-            } else {
-                "inconclusive"
+            let verdict = match c.verdict {
+                Verdict::Regressed => "regressed",
+                Verdict::Improved => "improved",
+                _ => "inconclusive",
             };
             format!(
                 "`{}` {verdict} at {:+.1}%",

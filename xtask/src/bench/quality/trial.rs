@@ -147,35 +147,39 @@ impl<'a> Setup<'a> {
     }
 
     /// The factor on the work that slows the whole command by 10%: its time
-    /// is fixed + work x factor, measured at factors 1 and 2.
+    /// is fixed + work x factor, measured at factors 1 and 3, interleaved,
+    /// running the command as cargo perf does (no shell: every class's
+    /// `run` is a plain word list).
     fn calibrate(&self, run: &str, env: &str) -> Result<f64> {
-        let time = |factor: &str| -> Result<Duration> {
-            let mut times = Vec::new();
-            for _ in 0..21 {
-                let mut command = Command::new("sh");
-                command
-                    .args(["-c", run])
-                    .current_dir(self.root)
-                    .env("SLOWDOWN", factor);
-                for pair in env.split(',').filter(|p| p.contains('=')) {
-                    let (key, value) = pair.split_once('=').unwrap_or_default();
-                    command.env(key.trim(), value.trim().trim_matches('"'));
-                }
-                let started = Instant::now();
-                if !command.status()?.success() {
-                    bail!("`{run}` failed in the fixture");
-                }
-                times.push(started.elapsed());
+        const WIDER: f64 = 3.0;
+        let time = |factor: f64| -> Result<Duration> {
+            let mut words = run.split_whitespace();
+            let mut command = Command::new(words.next().unwrap_or_default());
+            command
+                .args(words)
+                .current_dir(self.root)
+                .env("SLOWDOWN", factor.to_string());
+            for pair in env.split(',').filter(|p| p.contains('=')) {
+                let (key, value) = pair.split_once('=').unwrap_or_default();
+                command.env(key.trim(), value.trim().trim_matches('"'));
             }
-            times.sort();
-            Ok(times[times.len() / 2])
+            let started = Instant::now();
+            if !command.status()?.success() {
+                bail!("`{run}` failed in the fixture");
+            }
+            Ok(started.elapsed())
         };
-        let (one, two) = (time("1")?, time("2")?);
-        let work = two.saturating_sub(one).as_secs_f64();
+        let (mut one, mut wider) = (Vec::new(), Vec::new());
+        for _ in 0..31 {
+            one.push(time(1.0)?);
+            wider.push(time(WIDER)?);
+        }
+        let (one, wider) = (median_secs(one), median_secs(wider));
+        let work = (wider - one) / (WIDER - 1.0);
         if work <= 0.0 {
             bail!("`{run}`: its time does not grow with SLOWDOWN");
         }
-        Ok(1.0 + 0.10 * one.as_secs_f64() / work)
+        Ok(1.0 + 0.10 * one / work)
     }
 
     fn prebuild(&self) -> Result<()> {
