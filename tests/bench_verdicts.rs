@@ -213,7 +213,7 @@ fn leftover_worktrees(dir: &Dir) -> Vec<String> {
 #[test]
 fn a_stored_baseline_that_does_not_decide_is_measured_again_in_pairs() {
     let dir = project(
-        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
+        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nsetup = \"mkdir -p target && echo built >> target/setups\"\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
     );
     bench(&dir, &["--save-baseline", "a"]);
     // The committed 20 ms against 40 ms in the working tree.
@@ -233,6 +233,9 @@ fn a_stored_baseline_that_does_not_decide_is_measured_again_in_pairs() {
     let commit = dir.git(["rev-parse", "--short=8", "HEAD"]);
     assert!(message.contains(commit.trim()), "{message}");
     assert!(leftover_worktrees(&dir).is_empty(), "{:?}", dir.listing());
+    // The worktree's `target` was the baseline's own target dir, which outlives it.
+    let built = dir.read("target/cargo-perf/bench-baseline-target/setups");
+    assert_eq!(built, "built\n", "{:?}", dir.listing());
     let record: Value =
         serde_json::from_str(&dir.read(".cargo-perf/bench/runs/000002.json")).unwrap();
     assert_eq!(

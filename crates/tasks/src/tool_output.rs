@@ -26,14 +26,18 @@ pub(crate) const RECORDINGS: &[&str] = &["perf.data", "perf.data.old", "callgrin
 
 /// The target dir `cargo perf profile --diff <rev>` builds the baseline in.
 pub(crate) const PROFILE_BASELINE_TARGET: &str = "baseline-target";
-/// The target dir `cargo perf bench --baseline-rev` builds the baseline in.
+/// The target dir `cargo perf bench` builds another revision in
+/// (`--baseline-rev`, or a stored baseline's commit measured again).
 pub(crate) const BENCH_BASELINE_TARGET: &str = "bench-baseline-target";
 
 /// The target dirs of our own builds, rebuilt when needed: (name, what
 /// builds into it).
 pub(crate) const PRIVATE_TARGETS: &[(&str, &str)] = &[
     (PROFILE_BASELINE_TARGET, "`cargo perf profile --diff <rev>`"),
-    (BENCH_BASELINE_TARGET, "`cargo perf bench --baseline-rev`"),
+    (
+        BENCH_BASELINE_TARGET,
+        "`cargo perf bench --baseline-rev` and re-measured baselines",
+    ),
 ];
 
 /// The clean-build dir of `cargo perf build --clean`, and the one entry of

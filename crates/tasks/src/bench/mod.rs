@@ -110,11 +110,31 @@ impl BaselineTree {
         // The baseline builds into a target dir of its own, so the two builds never share artifacts.
         let target_dir = crate::tool_output::root(&cx.workspace().target_dir)
             .join(crate::tool_output::BENCH_BASELINE_TARGET);
+        share_build_dir(cx, &root, &target_dir);
         Ok(Self {
             worktree,
             root,
             target_dir,
         })
+    }
+}
+
+/// In the default layout, points the worktree's `target` at the baseline's
+/// own target dir, which outlives the worktree: a command benchmark's
+/// `setup = "cargo build --release"` then reuses the dependencies built the
+/// last time, and `./target/release/app` still names what it built.
+fn share_build_dir(
+    cx: &TaskContext<'_>,
+    tree_root: &std::path::Path,
+    target_dir: &std::path::Path,
+) {
+    let workspace = cx.workspace();
+    let link = tree_root.join("target");
+    if workspace.target_dir != workspace.root.join("target") || link.symlink_metadata().is_ok() {
+        return;
+    }
+    if std::fs::create_dir_all(target_dir).is_ok() {
+        let _ = std::os::unix::fs::symlink(target_dir, &link);
     }
 }
 

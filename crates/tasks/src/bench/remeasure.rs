@@ -174,3 +174,42 @@ fn explained(undecided: &[&Comparison], ids: &[String], short: &str, label: &str
     )
     .help("the verdicts below come from the pairs: runs minutes apart differ by a few percent on a busy machine, runs in pairs do not")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use cargo_perf_policy::{CommandBench, CommandLine, Located, Runs};
+
+    use super::{PAIRED_SHARE, first_pass, with_share};
+
+    fn bench(runs: Runs) -> CommandBench {
+        CommandBench {
+            name: Located::builtin("work".to_owned()),
+            run: CommandLine::Shell("true".to_owned()),
+            setup: None,
+            warmup: 1,
+            runs,
+            env: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_two_phases_share_max_time_and_a_fixed_count_stays() {
+        let adaptive = Runs::Adaptive {
+            min: 10,
+            max: 1000,
+            max_time: Duration::from_secs(9),
+        };
+        let limit = |b: &[CommandBench]| match b[0].runs {
+            Runs::Adaptive { max_time, .. } => max_time,
+            Runs::Fixed(_) => Duration::ZERO,
+        };
+        let stored = limit(&first_pass(&[bench(adaptive)]));
+        let paired = limit(&with_share(&[bench(adaptive)], PAIRED_SHARE));
+        assert_eq!(stored, Duration::from_secs(3));
+        assert_eq!(stored + paired, Duration::from_secs(9));
+        let fixed = first_pass(&[bench(Runs::Fixed(6))]);
+        assert_eq!(fixed[0].runs, Runs::Fixed(6));
+    }
+}
