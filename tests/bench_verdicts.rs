@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::build::findings;
 use crate::util::Dir;
 
 /// A command that keeps one CPU busy for about 20-40 ms.
@@ -181,16 +182,6 @@ fn a_busier_machine_never_makes_identical_code_regress() {
     if spin["verdict"] == "inconclusive" && calibration > 1.5 {
         assert_eq!(judgement["undecided"]["reason"], "drift", "{judgement:#}");
     }
-}
-
-/// The findings of `task` with `code`.
-fn findings<'a>(task: &'a Value, code: &str) -> Vec<&'a Value> {
-    task["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
 }
 
 /// Worktrees cargo perf left in the target dir.

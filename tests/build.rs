@@ -41,7 +41,8 @@ fn task(run: &Run) -> Value {
     run.json()["tasks"][0].clone()
 }
 
-fn findings<'a>(task: &'a Value, code: &str) -> Vec<&'a Value> {
+/// The findings of `task` with `code`.
+pub(crate) fn findings<'a>(task: &'a Value, code: &str) -> Vec<&'a Value> {
     task["findings"]
         .as_array()
         .unwrap()
