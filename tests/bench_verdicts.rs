@@ -207,8 +207,9 @@ fn a_stored_baseline_that_does_not_decide_is_measured_again_in_pairs() {
         "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nsetup = \"mkdir -p target && echo built >> target/setups\"\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
     );
     bench(&dir, &["--save-baseline", "a"]);
-    // The committed 20 ms against 40 ms in the working tree.
-    dir.create("delay.txt", "0.04");
+    // The committed 20 ms against 100 ms in the working tree: a gap that
+    // a machine busy with the other tests cannot close in six pairs.
+    dir.create("delay.txt", "0.1");
     let task = bench(&dir, &["--baseline", "a"]);
     let nap = metric(&task, "bench.nap");
     assert_eq!(nap["verdict"], "regressed", "{task:#}");
@@ -252,7 +253,7 @@ fn without_a_clean_commit_or_with_interleave_never_the_stored_runs_decide() {
     };
     let dir = project(&policy("interleave = \"never\""));
     bench(&dir, &["--save-baseline", "a"]);
-    dir.create("delay.txt", "0.04");
+    dir.create("delay.txt", "0.1");
     let task = bench(&dir, &["--baseline", "a"]);
     let nap = metric(&task, "bench.nap");
     assert_eq!(nap["verdict"], "regressed", "{task:#}");
@@ -265,7 +266,7 @@ fn without_a_clean_commit_or_with_interleave_never_the_stored_runs_decide() {
     dir.git(["commit", "-qam", "auto"]);
     dir.create("delay.txt", "0.021");
     bench(&dir, &["--save-baseline", "dirty"]);
-    dir.create("delay.txt", "0.04");
+    dir.create("delay.txt", "0.1");
     let task = bench(&dir, &["--baseline", "dirty"]);
     let nap = metric(&task, "bench.nap");
     assert_eq!(nap["judgement"]["baseline"], "stored", "{task:#}");
@@ -282,7 +283,7 @@ fn a_baseline_commit_that_cannot_run_the_benchmark_leaves_the_stored_verdict() {
     );
     bench(&dir, &["--save-baseline", "a"]);
     // Only the working tree has `slower.txt`.
-    dir.create("slower.txt", "0.04");
+    dir.create("slower.txt", "0.1");
     dir.policy(
         "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat slower.txt)\"\nwarmup = 1\nruns = 6\n",
     );
