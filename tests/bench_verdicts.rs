@@ -242,6 +242,76 @@ fn a_stored_baseline_that_does_not_decide_is_measured_again_in_pairs() {
     assert_ne!(nap["verdict"], "regressed", "{task:#}");
 }
 
+/// Two stored runs of the same commit that differ for certain (here a
+/// file outside git stands in for the machine) teach how far the benchmark
+/// moves between runs: a comparison with stored runs is widened by that and
+/// says so, and with `interleave = "auto"` the baseline's commit is then
+/// measured again in pairs, which the shift cannot touch.
+#[test]
+fn a_shift_between_two_runs_of_the_same_code_widens_a_comparison_with_stored_runs() {
+    let dir = Dir::with_package("demo");
+    let machine = dir.join("target/machine");
+    let policy = |interleave: &str| {
+        format!(
+            "[bench]\ncalibrate = false\ninterleave = \"{interleave}\"\n\n[bench.commands.nap]\nrun = \"sleep $(cat '{}')\"\nwarmup = 1\nruns = 6\n",
+            machine.display()
+        )
+    };
+    dir.create(".gitignore", "/target\n/.cargo-perf\n");
+    dir.policy(&policy("never"));
+    dir.git_init();
+    dir.create("target/machine", "0.02");
+    bench(&dir, &["--save-baseline", "a"]);
+    // The same commit, five times slower for a reason outside the code.
+    dir.create("target/machine", "0.1");
+    bench(&dir, &["--baseline", "a"]);
+    dir.create("target/machine", "0.02");
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["verdict"], "inconclusive", "{task:#}");
+    let judgement = &nap["judgement"];
+    let shift = judgement["run_to_run"].as_f64().unwrap_or_default();
+    assert!((2.0..6.0).contains(&shift), "{task:#}");
+    let undecided = &judgement["undecided"];
+    assert_eq!(undecided["reason"], "run-to-run", "{judgement:#}");
+    let why = undecided["why"].as_str().unwrap();
+    assert!(why.contains("runs #1 and #2"), "{why}");
+    assert!(
+        undecided["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("--baseline-rev"),
+        "{undecided:#}"
+    );
+
+    // Measured again in pairs, the comparison is not widened.
+    dir.policy(&policy("auto"));
+    dir.git(["commit", "-qam", "auto"]);
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["judgement"]["baseline"], "re-measured", "{task:#}");
+    assert!(nap["judgement"].get("run_to_run").is_none(), "{task:#}");
+    assert_ne!(nap["verdict"], "regressed", "{task:#}");
+}
+
+/// Changed code that its stored runs call `unchanged` is measured again
+/// too while the history has not shown the benchmark steady between runs:
+/// a shift of the machine could hide a change.
+#[test]
+fn an_unchanged_verdict_on_changed_code_is_checked_in_pairs_until_runs_are_known_steady() {
+    let dir = project(
+        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
+    );
+    bench(&dir, &["--save-baseline", "a"]);
+    // A tracked file changes; the benchmark does not read it.
+    dir.create("n.txt", "20001");
+    let task = bench(&dir, &["--baseline", "a"]);
+    let nap = metric(&task, "bench.nap");
+    assert_eq!(nap["judgement"]["baseline"], "re-measured", "{task:#}");
+    assert_ne!(nap["verdict"], "regressed", "{task:#}");
+    assert_eq!(findings(&task, "bench-remeasured").len(), 1, "{task:#}");
+}
+
 /// `interleave = "never"` judges by the stored runs only; so does a
 /// baseline measured on a dirty tree, which no commit holds.
 #[test]

@@ -175,6 +175,11 @@ pub struct Judgement {
     /// machine was 8% slower now).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration_ratio: Option<f64>,
+    /// The largest shift between two stored runs of the same code on this
+    /// machine (1.08: 8%), when it was over half the threshold and the
+    /// interval of a comparison with stored runs was widened by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_to_run: Option<f64>,
     /// For an inconclusive verdict: why, and the cheapest remedy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undecided: Option<Undecided>,
@@ -183,7 +188,8 @@ pub struct Judgement {
 /// Why a comparison could not decide, and what would.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Undecided {
-    /// `spread`, `drift`, `baseline-imprecise`, `at-threshold` or `summary-only`.
+    /// `spread`, `drift`, `baseline-imprecise`, `at-threshold`, `summary-only`
+    /// or `run-to-run`.
     pub reason: String,
     /// The reason in words.
     pub why: String,

@@ -10,6 +10,7 @@ use super::codes::BenchCode;
 use super::harness::{self, BenchTarget};
 use super::history::{BenchRecord, RunRecord};
 use super::report::Baselines;
+use super::run_to_run::RunToRun;
 use super::verdict::Comparison;
 use super::{BaselineTree, callgrind, commands, report};
 
@@ -21,6 +22,8 @@ pub(super) struct Measured<'a> {
     pub(super) tree: Option<&'a BaselineTree>,
     /// Where the baseline's records come from.
     pub(super) baselines: Baselines<'a>,
+    /// How far runs of the same code have moved, for stored baselines.
+    pub(super) run_to_run: &'a RunToRun,
     pub(super) instructions: bool,
 }
 
@@ -110,7 +113,13 @@ pub(super) fn confirm(
             ),
         }
     }
-    Ok(report::compare(cx, measured, base, run.baselines))
+    Ok(report::compare(
+        cx,
+        measured,
+        base,
+        run.baselines,
+        run.run_to_run,
+    ))
 }
 
 /// Puts each fresh record in place of the record of the same benchmark;

@@ -163,6 +163,7 @@ fn exact(id: &str, figure: Figure, before: u64, now: u64, threshold: f64) -> Com
             paired: false,
             stop: None,
             calibration_ratio: None,
+            run_to_run: None,
             undecided: None,
         }),
         figure: Some(figure.name()),

@@ -20,6 +20,7 @@ mod options;
 mod remeasure;
 mod report;
 mod robust;
+mod run_to_run;
 mod sampling;
 mod stats;
 mod timing;
@@ -34,6 +35,7 @@ use cargo_perf_policy::BenchMode;
 
 use codes::BenchCode;
 use history::{History, HistoryError, RunRecord};
+use run_to_run::{Evidence, RunToRun};
 
 /// Finding codes of the bench task added since the codes became typed (the
 /// others are still spelled where they are raised).
@@ -273,7 +275,7 @@ impl Task for BenchTask {
         let selection = Selection::new(cx, &options)?;
         let fingerprint = fingerprint::Fingerprint::collect(cx.project);
         // Read the baseline first: a bad name fails before minutes of measuring.
-        let stored = stored_baseline(cx, &options, &store, &fingerprint)?;
+        let (stored, run_to_run) = stored_baseline(cx, &options, &store, &fingerprint)?;
         let Measurement {
             mut measured,
             mut baseline,
@@ -289,7 +291,17 @@ impl Task for BenchTask {
                 let again = remeasure_at
                     .as_deref()
                     .map(|commit| (commit, label.as_str()));
-                judge(cx, &selection, (tree.as_ref(), again), &mut measured, base)?
+                let evidence = run_to_run::Evidence {
+                    run_to_run: &run_to_run,
+                    same_code: run_to_run::same_code(&base.fingerprint, &fingerprint),
+                };
+                judge(
+                    cx,
+                    &selection,
+                    (tree.as_ref(), again, evidence),
+                    &mut measured,
+                    base,
+                )?
             }
             None => Vec::new(),
         };
@@ -368,10 +380,11 @@ fn stored_baseline(
     options: &Resolved,
     store: &History,
     fingerprint: &fingerprint::Fingerprint,
-) -> Result<Option<Baseline>, TaskError> {
+) -> Result<(Option<Baseline>, RunToRun), TaskError> {
     let mode = options.mode;
     let lock = store.lock()?;
     let (runs, skipped) = store.runs::<RunRecord>(&lock)?;
+    let run_to_run = run_to_run::learn(&runs, &cx.policy().bench);
     for s in &skipped {
         cx.finding(
             Finding::warning(
@@ -384,7 +397,7 @@ fn stored_baseline(
             ),
         );
     }
-    Ok(match &options.compare {
+    let baseline = match &options.compare {
         Compare::Revision(_) => None,
         Compare::Named(name) => Some((format!("baseline `{name}`"), store.baseline(&lock, name)?)),
         Compare::Previous => runs
@@ -395,7 +408,8 @@ fn stored_baseline(
                     && r.benchmarks.iter().any(|b| mode_of(b) == mode)
             })
             .map(|r| (format!("run #{}", r.id), r)),
-    })
+    };
+    Ok((baseline, run_to_run))
 }
 
 /// Measures the working tree, and with `--baseline-rev` the other
@@ -489,7 +503,7 @@ fn store_run(
 fn judge(
     cx: &mut TaskContext<'_>,
     selection: &Selection,
-    (tree, again): (Option<&BaselineTree>, Option<(&str, &str)>),
+    (tree, again, evidence): (Option<&BaselineTree>, Option<(&str, &str)>, Evidence<'_>),
     measured: &mut [history::BenchRecord],
     base: &mut RunRecord,
 ) -> Result<Vec<verdict::Comparison>, TaskError> {
@@ -497,14 +511,14 @@ fn judge(
         Some(_) => report::Baselines::BaselineRev,
         None => report::Baselines::Stored,
     };
-    let mut comparisons = report::compare(cx, measured, base, baselines);
+    let mut comparisons = report::compare(cx, measured, base, baselines, evidence.run_to_run);
     let remeasured = match again {
         Some(commit) => remeasure::remeasure(
             cx,
             commit,
             &selection.commands,
             (measured, base),
-            &comparisons,
+            (&comparisons, evidence),
         )?,
         None => None,
     };
@@ -513,7 +527,7 @@ fn judge(
         None => baselines,
     };
     if remeasured.is_some() {
-        comparisons = report::compare(cx, measured, base, baselines);
+        comparisons = report::compare(cx, measured, base, baselines, evidence.run_to_run);
     }
     // Heap counts are exact: measuring them again would give the same.
     if !cx.policy().bench.confirm || selection.mode == BenchMode::Memory {
@@ -526,6 +540,7 @@ fn judge(
             targets: &selection.targets,
             tree: tree.or(remeasured.as_ref().map(|again| &again.tree)),
             baselines,
+            run_to_run: evidence.run_to_run,
             instructions: selection.mode == BenchMode::Instructions,
         },
         measured,

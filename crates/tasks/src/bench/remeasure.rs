@@ -1,8 +1,9 @@
 //! `[bench] interleave = "auto"`: when a command benchmark compared with a
-//! stored baseline comes out anything but `unchanged`, and that
-//! baseline is a run of a clean commit git still has, the commit is checked
-//! out in a temporary worktree and measured again, interleaved with the
-//! working tree, and the pairs decide.
+//! stored baseline comes out anything but `unchanged` (or `unchanged` on
+//! changed code, before the history has shown the benchmark steady between
+//! runs), and that baseline is a run of a clean commit git still has, the
+//! commit is checked out in a temporary worktree and measured again,
+//! interleaved with the working tree, and the pairs decide.
 //!
 //! Two runs of cargo perf minutes apart differ by a few percent on a shared
 //! machine (its speed, the page cache, where memory lands), more than a
@@ -20,6 +21,7 @@ use super::codes::BenchCode;
 use super::commands;
 use super::history::{BenchRecord, RunRecord};
 use super::options::{Compare, Resolved};
+use super::run_to_run::Evidence;
 use super::verdict::Comparison;
 use super::{Baseline, BaselineTree};
 
@@ -83,12 +85,13 @@ pub(super) fn remeasure(
     (commit, label): (&str, &str),
     commands: &[CommandBench],
     (measured, base): (&mut [BenchRecord], &mut RunRecord),
-    comparisons: &[Comparison],
+    (comparisons, evidence): (&[Comparison], Evidence<'_>),
 ) -> Result<Option<Remeasured>, TaskError> {
+    let tolerance = cx.policy().bench.threshold / 2.0;
     let undecided: Vec<&Comparison> = comparisons
         .iter()
         .filter(|c| c.figure.is_none())
-        .filter(|c| c.verdict != Verdict::Unchanged)
+        .filter(|c| c.verdict != Verdict::Unchanged || !trusted(c, evidence, tolerance))
         .filter(|c| commands.iter().any(|b| b.name.value == c.id))
         .collect();
     if undecided.is_empty() {
@@ -137,6 +140,13 @@ pub(super) fn remeasure(
     Ok(Some(Remeasured { tree, ids }))
 }
 
+/// An `unchanged` verdict from stored runs stands as it is when the code
+/// is the baseline's own, or when the history shows the benchmark steady
+/// between runs; otherwise a shift of the machine could have hidden a change.
+fn trusted(comparison: &Comparison, evidence: Evidence<'_>, tolerance: f64) -> bool {
+    evidence.same_code || evidence.run_to_run.steady(&comparison.id, tolerance)
+}
+
 /// `fresh` in place of the record of the same benchmark and unit.
 fn put(records: &mut [BenchRecord], fresh: BenchRecord) {
     if let Some(slot) = records
@@ -156,6 +166,7 @@ fn explained(undecided: &[&Comparison], ids: &[String], short: &str, label: &str
             let verdict = match c.verdict {
                 Verdict::Regressed => "regressed",
                 Verdict::Improved => "improved",
+                Verdict::Unchanged => "unchanged (not yet seen steady between runs)",
                 _ => "inconclusive",
             };
             format!(

@@ -13,6 +13,7 @@ use super::codes::BenchCode;
 use super::figures::{self, budget_of, metric_name as name, nanos};
 use super::heap;
 use super::history::{BenchRecord, RunRecord};
+use super::run_to_run::RunToRun;
 use super::stats::median;
 use super::undecided;
 use super::verdict::{Comparison, Data, Input, judge, judge_by_spread, location};
@@ -70,6 +71,7 @@ pub(crate) fn compare(
     current: &[BenchRecord],
     base: &RunRecord,
     baselines: Baselines<'_>,
+    run_to_run: &RunToRun,
 ) -> Vec<Comparison> {
     let settings = &cx.policy().bench;
     let pairs: Vec<Pair<'_>> = current
@@ -106,7 +108,10 @@ pub(crate) fn compare(
     let base_commit = base.fingerprint.commit.as_deref();
     for comparison in &mut out {
         if let Some(pair) = pairs.iter().find(|p| p.current.id == comparison.id) {
-            undecided::explain(comparison, pair, settings, base_commit);
+            let learned = run_to_run
+                .of(&comparison.id)
+                .filter(|_| pair.source == Source::Stored);
+            undecided::explain(comparison, pair, settings, (base_commit, learned));
         }
     }
     let mut heaps = heap::compare(current, &base.benchmarks, settings.threshold);
@@ -192,7 +197,7 @@ const BETWEEN_RUNS: f64 = 0.01;
 
 /// The clock a record is judged on: the one its sampling chose, else wall
 /// time (harness results), or CPU time when the policy says so.
-fn judged_clock(record: &BenchRecord, settings: &BenchSettings) -> Clock {
+pub(crate) fn judged_clock(record: &BenchRecord, settings: &BenchSettings) -> Clock {
     match record.sampling {
         Some(sampling) => sampling.clock,
         None if settings.clock == cargo_perf_policy::BenchClock::Cpu => Clock::Cpu,

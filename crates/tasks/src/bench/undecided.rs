@@ -5,7 +5,9 @@
 //! calibration loop timed beside both runs says by how much, and when it
 //! moved, for certain, by more than half the threshold, any part of the change up
 //! to that movement could be the machine's rather than the code's, so the
-//! interval is widened by it on the side it could explain.
+//! interval is widened by it on the side it could explain. And when two
+//! stored runs of the same code have moved by more than half the threshold
+//! (`run_to_run`), a comparison with stored runs is widened by that, either way.
 
 use cargo_perf_engine::model::{Judgement, Undecided, Verdict};
 use cargo_perf_policy::{BenchEstimator, BenchSettings};
@@ -15,18 +17,20 @@ use super::history::BenchRecord;
 use super::remeasure::PAIRED_SHARE;
 use super::report::{Pair, Source};
 use super::robust::LogRatio;
+use super::run_to_run::Observed;
 use super::sampling::Stop;
 use super::stats::median;
 use super::verdict::{Comparison, classify};
 
 /// Fills in `comparison.judgement`, widening its interval (and judging it
 /// again) when the calibration loop says the machine's speed moved by more
-/// than half the threshold between two runs measured apart.
+/// than half the threshold between two runs measured apart, or when two
+/// stored runs of the same code (`learned`) have moved by more than that.
 pub(crate) fn explain(
     comparison: &mut Comparison,
     pair: &Pair<'_>,
     settings: &BenchSettings,
-    base_commit: Option<&str>,
+    (base_commit, learned): (Option<&str>, Option<&Observed>),
 ) {
     let tolerance = settings.threshold / 2.0;
     let calibration = (!pair.paired)
@@ -38,20 +42,20 @@ pub(crate) fn explain(
         .filter(|(_, moved)| *moved)
         .map(|(r, _)| 1.0 + (r - 1.0) * cpu_share(pair))
         .filter(|r| (r - 1.0).abs() > tolerance);
-    if let Some(machine) = drifted {
-        let change = &mut comparison.change;
-        change.low /= machine.max(1.0);
-        change.high /= machine.min(1.0);
-        comparison.verdict = classify(change.low, change.high, settings.threshold);
-        // A machine whose speed moved by more than twice the threshold
-        // slows different work by different amounts: no verdict holds.
-        if (machine - 1.0).abs() > 2.0 * settings.threshold {
-            comparison.verdict = Verdict::Inconclusive;
+    let learned = learned.filter(|o| !pair.paired && o.ratio - 1.0 > tolerance);
+    widen(
+        comparison,
+        drifted,
+        learned.map(|o| o.ratio),
+        settings.threshold,
+    );
+    let undecided = (comparison.verdict == Verdict::Inconclusive).then(|| {
+        match (drifted, learned) {
+            (Some(machine), _) => drift(pair, machine, base_commit),
+            // More runs cannot take a shift the machine is known to make.
+            (None, Some(observed)) => run_to_run(pair, observed, base_commit),
+            _ => spread(comparison, pair, settings, base_commit),
         }
-    }
-    let undecided = (comparison.verdict == Verdict::Inconclusive).then(|| match drifted {
-        Some(machine) => drift(pair, machine, base_commit),
-        None => spread(comparison, pair, settings, base_commit),
     });
     let instructions = pair.current.unit == "instructions";
     comparison.judgement = Some(Judgement {
@@ -74,8 +78,55 @@ pub(crate) fn explain(
         paired: pair.paired,
         stop: pair.current.sampling.map(|s| s.stop.name().to_owned()),
         calibration_ratio: ratio,
+        run_to_run: learned.map(|o| o.ratio),
         undecided,
     });
+}
+
+/// Widens the interval by how far the machine moved (`machine`, from the
+/// calibration loop: on the side it could explain) and by how far runs of
+/// the same code have moved (`learned`: either way), and judges it again.
+fn widen(comparison: &mut Comparison, machine: Option<f64>, learned: Option<f64>, threshold: f64) {
+    if machine.is_none() && learned.is_none() {
+        return;
+    }
+    let learned = learned.unwrap_or(1.0);
+    let (up, down) = machine.map_or((1.0, 1.0), |m| (m.max(1.0), m.min(1.0)));
+    let change = &mut comparison.change;
+    change.low /= up.max(learned);
+    change.high /= down.min(1.0 / learned);
+    comparison.verdict = classify(change.low, change.high, threshold);
+    // A machine whose speed moved by more than twice the threshold
+    // slows different work by different amounts: no verdict holds.
+    if machine.is_some_and(|m| (m - 1.0).abs() > 2.0 * threshold) {
+        comparison.verdict = Verdict::Inconclusive;
+    }
+}
+
+/// Stored runs of the same code have differed by more than this change
+/// could be told from.
+fn run_to_run(pair: &Pair<'_>, observed: &Observed, base_commit: Option<&str>) -> Undecided {
+    let why = format!(
+        "two runs of the same code on this machine (commit {}, runs #{} and #{}) differed by {:.1}%, so a comparison with stored runs cannot tell a change of this size from the machine",
+        short(&observed.commit),
+        observed.runs.0,
+        observed.runs.1,
+        (observed.ratio - 1.0) * 100.0
+    );
+    let seconds = pair.current.sampling.map(|_| measured_secs(pair) * 2.0);
+    let rev = base_commit.map_or_else(|| "REV".to_owned(), short);
+    let remedy = match seconds {
+        Some(seconds) => format!(
+            "measure both in one run, interleaved: `cargo perf bench --baseline-rev {rev}` (about {seconds:.0} s), which `[bench] interleave = \"auto\"` does by itself for a baseline measured on a clean commit; or count instructions with `--instructions`"
+        ),
+        None => format!("measure both trees in one run: `cargo perf bench --baseline-rev {rev}`"),
+    };
+    Undecided {
+        reason: "run-to-run".into(),
+        why,
+        remedy,
+        estimated_secs: seconds,
+    }
 }
 
 /// How much of a run the benchmark spends on a CPU: 1 on the CPU clock and

@@ -5,7 +5,8 @@
 //! clean commit, then compares with it once with identical code (A/A) and
 //! once with the factor changed in the working tree so the benchmark is a
 //! true 10% slower (the factor is calibrated per class by timing the
-//! command at two factors). The comparisons run as a user's would, so
+//! command at two factors, and before every trial for a command under
+//! 20 ms, whose start-up cost moves with the machine). The comparisons run as a user's would, so
 //! cargo perf may measure the baseline's commit again (`[bench] interleave
 //! = "auto"`). Every trial starts from an empty history. The table counts,
 //! per class, the verdicts of both comparisons; for the criterion class it
@@ -13,7 +14,8 @@
 //!
 //! `TRIALS=N` (default 20); `ONLY=text` runs the classes whose label
 //! contains it; `LOAD=1` adds a changing background load to the classes
-//! marked so; the `build` class runs a cargo build beside the benchmark.
+//! marked so; the `build` class runs a cargo build beside the benchmark;
+//! `VERBOSE=1` prints each comparison's verdict, change and interval.
 
 mod fixtures;
 mod trial;

@@ -121,7 +121,14 @@ pub struct Setup<'a> {
     kind: Kind,
     /// SLOWDOWN that makes the benchmark 10% slower.
     slow: f64,
+    /// A command so quick that its fixed part (process start-up) moves with
+    /// the machine: the factor is found again before every trial.
+    quick: bool,
 }
+
+/// Below this a command is calibrated again for every trial (31 pairs of
+/// runs then take under a second).
+const QUICK_SECS: f64 = 0.02;
 
 impl<'a> Setup<'a> {
     pub fn new(binary: &'a Path, root: &'a Path, target_dir: &Path, kind: Kind) -> Result<Self> {
@@ -135,22 +142,27 @@ impl<'a> Setup<'a> {
             target_dir,
             kind,
             slow: 1.10,
+            quick: false,
         };
-        let slow = match kind {
+        let (slow, one) = match kind {
             Kind::Command { run, env } => setup.calibrate(run, env)?,
             _ => {
                 setup.prebuild()?;
-                1.10
+                (1.10, f64::INFINITY)
             }
         };
-        Ok(Setup { slow, ..setup })
+        Ok(Setup {
+            slow,
+            quick: one < QUICK_SECS,
+            ..setup
+        })
     }
 
     /// The factor on the work that slows the whole command by 10%: its time
     /// is fixed + work x factor, measured at factors 1 and 3, interleaved,
     /// running the command as cargo perf does (no shell: every class's
-    /// `run` is a plain word list).
-    fn calibrate(&self, run: &str, env: &str) -> Result<f64> {
+    /// `run` is a plain word list); and the time at factor 1, in seconds.
+    fn calibrate(&self, run: &str, env: &str) -> Result<(f64, f64)> {
         const WIDER: f64 = 3.0;
         let time = |factor: f64| -> Result<Duration> {
             let mut words = run.split_whitespace();
@@ -179,7 +191,14 @@ impl<'a> Setup<'a> {
         if work <= 0.0 {
             bail!("`{run}`: its time does not grow with SLOWDOWN");
         }
-        Ok(1.0 + 0.10 * one / work)
+        let slow = 1.0 + 0.10 * one / work;
+        if std::env::var_os("VERBOSE").is_some() {
+            println!(
+                "+10% is the factor {slow:.3} on the work ({:.1} ms at 1)",
+                one * 1e3
+            );
+        }
+        Ok((slow, one))
     }
 
     fn prebuild(&self) -> Result<()> {
@@ -210,16 +229,23 @@ impl<'a> Setup<'a> {
     /// tree (as a developer's uncommitted change would be).
     pub fn trial(&self, tally: &mut Tally) -> Result<()> {
         let _ = std::fs::remove_dir_all(self.root.join(".cargo-perf"));
+        let slow = match self.kind {
+            Kind::Command { run, env } if self.quick => self.calibrate(run, env)?.0,
+            _ => self.slow,
+        };
         let knob = self.root.join(SLOWDOWN_FILE);
         self.perf(&["bench", "--save-baseline", "a"])?;
         let same = self.perf(&["bench", "--baseline", "a"])?;
-        std::fs::write(&knob, format!("{}\n", self.slow))?;
+        std::fs::write(&knob, format!("{slow}\n"))?;
         let started = Instant::now();
         let slow = self.perf(&["bench", "--baseline", "a"]);
         tally.seconds.push(started.elapsed());
         std::fs::write(&knob, "1\n")?;
         let slow = slow?;
         tally.runs.push(slow.runs);
+        if std::env::var_os("VERBOSE").is_some() {
+            println!("A/A: {}\n+10%: {}", same.detail, slow.detail);
+        }
         match same.verdict.as_str() {
             "unchanged" => tally.same_unchanged += 1,
             "regressed" => tally.same_regressed += 1,
@@ -268,6 +294,8 @@ struct Outcome {
     reason: Option<String>,
     /// Criterion's own verdict: whether it printed "Performance has regressed".
     criterion: Option<bool>,
+    /// The verdict, change, interval and how it was judged, for `VERBOSE=1`.
+    detail: String,
 }
 
 impl Outcome {
@@ -286,6 +314,7 @@ impl Outcome {
                 runs: 0,
                 reason: None,
                 criterion: None,
+                detail: "no comparison".into(),
             });
         };
         let judgement = &metric["judgement"];
@@ -297,7 +326,20 @@ impl Outcome {
                     || stderr.contains("Change within noise"))
                 .then_some(false)
             });
+        let percent =
+            |key: &str| (metric["change"][key].as_f64().unwrap_or(f64::NAN) - 1.0) * 100.0;
+        let detail = format!(
+            "{} {:+.1}% [{:+.1}%, {:+.1}%], clock {}, baseline {}, run-to-run {}",
+            metric["verdict"],
+            percent("ratio"),
+            percent("low"),
+            percent("high"),
+            judgement["clock"],
+            judgement["baseline"],
+            judgement["run_to_run"]
+        );
         Ok(Outcome {
+            detail,
             verdict: metric["verdict"].as_str().unwrap_or("none").to_owned(),
             runs: judgement["runs"].as_u64().unwrap_or(0) as usize,
             reason: judgement["undecided"]["reason"].as_str().map(str::to_owned),
