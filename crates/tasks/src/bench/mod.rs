@@ -291,7 +291,7 @@ impl Task for BenchTask {
                 let again = remeasure_at
                     .as_deref()
                     .map(|commit| (commit, label.as_str()));
-                let evidence = run_to_run::Evidence {
+                let evidence = Evidence {
                     run_to_run: &run_to_run,
                     same_code: run_to_run::same_code(&base.fingerprint, &fingerprint),
                 };

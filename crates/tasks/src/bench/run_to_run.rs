@@ -5,6 +5,12 @@
 //! samples cannot show that; two runs of identical code can. A comparison
 //! with stored runs is widened by it (see `undecided`), so a shift the
 //! machine has been seen to make is never taken for the code's.
+//!
+//! Only command benchmarks are learned from: their baseline can then be
+//! measured again in pairs, which no shift touches. A harness's results
+//! cannot be paired yet, and widened by one observation most of them would
+//! stay undecided (a criterion bench slowed 10% was caught 8 times in 20
+//! instead of 15).
 
 use std::collections::HashMap;
 
@@ -113,13 +119,13 @@ pub(crate) fn learn(runs: &[RunRecord], settings: &BenchSettings) -> RunToRun {
     RunToRun(learned)
 }
 
-/// Each time benchmark of both runs with its certain shift (|log ratio|,
+/// Each command benchmark timed in both runs with its certain shift (|log ratio|,
 /// 0 when the interval takes in 1).
 fn shifts(earlier: &RunRecord, later: &RunRecord, settings: &BenchSettings) -> Vec<(String, f64)> {
     later
         .benchmarks
         .iter()
-        .filter(|b| unit_named(&b.unit) == Unit::Nanoseconds)
+        .filter(|b| b.sampling.is_some() && unit_named(&b.unit) == Unit::Nanoseconds)
         .filter_map(|b| {
             let a = earlier
                 .benchmarks
@@ -137,7 +143,9 @@ fn shifts(earlier: &RunRecord, later: &RunRecord, settings: &BenchSettings) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::history::BenchRecord;
+    use crate::bench::clock::Clock;
+    use crate::bench::history::{BenchRecord, SamplingRecord};
+    use crate::bench::sampling::Stop;
 
     fn run(id: u64, commit: &str, dirty: bool, samples: Vec<f64>) -> RunRecord {
         RunRecord {
@@ -150,6 +158,11 @@ mod tests {
             },
             benchmarks: vec![BenchRecord {
                 samples,
+                sampling: Some(SamplingRecord {
+                    clock: Clock::Wall,
+                    stop: Stop::FixedRuns,
+                    looks: 1,
+                }),
                 ..BenchRecord::new("nap", "ns")
             }],
         }
@@ -188,6 +201,15 @@ mod tests {
             run(4, "c3", false, noisy(0.0)),
             run(5, "c3", false, noisy(3.0)),
         ];
+        // A harness's results (no sampling record) teach nothing either.
+        let mut harness = [
+            run(6, "c4", false, around(100.0, 10)),
+            run(7, "c4", false, around(130.0, 10)),
+        ];
+        for r in &mut harness {
+            r.benchmarks[0].sampling = None;
+        }
+        assert_eq!(learn(&harness, &settings).of("nap"), None);
         let learned = learn(&runs, &settings);
         assert_eq!(learned.of("nap"), None);
         // One observation of the steady c3 is not enough to trust.
