@@ -113,19 +113,17 @@ fn run_to_run(pair: &Pair<'_>, observed: &Observed, base_commit: Option<&str>) -
         observed.runs.1,
         (observed.ratio - 1.0) * 100.0
     );
-    let seconds = pair.current.sampling.map(|_| measured_secs(pair) * 2.0);
+    // Only command benchmarks are learned from (see `run_to_run`): they pair.
+    let seconds = measured_secs(pair) * 2.0;
     let rev = base_commit.map_or_else(|| "REV".to_owned(), short);
-    let remedy = match seconds {
-        Some(seconds) => format!(
-            "measure both in one run, interleaved: `cargo perf bench --baseline-rev {rev}` (about {seconds:.0} s), which `[bench] interleave = \"auto\"` does by itself for a baseline measured on a clean commit; or count instructions with `--instructions`"
-        ),
-        None => format!("measure both trees in one run: `cargo perf bench --baseline-rev {rev}`"),
-    };
     Undecided {
         reason: "run-to-run".into(),
         why,
-        remedy,
-        estimated_secs: seconds,
+        remedy: format!(
+            "measure both in one run, interleaved: `cargo perf bench --baseline-rev {rev}` ({}), which `[bench] interleave = \"auto\"` does by itself for a baseline measured on a clean commit; or count instructions with `--instructions`",
+            duration(seconds)
+        ),
+        estimated_secs: Some(seconds),
     }
 }
 
@@ -176,9 +174,9 @@ fn drift(pair: &Pair<'_>, ratio: f64, base_commit: Option<&str>) -> Undecided {
     let seconds = pair.current.sampling.map(|_| measured_secs(pair) * 2.0);
     let remedy = match (base_commit, pair.current.sampling) {
         (Some(commit), Some(_)) => format!(
-            "measure both in one run, interleaved, so the machine's speed falls on both alike: `cargo perf bench --baseline-rev {}` (about {:.0} s); or count instructions with `--instructions`",
+            "measure both in one run, interleaved, so the machine's speed falls on both alike: `cargo perf bench --baseline-rev {}` ({}); or count instructions with `--instructions`",
             short(commit),
-            seconds.unwrap_or_default()
+            duration(seconds.unwrap_or_default())
         ),
         _ => "re-run when the machine is quieter, or compare in one run, interleaved, with `--baseline-rev REV`".to_owned(),
     };
@@ -284,6 +282,15 @@ fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
         ),
         remedy,
         estimated_secs: Some(seconds),
+    }
+}
+
+/// `seconds` in words: "about 12 s", or "under a second".
+fn duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        "under a second".to_owned()
+    } else {
+        format!("about {seconds:.0} s")
     }
 }
 
