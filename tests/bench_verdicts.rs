@@ -13,6 +13,9 @@ use crate::util::Dir;
 /// A command that keeps one CPU busy for about 20-40 ms.
 const SPIN: &str = "n=$(cat n.txt); i=0; while [ $i -lt $n ]; do i=$((i+1)); done";
 
+/// `sleep $(cat delay.txt)`, six runs, no calibration loop.
+const NAP_SIX_RUNS: &str = "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n";
+
 fn project(policy: &str) -> Dir {
     let dir = Dir::with_package("demo");
     dir.create(".gitignore", "/target\n/.cargo-perf\n/n\n");
@@ -299,9 +302,7 @@ fn a_shift_between_two_runs_of_the_same_code_widens_a_comparison_with_stored_run
 /// a shift of the machine could hide a change.
 #[test]
 fn an_unchanged_verdict_on_changed_code_is_checked_in_pairs_until_runs_are_known_steady() {
-    let dir = project(
-        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
-    );
+    let dir = project(NAP_SIX_RUNS);
     bench(&dir, &["--save-baseline", "a"]);
     // A tracked file changes; the benchmark does not read it.
     dir.create("n.txt", "20001");
@@ -348,9 +349,7 @@ fn without_a_clean_commit_or_with_interleave_never_the_stored_runs_decide() {
 /// stands.
 #[test]
 fn a_baseline_commit_that_cannot_run_the_benchmark_leaves_the_stored_verdict() {
-    let dir = project(
-        "[bench]\ncalibrate = false\n\n[bench.commands.nap]\nrun = \"sleep $(cat delay.txt)\"\nwarmup = 1\nruns = 6\n",
-    );
+    let dir = project(NAP_SIX_RUNS);
     bench(&dir, &["--save-baseline", "a"]);
     // Only the working tree has `slower.txt`.
     dir.create("slower.txt", "0.1");
