@@ -5,6 +5,7 @@ mod util;
 
 mod bench;
 mod bench_memory;
+mod bench_pairs;
 mod bench_sampling;
 mod bench_verdicts;
 mod build;

@@ -57,9 +57,11 @@ pub(super) fn confirm(
         .filter(|b| suspects.contains(&b.name.value.as_str()))
         .cloned()
         .collect();
+    // Results judged by pairs of harness runs were measured again already.
     let harnessed: Vec<(&BenchTarget, &str)> = suspects
         .iter()
         .filter(|id| commands.iter().all(|b| b.name.value != **id))
+        .filter(|id| !measured.iter().any(|r| r.id == **id && r.pairs.is_some()))
         .filter_map(|id| {
             let (target, name) = id.split_once('/')?;
             let target = run.targets.iter().find(|t| t.target == target)?;

@@ -60,6 +60,23 @@ pub(crate) struct BenchRecord {
     /// (`samples` then holds the peak, for views of the history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) heap: Option<HeapRecord>,
+    /// A cargo bench result measured again in pairs with the baseline's
+    /// tree (see `harness::pairs`); `samples` keep this run's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pairs: Option<PairsRecord>,
+}
+
+/// Runs of a harness in pairs with another tree's: one value per run of
+/// the harness (the location of its samples), the baseline's and this
+/// tree's of pair i next to each other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PairsRecord {
+    pub(crate) baseline: Vec<f64>,
+    pub(crate) current: Vec<f64>,
+    pub(crate) stop: super::sampling::Stop,
+    pub(crate) looks: u32,
+    /// The wall time all the runs of the pairs took.
+    pub(crate) seconds: f64,
 }
 
 /// What one run of a command benchmark did with the heap, summed over its
@@ -100,6 +117,7 @@ impl BenchRecord {
             calibration_cpu_ns: Vec::new(),
             sampling: None,
             heap: None,
+            pairs: None,
         }
     }
 }

@@ -157,6 +157,13 @@ fn measure_against_rev(
     let (tree_root, tree_target) = (tree.root.clone(), tree.target_dir.clone());
     let mut base = harness::run_all(cx, targets, filter, Some((&tree_root, &tree_target)))?;
     let mut current = harness::run_all(cx, targets, filter, None)?;
+    pair_harness_runs(
+        cx,
+        targets,
+        filter,
+        (&tree_root, &tree_target),
+        (&base, &mut current),
+    )?;
     if mode != BenchMode::Time {
         base.extend(measure_once(cx, mode, commands, &tree_root)?);
         current.extend(measure_once(cx, mode, commands, &root)?);
@@ -187,6 +194,43 @@ fn measure_against_rev(
         benchmarks: base,
     };
     Ok((current, (label, record), tree))
+}
+
+/// `--baseline-rev`'s cargo bench results, judged by pairs of harness runs:
+/// the two runs just taken are the first pair, `harness::pairs` takes the rest.
+fn pair_harness_runs(
+    cx: &mut TaskContext<'_>,
+    targets: &[harness::BenchTarget],
+    filter: Option<&str>,
+    tree: harness::pairs::Tree<'_>,
+    (base, current): (&[history::BenchRecord], &mut [history::BenchRecord]),
+) -> Result<(), TaskError> {
+    let criterion = |t: &harness::BenchTarget| remeasure::criterion_samples(current, &t.target);
+    let mut pairs = harness::pairs::measure(
+        cx,
+        targets,
+        filter,
+        (tree, BenchCode::TargetFailed),
+        criterion,
+    )?;
+    for record in current.iter_mut() {
+        let (Some(mut again), Some(first)) = (
+            pairs.remove(&record.id),
+            base.iter()
+                .find(|b| b.id == record.id && b.unit == record.unit),
+        ) else {
+            continue;
+        };
+        let estimator = cx.policy().bench.estimator;
+        again
+            .baseline
+            .insert(0, verdict::location(&first.samples, estimator));
+        again
+            .current
+            .insert(0, verdict::location(&record.samples, estimator));
+        record.pairs = Some(again);
+    }
+    Ok(())
 }
 
 /// The deterministic modes: every command benchmark once under valgrind.
@@ -334,6 +378,8 @@ struct Selection {
     mode: BenchMode,
     targets: Vec<harness::BenchTarget>,
     commands: Vec<cargo_perf_policy::CommandBench>,
+    /// `--filter`, which the harnesses get too.
+    filter: Option<String>,
 }
 
 impl Selection {
@@ -359,6 +405,7 @@ impl Selection {
             mode: options.mode,
             targets,
             commands,
+            filter: options.filter.clone(),
         })
     }
 }
@@ -516,7 +563,11 @@ fn judge(
         Some(commit) => remeasure::remeasure(
             cx,
             commit,
-            &selection.commands,
+            &remeasure::Suspects {
+                commands: &selection.commands,
+                targets: &selection.targets,
+                filter: selection.filter.as_deref(),
+            },
             (measured, base),
             (&comparisons, evidence),
         )?,

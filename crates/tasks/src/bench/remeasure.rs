@@ -1,9 +1,11 @@
-//! `[bench] interleave = "auto"`: when a command benchmark compared with a
-//! stored baseline comes out anything but `unchanged` (or `unchanged` on
-//! changed code, before the history has shown the benchmark steady between
-//! runs), and that baseline is a run of a clean commit git still has, the
-//! commit is checked out in a temporary worktree and measured again,
-//! interleaved with the working tree, and the pairs decide.
+//! `[bench] interleave = "auto"`: when a benchmark compared with a stored
+//! baseline comes out anything but `unchanged` (or `unchanged` on changed
+//! code, before the history has shown the benchmark steady between runs),
+//! and that baseline is a run of a clean commit git still has, the commit
+//! is checked out in a temporary worktree and measured again beside the
+//! working tree, and the pairs decide: a command benchmark's runs
+//! interleaved, a cargo bench target's whole harness runs in turns
+//! (`harness::pairs`).
 //!
 //! Two runs of cargo perf minutes apart differ by a few percent on a shared
 //! machine (its speed, the page cache, where memory lands), more than a
@@ -19,6 +21,7 @@ use cargo_perf_policy::{BenchInterleave, BenchMode, CommandBench, Runs};
 
 use super::codes::BenchCode;
 use super::commands;
+use super::harness::{self, BenchTarget};
 use super::history::{BenchRecord, RunRecord};
 use super::options::{Compare, Resolved};
 use super::run_to_run::Evidence;
@@ -76,14 +79,24 @@ pub(super) struct Remeasured {
     pub(super) ids: Vec<String>,
 }
 
-/// Measures `commit` again beside the working tree, interleaved, for
-/// every command benchmark `comparisons` did not call `unchanged`, and puts the new records of both sides in place. `None`
-/// when none needed it, or when the commit could not be checked out (a
-/// warning says so, and the comparison with the stored runs stands).
+/// What is measured again, and with what.
+pub(super) struct Suspects<'a> {
+    pub(super) commands: &'a [CommandBench],
+    pub(super) targets: &'a [BenchTarget],
+    /// The run's `--filter`, which the harnesses get again.
+    pub(super) filter: Option<&'a str>,
+}
+
+/// Measures `commit` again beside the working tree, in pairs, for every
+/// benchmark `comparisons` did not call `unchanged` (or may not trust):
+/// command benchmarks interleaved, cargo bench targets in pairs of harness
+/// runs. Puts the pairs in place in the records of both sides. `None` when
+/// none needed it, or when the commit could not be checked out (a warning
+/// says so, and the comparison with the stored runs stands).
 pub(super) fn remeasure(
     cx: &mut TaskContext<'_>,
     (commit, label): (&str, &str),
-    commands: &[CommandBench],
+    suspects: &Suspects<'_>,
     (measured, base): (&mut [BenchRecord], &mut RunRecord),
     (comparisons, evidence): (&[Comparison], Evidence<'_>),
 ) -> Result<Option<Remeasured>, TaskError> {
@@ -92,9 +105,24 @@ pub(super) fn remeasure(
         .iter()
         .filter(|c| c.figure.is_none())
         .filter(|c| c.verdict != Verdict::Unchanged || !trusted(c, evidence, tolerance))
-        .filter(|c| commands.iter().any(|b| b.name.value == c.id))
         .collect();
-    if undecided.is_empty() {
+    let commands: Vec<CommandBench> = suspects
+        .commands
+        .iter()
+        .filter(|b| undecided.iter().any(|c| c.id == b.name.value))
+        .cloned()
+        .collect();
+    let targets: Vec<BenchTarget> = suspects
+        .targets
+        .iter()
+        .filter(|t| {
+            undecided
+                .iter()
+                .any(|c| target_of(&c.id) == Some(&t.target))
+        })
+        .cloned()
+        .collect();
+    if commands.is_empty() && targets.is_empty() {
         return Ok(None);
     }
     let short = &commit[..commit.len().min(8)];
@@ -114,16 +142,41 @@ pub(super) fn remeasure(
             return Ok(None);
         }
     };
-    let suspects: Vec<CommandBench> = commands
-        .iter()
-        .filter(|b| undecided.iter().any(|c| c.id == b.name.value))
-        .cloned()
-        .collect();
+    let mut ids = commands_again(cx, &tree, &commands, measured, base)?;
+    let criterion = |t: &BenchTarget| criterion_samples(measured, &t.target);
+    let pairs = harness::pairs::measure(
+        cx,
+        &targets,
+        suspects.filter,
+        ((&tree.root, &tree.target_dir), BenchCode::RemeasureFailed),
+        criterion,
+    )?;
+    for (id, pairs) in pairs {
+        if let Some(record) = measured.iter_mut().find(|r| r.id == id && r.unit == "ns") {
+            record.pairs = Some(pairs);
+            ids.push(id);
+        }
+    }
+    if !ids.is_empty() {
+        cx.finding(explained(&undecided, &ids, short, label));
+    }
+    Ok(Some(Remeasured { tree, ids }))
+}
+
+/// The command benchmarks measured again in `tree`, interleaved with the
+/// working tree; their new records replace the old on both sides.
+fn commands_again(
+    cx: &mut TaskContext<'_>,
+    tree: &BaselineTree,
+    commands: &[CommandBench],
+    measured: &mut [BenchRecord],
+    base: &mut RunRecord,
+) -> Result<Vec<String>, TaskError> {
     let roots = [tree.root.clone(), cx.workspace().root.clone()];
     let mut ids = Vec::new();
     for mut pair in commands::measure_interleaved(
         cx,
-        &with_share(&suspects, PAIRED_SHARE),
+        &with_share(commands, PAIRED_SHARE),
         &roots,
         None,
         BenchCode::RemeasureFailed,
@@ -134,10 +187,20 @@ pub(super) fn remeasure(
             put(&mut base.benchmarks, old);
         }
     }
-    if !ids.is_empty() {
-        cx.finding(explained(&undecided, &ids, short, label));
-    }
-    Ok(Some(Remeasured { tree, ids }))
+    Ok(ids)
+}
+
+/// The bench target a cargo bench result's id names (`target/benchmark`).
+fn target_of(id: &str) -> Option<&str> {
+    id.split_once('/').map(|(target, _)| target)
+}
+
+/// Whether `target` reported through criterion in this run: its results
+/// carry every sample, where libtest and divan print one value.
+pub(super) fn criterion_samples(records: &[BenchRecord], target: &str) -> bool {
+    records
+        .iter()
+        .any(|r| target_of(&r.id) == Some(target) && r.samples.len() > 1)
 }
 
 /// An `unchanged` verdict from stored runs stands as it is when the code

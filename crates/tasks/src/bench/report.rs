@@ -12,7 +12,7 @@ use super::clock::{self, Clock};
 use super::codes::BenchCode;
 use super::figures::{self, budget_of, metric_name as name, nanos};
 use super::heap;
-use super::history::{BenchRecord, RunRecord};
+use super::history::{BenchRecord, PairsRecord, RunRecord};
 use super::run_to_run::RunToRun;
 use super::stats::median;
 use super::undecided;
@@ -64,8 +64,8 @@ impl Baselines<'_> {
 
 /// Compares every benchmark measured now that the baseline also has.
 /// Command benchmarks whose baseline was measured in this run ran in pairs
-/// with ours; cargo bench targets run one tree after the other, so their
-/// samples are not pairs.
+/// with ours, and so did cargo bench targets that ran in pairs of harness
+/// runs (`harness::pairs`); the rest are not pairs.
 pub(crate) fn compare(
     cx: &TaskContext<'_>,
     current: &[BenchRecord],
@@ -144,17 +144,37 @@ impl<'a> Pair<'a> {
         source: Source,
     ) -> Self {
         let clock = judged_clock(current, settings);
-        // Only command benchmarks carry rusage, and only they run in pairs.
-        let paired = source != Source::Stored && !current.user_ns.is_empty();
+        // Measured in this run: a command benchmark's runs (which carry
+        // rusage) are pairs, and so are a cargo bench result's pairs of harness runs.
+        let (paired, current_samples, base_samples) = match &current.pairs {
+            Some(pairs) if source != Source::Stored => {
+                (true, pairs.current.clone(), pairs.baseline.clone())
+            }
+            _ => (
+                source != Source::Stored && !current.user_ns.is_empty(),
+                clock::samples(current, clock),
+                clock::samples(base, clock),
+            ),
+        };
         Self {
             current,
             base,
             clock,
             source,
             paired,
-            current_samples: clock::samples(current, clock),
-            base_samples: clock::samples(base, clock),
+            current_samples,
+            base_samples,
         }
+    }
+
+    /// The harness's pairs judged, if it ran in pairs with the baseline's tree.
+    pub(crate) fn harness_pairs(&self) -> Option<&PairsRecord> {
+        self.current.pairs.as_ref().filter(|_| self.paired)
+    }
+
+    /// How many values of each side are judged.
+    pub(crate) fn runs(&self) -> (usize, usize) {
+        (self.current_samples.len(), self.base_samples.len())
     }
 
     /// What the verdict is computed from: the samples, or two summaries
@@ -175,7 +195,10 @@ impl<'a> Pair<'a> {
         Some(Input {
             id: &self.current.id,
             data,
-            looks: self.current.sampling.map_or(1, |s| s.looks),
+            looks: match self.harness_pairs() {
+                Some(pairs) => pairs.looks,
+                None => self.current.sampling.map_or(1, |s| s.looks),
+            },
         })
     }
 }

@@ -13,7 +13,7 @@ use cargo_perf_engine::model::{Judgement, Undecided, Verdict};
 use cargo_perf_policy::{BenchEstimator, BenchSettings};
 
 use super::clock;
-use super::history::BenchRecord;
+use super::history::{BenchRecord, PairsRecord};
 use super::remeasure::PAIRED_SHARE;
 use super::report::{Pair, Source};
 use super::robust::LogRatio;
@@ -58,8 +58,9 @@ pub(crate) fn explain(
         }
     });
     let instructions = pair.current.unit == "instructions";
+    let (runs, baseline_runs) = pair.runs();
     comparison.judgement = Some(Judgement {
-        estimator: match (instructions, pair.current.samples.len()) {
+        estimator: match (instructions, runs) {
             (true, _) => "count",
             (false, 0 | 1) => "harness-summary",
             _ if settings.estimator == BenchEstimator::Median => "median",
@@ -72,11 +73,14 @@ pub(crate) fn explain(
             pair.clock.name()
         }
         .to_owned(),
-        runs: pair.current.samples.len(),
-        baseline_runs: pair.base.samples.len(),
+        runs,
+        baseline_runs,
         baseline: pair.source.name().to_owned(),
         paired: pair.paired,
-        stop: pair.current.sampling.map(|s| s.stop.name().to_owned()),
+        stop: match pair.harness_pairs() {
+            Some(pairs) => Some(pairs.stop.name().to_owned()),
+            None => pair.current.sampling.map(|s| s.stop.name().to_owned()),
+        },
         calibration_ratio: ratio,
         run_to_run: learned.map(|o| o.ratio),
         undecided,
@@ -200,6 +204,9 @@ fn spread(
     let reach = (change.high.ln() - change.low.ln()) / 2.0;
     let gap = ((1.0 + settings.threshold).ln() - change.ratio.ln().abs()).abs();
     let rev = base_commit.map_or_else(|| "REV".to_owned(), short);
+    if let Some(pairs) = pair.harness_pairs() {
+        return more_pairs(pairs, reach, gap, &rev);
+    }
     if pair.current.samples.len() < 2 {
         return Undecided {
             reason: "summary-only".into(),
@@ -281,6 +288,26 @@ fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
             reach * 100.0
         ),
         remedy,
+        estimated_secs: Some(seconds),
+    }
+}
+
+/// Pairs of harness runs that ran out of pairs or time: more of them
+/// would narrow the interval with the square root of their number.
+fn more_pairs(pairs: &PairsRecord, reach: f64, gap: f64, rev: &str) -> Undecided {
+    let taken = pairs.current.len() as f64;
+    let extra = (taken * ((reach / gap).powi(2) - 1.0)).ceil().max(1.0);
+    let seconds = extra * pairs.seconds / taken.max(1.0);
+    Undecided {
+        reason: "spread".into(),
+        why: format!(
+            "{taken:.0} pairs of harness runs, the baseline tree's and the working tree's in turns, still differ too much from one another (±{:.1}%) for the threshold",
+            reach * 100.0
+        ),
+        remedy: format!(
+            "about {extra:.0} more pairs would decide it ({}): re-run `cargo perf bench --baseline-rev {rev}` when the machine is quieter, or steady the benchmark (a larger input per iteration)",
+            duration(seconds)
+        ),
         estimated_secs: Some(seconds),
     }
 }

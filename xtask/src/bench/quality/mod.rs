@@ -115,7 +115,10 @@ fn run_class(binary: &Path, class: &Class, trials: usize) -> Result<Tally> {
     let root = dir.path();
     fixtures::create(root, class.kind)?;
     super::git_commit_all(root)?;
-    let target_dir = crate::project_root().join("target/bench-quality");
+    // Outside this repository: a tree cargo perf checks out under the
+    // target dir must not find our workspace above it. Kept between runs,
+    // so criterion and divan build once.
+    let target_dir = std::env::temp_dir().join("cargo-perf-bench-quality-target");
     let setup = trial::Setup::new(binary, root, &target_dir, class.kind)?;
     let _background = class.background.start(&target_dir)?;
     let mut tally = Tally::default();

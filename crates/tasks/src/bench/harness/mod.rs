@@ -6,6 +6,7 @@
 mod criterion;
 mod divan;
 mod libtest;
+pub(crate) mod pairs;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +15,9 @@ use std::time::SystemTime;
 use cargo_perf_engine::process::{self, CommandSpec, Stream};
 use cargo_perf_engine::tail::OutputTail;
 use cargo_perf_engine::workspace::TargetKind;
-use cargo_perf_engine::{CargoCall, ChangeScope, Finding, TaskContext, TaskError, Workspace};
+use cargo_perf_engine::{
+    CargoCall, ChangeScope, Finding, FindingCode as _, TaskContext, TaskError, Workspace,
+};
 
 use super::codes::BenchCode;
 use super::history::BenchRecord;
@@ -139,88 +142,147 @@ pub(crate) fn run_all(
     tree: Option<(&Path, &Path)>,
 ) -> Result<Vec<BenchRecord>, TaskError> {
     let mut out = Vec::new();
-    let tree_specs = match tree {
-        Some((root, _)) => specs_in(cx, root)?,
-        None => BTreeMap::new(),
-    };
+    let packages = packages_in(cx, tree)?;
     for (index, target) in targets.iter().enumerate() {
-        let ws = cx.workspace();
-        // `tree`: another revision's workspace root and its own target dir.
-        let target_dir = tree.map_or(ws.target_dir.as_path(), |(_, dir)| dir);
-        let package = tree_specs.get(&target.package).unwrap_or(&target.spec);
-        let spec = bench_command(cx, target, package, filter, tree);
+        let run = Run {
+            target,
+            package: packages.get(&target.package).unwrap_or(&target.spec),
+            filter,
+            tree,
+            extra: &[],
+            failed: BenchCode::TargetFailed,
+        };
         cx.step(&format!(
             "[{}/{}] {}",
             index + 1,
             targets.len(),
-            spec.display()
+            bench_command(cx, &run).display()
         ));
         // Calibrated before and after, for the verdict's check of the machine's speed.
         let calibrating = cx.policy().bench.calibrate;
         let mut calibration = calibrate(calibrating);
-        let started = SystemTime::now();
-        let mut stdout = String::new();
-        let mut tail = OutputTail::new();
-        let finished = process::run_split(&spec, |stream, line| {
-            cx.output(line);
-            if stream == Stream::Stdout {
-                stdout.push_str(line);
-                stdout.push('\n');
-            }
-            tail.push(line);
-        })?;
-        if cargo_perf_engine::interrupt::is_interrupted() {
-            return Err(TaskError::new("interrupted; the history was not changed"));
-        }
-        if let Some(left) = &finished.leftover {
-            cx.finding(left.finding(BenchCode::LeftoverProcesses, &spec.display()));
-        }
-        calibration.extend(calibrate(calibrating));
-        if !finished.success() {
-            cx.finding(
-                Finding::error(
-                    BenchCode::TargetFailed,
-                    format!(
-                        "`cargo bench -p {} --bench {}` {}",
-                        package,
-                        target.target,
-                        finished.describe()
-                    ),
-                )
-                .help(
-                    "it failed to build or panicked; its last lines are below, or run it by hand",
-                ),
-            );
-            cx.log_tail(tail.into_lines());
+        let Some(found) = run_once(cx, &run)? else {
             continue;
-        }
-        let mut found = parse_output(&stdout);
-        for result in criterion::read(&target_dir.join("criterion"), Some(started)) {
-            match result {
-                Ok(parsed) => found.push(parsed),
-                Err(reason) => cx.finding(Finding::warning(BenchCode::CriterionUnreadable, reason)),
-            }
-        }
-        if found.is_empty() {
-            cx.finding(
-                Finding::warning(
-                    BenchCode::NoResults,
-                    format!("`{}` ran but reported no benchmark results", target.target),
-                )
-                .help("cargo-perf reads libtest `#[bench]` lines, divan's table and criterion's files"),
-            );
-        }
+        };
+        calibration.extend(calibrate(calibrating));
         out.extend(found.into_iter().map(|p| {
-            let mut record = BenchRecord::new(format!("{}/{}", target.target, p.id), p.unit);
-            record.samples = p.samples;
-            record.spread = p.spread;
-            record.standard_error = p.standard_error;
+            let mut record = p.into_record(&target.target);
             record.calibration_wall_ns = calibration.iter().map(|c| c.wall_ns).collect();
             record.calibration_cpu_ns = calibration.iter().map(|c| c.cpu_ns).collect();
             record
         }));
     }
     Ok(out)
+}
+
+/// Each member's package spec in `tree` (another revision's workspace root
+/// and target dir), whose versions may differ from the working tree's;
+/// empty for the working tree.
+pub(crate) fn packages_in(
+    cx: &TaskContext<'_>,
+    tree: Option<(&Path, &Path)>,
+) -> Result<BTreeMap<String, String>, TaskError> {
+    match tree {
+        Some((root, _)) => specs_in(cx, root),
+        None => Ok(BTreeMap::new()),
+    }
+}
+
+/// One `cargo bench` of one target.
+pub(crate) struct Run<'a> {
+    pub(crate) target: &'a BenchTarget,
+    /// The package as cargo is told it in the tree run.
+    pub(crate) package: &'a str,
+    pub(crate) filter: Option<&'a str>,
+    /// Another revision's workspace root and its own target dir.
+    pub(crate) tree: Option<(&'a Path, &'a Path)>,
+    /// Arguments for the harness after the filter.
+    pub(crate) extra: &'a [&'a str],
+    /// The code a failure is reported with (and its severity).
+    pub(crate) failed: BenchCode,
+}
+
+impl Parsed {
+    /// The history's record of this result of `target`.
+    pub(crate) fn into_record(self, target: &str) -> BenchRecord {
+        let mut record = BenchRecord::new(format!("{target}/{}", self.id), self.unit);
+        record.samples = self.samples;
+        record.spread = self.spread;
+        record.standard_error = self.standard_error;
+        record
+    }
+}
+
+/// Runs one target once and reads what its harness reported; `None` when
+/// it failed (an error finding with its last lines says so).
+pub(crate) fn run_once(
+    cx: &mut TaskContext<'_>,
+    run: &Run<'_>,
+) -> Result<Option<Vec<Parsed>>, TaskError> {
+    let spec = bench_command(cx, run);
+    let target_dir = run
+        .tree
+        .map_or(cx.workspace().target_dir.clone(), |(_, dir)| dir.to_owned());
+    let started = SystemTime::now();
+    let mut stdout = String::new();
+    let mut tail = OutputTail::new();
+    let finished = process::run_split(&spec, |stream, line| {
+        cx.output(line);
+        if stream == Stream::Stdout {
+            stdout.push_str(line);
+            stdout.push('\n');
+        }
+        tail.push(line);
+    })?;
+    if cargo_perf_engine::interrupt::is_interrupted() {
+        return Err(TaskError::new("interrupted; the history was not changed"));
+    }
+    if let Some(left) = &finished.leftover {
+        cx.finding(left.finding(BenchCode::LeftoverProcesses, &spec.display()));
+    }
+    if !finished.success() {
+        let help = match run.failed {
+            BenchCode::RemeasureFailed => {
+                "the stored baseline's commit could not run it (its last lines are below), so the verdict against its stored runs stands"
+            }
+            _ => "it failed to build or panicked; its last lines are below, or run it by hand",
+        };
+        cx.finding(
+            Finding::new(
+                run.failed.severity(),
+                run.failed,
+                format!(
+                    "`cargo bench -p {} --bench {}` {}",
+                    run.package,
+                    run.target.target,
+                    finished.describe()
+                ),
+            )
+            .help(help),
+        );
+        cx.log_tail(tail.into_lines());
+        return Ok(None);
+    }
+    let mut found = parse_output(&stdout);
+    for result in criterion::read(&target_dir.join("criterion"), Some(started)) {
+        match result {
+            Ok(parsed) => found.push(parsed),
+            Err(reason) => cx.finding(Finding::warning(BenchCode::CriterionUnreadable, reason)),
+        }
+    }
+    if found.is_empty() {
+        cx.finding(
+            Finding::warning(
+                BenchCode::NoResults,
+                format!(
+                    "`{}` ran but reported no benchmark results",
+                    run.target.target
+                ),
+            )
+            .help("cargo-perf reads libtest `#[bench]` lines, divan's table and criterion's files"),
+        );
+    }
+    Ok(Some(found))
 }
 
 /// Calibration measurements beside a harness run (which times itself, on
@@ -238,26 +300,31 @@ const CALIBRATIONS: usize = 15;
 const CALIBRATION_STEPS: u64 = 10 * super::calibration::MIN_STEPS;
 
 /// `cargo bench -p name@version --bench target` with the run's cargo flags;
-/// in another revision's tree (`tree`), into that tree's own target dir.
-fn bench_command(
-    cx: &TaskContext<'_>,
-    target: &BenchTarget,
-    package: &str,
-    filter: Option<&str>,
-    tree: Option<(&Path, &Path)>,
-) -> CommandSpec {
+/// in another revision's tree, into that tree's own target dir.
+fn bench_command(cx: &TaskContext<'_>, run: &Run<'_>) -> CommandSpec {
     let ws = cx.workspace();
     let mut cargo = cx.project.cargo.clone();
-    if let Some((_, dir)) = tree {
+    if let Some((_, dir)) = run.tree {
         cargo = cargo.with_target_dir(dir);
     }
-    let spec = CommandSpec::new(&ws.cargo)
-        .args(["bench", "-p", package, "--bench", &target.target])
-        .cwd(tree.map_or(ws.root.as_path(), |(root, _)| root));
+    let mut spec = CommandSpec::new(&ws.cargo)
+        .args(["bench", "-p", run.package, "--bench", &run.target.target])
+        .cwd(run.tree.map_or(ws.root.as_path(), |(root, _)| root));
+    if let Some((_, dir)) = run.tree {
+        // The harness finds its target dir here too (criterion writes its
+        // files there), and an environment's own must not win over it.
+        spec = spec.env("CARGO_TARGET_DIR", dir);
+    }
     let spec = cargo.apply(spec, CargoCall::Compile);
-    match filter {
-        Some(filter) => spec.args(["--", filter]),
-        None => spec,
+    let harness_args: Vec<&str> = run
+        .filter
+        .into_iter()
+        .chain(run.extra.iter().copied())
+        .collect();
+    if harness_args.is_empty() {
+        spec
+    } else {
+        spec.arg("--").args(harness_args)
     }
 }
 

@@ -1,0 +1,313 @@
+//! Cargo bench targets measured in pairs with another tree (`--baseline-rev`,
+//! or the stored baseline's commit measured again): the baseline tree's
+//! target and the working tree's run one right after the other, in turns
+//! (B A, A B, B A, …), and each run of the harness gives one value per
+//! benchmark: the location of criterion's samples, or the median libtest
+//! and divan print. Two runs of a harness minutes apart differ by more
+//! than either run's own spread shows (the machine's speed, where memory
+//! lands); two runs next to each other share most of that. So the ratio of
+//! each pair is what is judged, as for a command benchmark's pairs.
+//!
+//! The pairs stop at planned looks: at 10 pairs (fewer leave too little
+//! once the fastest and slowest fifth are trimmed), then at twice as many
+//! each time, once every benchmark of the target has decided, or at the
+//! first look once the runs have taken [`BUDGET`]; each look is judged at
+//! the level divided by the planned looks. Criterion runs shortened (`--warm-up-time`, `--measurement-time`,
+//! `--sample-size`): one run gives one value, and more pairs say more
+//! than longer runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cargo_perf_engine::model::Verdict;
+use cargo_perf_engine::{TaskContext, TaskError};
+use cargo_perf_policy::BenchSettings;
+
+use super::{BenchTarget, Parsed, Run, packages_in, run_once};
+use crate::bench::codes::BenchCode;
+use crate::bench::history::PairsRecord;
+use crate::bench::sampling::Stop;
+use crate::bench::verdict::{Data, Estimate, location};
+
+/// The planned looks, in pairs; the last is the most pairs taken.
+const LOOKS: [usize; 5] = [10, 20, 40, 80, 160];
+
+/// No look after the first once the runs of a target have taken this long.
+const BUDGET: Duration = Duration::from_secs(30);
+
+/// Stop even before the first look once the runs have taken this long (a
+/// target whose one run takes minutes).
+const HARD_LIMIT: Duration = Duration::from_secs(180);
+
+/// Criterion's run, shortened to about 0.4 s per benchmark: many short
+/// pairs tell more than a few long ones, since two runs of a harness differ
+/// by more than the samples within one (each process lands differently in
+/// memory). Fewer resamples only shorten criterion's own analysis, which
+/// cargo perf does not read.
+pub(crate) const CRITERION_SHORT: [&str; 9] = [
+    "--warm-up-time",
+    "0.1",
+    "--measurement-time",
+    "0.2",
+    "--sample-size",
+    "10",
+    "--nresamples",
+    "1000",
+    "--noplot",
+];
+
+/// The other tree: its workspace root and its own target dir.
+pub(crate) type Tree<'a> = (&'a Path, &'a Path);
+
+/// Measures every target in pairs with `tree`; `criterion` says which
+/// targets report through criterion (and so can run shortened). Returns
+/// each benchmark's pairs, by its id; a target that fails in either tree
+/// gets none (a finding with the code `failed` says why).
+pub(crate) fn measure(
+    cx: &mut TaskContext<'_>,
+    targets: &[BenchTarget],
+    filter: Option<&str>,
+    (tree, failed): (Tree<'_>, BenchCode),
+    criterion: impl Fn(&BenchTarget) -> bool,
+) -> Result<BTreeMap<String, PairsRecord>, TaskError> {
+    let packages = packages_in(cx, Some(tree))?;
+    let mut out = BTreeMap::new();
+    for target in targets {
+        let extra: &[&str] = if criterion(target) {
+            &CRITERION_SHORT
+        } else {
+            &[]
+        };
+        let runs = [
+            Run {
+                target,
+                package: packages.get(&target.package).unwrap_or(&target.spec),
+                filter,
+                tree: Some(tree),
+                extra,
+                failed,
+            },
+            Run {
+                target,
+                package: &target.spec,
+                filter,
+                tree: None,
+                extra,
+                failed,
+            },
+        ];
+        out.extend(
+            pairs_of(cx, &runs)?
+                .into_iter()
+                .map(|(id, pairs)| (format!("{}/{id}", target.target), pairs)),
+        );
+    }
+    Ok(out)
+}
+
+/// Each benchmark's values so far: the baseline tree's and this tree's.
+type Values = BTreeMap<String, (Vec<f64>, Vec<f64>)>;
+
+/// The pairs of one target: `runs` are its run in the baseline tree and in
+/// the working tree.
+fn pairs_of(
+    cx: &mut TaskContext<'_>,
+    runs: &[Run<'_>; 2],
+) -> Result<BTreeMap<String, PairsRecord>, TaskError> {
+    let started = Instant::now();
+    let mut values = Values::new();
+    let mut stop = None;
+    let last = LOOKS[LOOKS.len() - 1];
+    for pair in 1..=last {
+        cx.step(&format!(
+            "{}: pair {pair} of at least {} (baseline tree and working tree in turns)",
+            runs[0].target.target, LOOKS[0]
+        ));
+        // The baseline first in odd pairs (a tree that cannot run the
+        // target then costs no run of the working tree), second in even ones.
+        let order = if pair % 2 == 1 { [0, 1] } else { [1, 0] };
+        let mut found: [Vec<Parsed>; 2] = [Vec::new(), Vec::new()];
+        for side in order {
+            match run_once(cx, &runs[side])? {
+                Some(parsed) => found[side] = parsed,
+                None => return Ok(BTreeMap::new()),
+            }
+        }
+        add(&mut values, &found, cx.policy().bench.estimator);
+        stop = look(&cx.policy().bench, &values, pair, started.elapsed());
+        if stop.is_some() {
+            break;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let stop = stop.unwrap_or(Stop::MaxRuns);
+    Ok(values
+        .into_iter()
+        .map(|(id, (baseline, current))| {
+            let pairs = PairsRecord {
+                baseline,
+                current,
+                stop,
+                looks: LOOKS.len() as u32,
+                seconds,
+            };
+            (id, pairs)
+        })
+        .collect())
+}
+
+/// One value per benchmark both runs of the pair reported.
+fn add(
+    values: &mut Values,
+    [baseline, current]: &[Vec<Parsed>; 2],
+    estimator: cargo_perf_policy::BenchEstimator,
+) {
+    for base in baseline {
+        if let Some(now) = current
+            .iter()
+            .find(|c| c.id == base.id && c.unit == base.unit)
+        {
+            let entry = values.entry(base.id.clone()).or_default();
+            entry.0.push(location(&base.samples, estimator));
+            entry.1.push(location(&now.samples, estimator));
+        }
+    }
+}
+
+/// Whether to stop after `pair` pairs that took `elapsed`, and why.
+fn look(settings: &BenchSettings, values: &Values, pair: usize, elapsed: Duration) -> Option<Stop> {
+    if elapsed >= HARD_LIMIT {
+        return Some(Stop::MaxTime);
+    }
+    let planned = LOOKS.contains(&pair) || (pair > LOOKS[0] && elapsed >= BUDGET);
+    if !planned {
+        return None;
+    }
+    let alpha = (1.0 - settings.confidence) / (values.len().max(1) * LOOKS.len()) as f64;
+    let decided = values.values().all(|(baseline, current)| {
+        let data = Data::Samples {
+            baseline,
+            current,
+            paired: true,
+        };
+        Estimate::of(&data, settings.estimator, 0)
+            .is_some_and(|e| e.verdict(alpha, settings.threshold) != Verdict::Inconclusive)
+    });
+    if decided {
+        Some(Stop::Decided)
+    } else if elapsed >= BUDGET {
+        Some(Stop::MaxTime)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use cargo_perf_engine::model::Verdict;
+    use cargo_perf_policy::{BenchEstimator, BenchSettings};
+
+    use super::{HARD_LIMIT, LOOKS, Values, look};
+    use crate::bench::sampling::Stop;
+    use crate::bench::stats::{SplitMix64, normal_quantile};
+    use crate::bench::verdict::{Data, Input, judge};
+
+    /// One simulated comparison in pairs: each harness run lands `noise`
+    /// (relative) around its tree's speed, the machine's speed drifts by up
+    /// to 10%, shared by both runs of a pair, one run in twenty is disturbed
+    /// by +30%, and a pair takes `per_pair`. Returns the verdict as `report`
+    /// judges it, and the pairs taken.
+    fn simulate(
+        rng: &mut SplitMix64,
+        ratio: f64,
+        noise: f64,
+        per_pair: Duration,
+    ) -> (Verdict, usize) {
+        let settings = BenchSettings::default();
+        let mut uniform =
+            || ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64).clamp(1e-12, 1.0 - 1e-12);
+        let mut values = Values::new();
+        let mut pair = 0;
+        loop {
+            pair += 1;
+            let machine = 1.0 + 0.1 * uniform();
+            let mut run = |speed: f64| {
+                let disturbed = if uniform() < 0.05 { 1.3 } else { 1.0 };
+                speed * machine * disturbed * (noise * normal_quantile(uniform())).exp()
+            };
+            let (base, current) = (run(100.0), run(100.0 * ratio));
+            let entry = values.entry("sim".to_owned()).or_default();
+            entry.0.push(base);
+            entry.1.push(current);
+            let elapsed = per_pair * pair as u32;
+            if look(&settings, &values, pair, elapsed).is_some() || pair == LOOKS[LOOKS.len() - 1] {
+                break;
+            }
+        }
+        let (baseline, current) = &values["sim"];
+        let input = Input {
+            id: "sim",
+            data: Data::Samples {
+                baseline,
+                current,
+                paired: true,
+            },
+            looks: LOOKS.len() as u32,
+        };
+        let verdict = judge(&[input], 0.05, 0.95, BenchEstimator::TrimmedMean)[0].verdict;
+        (verdict, pair)
+    }
+
+    /// Of `trials` simulated comparisons: how many said `regressed`, and
+    /// how many decided.
+    fn count(ratio: f64, noise: f64, trials: usize) -> (usize, usize) {
+        let mut rng = SplitMix64::new(99);
+        let mut regressed = 0;
+        let mut decided = 0;
+        for _ in 0..trials {
+            let (verdict, _) = simulate(&mut rng, ratio, noise, Duration::from_millis(1500));
+            regressed += usize::from(verdict == Verdict::Regressed);
+            decided += usize::from(verdict != Verdict::Inconclusive);
+        }
+        (regressed, decided)
+    }
+
+    /// The level holds however often the pairs looked: with the true ratio
+    /// exactly at the threshold, `regressed` at most one time in forty (one
+    /// side of a 95% interval); on identical code, never.
+    #[test]
+    fn simulated_false_alarms_stay_within_the_level() {
+        for noise in [0.01, 0.03, 0.06] {
+            let (at_threshold, _) = count(1.05, noise, 2000);
+            assert!(at_threshold <= 50, "noise {noise}: {at_threshold} of 2000");
+            let (same, _) = count(1.0, noise, 500);
+            assert_eq!(same, 0, "noise {noise}: A/A regressed");
+        }
+    }
+
+    /// Quiet pairs decide at the first look; noisy ones take more pairs,
+    /// and the time limits stop them.
+    #[test]
+    fn quiet_pairs_decide_at_the_first_look_and_the_limits_stop_noisy_ones() {
+        let mut rng = SplitMix64::new(5);
+        let quick = Duration::from_millis(100);
+        for ratio in [1.0, 1.10] {
+            let (verdict, pairs) = simulate(&mut rng, ratio, 0.005, quick);
+            assert_ne!(verdict, Verdict::Inconclusive, "{ratio}");
+            assert_eq!(pairs, LOOKS[0], "{ratio}");
+        }
+        let (caught, decided) = count(1.10, 0.02, 200);
+        assert!(caught >= 190 && decided >= 190, "{caught} {decided}");
+        let settings = BenchSettings::default();
+        let mut values = Values::new();
+        values.insert(
+            "x".into(),
+            (vec![100.0, 150.0, 90.0], vec![140.0, 95.0, 160.0]),
+        );
+        assert_eq!(look(&settings, &values, 3, HARD_LIMIT), Some(Stop::MaxTime));
+        assert_eq!(look(&settings, &values, 3, Duration::from_secs(1)), None);
+    }
+}
