@@ -57,6 +57,41 @@ pub(crate) const CRITERION_SHORT: [&str; 9] = [
     "--noplot",
 ];
 
+/// The same for criterion before 0.4, which takes whole seconds only (and
+/// more than none).
+const CRITERION_SHORT_WHOLE_SECONDS: [&str; 9] = [
+    "--warm-up-time",
+    "1",
+    "--measurement-time",
+    "1",
+    "--sample-size",
+    "10",
+    "--nresamples",
+    "1000",
+    "--noplot",
+];
+
+/// The shortening flags the workspace's criterion takes: by the oldest
+/// criterion its `Cargo.lock` holds (none found: a current one).
+fn criterion_short(lock: &str) -> &'static [&'static str] {
+    let mut lines = lock.lines().map(str::trim);
+    let mut old = false;
+    while let Some(line) = lines.next() {
+        if line == "name = \"criterion\""
+            && let Some(version) = lines.next().and_then(|v| v.strip_prefix("version = \""))
+        {
+            old |= version.starts_with("0.1.")
+                || version.starts_with("0.2.")
+                || version.starts_with("0.3.");
+        }
+    }
+    if old {
+        &CRITERION_SHORT_WHOLE_SECONDS
+    } else {
+        &CRITERION_SHORT
+    }
+}
+
 /// The other tree: its workspace root and its own target dir.
 pub(crate) type Tree<'a> = (&'a Path, &'a Path);
 
@@ -72,10 +107,11 @@ pub(crate) fn measure(
     criterion: impl Fn(&BenchTarget) -> bool,
 ) -> Result<BTreeMap<String, PairsRecord>, TaskError> {
     let packages = packages_in(cx, Some(tree))?;
+    let lock = std::fs::read_to_string(cx.workspace().root.join("Cargo.lock")).unwrap_or_default();
     let mut out = BTreeMap::new();
     for target in targets {
         let extra: &[&str] = if criterion(target) {
-            &CRITERION_SHORT
+            criterion_short(&lock)
         } else {
             &[]
         };
@@ -286,6 +322,21 @@ mod tests {
             let (same, _) = count(1.0, noise, 500);
             assert_eq!(same, 0, "noise {noise}: A/A regressed");
         }
+    }
+
+    /// criterion before 0.4 refuses fractional seconds.
+    #[test]
+    fn the_oldest_criterion_in_the_lock_file_picks_the_flags() {
+        let lock = |versions: &[&str]| {
+            versions
+                .iter()
+                .map(|v| format!("[[package]]\nname = \"criterion\"\nversion = \"{v}\"\n"))
+                .collect::<String>()
+        };
+        assert_eq!(super::criterion_short(&lock(&["0.3.6"]))[1], "1");
+        assert_eq!(super::criterion_short(&lock(&["0.5.1", "0.2.11"]))[1], "1");
+        assert_eq!(super::criterion_short(&lock(&["0.8.2"]))[1], "0.1");
+        assert_eq!(super::criterion_short("")[1], "0.1");
     }
 
     /// Quiet pairs decide at the first look; noisy ones take more pairs,
