@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::bench_verdicts::bench;
 use crate::util::Dir;
 
 /// A package whose bench target, without a harness, reports `speed.txt` (read
@@ -38,7 +39,7 @@ fn main() {{
         return;
     }}
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
-    let new = std::path::Path::new(&target).join("criterion/work/new");
+    let new = std::path::Path::new(&target).join("criterion").join("work").join("new");
     std::fs::create_dir_all(&new).unwrap();
     let iters: Vec<f64> = (1..=10).map(f64::from).collect();
     let times: Vec<f64> = iters.iter().map(|n| n * value).collect();
@@ -51,14 +52,6 @@ fn main() {{
     dir.policy("[bench]\nthreshold = \"5%\"\ncalibrate = false\n");
     dir.git_init();
     dir
-}
-
-fn bench(dir: &Dir, args: &[&str]) -> Value {
-    let run = dir
-        .command(["bench", "--format", "json"])
-        .args(args)
-        .expect_code_in(&[0, 1]);
-    run.json()["tasks"][0].clone()
 }
 
 fn work(task: &Value) -> &Value {

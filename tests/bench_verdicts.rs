@@ -26,7 +26,7 @@ fn project(policy: &str) -> Dir {
     dir
 }
 
-fn bench(dir: &Dir, args: &[&str]) -> Value {
+pub(crate) fn bench(dir: &Dir, args: &[&str]) -> Value {
     let run = dir
         .command(["bench", "--format", "json"])
         .args(args)
