@@ -34,7 +34,7 @@ pub(crate) fn bench(dir: &Dir, args: &[&str]) -> Value {
     run.json()["tasks"][0].clone()
 }
 
-fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn metric<'a>(task: &'a Value, name: &str) -> &'a Value {
     task["metrics"]
         .as_array()
         .unwrap()
