@@ -69,6 +69,14 @@ fn assert_paired(task: &Value, verdict: &str, source: &str, runs: u64) {
     assert_eq!(judgement["stop"], "decided", "{judgement:#}");
     assert_eq!(judgement["runs"], runs, "{judgement:#}");
     assert_eq!(judgement["baseline_runs"], runs, "{judgement:#}");
+    // The level is divided by the looks planned from the pairs' pace: the
+    // fake harness's quick pairs leave room for at least two looks after
+    // the first (three to five in all).
+    let confidence = metric["change"]["confidence"].as_f64().unwrap();
+    assert!(
+        (3..=5).any(|looks| (confidence - (1.0 - 0.05 / f64::from(looks))).abs() < 1e-9),
+        "{metric:#}"
+    );
 }
 
 #[test]
@@ -116,7 +124,9 @@ fn criterion_runs_shortened_in_pairs_with_baseline_rev() {
     assert!(
         lines[1..]
             .iter()
-            .all(|l| l.contains("--measurement-time 0.2") && l.contains("--noplot")),
+            .all(|l| l.contains("--measurement-time 0.05")
+                && l.contains("--noplot")
+                && l.contains("--save-baseline cargo-perf-pairs")),
         "{args}"
     );
     assert_eq!(dir.git(["worktree", "list"]).lines().count(), 1);
