@@ -307,6 +307,65 @@ fn a_crate_whose_dev_dependency_is_another_version_of_itself_benches() {
 }
 
 #[test]
+fn a_crate_whose_dev_dependencies_pull_in_its_own_published_release_benches() {
+    // `foo` 0.1.0 dev-depends on the published `foo` 0.1.0 (as itoa 1.0.19
+    // does through criterion → serde_json): `foo@0.1.0` is ambiguous, only
+    // cargo's full package id names the member. Here "published" is a git
+    // repository, which gives the lock file a `source` as a registry does.
+    let dir = Dir::new();
+    dir.create(
+        "published/Cargo.toml",
+        "[package]\nname = \"foo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    dir.create("published/src/lib.rs", "pub fn v() -> u32 { 1 }\n");
+    let commit_all = |repo: &std::path::Path| {
+        for args in [
+            &["init", "-q"][..],
+            &["add", "-A"],
+            &["commit", "-q", "-m", "c"],
+        ] {
+            let status = crate::util::git_command(repo).args(args).status().unwrap();
+            assert!(status.success(), "git {args:?} in {}", repo.display());
+        }
+    };
+    let published = dir.join("published");
+    commit_all(&published);
+    dir.create(
+        "ws/Cargo.toml",
+        format!(
+            "[package]\nname = \"foo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dev-dependencies]\npublished = {{ git = \"file://{}\", package = \"foo\" }}\n\n[[bench]]\nname = \"speed\"\nharness = false\n",
+            published.display()
+        ),
+    );
+    dir.create("ws/src/lib.rs", "pub fn v() -> u32 { 2 }\n");
+    dir.create(
+        "ws/benches/speed.rs",
+        "fn main() { assert_eq!(published::v() + foo::v(), 3); println!(\"test work ... bench:       1,000 ns/iter (+/- 10)\"); }\n",
+    );
+    // A library that does not commit its lock file.
+    dir.create("ws/.gitignore", "/target\n/.cargo-perf\n/Cargo.lock\n");
+    let ws = dir.join("ws");
+    commit_all(&ws);
+    let bench = |args: &[&str]| {
+        TestCommand::new(&ws)
+            .args(args)
+            .env("CARGO_TARGET_DIR", ws.join("target"))
+    };
+    let run = bench(&["-v", "--format", "json", "bench"]).expect_success();
+    assert_eq!(codes(&run), Vec::<String>::new(), "{}", run.context());
+    run.stderr_has("#foo@0.1.0' --bench speed");
+    // The baseline's commit has no Cargo.lock: it gets the working tree's,
+    // so both trees build the same dependency versions.
+    let run =
+        bench(&["-v", "--format", "json", "bench", "--baseline-rev", "HEAD"]).expect_success();
+    assert_eq!(codes(&run), Vec::<String>::new(), "{}", run.context());
+    run.stdout_has("\"code\": \"bench-unchanged\"");
+    run.stderr_has(
+        "`HEAD` has no Cargo.lock; it is built with the working tree's dependency versions",
+    );
+}
+
+#[test]
 fn a_patch_wired_workspace_gives_no_false_unexpected_rebuild() {
     // `a` depends on `b` from crates.io, which `[patch]` points at the
     // member: `--no-deps` metadata shows no path for the edge, cargo's resolve does.

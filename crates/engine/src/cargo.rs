@@ -235,6 +235,7 @@ mod tests {
             dir: PathBuf::new(),
             targets: Vec::new(),
             workspace_dependencies: Vec::new(),
+            released_twin: false,
         };
         Workspace {
             root: PathBuf::new(),

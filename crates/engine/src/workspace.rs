@@ -43,14 +43,48 @@ pub struct Member {
     /// Names of other workspace members this one depends on (any kind of
     /// dependency: by path, or by a version a `[patch]` may point at a member).
     pub workspace_dependencies: Vec<String>,
+    /// Whether the lock file also holds this name and version from a
+    /// registry or git: the published copy of this very release, which a
+    /// dev-dependency can pull in (criterion → serde_json → itoa).
+    pub released_twin: bool,
 }
 
 impl Member {
     /// The package spec cargo cannot find ambiguous: `name@version`, even
-    /// when another version of the package is among the dependencies.
+    /// when another version of the package is among the dependencies; cargo's
+    /// full package id when the published copy of the same release is too.
     pub fn spec(&self) -> String {
+        self.spec_given(self.released_twin)
+    }
+
+    /// The same, by the lock file `lock` as it is now (the lock file the
+    /// workspace was discovered with may not have existed yet).
+    pub fn spec_in(&self, lock: &str) -> String {
+        self.spec_given(locked_from_a_source(lock, &self.name, &self.version))
+    }
+
+    fn spec_given(&self, released_twin: bool) -> String {
+        if released_twin && self.id.contains('#') {
+            return self.id.clone();
+        }
         format!("{}@{}", self.name, self.version)
     }
+}
+
+/// Whether `lock` (a `Cargo.lock`) holds `name` at `version` from a source
+/// (registry or git): path packages have no `source` line.
+fn locked_from_a_source(lock: &str, name: &str, version: &str) -> bool {
+    lock.split("[[package]]").any(|block| {
+        let field = |key: &str| {
+            block.lines().find_map(|line| {
+                let value = line.trim().strip_prefix(key)?.trim_start();
+                value.strip_prefix('=').map(|v| v.trim().trim_matches('"'))
+            })
+        };
+        field("name") == Some(name)
+            && field("version") == Some(version)
+            && field("source").is_some()
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +271,8 @@ impl Workspace {
 
     fn from_metadata(metadata: &cargo_metadata::Metadata, cargo: OsString) -> Self {
         let packages = metadata.workspace_packages();
+        let root = PathBuf::from(&metadata.workspace_root);
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
         let members = packages
             .iter()
             .map(|package| {
@@ -252,10 +288,14 @@ impl Workspace {
                     manifest_path,
                     targets: package.targets.iter().filter_map(convert_target).collect(),
                     workspace_dependencies: member_dependencies(package, &packages),
+                    released_twin: locked_from_a_source(
+                        &lock,
+                        &package.name,
+                        &package.version.to_string(),
+                    ),
                 }
             })
             .collect();
-        let root = PathBuf::from(&metadata.workspace_root);
         Workspace {
             root_manifest: root.join("Cargo.toml"),
             root,
@@ -327,4 +367,22 @@ fn convert_target(target: &cargo_metadata::Target) -> Option<Target> {
         kind,
         src_path: PathBuf::from(&target.src_path),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_from_a_source;
+
+    /// itoa 1.0.19 at home, and the registry's 1.0.19 that criterion's
+    /// serde_json pulls in: only the second has a `source`.
+    #[test]
+    fn a_registry_copy_of_the_same_release_is_found_in_the_lock() {
+        let lock = "version = 4\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.19\"\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.19\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ab\"\n\n[[package]]\nname = \"serde_json\"\nversion = \"1.0.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\n \"itoa 1.0.19 (registry+https://github.com/rust-lang/crates.io-index)\",\n]\n";
+        assert!(locked_from_a_source(lock, "itoa", "1.0.19"));
+        assert!(!locked_from_a_source(lock, "itoa", "1.0.18"));
+        assert!(!locked_from_a_source(lock, "serde", "1.0.1"));
+        let home_only = "[[package]]\nname = \"itoa\"\nversion = \"1.0.19\"\n";
+        assert!(!locked_from_a_source(home_only, "itoa", "1.0.19"));
+        assert!(!locked_from_a_source("", "itoa", "1.0.19"));
+    }
 }

@@ -286,6 +286,7 @@ mod tests {
                     dir: root.join(dir),
                     targets: Vec::new(),
                     workspace_dependencies: Vec::new(),
+                    released_twin: false,
                 })
                 .collect(),
             cargo: "cargo".into(),

@@ -66,6 +66,17 @@ impl Worktree {
                 .unwrap_or(Path::new("")),
         )
     }
+
+    /// Gives the worktree's workspace at `workspace_root` the working
+    /// tree's `Cargo.lock` when the commit has none (a library that does
+    /// not commit its lock file): cargo would otherwise resolve the newest
+    /// versions there, and the two trees would be built and measured with
+    /// different dependencies. Returns whether it did.
+    pub(crate) fn adopt_lock_file(&self, workspace_root: &Path) -> bool {
+        let ours = workspace_root.join("Cargo.lock");
+        let theirs = self.workspace_root(workspace_root).join("Cargo.lock");
+        ours.is_file() && !theirs.exists() && std::fs::copy(&ours, &theirs).is_ok()
+    }
 }
 
 impl Drop for Worktree {

@@ -109,6 +109,11 @@ impl BaselineTree {
         let worktree =
             crate::worktree::Worktree::add(git, &cx.workspace().target_dir, "bench-baseline", rev)?;
         let root = worktree.workspace_root(&cx.workspace().root);
+        if worktree.adopt_lock_file(&cx.workspace().root) {
+            cx.step(&format!(
+                "`{rev}` has no Cargo.lock; it is built with the working tree's dependency versions"
+            ));
+        }
         // The baseline builds into a target dir of its own, so the two builds never share artifacts.
         let target_dir = crate::tool_output::root(&cx.workspace().target_dir)
             .join(crate::tool_output::BENCH_BASELINE_TARGET);

@@ -281,6 +281,7 @@ mod tests {
             dir: root.join(name),
             targets: Vec::new(),
             workspace_dependencies: Vec::new(),
+            released_twin: false,
         }
     }
 

@@ -559,6 +559,11 @@ fn profile_revision(
         .ok_or_else(|| TaskError::new("the workspace is not in a git repository"))?;
     let tree = crate::worktree::Worktree::add(repo, &workspace.target_dir, "baseline", rev)?;
     let root = tree.workspace_root(&workspace.root);
+    if tree.adopt_lock_file(&workspace.root) {
+        cx.step(&format!(
+            "`{rev}` has no Cargo.lock; it is built with the working tree's dependency versions"
+        ));
+    }
     // The other revision's own members: their versions name them to cargo.
     let base_workspace = cargo_perf_engine::Workspace::discover(&root, None, &cx.project.cargo)
         .map_err(|err| {

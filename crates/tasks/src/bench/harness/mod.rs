@@ -53,6 +53,7 @@ pub(crate) fn select(
 ) -> Result<Vec<BenchTarget>, TaskError> {
     let ws = cx.workspace();
     let cargo = &cx.project.cargo;
+    let lock = lock_file(ws, cargo);
     let packages: Vec<String> = cargo
         .packages(ws)?
         .unwrap_or_default()
@@ -69,7 +70,7 @@ pub(crate) fn select(
                 .filter(|t| t.kind == TargetKind::Bench)
                 .map(|t| BenchTarget {
                     package: m.name.clone(),
-                    spec: m.spec(),
+                    spec: m.spec_in(&lock),
                     target: t.name.clone(),
                 })
         })
@@ -111,6 +112,18 @@ pub(crate) fn select(
                 .is_none_or(|s| affected(s, ws, &t.package))
         })
         .collect())
+}
+
+/// The workspace's `Cargo.lock`, which says whether a member's published
+/// copy is among the dependencies (and so how cargo must be told the
+/// member). Without one, cargo's resolve writes it, as `cargo bench` would.
+fn lock_file(ws: &Workspace, cargo: &cargo_perf_engine::CargoOptions) -> String {
+    let path = ws.root.join("Cargo.lock");
+    if !path.is_file() {
+        // A failing resolve fails `cargo bench` too, which reports it.
+        let _ = cargo_perf_engine::resolve::DependencyGraph::resolve(ws, cargo);
+    }
+    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 /// Whether a change in `scope` can change `package`'s benchmarks: it or a
