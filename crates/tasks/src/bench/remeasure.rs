@@ -151,6 +151,21 @@ pub(super) fn remeasure(
         ((&tree.root, &tree.target_dir), BenchCode::RemeasureFailed),
         criterion,
     )?;
+    let (pairs, single): (Vec<_>, Vec<_>) =
+        pairs.into_iter().partition(|(_, p)| p.current.len() >= 2);
+    if !single.is_empty() {
+        let names: Vec<String> = single.iter().map(|(id, _)| format!("`{id}`")).collect();
+        cx.finding(
+            Finding::warning(
+                BenchCode::RemeasureFailed,
+                format!(
+                    "{} ran only once in each tree before the pairs' time limit: one pair cannot be judged",
+                    names.join(", ")
+                ),
+            )
+            .help("the verdicts against the stored runs stand; `--baseline-rev` with a filter measures fewer benchmarks at a time"),
+        );
+    }
     for (id, pairs) in pairs {
         if let Some(record) = measured.iter_mut().find(|r| r.id == id && r.unit == "ns") {
             record.pairs = Some(pairs);

@@ -163,7 +163,8 @@ fn pairs_of(
     cx: &mut TaskContext<'_>,
     runs: &[Run<'_>; 2],
 ) -> Result<BTreeMap<String, PairsRecord>, TaskError> {
-    let started = Instant::now();
+    // The first pair builds the baseline tree's target, so the clock starts after it.
+    let mut started = Instant::now();
     let mut values = Values::new();
     let mut looks = Looks::new();
     let mut stop = None;
@@ -184,6 +185,9 @@ fn pairs_of(
             }
         }
         add(&mut values, &found, cx.policy().bench.estimator);
+        if pair == 1 {
+            started = Instant::now();
+        }
         stop = looks.after(&cx.policy().bench, &values, pair, started.elapsed());
         if stop.is_some() {
             break;
@@ -247,7 +251,8 @@ impl Looks {
         }
     }
 
-    /// The plan at the first look, `elapsed` after the pairs began.
+    /// The plan at the first look, `elapsed` after the first pair (which
+    /// built the baseline tree's target, and is not timed).
     fn planned(elapsed: Duration) -> Self {
         if elapsed >= BUDGET {
             return Self {
@@ -255,7 +260,7 @@ impl Looks {
                 count: 1,
             };
         }
-        let per_pair = elapsed.as_secs_f64() / LOOKS[0] as f64;
+        let per_pair = elapsed.as_secs_f64() / (LOOKS[0] - 1) as f64;
         let at: Vec<usize> = LOOKS
             .iter()
             .copied()
@@ -345,7 +350,7 @@ mod tests {
             let entry = values.entry("sim".to_owned()).or_default();
             entry.0.push(base);
             entry.1.push(current);
-            let elapsed = per_pair * pair as u32;
+            let elapsed = per_pair * (pair - 1) as u32;
             if looks.after(&settings, &values, pair, elapsed).is_some()
                 || pair == LOOKS[LOOKS.len() - 1]
             {
@@ -445,7 +450,9 @@ mod tests {
     #[test]
     fn the_pace_of_the_first_pairs_plans_the_looks() {
         let plan = |seconds_per_pair: f64| {
-            let looks = Looks::planned(Duration::from_secs_f64(seconds_per_pair * LOOKS[0] as f64));
+            let looks = Looks::planned(Duration::from_secs_f64(
+                seconds_per_pair * (LOOKS[0] - 1) as f64,
+            ));
             (looks.at, looks.count)
         };
         // divan's quick runs: all but the last fit; the end is the fifth.
@@ -454,7 +461,9 @@ mod tests {
         // Shortened criterion, about 0.45 s a pair: three looks and the end.
         assert_eq!(plan(0.45), (vec![10, 20, 40], 4));
         // libtest, seconds a pair: the first look is the end.
-        assert_eq!(plan(BUDGET.as_secs_f64() / 10.0), (vec![10], 1));
+        assert_eq!(plan(BUDGET.as_secs_f64() / 9.0), (vec![10], 1));
+        // Ten pairs well within the budget: that look, and the end after it.
+        assert_eq!(plan(3.0), (vec![10], 2));
         assert_eq!(plan(7.0), (vec![10], 1));
     }
 }
