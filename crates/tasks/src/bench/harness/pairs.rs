@@ -46,46 +46,30 @@ const HARD_LIMIT: Duration = Duration::from_secs(180);
 /// tell more than a few long ones, since two runs of a harness differ by
 /// more than the samples within one (each process lands differently in
 /// memory), and by as much whether a run measures for 0.05 s or for 0.2 s.
-/// Fewer resamples only shorten criterion's own analysis, which cargo perf
-/// does not read. The results are saved as criterion's baseline
-/// [`CRITERION_PAIRS_BASELINE`], so its `base`, which a plain `cargo bench`
-/// compares with, stays the user's last whole run.
-pub(crate) const CRITERION_SHORT: [&str; 11] = [
-    "--warm-up-time",
-    "0.02",
-    "--measurement-time",
-    "0.05",
-    "--sample-size",
-    "10",
-    "--nresamples",
-    "1000",
-    "--noplot",
-    "--save-baseline",
-    CRITERION_PAIRS_BASELINE,
-];
+const CRITERION_SHORT_TIMES: [&str; 4] = ["--warm-up-time", "0.02", "--measurement-time", "0.05"];
 
 /// The same for criterion before 0.4, which takes whole seconds only (and
 /// more than none).
-const CRITERION_SHORT_WHOLE_SECONDS: [&str; 11] = [
-    "--warm-up-time",
-    "1",
-    "--measurement-time",
-    "1",
+const CRITERION_WHOLE_SECONDS: [&str; 4] = ["--warm-up-time", "1", "--measurement-time", "1"];
+
+/// The rest of a shortened criterion run's flags. Fewer resamples only
+/// shorten criterion's own analysis, which cargo perf does not read. The
+/// results are saved as criterion's baseline `cargo-perf-pairs`, so its
+/// `base`, which a plain `cargo bench` compares with, stays the user's last
+/// whole run.
+const CRITERION_SHORT_REST: [&str; 7] = [
     "--sample-size",
     "10",
     "--nresamples",
     "1000",
     "--noplot",
     "--save-baseline",
-    CRITERION_PAIRS_BASELINE,
+    "cargo-perf-pairs",
 ];
-
-/// The criterion baseline the shortened runs are saved as.
-const CRITERION_PAIRS_BASELINE: &str = "cargo-perf-pairs";
 
 /// The shortening flags the workspace's criterion takes: by the oldest
 /// criterion its `Cargo.lock` holds (none found: a current one).
-fn criterion_short(lock: &str) -> &'static [&'static str] {
+fn criterion_short(lock: &str) -> Vec<&'static str> {
     let mut lines = lock.lines().map(str::trim);
     let mut old = false;
     while let Some(line) = lines.next() {
@@ -97,11 +81,12 @@ fn criterion_short(lock: &str) -> &'static [&'static str] {
                 || version.starts_with("0.3.");
         }
     }
-    if old {
-        &CRITERION_SHORT_WHOLE_SECONDS
+    let times = if old {
+        CRITERION_WHOLE_SECONDS
     } else {
-        &CRITERION_SHORT
-    }
+        CRITERION_SHORT_TIMES
+    };
+    times.into_iter().chain(CRITERION_SHORT_REST).collect()
 }
 
 /// The other tree: its workspace root and its own target dir.
@@ -122,10 +107,10 @@ pub(crate) fn measure(
     let lock = std::fs::read_to_string(cx.workspace().root.join("Cargo.lock")).unwrap_or_default();
     let mut out = BTreeMap::new();
     for target in targets {
-        let extra: &[&str] = if criterion(target) {
+        let extra = if criterion(target) {
             criterion_short(&lock)
         } else {
-            &[]
+            Vec::new()
         };
         let runs = [
             Run {
@@ -133,7 +118,7 @@ pub(crate) fn measure(
                 package: packages.get(&target.package).unwrap_or(&target.spec),
                 filter,
                 tree: Some(tree),
-                extra,
+                extra: &extra,
                 failed,
             },
             Run {
@@ -141,7 +126,7 @@ pub(crate) fn measure(
                 package: &target.spec,
                 filter,
                 tree: None,
-                extra,
+                extra: &extra,
                 failed,
             },
         ];
