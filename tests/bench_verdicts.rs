@@ -150,6 +150,31 @@ fn an_undecided_verdict_names_its_reason_and_the_remedy() {
     assert_eq!(finding["help"], undecided["remedy"], "{finding:#}");
 }
 
+/// Runs of 0.05 s and 0.8 s in turn: deciding by more runs would take hours,
+/// so the remedy also offers counting instructions.
+#[test]
+fn a_remedy_that_would_take_hours_offers_instructions() {
+    let swing = "n=$(cat n 2>/dev/null || echo 0); echo $((n + 1)) > n; if [ $((n % 2)) = 0 ]; then sleep 0.05; else sleep 0.8; fi";
+    let dir = project(&format!(
+        "[bench]\nclock = \"wall\"\ncalibrate = false\ninterleave = \"never\"\n\n[bench.commands.swing]\nrun = \"{swing}\"\nwarmup = 0\nruns = 4\n"
+    ));
+    bench(&dir, &[]);
+    let task = bench(&dir, &[]);
+    let swing = metric(&task, "bench.swing");
+    assert_eq!(swing["verdict"], "inconclusive", "{task:#}");
+    let undecided = &swing["judgement"]["undecided"];
+    assert_eq!(undecided["reason"], "spread", "{undecided:#}");
+    assert!(
+        undecided["estimated_secs"].as_f64().unwrap() > 120.0,
+        "{undecided:#}"
+    );
+    let remedy = undecided["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("`runs`") && remedy.contains("--instructions"),
+        "{remedy}"
+    );
+}
+
 /// Identical code measured while other processes keep every CPU busy: the
 /// calibration loop sees the machine slow down, and then the verdict is
 /// never `regressed`, and an undecided one says the machine was the reason.

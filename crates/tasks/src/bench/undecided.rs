@@ -248,6 +248,12 @@ fn spread(
     more_runs(pair, reach, gap)
 }
 
+/// Extra measuring beyond which a command's remedy also offers counting
+/// instructions: few would wait that long before every push.
+const PATIENCE_SECS: f64 = 120.0;
+
+const INSTEAD_OF_WAITING: &str = "; or, much sooner, count instructions with `--instructions`, which barely vary from run to run";
+
 /// The runs that would narrow the interval enough: its width falls with
 /// the square root of the runs.
 fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
@@ -255,7 +261,7 @@ fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
     let extra = (runs * ((reach / gap).powi(2) - 1.0)).ceil().max(1.0);
     let per_run = median(&pair.current.samples) / 1e9 * if pair.paired { 2.0 } else { 1.0 };
     let seconds = extra * per_run;
-    let remedy = if pair
+    let mut remedy = if pair
         .current
         .sampling
         .is_some_and(|s| s.stop == Stop::FixedRuns)
@@ -281,6 +287,9 @@ fn more_runs(pair: &Pair<'_>, reach: f64, gap: f64) -> Undecided {
             (reach / gap).powi(2)
         )
     };
+    if pair.current.sampling.is_some() && seconds > PATIENCE_SECS {
+        remedy.push_str(INSTEAD_OF_WAITING);
+    }
     Undecided {
         reason: "spread".into(),
         why: format!(
