@@ -109,10 +109,18 @@ fn the_clock_is_chosen_per_benchmark_and_the_policy_fixes_it() {
     }
 }
 
+/// A command that sleeps `even` and `odd` seconds in turn, counting its
+/// runs in the file `n`.
+fn alternating(even: &str, odd: &str) -> String {
+    format!(
+        "n=$(cat n 2>/dev/null || echo 0); echo $((n + 1)) > n; if [ $((n % 2)) = 0 ]; then sleep {even}; else sleep {odd}; fi"
+    )
+}
+
 #[test]
 fn an_undecided_verdict_names_its_reason_and_the_remedy() {
     // Alternating 1 ms and 30 ms runs: never precise in 24 runs.
-    let flaky = "n=$(cat n 2>/dev/null || echo 0); echo $((n + 1)) > n; if [ $((n % 2)) = 0 ]; then sleep 0.001; else sleep 0.03; fi";
+    let flaky = alternating("0.001", "0.03");
     // Judged by the stored runs: the pairs of a command that alternates could line up.
     let dir = project(&format!(
         "[bench]\ncalibrate = false\ninterleave = \"never\"\n\n[bench.commands.flaky]\nrun = \"{flaky}\"\nwarmup = 0\nmin-runs = 2\nmax-runs = 24\n"
@@ -154,7 +162,7 @@ fn an_undecided_verdict_names_its_reason_and_the_remedy() {
 /// so the remedy also offers counting instructions.
 #[test]
 fn a_remedy_that_would_take_hours_offers_instructions() {
-    let swing = "n=$(cat n 2>/dev/null || echo 0); echo $((n + 1)) > n; if [ $((n % 2)) = 0 ]; then sleep 0.05; else sleep 0.8; fi";
+    let swing = alternating("0.05", "0.8");
     let dir = project(&format!(
         "[bench]\nclock = \"wall\"\ncalibrate = false\ninterleave = \"never\"\n\n[bench.commands.swing]\nrun = \"{swing}\"\nwarmup = 0\nruns = 4\n"
     ));
